@@ -1,0 +1,111 @@
+"""Extraction speed on the bundled documents (run by hand: `make bench` or `python bench/extract.py`).
+
+Prints documents per second per carrier, PDF time per page, our HTML path beside
+`trafilatura.extract` alone on the same pages, and how time grows with document size.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+import tracemalloc
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from extractors import extract  # noqa: E402
+from extractors.readers.office import to_docx  # noqa: E402
+from extractors.sniff import sniff  # noqa: E402
+
+REAL = ROOT.parent / "shared" / "corpus" / "real"
+DOCS = ROOT / "fixtures" / "documents"
+REPEAT = 5
+
+
+def documents() -> list[Path]:
+    """Return the bundled documents: fixture inputs and the real corpus beside the checkout."""
+    found = sorted(DOCS.glob("*/input.*"))
+    if REAL.is_dir():
+        found += sorted(p for p in REAL.iterdir() if p.name != "SOURCES.md" and "NEGATIVE" not in p.name)
+    return found
+
+
+def best_of(fn, n: int = REPEAT) -> float:
+    """Return the fastest of n runs of fn(), in seconds."""
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def per_carrier(paths: list[Path]) -> None:
+    by: dict[str, list[tuple[Path, float]]] = defaultdict(list)
+    office = {str(p): p.read_bytes() for p in paths if sniff(p.read_bytes(), p.name) in ("doc", "wps")}
+    t = time.perf_counter()
+    converted = to_docx(office) if office else {}
+    convert_s = time.perf_counter() - t
+    for p in paths:
+        data = p.read_bytes()
+        carrier = sniff(data, p.name)
+        conv = converted.get(str(p))
+        by[carrier].append((p, best_of(lambda d=data, n=p.name, c=conv: extract(d, name=n, converted=c))))
+    print("carrier   docs  median ms/doc  docs/s")
+    for carrier, rows in sorted(by.items()):
+        med = statistics.median(s for _, s in rows)
+        print(f"{carrier:<9} {len(rows):>4}  {med * 1000:>13.1f}  {1 / med:>6.1f}")
+    if office:
+        print(f"DOC/WPS → DOCX with one LibreOffice batch: {len(office)} files in {convert_s:.2f} s "
+              f"({convert_s / len(office) * 1000:.0f} ms a file, included in no row above)")  # fmt: skip
+    import pdfplumber
+
+    pages = secs = 0.0
+    for p, s in by.get("pdf", []):
+        with pdfplumber.open(p) as pdf:
+            pages += len(pdf.pages)
+        secs += s
+    if pages:
+        print(f"PDF: {secs / pages * 1000:.1f} ms a page over {int(pages)} pages")
+
+
+def html_vs_trafilatura(paths: list[Path]) -> None:
+    import trafilatura
+
+    pages = [p for p in paths if sniff(p.read_bytes(), p.name) == "html"]
+    blobs = [p.read_bytes() for p in pages]
+    ours = [best_of(lambda d=d: extract(d)) for d in blobs]
+    texts = [b.decode("utf-8", errors="replace") for b in blobs]
+    theirs = [best_of(lambda t=t: trafilatura.extract(t)) for t in texts]
+    print(f"HTML, {len(pages)} pages: nianbao {statistics.median(ours) * 1000:.1f} ms/page (record with tables "
+          f"and checks) vs trafilatura.extract {statistics.median(theirs) * 1000:.1f} ms/page (text only)")  # fmt: skip
+
+
+def scaling() -> None:
+    """Time a text report padded with more and more prose: cost per KB should stay flat."""
+    seed = ROOT.parent / "shared" / "corpus" / "seeds" / "001_ff3c35068f44430d.txt"
+    if not seed.exists():
+        return
+    base = seed.read_text(encoding="utf-8")
+    head, _, rest = base.partition("二、主动公开政府信息情况")
+    print("text size   ms     µs/KB   peak MB")
+    for factor in (1, 4, 16, 64):
+        text = (head * factor) + "二、主动公开政府信息情况" + rest
+        data = text.encode("utf-8")
+        secs = best_of(lambda d=data: extract(d), 3)
+        tracemalloc.start()
+        extract(data)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        kb = len(data) / 1024
+        print(f"{kb:>7.0f} KB {secs * 1000:>6.1f} {secs * 1e6 / kb:>8.1f} {peak / 1e6:>8.1f}")
+
+
+if __name__ == "__main__":
+    paths = documents()
+    per_carrier(paths)
+    html_vs_trafilatura(paths)
+    scaling()

@@ -1,0 +1,1 @@
+"""Scrapy project: discovers annual-report pages and attachments on agency websites."""

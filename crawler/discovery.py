@@ -1,0 +1,195 @@
+"""Generic discovery: which links lead to annual reports, which pages are reports (site-patterns §2.2, §2.3)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from parsel import Selector
+
+# Words that make a title a report, and words that make it something else published beside reports.
+REPORT_TITLE = re.compile(r"(?:政府)?信息公开(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)|政务公开.{0,4}年度报告")
+NOT_REPORT = re.compile(
+    r"解读|图解|一图读懂|读懂|公布情况|发布情况|报送情况|说明|通知|格式|制度|指南|目录|函$|的函|意见|办法|规定|"
+    r"工作要点|考核|评议|通报|征集|答复|提案|建议"
+)
+COLUMN_WORDS = re.compile(r"年报|年度报告|信息公开年|政府信息公开$|信息公开专栏|法定主动公开|政务公开$")
+COLUMN_SLUGS = re.compile(
+    r"(?:zfxxgknb|xxgknb|zfxxgkndbg|zfxxgkgzndbg|bmxxgkndbg|ndxxgkbg|ndbg|gknb|xxgknbgs|qzfxxgknb|bmxxgknb|bmnb|"
+    r"nw12344|annualreport|opennessannualreport|xxgkannualreport|xxgkannual)",
+    re.I,
+)
+PORTAL_SLUGS = re.compile(r"(?:zfxxgk|xxgk|zwgk|gkml|gongkai|openness|public/column)", re.I)
+DOC_EXT = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|et|ofd)(?:$|[?#])", re.I)
+DOWNLOAD_URL = re.compile(r"downfile|download|attach|getfile|fileid=|file\.jsp", re.I)
+SKIP_EXT = re.compile(r"\.(?:jpe?g|png|gif|bmp|svg|ico|css|js|zip|rar|7z|mp4|mp3|avi|flv|swf|exe|apk)(?:$|[?#])", re.I)
+TWIN_BIG5 = re.compile(r"/gate/big5/", re.I)
+TWIN_WAP = re.compile(r"_wap(?=\.s?html?$)", re.I)
+YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年")
+MARKS = re.compile(
+    r"总体情况|主动公开政府信息情况|收到和处理政府信息公开申请情况|行政复议、?行政诉讼|存在的主要问题|其他需要报告的事项|"
+    r"第二十条第|勾稽关系|本年新收"
+)
+DATE = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
+# Inline script targets that real sites use for attachments and pages.
+SCRIPT_URL = re.compile(r"""(?:window\.open|location\.href\s*=|openFile|downLoad\w*)\s*\(?\s*['"]([^'"]+)['"]""", re.I)
+
+
+@dataclass(slots=True)
+class Link:
+    """A link found on a page, with the text and list context that came with it."""
+
+    url: str
+    text: str
+    date: str | None
+    kind: str  # "document", "page"
+
+
+def canonical(url: str) -> str | None:
+    """Return the URL without fragment; None for twins that only repeat another URL (big5 gateways)."""
+    if TWIN_BIG5.search(url):
+        return None
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
+
+
+def is_report_title(title: str | None) -> bool:
+    """True where a title names an annual report and nothing published beside one."""
+    if not title:
+        return False
+    t = re.sub(r"\s+", "", title)
+    return bool(REPORT_TITLE.search(t)) and not NOT_REPORT.search(t)
+
+
+REPORT_BODY_CHARS = 1500
+
+
+def looks_like_report_page(title: str | None, text: str) -> bool:
+    """True where a page is a report itself: a report title, and three parts or table labels or a long body.
+
+    A page with a report title and little text is a wrapper around an attachment, not the report.
+    """
+    if not is_report_title(title):
+        return False
+    body = re.sub(r"\s+", "", text)
+    marks = {m.group(0) for m in MARKS.finditer(body)}
+    return len(marks) >= 3 or len(re.findall(r"[\u4e00-\u9fff]", body)) >= REPORT_BODY_CHARS
+
+
+def page_title(sel: Selector) -> str:
+    """Return the article title of a page: ArticleTitle meta, h1, else <title> before its separators."""
+    for xp in ('//meta[@name="ArticleTitle"]/@content', '//meta[@name="articletitle"]/@content', "//h1//text()"):
+        got = " ".join(t.strip() for t in sel.xpath(xp).getall() if t.strip())
+        if got:
+            return got
+    title = (sel.xpath("//title/text()").get() or "").strip()
+    return re.split(r"\s*[-_|–—]\s*", title)[0] if title else ""
+
+
+def beside_report(text: str) -> bool:
+    """True where a link names something published beside a report (解读, 公布情况): worth a look, never a report."""
+    t = re.sub(r"\s+", "", text)
+    return bool(t and NOT_REPORT.search(t) and REPORT_TITLE.search(t))
+
+
+def score_link(url: str, text: str) -> int:
+    """Return how strongly a link points toward annual reports (0 = not worth following)."""
+    t = re.sub(r"\s+", "", text)
+    score = 0
+    if is_report_title(t):
+        score += 10
+    elif t and NOT_REPORT.search(t) and REPORT_TITLE.search(t):
+        return 0
+    if COLUMN_WORDS.search(t):
+        score += 6
+    path = urlsplit(url).path + "?" + urlsplit(url).query
+    if COLUMN_SLUGS.search(path):
+        score += 5
+    elif PORTAL_SLUGS.search(path) and re.search(r"公开", t):
+        score += 2
+    if YEAR.search(t) and ("报告" in t or "年报" in t):
+        score += 2
+    return score
+
+
+def list_links(sel: Selector, base: str) -> list[Link]:
+    """Return the page's links with anchor text and, where the list shows one, the date beside them."""
+    out: list[Link] = []
+    seen: set[str] = set()
+    for a in sel.xpath("//a[@href] | //area[@href]"):
+        href = (a.attrib.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
+            onclick = a.attrib.get("onclick") or href
+            m = SCRIPT_URL.search(onclick)
+            if not m:
+                continue
+            href = m.group(1)
+        text = " ".join(t.strip() for t in a.xpath(".//text()").getall() if t.strip()) or a.attrib.get("title", "")
+        title = a.attrib.get("title") or ""
+        if len(title) > len(text):
+            text = title
+        _add(out, seen, base, href, text, _row_date(a))
+    for src in sel.xpath("//iframe/@src | //embed/@src | //object/@data").getall():
+        _add(out, seen, base, src, "", None)
+    for m in SCRIPT_URL.finditer(" ".join(sel.xpath("//script/text()").getall())):
+        _add(out, seen, base, m.group(1), "", None)
+    return out
+
+
+def _add(out: list[Link], seen: set[str], base: str, href: str, text: str, date: str | None) -> None:
+    href = href.strip()
+    m = re.search(r"[?&]file=([^&]+\.pdf)", href, re.I)  # pdf.js viewers name the real file
+    if m:
+        href = m.group(1)
+    url = urljoin(base, href)
+    if urlsplit(url).scheme not in ("http", "https") or SKIP_EXT.search(url):
+        return
+    canon = canonical(url)
+    if canon is None or canon in seen:
+        return
+    seen.add(canon)
+    kind = "document" if DOC_EXT.search(canon) or DOWNLOAD_URL.search(canon) else "page"
+    out.append(Link(canon, re.sub(r"\s+", " ", text).strip(), date, kind))
+
+
+def _row_date(a: object) -> str | None:
+    """Return the date printed in the same list row as a link (`<li><a>…</a><span>2024-01-16</span></li>`)."""
+    row = a.xpath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")  # type: ignore[attr-defined]
+    if not row:
+        return None
+    m = DATE.search(" ".join(row[0].xpath(".//text()").getall()))
+    if not m:
+        return None
+    y, mo, d = m.groups()
+    return f"{y}-{int(mo):02d}-{int(d):02d}"
+
+
+def published_at(sel: Selector, text: str) -> str | None:
+    """Return the page's publication date: PubDate meta, else a 发布日期/发布时间 label in the text."""
+    meta = sel.xpath('//meta[@name="PubDate"]/@content | //meta[@name="pubdate"]/@content').get()
+    if meta:
+        m = DATE.search(meta)
+        if m:
+            return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    m = re.search(
+        r"(?:发布日期|发布时间|发文日期|成文日期|日期)[:：\s]*(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})", text
+    )
+    if m:
+        return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    return None
+
+
+def column_name(sel: Selector) -> str | None:
+    """Return the column a page belongs to: ColumnName meta, else the last breadcrumb step before the article."""
+    meta = sel.xpath('//meta[@name="ColumnName"]/@content').get()
+    if meta and meta.strip():
+        return meta.strip()
+    crumbs = " ".join(
+        sel.xpath(
+            '//*[contains(@class,"crumb") or contains(@class,"position") or contains(@class,"location")]//text()'
+        ).getall()
+    )
+    parts = [p.strip() for p in re.split(r"[>»›/]|&gt;", crumbs) if p.strip()]
+    named = [p for p in parts if COLUMN_WORDS.search(p)]
+    return named[-1] if named else None

@@ -1,0 +1,88 @@
+"""Extensions: the crawl state file, marking documents done, and the per-site summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+
+from .state import CrawlState
+
+
+class CrawlStateExtension:
+    """Opens the state file (NIANBAO_STATE) and marks a document done once its item was written."""
+
+    def __init__(self, crawler: Any, path: str) -> None:
+        self.crawler = crawler
+        crawler.crawl_state = CrawlState(path)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> CrawlStateExtension:
+        from scrapy.exceptions import NotConfigured
+
+        path = crawler.settings.get("NIANBAO_STATE")
+        if not path:
+            raise NotConfigured
+        ext = cls(crawler, path)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.closed, signal=signals.spider_closed)
+        return ext
+
+    def item_scraped(self, item: dict[str, Any]) -> None:
+        # Errors are not marked done: the next crawl fetches the document again (the failure may pass).
+        if item.get("kind") in ("report", "source"):
+            self.crawler.crawl_state.document_done(
+                item["source_url"], item["raw_sha256"], item.get("etag"), item.get("last_modified"), report=True
+            )
+
+    def closed(self) -> None:
+        self.crawler.crawl_state.close()
+
+
+def site_summary(stats: dict[str, Any], site_ids: list[str]) -> list[dict[str, Any]]:
+    """Return one summary row per site from the crawl stats."""
+    rows = []
+    for sid in site_ids:
+
+        def get(key: str, default: Any = 0, sid: str = sid) -> Any:
+            return stats.get(f"site/{sid}/{key}", default)
+
+        rows.append(
+            {
+                "site": sid,
+                "pages": get("pages"),
+                "reports_new": get("reports_new"),
+                "reports_known": get("reports_known"),
+                "duplicate_urls": get("duplicate_urls"),
+                "not_reports": get("not_reports"),
+                "blocked": get("blocked_reason", None),
+                "errors": get("errors"),
+                "broken_links": get("broken_links"),
+                "robots_refused": get("robots_refused"),
+                "offsite_refused": get("offsite_refused") + get("offsite_links"),
+            }
+        )
+    return rows
+
+
+class SummaryExtension:
+    """At the end, logs a table per site and writes it as JSON to NIANBAO_SUMMARY (if set)."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> SummaryExtension:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.closed, signal=signals.spider_closed)
+        return ext
+
+    def closed(self, spider: Any, reason: str) -> None:
+        rows = site_summary(self.crawler.stats.get_stats(), [s.site_id for s in spider.sites])
+        self.crawler.nianbao_summary = {"reason": reason, "sites": rows}
+        path = self.crawler.settings.get("NIANBAO_SUMMARY")
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_text(json.dumps(self.crawler.nianbao_summary, ensure_ascii=False, indent=1), "utf-8")

@@ -1,0 +1,150 @@
+"""Downloader middlewares: challenge detection, encoding sanity, retry backoff, conditional requests."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+
+from extractors.readers.encoding import canonical, decode
+
+from .registry import host_of
+
+# 瑞数 (412 + $_ts), 加速乐/创宇盾 (521/512 + __jsl_clearance), and 200 block pages of WAFs.
+_RUISHU = re.compile(rb"\$_ts\s*=|\$_ts\[|window\[['\"]\$_ts", re.I)
+_JSL = re.compile(rb"__jsl_clearance|__jsluid", re.I)
+_BLOCK_PAGE = re.compile("当前访问疑似黑客攻击|访问异常|您的访问已被拦截|安全威胁|WAF拦截|请开启JavaScript并刷新")
+
+
+def challenge_reason(response: Response) -> str | None:
+    """Return why a response is an anti-bot challenge or block page, or None for a normal response."""
+    head = response.body[:20000]
+    cookies = b" ".join(response.headers.getlist(b"Set-Cookie"))
+    if response.status == 412 and (_RUISHU.search(head) or b"$_ts" in head):
+        return "412 $_ts (瑞数 dynamic-cookie challenge)"
+    if response.status in (521, 512) and (_JSL.search(head) or _JSL.search(cookies)):
+        return f"{response.status} __jsl_clearance (加速乐 challenge)"
+    if response.status == 200 and len(head) < 20000 and isinstance(response, TextResponse):
+        text = head.decode("utf-8", errors="ignore")
+        if _BLOCK_PAGE.search(text) and "政府信息公开" not in text:
+            return "WAF block page"
+    if response.status in (403, 412, 429, 521) and (_RUISHU.search(head) or _JSL.search(head)):
+        return f"{response.status} challenge script"
+    return None
+
+
+class ChallengeMiddleware:
+    """Detects challenge pages, counts them per host and site, and never lets them reach the spider."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.stats = crawler.stats
+        self.blocked: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ChallengeMiddleware:
+        mw = cls(crawler)
+        crawler.challenge_middleware = mw
+        return mw
+
+    def process_request(self, request: Any) -> None:
+        host = host_of(request.url)
+        if host in self.blocked and not request.url.endswith("/robots.txt"):
+            self._count(request, host, self.blocked[host])
+            raise IgnoreRequest(f"{host} is blocked: {self.blocked[host]}")
+
+    def process_response(self, request: Any, response: Response) -> Response:
+        reason = challenge_reason(response)
+        if reason is None:
+            return response
+        host = host_of(request.url)
+        self.blocked.setdefault(host, reason)
+        self._count(request, host, reason)
+        raise IgnoreRequest(f"challenge from {host}: {reason}")
+
+    def _count(self, request: Any, host: str, reason: str) -> None:
+        self.stats.inc_value(f"challenge/{host}")
+        site = request.meta.get("site")
+        if site is not None:
+            self.stats.inc_value(f"site/{site.site_id}/blocked")
+            self.stats.set_value(f"site/{site.site_id}/blocked_reason", reason)
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.I)
+
+
+class EncodingMiddleware:
+    """Re-decodes HTML whose declared charset is wrong: gb2312/gbk as gb18030, then strict checks."""
+
+    def process_response(self, request: Any, response: Response) -> Response:
+        if not isinstance(response, TextResponse):
+            return response
+        declared = canonical(response.encoding)
+        body = response.body
+        if declared:
+            try:
+                body.decode(declared)
+                if declared not in ("latin-1", "iso8859-1", "cp1252") or not any(b > 0x7F for b in body[:65536]):
+                    return response if declared == response.encoding else response.replace(encoding=declared)
+            except (UnicodeDecodeError, LookupError):
+                pass
+        meta = _META_CHARSET.search(body[:4096])
+        for candidate in (canonical(meta.group(1).decode("ascii", "replace")) if meta else None, "utf-8", "gb18030"):
+            if not candidate:
+                continue
+            try:
+                body.decode(candidate)
+            except (UnicodeDecodeError, LookupError):
+                continue
+            return response.replace(encoding=candidate)
+        text = decode(body[:200_000])
+        guess = "gb18030" if re.search(r"[\u4e00-\u9fff]", text) else "utf-8"
+        return response.replace(encoding=guess)
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retry, with an exponential pause before each retry (1 s, 2 s, 4 s … by default)."""
+
+    def _retry(self, request: Any, reason: Any) -> Any:
+        retry = super()._retry(request, reason)
+        if retry is not None:
+            base = self.crawler.settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
+            retry.meta["retry_delay"] = base * (2 ** (retry.meta.get("retry_times", 1) - 1))
+        return retry
+
+    async def process_request(self, request: Any) -> None:
+        delay = request.meta.pop("retry_delay", 0)
+        if delay:
+            await asyncio.sleep(min(delay, 60))
+
+
+class ConditionalRequestMiddleware:
+    """Adds If-None-Match / If-Modified-Since for URLs fully handled by an earlier crawl."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ConditionalRequestMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Any) -> None:
+        state = getattr(self.crawler, "crawl_state", None)
+        if state is None or request.method != "GET" or request.meta.get("unconditional"):
+            return None
+        known = state.validators(request.url)
+        if known is None:
+            return None
+        etag, modified = known
+        if etag:
+            request.headers.setdefault(b"If-None-Match", etag.encode("latin-1"))
+        if modified:
+            request.headers.setdefault(b"If-Modified-Since", modified.encode("latin-1"))
+        if etag or modified:
+            request.meta["conditional"] = True
+            self.stats.inc_value("conditional/sent")
+        return None

@@ -1,0 +1,112 @@
+"""Item pipeline: each fetched document goes through `extractors`, then into storage (NIANBAO_DB).
+
+The first URL of given bytes is extracted; later URLs of the same bytes become `source` items
+pointing at it, so every URL a report was found at is kept and nothing is extracted twice.
+Documents that are not annual reports are dropped from the feed (kept in storage as such);
+unreadable ones become `error` items, recorded against that document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from extractors import ExtractionError, extract
+
+SOURCE_KEYS = ("site", "region_code", "region_name", "list_title", "list_date", "column", "etag", "last_modified")
+
+
+class ExtractPipeline:
+    """Turns document items into report records and stores them."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.first_url: dict[str, str] = {}
+        self.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        self.store: Any = None
+        self.run_id: int | None = None
+        db = crawler.settings.get("NIANBAO_DB")
+        if db:
+            from storage import Store
+
+            self.store = Store(db, crawler.settings.get("NIANBAO_BLOBS") or None)
+            self.store.migrate()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ExtractPipeline:
+        pipe = cls(crawler)
+        crawler.signals.connect(pipe.opened, signal=signals.spider_opened)
+        crawler.signals.connect(pipe.closed, signal=signals.spider_closed)
+        return pipe
+
+    def opened(self, spider: Any) -> None:
+        if self.store is not None:
+            self.run_id = self.store.start_run([s.site_id for s in spider.sites])
+
+    def closed(self, spider: Any, reason: str) -> None:
+        if self.store is not None and self.run_id is not None:
+            stats = {k: v for k, v in self.crawler.stats.get_stats().items() if isinstance(v, int | float | str)}
+            self.store.finish_run(self.run_id, stats, status="finished" if reason == "finished" else reason)
+            self.store.close()
+
+    def _source(self, item: dict[str, Any]) -> dict[str, Any]:
+        src = {k: item.get(k) for k in SOURCE_KEYS}
+        src.update(url=item["url"], fetched_at=time.time(), status=item.get("status"), run_id=self.run_id,
+                   published_at=item.get("published_at"), content_type=item.get("content_type"))  # fmt: skip
+        return src
+
+    async def _store(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        if self.store is None:
+            return None
+        return await asyncio.to_thread(getattr(self.store, method), *args, **kwargs)
+
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        if item.get("kind") != "document":
+            return item
+        body: bytes = item.pop("body")
+        sha = hashlib.sha256(body).hexdigest()
+        site = item["site"]
+        state = getattr(self.crawler, "crawl_state", None)
+        media = (item.get("content_type") or "").split(";")[0].strip() or None
+        base = {"site": site, "source_url": item["url"], "raw_sha256": sha, "etag": item.get("etag"),
+                "last_modified": item.get("last_modified")}  # fmt: skip
+        seen_now = sha in self.first_url
+        if seen_now or (state is not None and state.known_document(sha)):
+            # These bytes were handled already (this crawl or an earlier one): only the URL is news.
+            self.first_url.setdefault(sha, item["url"])
+            self.stats.inc_value(f"site/{site}/{'duplicate_urls' if seen_now else 'reports_known'}")
+            await self._store("add", body, None, self._source(item), media)
+            return {"kind": "source", **base, "same_as": self.first_url[sha], "known": not seen_now}
+        self.first_url[sha] = item["url"]
+        context = {k: item.get(k) for k in ("region_code", "region_name", "list_title", "column")}
+        context.update(source_url=item["url"], site=site, published_at=item.get("published_at"))
+        try:
+            record = await asyncio.to_thread(
+                extract, body, name=item.get("filename"), media_type=media, charset=item.get("charset"),
+                context=context, max_bytes=self.max_bytes,
+            )  # fmt: skip
+        except ExtractionError as exc:
+            if exc.reason.startswith("not an annual report"):
+                self.stats.inc_value(f"site/{site}/not_reports")
+                await self._store("add", body, None, self._source(item), media)
+                if state is not None:
+                    state.document_done(item["url"], sha, item.get("etag"), item.get("last_modified"), report=False)
+                raise DropItem(f"{item['url']}: {exc.reason}") from None
+            self.stats.inc_value(f"site/{site}/errors")
+            await self._store("add_error", body, self._source(item), exc.reason, media)
+            return {"kind": "error", **base, "error": exc.reason}
+        result = await self._store("add", body, record, self._source(item), media)
+        if result is not None and result.report in ("known",):
+            self.stats.inc_value(f"site/{site}/reports_known")
+        else:
+            self.stats.inc_value(f"site/{site}/reports_new")
+        out = {"kind": "report", **base, **record, "list_date": item.get("list_date"), "filename": item.get("filename")}
+        if result is not None:
+            out.update(report_id=result.report_id, seq=result.seq, stored=result.report)
+        return out

@@ -1,0 +1,130 @@
+"""The site registry: which government sites to harvest, with their region and start URLs."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+FIELDS = (
+    "site_id",
+    "name",
+    "region_code",
+    "region_name",
+    "level",
+    "start_urls",
+    "allowed_hosts",
+    "platform",
+    "overrides",
+)
+
+
+class RegistryError(ValueError):
+    """A registry file that cannot be used, with the row and the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One site to crawl. `allowed_hosts` are host or host:port names; nothing else is ever requested."""
+
+    site_id: str
+    name: str
+    start_urls: tuple[str, ...]
+    allowed_hosts: frozenset[str]
+    region_code: str = ""
+    region_name: str = ""
+    level: str = ""
+    platform: str = ""
+    overrides: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def allows(self, url: str) -> bool:
+        """True where `url`'s host is one of the site's allowed hosts.
+
+        An allowed host is `host`, `host:port`, or `*.domain` for any subdomain of a domain.
+        """
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if not host:
+            return False
+        with_port = f"{host}:{parts.port}" if parts.port else host
+        if with_port in self.allowed_hosts or (host in self.allowed_hosts and parts.port in (None, 80, 443)):
+            return True
+        return any(h.startswith("*.") and host.endswith(h[1:]) for h in self.allowed_hosts)
+
+
+def host_of(url: str) -> str:
+    """Return `host` or `host:port` of a URL, lower-cased."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def _overrides(text: str, row: int) -> dict[str, Any]:
+    text = (text or "").strip()
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RegistryError(f"row {row}: overrides is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise RegistryError(f"row {row}: overrides must be a JSON object")
+    return value
+
+
+def load_sites(path: str | Path, region: str | None = None) -> list[Site]:
+    """Return the sites of a CSV registry, only those whose region code starts with `region` if given."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise RegistryError(f"{p}: {exc.strerror}") from None
+    reader = csv.DictReader(text.splitlines())
+    missing = {"site_id", "start_urls"} - set(reader.fieldnames or ())
+    if missing:
+        raise RegistryError(f"{p}: missing columns {', '.join(sorted(missing))}")
+    sites: list[Site] = []
+    seen: set[str] = set()
+    for n, row in enumerate(reader, start=2):
+        sid = (row.get("site_id") or "").strip()
+        if not sid or sid.startswith("#"):
+            continue
+        if sid in seen:
+            raise RegistryError(f"{p}: row {n}: duplicate site_id {sid!r}")
+        seen.add(sid)
+        urls = tuple(u for u in (row.get("start_urls") or "").split() if u)
+        if not urls or not all(urlsplit(u).scheme in ("http", "https") for u in urls):
+            raise RegistryError(f"{p}: row {n}: start_urls must be http(s) URLs")
+        hosts = frozenset(h.lower() for h in (row.get("allowed_hosts") or "").split() if h) or frozenset(
+            host_of(u) for u in urls
+        )
+        code = (row.get("region_code") or "").strip()
+        if region and not code.startswith(region):
+            continue
+        sites.append(
+            Site(
+                site_id=sid,
+                name=(row.get("name") or sid).strip(),
+                start_urls=urls,
+                allowed_hosts=hosts,
+                region_code=code,
+                region_name=(row.get("region_name") or "").strip(),
+                level=(row.get("level") or "").strip(),
+                platform=(row.get("platform") or "").strip().lower(),
+                overrides=_overrides(row.get("overrides") or "", n),
+            )
+        )
+    return sites
+
+
+def sites_from_urls(urls: list[str]) -> list[Site]:
+    """Return one site per distinct host of the given URLs (no registry): the host is the site."""
+    by_host: dict[str, list[str]] = {}
+    for u in urls:
+        if urlsplit(u).scheme not in ("http", "https"):
+            raise RegistryError(f"not an http(s) URL: {u}")
+        by_host.setdefault(host_of(u), []).append(u)
+    return [Site(site_id=h, name=h, start_urls=tuple(us), allowed_hosts=frozenset({h})) for h, us in by_host.items()]

@@ -1,0 +1,44 @@
+"""Scrapy settings of the nianbao crawler (`scrapy crawl annual_reports -a sites=FILE` reads these)."""
+
+BOT_NAME = "nianbao"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Politeness: an identifying agent, robots.txt, two requests per host at most, AutoThrottle.
+USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao/nianbao; research crawler for 政府信息公开工作年度报告)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_DELAY = 0.5
+
+# Robustness: retries with backoff for timeouts and 5xx, bounded bodies, our DNS check.
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 3
+RETRY_BACKOFF_BASE = 1.0
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 20 * 1024 * 1024
+TWISTED_DNS_RESOLVER = "crawler.safety.SafeResolver"
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.safety.SafetyMiddleware": 60,
+    "crawler.middlewares.ConditionalRequestMiddleware": 80,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.ChallengeMiddleware": 560,
+    "crawler.middlewares.EncodingMiddleware": 585,
+}
+ITEM_PIPELINES = {"crawler.pipelines.ExtractPipeline": 300}
+EXTENSIONS = {
+    "crawler.extensions.CrawlStateExtension": 100,
+    "crawler.extensions.SummaryExtension": 200,
+}
+NIANBAO_STATE = "data/crawl-state.sqlite"
+NIANBAO_SUMMARY = "data/crawl-summary.json"
+FEEDS = {"data/reports.jsonl": {"format": "jsonlines", "encoding": "utf-8", "overwrite": False}}
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

@@ -1,0 +1,362 @@
+"""The `annual_reports` spider: finds every annual report a government site publishes.
+
+Discovery is generic first: links are scored by anchor text and URL slug, report pages are classified
+positively (report title + parts or table labels), and list mechanisms of the CMS families are
+detected from the page (`crawler.families`). Per-site overrides only where a site needs them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import scrapy
+from parsel import Selector
+from scrapy.http import FormRequest, Response, TextResponse
+
+from extractors.sniff import OLE_MAGIC
+
+from .. import discovery as D
+from .. import families as F
+from ..registry import Site, load_sites, sites_from_urls
+from ..safety import name_hosts, safe_filename
+
+DEFAULT_MAX_PAGES = 2000
+DEFAULT_MAX_DEPTH = 8
+_DOC_MAGIC = (b"%PDF", b"PK\x03\x04", OLE_MAGIC, b"{\\rtf")
+_CD_NAME = re.compile(r"""filename\*\s*=\s*[\w-]+''([^;]+)|filename\s*=\s*"?([^";]+)"?""", re.I)
+
+
+def _is_document(response: Response) -> bool:
+    head = response.body[:1024].lstrip()
+    return head.startswith(_DOC_MAGIC) or b"%PDF-" in head[:1024]
+
+
+def _filename(response: Response) -> str | None:
+    cd = response.headers.get(b"Content-Disposition")
+    if cd:
+        text = cd.decode("utf-8", errors="replace")
+        m = _CD_NAME.search(text)
+        if m:
+            return safe_filename(unquote(m.group(1) or m.group(2)))
+    return safe_filename(unquote(urlsplit(response.url).path.rsplit("/", 1)[-1])) or None
+
+
+class AnnualReportsSpider(scrapy.Spider):
+    """Crawls the given sites' 年报 columns and yields one document item per report document fetched."""
+
+    name = "annual_reports"
+    handle_httpstatus_list = (304,)
+
+    def __init__(
+        self,
+        sites: str | list[Site] | None = None,
+        region: str | None = None,
+        urls: str | list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        chosen: list[Site] = []
+        if isinstance(sites, list):
+            chosen = sites
+        elif sites:
+            chosen = load_sites(sites, region)
+        if urls:
+            chosen += sites_from_urls(urls.split() if isinstance(urls, str) else list(urls))
+        if not chosen:
+            raise ValueError("no sites to crawl: give sites=FILE (and region=PREFIX) or urls=URL…")
+        self.sites = chosen
+        name_hosts(chosen)
+        self.pages: Counter[str] = Counter()
+        self.requested: set[tuple[str, str, str]] = set()
+
+    # -- requests -----------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        for site in self.sites:
+            self.crawler.stats.set_value(f"site/{site.site_id}/pages", 0)
+            for url in site.start_urls:
+                yield self._request(site, url, role="list", depth=0, context={}, dont_filter=True)
+
+    def _budget(self, site: Site, depth: int) -> bool:
+        max_pages = int(site.overrides.get("max_pages", DEFAULT_MAX_PAGES))
+        max_depth = int(site.overrides.get("max_depth", DEFAULT_MAX_DEPTH))
+        if depth > max_depth or self.pages[site.site_id] >= max_pages:
+            self.crawler.stats.inc_value(f"site/{site.site_id}/budget_refused")
+            return False
+        self.pages[site.site_id] += 1
+        return True
+
+    def _request(
+        self,
+        site: Site,
+        url: str,
+        *,
+        role: str,
+        depth: int,
+        context: dict[str, Any],
+        callback: Any = None,
+        method: str = "GET",
+        form: dict[str, str] | None = None,
+        dont_filter: bool = False,
+    ) -> scrapy.Request | None:
+        canon = D.canonical(url)
+        if canon is None:
+            return None
+        if not site.allows(canon):
+            self.crawler.stats.inc_value(f"site/{site.site_id}/offsite_links")
+            return None
+        skip = site.overrides.get("skip")
+        if skip and re.search(skip, canon):
+            return None
+        key = (method, canon, repr(sorted((form or {}).items())))
+        # A URL asked for again costs no budget (the dupefilter drops it) but stays a child of this page,
+        # so a list that later answers 304 replays every link it had.
+        if key not in self.requested:
+            if not self._budget(site, depth):
+                return None
+            self.requested.add(key)
+        meta = {"site": site, "role": role, "depth": depth, "context": context}
+        cb = callback or self.parse_page
+        if method == "POST":
+            return FormRequest(
+                canon, formdata=form or {}, callback=cb, meta=meta, dont_filter=dont_filter, errback=self.failed
+            )
+        return scrapy.Request(canon, callback=cb, meta=meta, dont_filter=dont_filter, errback=self.failed)
+
+    def failed(self, failure: Any) -> None:
+        request = failure.request
+        site: Site | None = request.meta.get("site")
+        reason = failure.getErrorMessage() or failure.type.__name__
+        if site is None or "challenge" in reason or "blocked" in reason:
+            return  # counted by the challenge middleware
+        response = getattr(failure.value, "response", None)
+        if "robots.txt" in reason:
+            kind = "robots_refused"
+        elif response is not None and response.status in (404, 410):
+            kind = "broken_links"
+        else:
+            kind = "errors"
+            self.logger.warning("fetch failed %s: %s", request.url, reason)
+        self.crawler.stats.inc_value(f"site/{site.site_id}/{kind}")
+
+    # -- responses ----------------------------------------------------------------------------
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        site: Site = response.meta["site"]
+        self.crawler.stats.inc_value(f"site/{site.site_id}/pages")
+        if response.status == 304:
+            yield from self._replay(response, site)
+            return
+        if _is_document(response) or not isinstance(response, TextResponse):
+            if _is_document(response):
+                yield self._document(response, site, response.meta["context"])
+            return
+        sel = Selector(text=response.text)
+        title = D.page_title(sel)
+        text = " ".join(sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall())
+        context = dict(response.meta["context"])
+        pub = D.published_at(sel, text)
+        column = D.column_name(sel) or context.get("column")
+        if D.looks_like_report_page(title, text):
+            yield self._document(
+                response,
+                site,
+                {**context, "column": column, "page_title": title, "published_at": pub or context.get("list_date")},
+            )
+        links = D.list_links(sel, response.url)
+        children = list(self._follow(response, site, sel, title, links, column, pub))
+        self._remember(response, children)
+        yield from (c for c in children if c is not None)
+
+    def _follow(
+        self,
+        response: Response,
+        site: Site,
+        sel: Selector,
+        title: str,
+        links: list[D.Link],
+        column: str | None,
+        pub: str | None,
+    ) -> Iterator[scrapy.Request | None]:
+        depth = response.meta["depth"]
+        html = response.text
+        wrapper = D.is_report_title(title)
+        listing = any(D.is_report_title(lk.text) for lk in links)
+        for req in F.trs_pages(response.url, html) + F.hanweb_pages(response.url, html):
+            cb = self.parse_xml if req.kind == "xml" else self.parse_page
+            yield self._request(
+                site,
+                req.url,
+                role="list",
+                depth=depth + 1,
+                context={"column": column},
+                callback=cb,
+                method=req.method,
+                form=req.form,
+            )
+        fragments = re.findall(r"annualreport#(\d+)", html) + re.findall(r"#(\d+)$", response.url)
+        for req in F.gkmlpt_api(response.url, html, fragments):
+            yield self._request(
+                site, req.url, role="list", depth=depth + 1, context={"column": column}, callback=self.parse_json
+            )
+        records = F.hanweb_records(response.url, html)
+        if records:
+            listing = True
+        extra = F.lonsun_links(links) if F.is_lonsun(html) else []
+        for lk in [*records, *links]:
+            yield from self._follow_link(site, lk, depth, column, title if wrapper else None, pub, wrapper or listing)
+        for lk in extra:
+            yield self._request(site, lk.url, role="list", depth=depth + 1, context={"column": column})
+        if listing:
+            for lk in F.pager_links(links, response.url):
+                yield self._request(site, lk.url, role="list", depth=depth + 1, context={"column": column})
+
+    def _follow_link(
+        self,
+        site: Site,
+        lk: D.Link,
+        depth: int,
+        column: str | None,
+        wrapper_title: str | None,
+        pub: str | None,
+        in_list: bool,
+    ) -> Iterator[scrapy.Request | None]:
+        text = lk.text
+        if text and D.NOT_REPORT.search(re.sub(r"\s+", "", text)) and not D.is_report_title(text):
+            if D.beside_report(text) and lk.kind == "page":
+                # A 解读 or 公布情况 page often links the report (or a twin of it): read it, never take it.
+                yield self._request(site, lk.url, role="list", depth=depth + 1, context={"column": column})
+            return
+        follow = site.overrides.get("follow")
+        forced = bool(follow and re.search(follow, lk.url))
+        context = {"column": column, "list_title": text or wrapper_title, "list_date": lk.date or pub}
+        if lk.kind == "document":
+            if D.is_report_title(text) or wrapper_title or forced or (in_list and not text):
+                if wrapper_title and not D.is_report_title(text):
+                    context["list_title"] = wrapper_title
+                yield self._request(site, lk.url, role="document", depth=depth + 1, context=context)
+            return
+        if D.is_report_title(text) or forced:
+            yield self._request(site, lk.url, role="candidate", depth=depth + 1, context=context)
+        elif D.score_link(lk.url, text) >= 5:
+            yield self._request(site, lk.url, role="list", depth=depth + 1, context={"column": text or column})
+
+    def parse_xml(self, response: Response) -> Iterator[Any]:
+        site: Site = response.meta["site"]
+        self.crawler.stats.inc_value(f"site/{site.site_id}/pages")
+        body = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        column = response.meta["context"].get("column")
+        for lk in F.hanweb_records(response.url, body):
+            yield from self._follow_link(site, lk, response.meta["depth"], column, None, None, True)
+
+    def parse_json(self, response: Response) -> Iterator[Any]:
+        site: Site = response.meta["site"]
+        self.crawler.stats.inc_value(f"site/{site.site_id}/pages")
+        if response.status == 304:
+            yield from self._replay(response, site)
+            return
+        body = response.body.decode("utf-8", errors="replace")
+        links, nxt = F.gkmlpt_articles(response.url, body)
+        column = response.meta["context"].get("column")
+        children = [
+            r for lk in links for r in self._follow_link(site, lk, response.meta["depth"], column, None, None, True)
+        ]
+        if nxt is not None and links:
+            children.append(
+                self._request(
+                    site,
+                    nxt.url,
+                    role="list",
+                    depth=response.meta["depth"],
+                    context={"column": column},
+                    callback=self.parse_json,
+                )
+            )
+        self._remember(response, children)
+        yield from (c for c in children if c is not None)
+
+    # -- incremental --------------------------------------------------------------------------
+    def _remember(self, response: Response, children: list[scrapy.Request | None]) -> None:
+        state = getattr(self.crawler, "crawl_state", None)
+        if state is None or response.request is None or response.request.method != "GET":
+            return
+        kept = [
+            {
+                "url": c.url,
+                "role": c.meta["role"],
+                "context": c.meta["context"],
+                "cb": c.callback.__name__,
+                "method": c.method,
+                "form": c.body.decode("latin-1") if c.method == "POST" else None,
+            }
+            for c in children
+            if c is not None
+        ]
+        state.list_done(response.url, _header(response, b"ETag"), _header(response, b"Last-Modified"), kept)
+
+    def _replay(self, response: Response, site: Site) -> Iterator[Any]:
+        """A list answered 304: follow the links it had last time (their own requests are conditional)."""
+        state = self.crawler.crawl_state
+        if state.kind(response.url) == "document":
+            self.crawler.stats.inc_value(f"site/{site.site_id}/documents_unchanged")
+            if state.is_report_url(response.url):
+                self.crawler.stats.inc_value(f"site/{site.site_id}/reports_known")
+        else:
+            self.crawler.stats.inc_value(f"site/{site.site_id}/lists_unchanged")
+        # A report page links its attachments too: they are replayed like a list's entries.
+        depth = response.meta["depth"]
+        for child in state.children(response.url):
+            cb = getattr(self, child["cb"], self.parse_page)
+            if child["method"] == "POST":
+                req = self._request(
+                    site,
+                    child["url"],
+                    role=child["role"],
+                    depth=depth + 1,
+                    context=child["context"],
+                    callback=cb,
+                    method="POST",
+                    form=dict(_form(child["form"])),
+                )
+            else:
+                req = self._request(
+                    site, child["url"], role=child["role"], depth=depth + 1, context=child["context"], callback=cb
+                )
+            if req is not None:
+                yield req
+
+    # -- items --------------------------------------------------------------------------------
+    def _document(self, response: Response, site: Site, context: dict[str, Any]) -> dict[str, Any]:
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        charset = response.encoding if isinstance(response, TextResponse) else None
+        return {
+            "kind": "document",
+            "site": site.site_id,
+            "region_code": site.region_code or None,
+            "region_name": site.region_name or None,
+            "url": response.url,
+            "status": response.status,
+            "body": response.body,
+            "content_type": ctype,
+            "charset": charset,
+            "filename": _filename(response),
+            "etag": _header(response, b"ETag"),
+            "last_modified": _header(response, b"Last-Modified"),
+            "list_title": context.get("list_title") or context.get("page_title"),
+            "list_date": context.get("list_date"),
+            "published_at": context.get("published_at") or context.get("list_date"),
+            "column": context.get("column"),
+        }
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _form(body: str | None) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(body or "", keep_blank_values=True)

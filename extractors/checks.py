@@ -1,0 +1,238 @@
+"""Single-report validation rules of format-spec §8, each failure with its id, severity and where.
+
+Blank cells in an otherwise filled table count as 0 (NUM-03); a wholly blank table is unfilled and
+not checked; a rule that would read a cell the extraction left ambiguous is not run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from .labels import REQUEST_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS
+from .metadata import is_government_level
+from .prose import appeal_numbers, request_numbers
+
+Check = dict[str, Any]
+OUTCOME_ROWS = (
+    "granted", "partially_granted",
+    "withheld_state_secret", "withheld_prohibited_by_law", "withheld_security_stability",
+    "withheld_third_party_rights", "withheld_internal_affairs", "withheld_process_info",
+    "withheld_enforcement_file", "withheld_administrative_query",
+    "unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear",
+    "rejected_petition", "rejected_duplicate", "rejected_publication", "rejected_excessive",
+    "rejected_reconfirm", "other_handling",
+)  # fmt: skip
+_SUBROWS = ("other_overdue_correction", "other_overdue_fee", "other_misc")
+_ASPECTS = {
+    "主动公开": r"主动公开",
+    "依申请公开": r"依申请",
+    "政府信息管理": r"信息管理",
+    "平台建设": r"平台",
+    "监督保障": r"监督|考核|保障",
+}
+_PERIOD = re.compile(
+    r"统计期限[^。]{0,6}?自?\s*(\d{4,6})\s*年\s*1\s*月\s*1\s*日[^。]{0,8}?(\d{4,6})\s*年\s*12\s*月\s*31\s*日"
+)
+_TOWNSHIP = re.compile(r"(?:镇|乡|街道|办事处)(?:人民政府)?$")
+
+
+def _fail(rule: str, where: str, severity: str, expected: Any = None, found: Any = None, **extra: Any) -> Check:
+    check: Check = {"rule": rule, "where": where, "severity": severity}
+    if expected is not None:
+        check["expected"] = expected
+    if found is not None:
+        check["found"] = found
+    check.update(extra)
+    return check
+
+
+def _z(v: Any) -> int | float:
+    return 0 if v is None else v
+
+
+def _table_blank(rows: dict[str, Any]) -> bool:
+    vals: list[Any] = []
+    for v in rows.values():
+        vals.extend(v.values() if isinstance(v, dict) else v)
+    return all(x is None for x in vals if not isinstance(x, str))
+
+
+def check_requests(req: dict[str, list[Any]], fmt: str | None, ambiguous: set[str], text: str | None) -> list[Check]:
+    """Return the failures of T3-01…T3-06 on table 三."""
+    out: list[Check] = []
+    if _table_blank(req):
+        return [_fail("NUM-03", "requests", "W", message="table 三 is entirely blank")]
+
+    def amb(row: str, col: int) -> bool:
+        return f"requests.{row}.{REQUEST_COLUMNS[col]}" in ambiguous
+
+    def cell(row: str, col: int) -> int | float:
+        return _z(req.get(row, [None] * 7)[col])
+
+    outcome = [r for r in OUTCOME_ROWS if r in req]
+    for c, col in enumerate(REQUEST_COLUMNS):
+        rows_used = ["new_received", "carried_over", "total_processed", "carried_forward"]
+        if not any(amb(r, c) for r in rows_used):
+            lhs = cell("new_received", c) + cell("carried_over", c)
+            rhs = cell("total_processed", c) + cell("carried_forward", c)
+            if lhs != rhs:
+                out.append(_fail("T3-01", col, "E", lhs, rhs))
+            if cell("carried_forward", c) > lhs:
+                out.append(_fail("T3-05", col, "E", f"<= {lhs}", cell("carried_forward", c)))
+        total_blank = col == "total" and all(req[r][6] is None for r in outcome)
+        if not total_blank and not any(amb(r, c) for r in [*outcome, "total_processed"]):
+            s = sum(cell(r, c) for r in outcome)
+            if s != cell("total_processed", c):
+                out.append(_fail("T3-03", col, "E", s, cell("total_processed", c)))
+    for row, vals in req.items():
+        if vals[6] is None and row not in ("new_received", "carried_over", "total_processed", "carried_forward"):
+            continue
+        if any(amb(row, c) for c in range(7)) or all(v is None for v in vals):
+            continue
+        s = sum(_z(v) for v in vals[:6])
+        if s != _z(vals[6]):
+            out.append(_fail("T3-02", row, "E", s, _z(vals[6])))
+    if fmt == "2021" and all(r in req for r in _SUBROWS):
+        derived = [sum(_z(req[r][c]) for r in _SUBROWS) for c in range(7)]
+        if "other_handling" in req and [_z(v) for v in req["other_handling"]] != derived:
+            out.append(_fail("T3-04", "other_handling", "E", derived, req["other_handling"]))
+    for key, quoted in request_numbers(text).items():
+        if key in req and req[key][6] is not None and not amb(key, 6) and req[key][6] != quoted:
+            out.append(_fail("T3-06", key, "W", req[key][6], quoted))
+    return out
+
+
+def check_review(rl: dict[str, dict[str, Any]], ambiguous: set[str], text: str | None) -> list[Check]:
+    """Return the failures of T4-01…T4-05 on table 四."""
+    out: list[Check] = []
+    if _table_blank(rl):
+        return [_fail("NUM-03", "review_litigation", "W", message="table 四 is entirely blank")]
+    for n, group in enumerate(REVIEW_GROUPS):
+        g = rl[group]
+        if any(f"review_litigation.{group}.{c}" in ambiguous for c in REVIEW_COLUMNS):
+            continue
+        s = sum(_z(g[c]) for c in REVIEW_COLUMNS[:4])
+        if s != _z(g["total"]):
+            out.append(_fail(f"T4-0{n + 1}", group, "E", s, _z(g["total"])))
+        for c in REVIEW_COLUMNS:
+            if g[c] is not None and (g[c] < 0 or not isinstance(g[c], int)):
+                out.append(_fail("T4-04", f"{group}.{c}", "E", found=g[c]))
+    quoted = appeal_numbers(text)
+    if "review" in quoted and quoted["review"] != _z(rl["review"]["total"]):
+        out.append(_fail("T4-05", "review", "W", _z(rl["review"]["total"]), quoted["review"]))
+    lit = _z(rl["litigation_direct"]["total"]) + _z(rl["litigation_after_review"]["total"])
+    if "litigation" in quoted and quoted["litigation"] != lit:
+        out.append(_fail("T4-05", "litigation", "W", lit, quoted["litigation"]))
+    return out
+
+
+def check_proactive(pro: dict[str, dict[str, Any]], fmt: str | None, agency: str | None) -> list[Check]:
+    """Return the failures of NUM-01 and T2-01…T2-05 on table 二."""
+    out: list[Check] = []
+    if _table_blank(pro):
+        return [_fail("NUM-03", "proactive", "W", message="table 二 is entirely blank")]
+    for row, cols in pro.items():
+        for col, v in cols.items():
+            if col.endswith("_raw") or v is None:
+                continue
+            if col != "items_change" and v < 0:
+                out.append(_fail("T2-01" if fmt == "2021" else "NUM-01", row, "E", found=v, column=col))
+            raw = cols.get(f"{col}_raw")
+            if raw and col == "items_change":
+                out.append(_fail("NUM-02", row, "I", found=raw, column=col))
+            elif raw and re.search(r"元", raw):
+                sev = "W" if fmt == "2021" and "万" not in raw else "I"
+                out.append(_fail("NUM-04", row, sev, found=raw, column=col))
+    if fmt == "2021":
+        fee = pro.get("fees", {}).get("amount_wan_yuan")
+        if fee is not None and agency and _TOWNSHIP.search(agency) and fee > 10000:
+            out.append(_fail("T2-01", "fees", "W", found=fee, message="fee over 10,000 万元 for a 乡镇/街道"))
+    regs = pro.get("regulations", {})
+    if agency and _TOWNSHIP.search(agency) and any(_z(v) for k, v in regs.items() if not k.endswith("_raw")):
+        out.append(_fail("T2-02", "regulations", "W", found=regs))
+    if fmt == "2019":
+        for row in ("regulations", "normative_documents"):
+            r = pro.get(row, {})
+            made, total = r.get("newly_published"), r.get("total_published")
+            if made is not None and total is not None and total < made:
+                out.append(_fail("T2-03", row, "W", f">= {made}", total))
+        for row in ("licensing", "other_services", "punishment", "coercion", "fees"):
+            r = pro.get(row, {})
+            if r.get("prior_year_items") is None or r.get("items_change") is None:
+                continue
+            after = r["prior_year_items"] + r["items_change"]
+            if after < 0:
+                out.append(_fail("T2-04", row, "W", ">= 0", after))
+            if r.get("decisions") and after == r["decisions"]:
+                out.append(_fail("T2-05", row, "I", message="上一年项目数量 + 本年增/减 equals 处理决定数量"))
+    return out
+
+
+def check_structure(record: dict[str, Any], missing_rows: dict[str, list[str]]) -> list[Check]:
+    """Return the failures of STR-01…STR-05 (parts present, format fits the year, rows present)."""
+    out: list[Check] = []
+    sections = record.get("sections") or {}
+    has_tables = any(record.get(t) for t in ("proactive", "requests", "review_litigation"))
+    for key, text in sections.items():
+        if text is None and has_tables:
+            out.append(_fail("STR-01", key, "E", message=f"part {key} not found"))
+    year, fmt = record.get("year"), record.get("format")
+    if year and fmt:
+        want = "2021" if year >= 2021 else "2019" if year >= 2019 else None
+        if want is None or fmt != want:
+            out.append(_fail("STR-02", "format", "W", want, fmt))
+    for table, rows in missing_rows.items():
+        for row in rows:
+            out.append(_fail("STR-03", f"{table}.{row}", "E", message="official row not found"))
+    for table in ("proactive", "requests", "review_litigation"):
+        if record.get(table) is None:
+            out.append(_fail("STR-05", table, "W", message="table not found"))
+    return out
+
+
+def check_text(record: dict[str, Any]) -> list[Check]:
+    """Return the failures of TXT-01…TXT-03 (five aspects, fee statement, part 五 content)."""
+    out: list[Check] = []
+    sections = record.get("sections") or {}
+    overview = sections.get("overview")
+    if overview:
+        for aspect, pattern in _ASPECTS.items():
+            if not re.search(pattern, overview):
+                out.append(_fail("TXT-01", aspect, "W", message=f"part 一 does not cover {aspect}"))
+    if record.get("format") == "2021":
+        other = sections.get("other") or ""
+        if not re.search(r"信息处理费|处理费", other):
+            out.append(_fail("TXT-02", "other", "W", message="part 六 does not state the 信息处理费"))
+    problems = sections.get("problems")
+    if problems is not None:
+        body = re.sub(r"^\S{0,3}[、.]?\S*?(?:改进情况|改进措施)", "", problems).strip(" ：:。\n")
+        if len(body) < 10 or body in ("无", "暂无"):
+            out.append(_fail("TXT-03", "problems", "W", message="part 五 is empty"))
+    return out
+
+
+def check_time(year: int | None, published_at: str | None, agency: str | None, text: str | None) -> list[Check]:
+    """Return the failures of TIME-01…TIME-04, given the publication date (ISO) where known."""
+    out: list[Check] = []
+    if year and text:
+        m = _PERIOD.search(text)
+        if m and (int(m.group(1)) != year or int(m.group(2)) != year):
+            out.append(_fail("TIME-04", "period", "W", f"{year}-01-01…{year}-12-31", f"{m.group(1)}…{m.group(2)}"))
+    if not (year and published_at):
+        return out
+    try:
+        published = dt.date.fromisoformat(published_at[:10])
+    except ValueError:
+        return [*out, _fail("TIME-01", "published_at", "W", message=f"unreadable date {published_at!r}")]
+    whole_region = is_government_level(agency)
+    if year <= 2018:
+        rule, deadline = "TIME-03", dt.date(year + 1, 3, 31)
+    elif whole_region:
+        rule, deadline = "TIME-02", dt.date(year + 1, 3, 31)
+    else:
+        rule, deadline = "TIME-01", dt.date(year + 1, 1, 31)
+    if published > deadline:
+        out.append(_fail(rule, "published_at", "W", f"<= {deadline.isoformat()}", published.isoformat()))
+    return out

@@ -1,0 +1,104 @@
+"""The official tables' row labels, column layouts and format signatures (format-spec §3–§6).
+
+Patterns match the compact form of a label (`normalize.compact`): NFKC, no whitespace, no quotes,
+"1、" folded to "1.". Each pattern keys on the part of the label that survives real corruption
+("2.其他法律行政止公开" still holds "其他法律行政").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .values import Kind
+
+REQUEST_COLUMNS = (
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "social_welfare_org",
+    "legal_service_org",
+    "other_org",
+    "total",
+)
+REVIEW_GROUPS = ("review", "litigation_direct", "litigation_after_review")
+REVIEW_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
+
+
+@dataclass(frozen=True, slots=True)
+class RowSpec:
+    """One data row: its record key, the compact-label pattern and its columns with their kinds."""
+
+    key: str
+    pattern: re.Pattern[str]
+    columns: tuple[tuple[str, Kind], ...]
+    optional: bool = False
+
+
+_C, _S, _M = Kind.COUNT, Kind.SIGNED, Kind.MONEY
+_REQ = tuple((c, _C) for c in REQUEST_COLUMNS)
+
+
+def _row(key: str, pattern: str, columns: tuple[tuple[str, Kind], ...] = _REQ, optional: bool = False) -> RowSpec:
+    return RowSpec(key, re.compile(pattern), columns, optional)
+
+# Table 三, in table order. `other_handling` is the 2019 single row or the 2021 group label.
+REQUEST_ROWS: tuple[RowSpec, ...] = (
+    _row("new_received", r"本年新收"),
+    _row("carried_over", r"上年结转"),
+    _row("granted", r"\(一\)予以公开|^予以公开$"),
+    _row("partially_granted", r"\(二\)部分公开|^部分公开"),
+    _row("withheld_state_secret", r"属于国家秘密"),
+    _row("withheld_prohibited_by_law", r"其他法律行政|法规禁止公开"),
+    _row("withheld_security_stability", r"危及三安全|三安全一稳定"),
+    _row("withheld_third_party_rights", r"保护第三方"),
+    _row("withheld_internal_affairs", r"三类内部事务"),
+    _row("withheld_process_info", r"四类过程性"),
+    _row("withheld_enforcement_file", r"行政执法案卷"),
+    _row("withheld_administrative_query", r"行政查询事项"),
+    _row("unavailable_not_held", r"本机关不掌握"),
+    _row("unavailable_needs_creation", r"没有现成信息|另行制作"),
+    _row("unavailable_unclear", r"补正后申请内容|仍不明确"),
+    _row("rejected_petition", r"信访举报投诉"),
+    _row("rejected_duplicate", r"重复申请"),
+    _row("rejected_publication", r"公开出版物"),
+    _row("rejected_excessive", r"大量反复申请"),
+    _row("rejected_reconfirm", r"确认或重新出具"),
+    _row("other_handling", r"\(六\)其他处理"),
+    _row("other_overdue_correction", r"逾期不补正", optional=True),
+    _row("other_overdue_fee", r"逾期未按收费|未按收费通知", optional=True),
+    _row("other_misc", r"^3\.其他|^\(?3\)?\.?其他$", optional=True),
+    _row("total_processed", r"\(七\)总计"),
+    _row("carried_forward", r"结转下年度"),
+)
+REQUEST_ROWS_2021 = ("other_overdue_correction", "other_overdue_fee", "other_misc")
+
+# Table 二: rows of both formats, in table order; the format decides the columns.
+PROACTIVE_ROWS_2019: tuple[RowSpec, ...] = (
+    _row("regulations", r"^规章", (("newly_made", _C), ("newly_published", _C), ("total_published", _C))),
+    _row("normative_documents", r"规范性文件", (("newly_made", _C), ("newly_published", _C), ("total_published", _C))),
+    _row("licensing", r"^行政许可", (("prior_year_items", _C), ("items_change", _S), ("decisions", _C))),
+    _row("other_services", r"其他对外管理服务", (("prior_year_items", _C), ("items_change", _S), ("decisions", _C))),
+    _row("punishment", r"^行政处罚", (("prior_year_items", _C), ("items_change", _S), ("decisions", _C))),
+    _row("coercion", r"^行政强制", (("prior_year_items", _C), ("items_change", _S), ("decisions", _C))),
+    _row("fees", r"^行政事业性收费", (("prior_year_items", _C), ("items_change", _S))),
+    _row("procurement", r"政府集中采购", (("items", _C), ("amount_wan_yuan", _M))),
+)
+PROACTIVE_ROWS_2021: tuple[RowSpec, ...] = (
+    _row("regulations", r"^规章", (("issued", _C), ("repealed", _C), ("in_force", _C))),
+    _row("normative_documents", r"规范性文件", (("issued", _C), ("repealed", _C), ("in_force", _C))),
+    _row("licensing", r"^行政许可", (("decisions", _C),)),
+    _row("punishment", r"^行政处罚", (("decisions", _C),)),
+    _row("coercion", r"^行政强制", (("decisions", _C),)),
+    _row("fees", r"^行政事业性收费", (("amount_wan_yuan", _M),)),
+)
+OPTIONAL_2019_PROACTIVE = ("other_services", "procurement")
+
+SIGNATURES_2019 = re.compile(
+    r"本年新制作|本年新公开|对外公开总数|上一年项目|本年增/?减|采购项目数|采购总金额|其他对外管理服务"
+)
+SIGNATURES_2021 = re.compile(r"本年制发|本年废止|现行有效|本年处理决定|本年收费金额")
+
+# Anchors that open and close each table in compact text.
+PROACTIVE_START = re.compile(r"第二十条第?\(一\)项|第二十条第\(")
+REQUESTS_START = re.compile(r"勾稽关系|申请人情况|本年新收政府信息公开申请")

@@ -1,0 +1,47 @@
+"""What a reader hands to the report parser: paragraphs and table grids, in document order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Paragraph:
+    """A run of prose (one paragraph or one line of a text dump)."""
+
+    text: str
+
+
+@dataclass(slots=True)
+class Table:
+    """A table grid in reading order.
+
+    Each row is a list of cells; a cell is its text (`""` for an empty cell) or `None` where the
+    position is covered by a neighbour's rowspan/colspan and has no cell of its own.
+    """
+
+    rows: list[list[str | None]]
+
+
+Block = Paragraph | Table
+
+
+@dataclass(slots=True)
+class Document:
+    """A read document: its blocks in order, the carrier that was read and any title metadata."""
+
+    blocks: list[Block]
+    carrier: str
+    title: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def text(self) -> str:
+        """Return the document's plain text: paragraphs and table rows, one per line."""
+        lines: list[str] = []
+        for block in self.blocks:
+            if isinstance(block, Paragraph):
+                lines.append(block.text)
+            else:
+                for row in block.rows:
+                    lines.append("\t".join(c for c in row if c))
+        return "\n".join(lines)

@@ -1,0 +1,91 @@
+"""Numbers a report quotes in its prose about requests and appeals (format-spec T3-06, T4-05)."""
+
+from __future__ import annotations
+
+import re
+
+from .normalize import nfkc
+
+_N = r"(\d{1,7})\s*(?:件|个|条|宗)"
+_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "new_received": (
+        re.compile(r"(?:新收|收到|受理|接收)[^。；;，,]{0,24}?(?:政府信息公开)?申请(?:共计|共|合计)?\s*" + _N),
+        re.compile(r"(?:新收|收到|受理|接收)\s*" + _N + r"[^。；;]{0,6}申请"),
+    ),
+    "total_processed": (
+        re.compile(r"(?:办结|答复|办理完成|已办结|已答复)(?:申请)?(?:共计|共|合计)?\s*" + _N),
+    ),
+    "carried_forward": (
+        re.compile(_N + r"[^。；;，,]{0,8}?结转(?:下一?年度|至下一?年|到下一?年)"),
+        re.compile(r"结转(?:下一?年度|至下一?年|到下一?年)[^。；;，,\d]{0,8}" + _N),
+        re.compile(_N + r"[^。；;，,]{0,6}顺延(?:到|至)下一?年度"),
+    ),
+    "carried_over": (
+        re.compile(r"(?:上年度?结转|上一年度结转)(?:申请)?\s*" + _N),
+        re.compile(r"含上年度?结转(?:申请)?\s*" + _N),
+    ),
+}
+_REVIEW = re.compile(r"行政复议(?:案件|申请)?(?:共计|共)?\s*(\d{1,5})\s*(?:起|件|宗)")
+_LITIGATION = re.compile(r"行政诉讼(?:案件)?(?:共计|共)?\s*(\d{1,5})\s*(?:起|件|宗)")
+
+
+def request_numbers(text: str | None) -> dict[str, int]:
+    """Return the request totals the prose states, keyed as rows of table 三 (first mention wins)."""
+    if not text:
+        return {}
+    t = nfkc(text)
+    out: dict[str, int] = {}
+    for key, patterns in _PATTERNS.items():
+        for p in patterns:
+            m = p.search(t)
+            if m:
+                out[key] = int(m.group(1))
+                break
+    return out
+
+
+def appeal_numbers(text: str | None) -> dict[str, int]:
+    """Return review and litigation counts the prose states: keys `review`, `litigation`."""
+    if not text:
+        return {}
+    t = nfkc(text)
+    out: dict[str, int] = {}
+    m = _REVIEW.search(t)
+    if m:
+        out["review"] = int(m.group(1))
+    m = _LITIGATION.search(t)
+    if m:
+        out["litigation"] = int(m.group(1))
+    return out
+
+
+_DOCS = r"(?:行政)?规范性文件"
+_PROACTIVE: dict[str, tuple[re.Pattern[str], ...]] = {
+    "normative_documents.issued": (
+        re.compile(r"(?:本年度?|全年|年内)?(?:制发|新制发|出台|印发|制定)(?:的|了)?" + _DOCS + r"\s*(\d{1,6})\s*件"),
+        re.compile(_DOCS + r"[^。；;，,\d]{0,6}(?:制发|出台)\s*(\d{1,6})\s*件"),
+    ),
+    "normative_documents.repealed": (
+        re.compile(r"废止(?:的|了)?" + _DOCS + r"\s*(\d{1,6})\s*件"),
+        re.compile(_DOCS + r"[^。；;，,\d]{0,6}废止\s*(\d{1,6})\s*件"),
+    ),
+    "normative_documents.in_force": (
+        re.compile(r"现行有效(?:的)?" + _DOCS + r"\s*(\d{1,6})\s*件"),
+        re.compile(_DOCS + r"[^。；;，,\d]{0,6}现行有效\s*(\d{1,6})\s*件"),
+    ),
+}
+
+
+def proactive_numbers(text: str | None) -> dict[str, int]:
+    """Return table 二 counts the prose states, keyed `row.column` (2021 format columns)."""
+    if not text:
+        return {}
+    t = nfkc(text)
+    out: dict[str, int] = {}
+    for key, patterns in _PROACTIVE.items():
+        for p in patterns:
+            m = p.search(t)
+            if m:
+                out[key] = int(m.group(1))
+                break
+    return out

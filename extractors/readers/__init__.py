@@ -1,0 +1,1 @@
+"""One reader per carrier: bytes in, a `Document` of paragraphs and table grids out."""

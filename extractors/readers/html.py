@@ -1,0 +1,176 @@
+"""HTML pages: a DOM walk that keeps prose and tables in order, tables expanded into exact grids.
+
+trafilatura drops rowspan/colspan and may move tables after the text, so tables are read here with
+lxml; spans are expanded with bounds, so a hostile colspan cannot blow up memory.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree, html
+
+from ..errors import ExtractionError
+from ..model import Block, Document, Paragraph, Table
+from .encoding import decode
+
+MAX_SPAN = 64  # no official table is wider than 16 columns or taller than ~40 rows
+MAX_GRID_CELLS = 20_000
+MAX_PAGE_CELLS = 200_000  # all tables of a page together: many small span-blown tables add up
+_SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg", "head", "select", "option"})
+_BLOCK = frozenset(
+    {"p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "dd", "dt",
+     "blockquote", "pre", "center", "header", "footer", "ul", "ol", "dl", "form", "body", "td", "th"}
+)  # fmt: skip
+_WS = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.I)
+_TITLE_META = ("ArticleTitle", "articletitle", "og:title", "title", "Title", "dc.title")
+
+
+def _declared_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+def _span(value: str | None) -> int:
+    try:
+        n = int(str(value).strip()) if value is not None else 1
+    except ValueError:
+        return 1
+    return max(1, min(n, MAX_SPAN))
+
+
+def _cell_text(cell: etree._Element) -> str:
+    parts: list[str] = []
+    for node in cell.iter():
+        if node.tag in _SKIP:
+            continue
+        if node.tag in ("br", "p", "div") and parts:
+            parts.append("\n")
+        if node.text and node is not cell and node.tag not in _SKIP:
+            parts.append(node.text)
+        elif node is cell and cell.text:
+            parts.append(cell.text)
+        if node is not cell and node.tail:
+            parts.append(node.tail)
+    text = "".join(parts)
+    return "\n".join(_WS.sub(" ", line).strip() for line in text.split("\n")).strip()
+
+
+def _rows_of(table: etree._Element) -> list[etree._Element]:
+    rows = []
+    for child in table:
+        if child.tag == "tr":
+            rows.append(child)
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            rows.extend(r for r in child if r.tag == "tr")
+    return rows
+
+
+def grid(table: etree._Element) -> Table:
+    """Return the table as a grid; positions covered by a span hold None. Raises on absurd sizes."""
+    rows: list[list[str | None]] = []
+    pending: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
+    cells_total = 0
+    for tr in _rows_of(table):
+        row: list[str | None] = []
+        col = 0
+        for td in tr:
+            if td.tag not in ("td", "th"):
+                continue
+            while pending.get(col, 0) > 0:
+                row.append(None)
+                pending[col] -= 1
+                col += 1
+            rs, cs = _span(td.get("rowspan")), _span(td.get("colspan"))
+            row.append(_cell_text(td))
+            row.extend([None] * (cs - 1))
+            for c in range(col, col + cs):
+                if rs > 1:
+                    pending[c] = rs - 1
+            col += cs
+        while pending.get(col, 0) > 0:
+            row.append(None)
+            pending[col] -= 1
+            col += 1
+        cells_total += len(row)
+        if cells_total > MAX_GRID_CELLS:
+            raise ExtractionError(f"table too large (over {MAX_GRID_CELLS} cells)")
+        rows.append(row)
+    return Table(rows)
+
+
+class _Walker:
+    """Collects paragraphs and data tables in document order."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.buf: list[str] = []
+        self.cells = 0
+
+    def flush(self) -> None:
+        text = _WS.sub(" ", "".join(self.buf)).strip()
+        for line in text.split("\n"):
+            line = line.strip()
+            if line:
+                self.blocks.append(Paragraph(line))
+        self.buf = []
+
+    def walk(self, node: etree._Element) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in _SKIP or not isinstance(node.tag, str):
+            if node.tail:
+                self.buf.append(node.tail)
+            return
+        if tag == "table" and not node.xpath(".//table"):
+            self.flush()
+            table = grid(node)
+            self.cells += sum(len(row) for row in table.rows)
+            if self.cells > MAX_PAGE_CELLS:
+                raise ExtractionError(f"tables too large (over {MAX_PAGE_CELLS} cells in all)")
+            if any(c for row in table.rows for c in row):
+                self.blocks.append(table)
+        else:
+            if tag in _BLOCK:
+                self.flush()
+            if tag == "br":
+                self.buf.append("\n")
+            if node.text:
+                self.buf.append(node.text)
+            for child in node:
+                self.walk(child)
+            if tag in _BLOCK:
+                self.flush()
+        if node.tail:
+            self.buf.append(node.tail)
+
+
+def _title(root: etree._Element) -> str | None:
+    for name in _TITLE_META:
+        got = root.xpath(f'//meta[@name="{name}" or @property="{name}"]/@content')
+        if got and got[0].strip():
+            return str(got[0]).strip()
+    got = root.xpath("//title/text()")
+    return str(got[0]).strip() if got else None
+
+
+def read_html(data: bytes, declared_charset: str | None = None) -> Document:
+    """Return the Document of an HTML page (charset from the caller, the page's meta, or detection)."""
+    text = decode(data, declared_charset or _declared_charset(data))
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    if not text.strip():
+        raise ExtractionError("empty HTML page")
+    try:
+        root = html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"unparseable HTML: {' '.join(str(exc).split())[:80]}") from None
+    meta = {}
+    for name in ("PubDate", "ContentSource", "ColumnName", "SiteName"):
+        got = root.xpath(f'//meta[@name="{name}"]/@content')
+        if got and got[0].strip():
+            meta[name] = str(got[0]).strip()
+    body = root.find("body")
+    walker = _Walker()
+    walker.walk(body if body is not None else root)
+    walker.flush()
+    return Document(walker.blocks, carrier="html", title=_title(root), meta=meta)

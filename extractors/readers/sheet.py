@@ -1,0 +1,107 @@
+"""XLSX and XLS: each sheet becomes one table grid, merged areas covered by None."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from ..errors import ExtractionError
+from ..model import Block, Document, Table
+from .docx import check_zip
+
+MAX_CELLS = 200_000
+_MERGE_REF = re.compile(rb"""<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"']{1,40})["']""")
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _check_merges(zf: zipfile.ZipFile) -> None:
+    """Refuse merged ranges covering more than MAX_CELLS: openpyxl makes an object per merged cell on load."""
+    from openpyxl.utils.cell import range_boundaries
+
+    area = 0
+    for name in zf.namelist():
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            continue
+        try:
+            xml = zf.read(name)
+        except Exception:
+            continue  # a broken member is openpyxl's to report
+        for m in _MERGE_REF.finditer(xml):
+            try:
+                c0, r0, c1, r1 = range_boundaries(m.group(1).decode("ascii", "replace"))
+            except (ValueError, TypeError):
+                continue
+            # "A:C" and "2:5" leave rows or columns open: the whole sheet extent (16384 x 1048576).
+            cols = abs((c1 or 16384) - (c0 or 1)) + 1
+            rows = abs((r1 or 1048576) - (r0 or 1)) + 1
+            area += cols * rows
+            if area > MAX_CELLS:
+                raise ExtractionError(f"workbook merges over {MAX_CELLS} cells")
+
+
+def read_xlsx(data: bytes) -> Document:
+    """Return the Document of an XLSX workbook."""
+    import openpyxl
+
+    _check_merges(check_zip(data, "XLSX"))
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
+    except Exception as exc:
+        raise ExtractionError(f"corrupt XLSX: {type(exc).__name__}") from None
+    blocks: list[Block] = []
+    total = 0
+    for ws in wb.worksheets:
+        covered: set[tuple[int, int]] = set()
+        for rng in ws.merged_cells.ranges:
+            for r in range(rng.min_row, rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    if (r, c) != (rng.min_row, rng.min_col):
+                        covered.add((r, c))
+        rows: list[list[str | None]] = []
+        for r, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            total += len(row)
+            if total > MAX_CELLS:
+                raise ExtractionError(f"workbook too large (over {MAX_CELLS} cells)")
+            rows.append([None if (r, c) in covered else _fmt(v) for c, v in enumerate(row, start=1)])
+        blocks.append(Table(rows))
+    return Document(blocks, carrier="xlsx")
+
+
+def read_xls(data: bytes) -> Document:
+    """Return the Document of a legacy XLS workbook."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True)
+    except Exception as exc:
+        raise ExtractionError(f"corrupt XLS: {type(exc).__name__}") from None
+    blocks: list[Block] = []
+    for sheet in book.sheets():
+        if sheet.nrows * max(sheet.ncols, 1) > MAX_CELLS:
+            raise ExtractionError(f"workbook too large (over {MAX_CELLS} cells)")
+        covered: set[tuple[int, int]] = set()
+        area = 0
+        for r0, r1, c0, c1 in sheet.merged_cells:
+            # Merges may claim the whole sheet; only the cells that exist can be covered.
+            r1, c1 = min(r1, sheet.nrows), min(c1, sheet.ncols)
+            area += max(0, r1 - r0) * max(0, c1 - c0)
+            if area > MAX_CELLS:
+                raise ExtractionError(f"workbook merges cover over {MAX_CELLS} cells")
+            for r in range(r0, r1):
+                for c in range(c0, c1):
+                    if (r, c) != (r0, c0):
+                        covered.add((r, c))
+        rows = [
+            [None if (r, c) in covered else _fmt(sheet.cell_value(r, c)) for c in range(sheet.ncols)]
+            for r in range(sheet.nrows)
+        ]
+        blocks.append(Table(rows))
+    return Document(blocks, carrier="xls")

@@ -1,0 +1,28 @@
+"""Storage: SQLAlchemy models, the content-addressed blob store, dedup, exports and cross-year checks.
+
+from storage import Store, export, validate
+store = Store("sqlite:///data/nianbao.sqlite")   # or "postgresql+psycopg://user@host/db"
+store.migrate()
+store.add(raw_bytes, record, {"url": url, "etag": ..., "site": ...})
+export(store, "jsonl", "out/reports.jsonl")
+findings = validate(store)
+"""
+
+from .blobs import BlobStore
+from .export import FORMATS, ExportError, export
+from .store import AddResult, FsckResult, NotMigrated, Store
+from .validate import Finding, summary, validate
+
+__all__ = [
+    "FORMATS",
+    "AddResult",
+    "BlobStore",
+    "ExportError",
+    "Finding",
+    "FsckResult",
+    "NotMigrated",
+    "Store",
+    "export",
+    "summary",
+    "validate",
+]

@@ -1,0 +1,119 @@
+"""Content-addressed blob store on disk: `<root>/ab/cd/<sha256>`.
+
+A blob is written to a temporary file in its final folder, flushed, fsync'd and then renamed into
+place, and the folder is fsync'd: a crash leaves at worst a temporary file (`.tmp-*`, removed by
+`Store.fsck`), never a half-written blob under its final name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+TEMP_PREFIX = ".tmp-"
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def sha256_hex(data: bytes) -> str:
+    """Return the SHA-256 of `data` as 64 lowercase hex digits."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class BlobStore:
+    """Raw document bytes under their SHA-256, sharded two levels deep."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        """Return the path a blob of this hash lives at (whether or not it exists)."""
+        if not _HEX64.match(sha256):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        """Return True where the blob is on disk."""
+        return self.path(sha256).is_file()
+
+    def put(self, data: bytes, sha256: str | None = None) -> tuple[str, bool]:
+        """Store `data` durably; return (its SHA-256, True if it was written now, False if already there)."""
+        sha = sha256 or sha256_hex(data)
+        final = self.path(sha)
+        if final.is_file() and final.stat().st_size == len(data):
+            return sha, False
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=final.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(final.parent)
+        return sha, True
+
+    def get(self, sha256: str) -> bytes:
+        """Return the blob's bytes; raise FileNotFoundError where it is absent."""
+        return self.path(sha256).read_bytes()
+
+    def remove(self, sha256: str) -> bool:
+        """Delete a blob; return True if there was one."""
+        try:
+            self.path(sha256).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def verify(self, sha256: str) -> bool:
+        """Return True where the blob exists and its bytes hash to its name."""
+        try:
+            return sha256_hex(self.get(sha256)) == sha256
+        except FileNotFoundError:
+            return False
+
+    def __iter__(self) -> Iterator[str]:
+        """Yield the hash of every blob under its final name (temporary files are skipped)."""
+        if not self.root.is_dir():
+            return
+        for first in sorted(self.root.iterdir()):
+            if not first.is_dir():
+                continue
+            for second in sorted(first.iterdir()):
+                if not second.is_dir():
+                    continue
+                for f in sorted(second.iterdir()):
+                    if _HEX64.match(f.name):
+                        yield f.name
+
+    def temp_files(self) -> list[Path]:
+        """Return the temporary files left by interrupted writes."""
+        if not self.root.is_dir():
+            return []
+        return sorted(self.root.glob(f"*/*/{TEMP_PREFIX}*"))
+
+    def mtime(self, sha256: str) -> float:
+        """Return the blob file's modification time (seconds since the epoch)."""
+        return self.path(sha256).stat().st_mtime
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (the rename) to disk, where the platform allows it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,173 @@
+"""Exports: `NNN_<hash16>.txt` + `.json` sidecars, JSONL, a tidy long CSV and the same table as Parquet.
+
+Every exported record carries `sources` (all URLs it was found at), `raw_sha256` (the document
+hashes) and `text_sha256`. NNN is the report's `seq`, zero-padded to at least 3 digits: the order of
+first discovery, so names stay the same across re-exports. The CSV is UTF-8 with a BOM so that Excel
+opens the Chinese text correctly; pandas reads it as is (`pandas.read_csv(path)`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from .records import TIDY_COLUMNS, record_text, tidy_rows
+from .store import Store
+
+FORMATS = ("text", "jsonl", "csv", "parquet")
+PARQUET_HINT = "pip install 'nianbao[parquet]'"
+
+
+class ExportError(RuntimeError):
+    """An export that cannot be made (unknown format, missing optional dependency)."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote: the format, where, how many reports and how many rows or files."""
+
+    fmt: str
+    out: str
+    reports: int
+    rows: int
+
+
+def file_stem(record: dict[str, Any]) -> str:
+    """Return `NNN_<hash16>` for a stored record (seq zero-padded to 3+ digits, 16 hex of text_sha256)."""
+    return f"{int(record['seq']):03d}_{record['text_sha256'][:16]}"
+
+
+def export(
+    store: Store,
+    fmt: str,
+    out: str | Path | IO[str],
+    region: str | None = None,
+    year: int | None = None,
+    latest_only: bool = True,
+) -> ExportResult:
+    """Write the store's reports (filtered by `region` and `year`) as `fmt`; return an `ExportResult`.
+
+    `text` writes into the folder `out`; `jsonl` and `csv` write the file `out` (or an open text
+    stream); `parquet` writes the file `out` and needs pyarrow (`pip install 'nianbao[parquet]'`).
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    records = store.reports(region=region, year=year, latest_only=latest_only)
+    if fmt == "text":
+        return _text(records, Path(out))  # type: ignore[arg-type]
+    if fmt == "jsonl":
+        return _jsonl(records, out)
+    if fmt == "csv":
+        return _csv(records, out)
+    return _parquet(records, out)
+
+
+def _text(records: Iterator[dict[str, Any]], folder: Path) -> ExportResult:
+    folder.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for rec in records:
+        stem = file_stem(rec)
+        _atomic_write(folder / f"{stem}.txt", record_text(rec))
+        _atomic_write(folder / f"{stem}.json", json.dumps(rec, ensure_ascii=False, indent=1) + "\n")
+        n += 1
+    return ExportResult("text", str(folder), n, 2 * n)
+
+
+def _jsonl(records: Iterator[dict[str, Any]], out: str | Path | IO[str]) -> ExportResult:
+    n = 0
+    with _open(out, encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            n += 1
+    return ExportResult("jsonl", _name(out), n, n)
+
+
+def _csv(records: Iterator[dict[str, Any]], out: str | Path | IO[str]) -> ExportResult:
+    n = rows = 0
+    with _open(out, encoding="utf-8-sig") as fh:
+        writer = csv.DictWriter(fh, fieldnames=TIDY_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for rec in records:
+            n += 1
+            for row in tidy_rows(rec):
+                writer.writerow(row)
+                rows += 1
+    return ExportResult("csv", _name(out), n, rows)
+
+
+def _parquet(records: Iterator[dict[str, Any]], out: str | Path | IO[str]) -> ExportResult:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise ExportError(f"Parquet export needs pyarrow: {PARQUET_HINT}") from exc
+    schema = pa.schema(
+        [
+            ("report_id", pa.int64()),
+            ("seq", pa.int64()),
+            ("agency", pa.string()),
+            ("year", pa.int64()),
+            ("region_code", pa.string()),
+            ("format", pa.string()),
+            ("table", pa.string()),
+            ("row", pa.string()),
+            ("column", pa.string()),
+            ("value", pa.float64()),
+            ("raw", pa.string()),
+        ]
+    )
+    columns: dict[str, list[Any]] = {name: [] for name in TIDY_COLUMNS}
+    n = 0
+    for rec in records:
+        n += 1
+        for row in tidy_rows(rec):
+            for name in TIDY_COLUMNS:
+                columns[name].append(row[name])
+    columns["value"] = [None if v is None else float(v) for v in columns["value"]]
+    table = pa.Table.from_pydict(columns, schema=schema)
+    target = out if not isinstance(out, str | Path) else str(out)
+    if isinstance(out, str | Path):
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, target)
+    return ExportResult("parquet", _name(out), n, table.num_rows)
+
+
+class _open:
+    """Open `out` for writing text (creating its folder), or pass an open stream through unclosed."""
+
+    def __init__(self, out: str | Path | IO[str], encoding: str) -> None:
+        self.out, self.encoding, self.fh = out, encoding, None
+
+    def __enter__(self) -> IO[str]:
+        if not isinstance(self.out, str | Path):
+            return self.out
+        path = Path(self.out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = path.open("w", encoding=self.encoding, newline="")
+        return self.fh
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fh is not None:
+            self.fh.close()
+
+
+def _name(out: str | Path | IO[str]) -> str:
+    return str(out) if isinstance(out, str | Path) else getattr(out, "name", "<stream>")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file and a rename (a re-export never leaves half a file)."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,172 @@
+"""SQLAlchemy models: documents (raw bytes), sources (URLs), reports (records), crawl runs.
+
+The tables are created by the Alembic migrations in `storage/migrations/`, never by `create_all`;
+`tests/test_storage.py` checks that the models and the migrations agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+HASH = String(64)
+"""A SHA-256 in lowercase hex."""
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so migrations name constraints the same everywhere."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Document(Base):
+    """Raw bytes as downloaded, kept in the blob store under their SHA-256.
+
+    `kind` is `report` (a record was extracted), `not_report` (fetched, but not an annual report) or
+    `error` (the extractor failed; `error` says why). A later, better outcome replaces a worse one.
+    """
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(HASH, unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str | None] = mapped_column(String(255))
+    carrier: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[datetime]
+
+
+class CrawlRun(Base):
+    """One crawl: when it ran, over which sites, how it ended, and the crawler's stats."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16))
+    sites: Mapped[list[Any] | None]
+    stats: Mapped[dict[str, Any] | None]
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Source(Base):
+    """One URL a document was fetched from, with the HTTP validators and the list-page context.
+
+    Unique per (document, URL). `url_sha256` carries the uniqueness so that long URLs stay indexable.
+    `fetched_at`, `http_status`, `etag` and `last_modified` are those of the latest fetch.
+    """
+
+    __tablename__ = "sources"
+    __table_args__ = (UniqueConstraint("document_id", "url_sha256", name="uq_sources_document_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    url_sha256: Mapped[str] = mapped_column(HASH, index=True)
+    first_seen: Mapped[datetime]
+    fetched_at: Mapped[datetime]
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    site: Mapped[str | None] = mapped_column(String(100))
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    region_name: Mapped[str | None] = mapped_column(Text)
+    list_title: Mapped[str | None] = mapped_column(Text)
+    list_date: Mapped[str | None] = mapped_column(String(40))
+    column: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[str | None] = mapped_column(String(40))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+
+
+class Report(Base):
+    """One report per normalized text (`text_sha256`), with the record as JSON and queryable columns.
+
+    `seq` numbers reports in order of first discovery (1, 2, 3 …) and never changes. Reports of one
+    `version_key` (region, normalised agency, year) are versions of each other: `version` counts them
+    from 1, `supersedes_id` points at the previous one, and exactly one has `is_latest` set. Reports
+    without agency or year have no version key and are always latest.
+    """
+
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text_sha256: Mapped[str] = mapped_column(HASH, unique=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    record: Mapped[dict[str, Any]]
+    title: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    agency: Mapped[str | None] = mapped_column(Text)
+    region_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    region_name: Mapped[str | None] = mapped_column(Text)
+    site: Mapped[str | None] = mapped_column(String(100))
+    format: Mapped[str | None] = mapped_column(String(8))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[int] = mapped_column(Integer, default=0)
+    infos: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen: Mapped[datetime]
+    version_key: Mapped[str | None] = mapped_column(Text, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    is_latest: Mapped[bool] = mapped_column(Boolean, default=True)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+
+
+# At most one latest report per version key, enforced by the database (a partial unique index).
+Index(
+    "uq_reports_latest_version",
+    Report.version_key,
+    unique=True,
+    sqlite_where=Report.is_latest,
+    postgresql_where=Report.is_latest,
+)
+
+
+class ReportDocument(Base):
+    """Links a report to each document whose text it is (an HTML page and a re-saved DOCX, say)."""
+
+    __tablename__ = "report_documents"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    first_seen: Mapped[datetime]
+
+
+class Counter(Base):
+    """Named counters; `report_seq` hands out `Report.seq` under a row lock (dense, in discovery order)."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)

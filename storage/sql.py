@@ -1,0 +1,45 @@
+"""Portable SQL helpers: insert-unless-present, and which database errors a retry cures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+_RETRY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+
+
+def insert_ignore(s: Session, model: Any, values: dict[str, Any], conflict: list[str] | None) -> Any:
+    """Insert a row unless it would break a unique key; return the new primary key, or None where it existed."""
+    table = model.__table__
+    pk = next(iter(table.primary_key.columns))
+    dialect = s.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        ins = (postgresql if dialect == "postgresql" else sqlite).insert(table).values(**values)
+        stmt = ins.on_conflict_do_nothing(index_elements=conflict).returning(pk)
+        return s.execute(stmt).scalar()
+    try:
+        with s.begin_nested():
+            return s.execute(insert(table).values(**values)).inserted_primary_key[0]
+    except IntegrityError:
+        return None
+
+
+def retryable(exc: DBAPIError) -> bool:
+    """Return True for errors a retry can cure: a lost insert race, a deadlock, a busy database."""
+    if exc.connection_invalidated:
+        return True
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    message = str(exc.orig).lower()
+    if isinstance(exc, IntegrityError):
+        return state == "23505" or "unique constraint" in message
+    return state in _RETRY_SQLSTATES or "database is locked" in message or "database is busy" in message
+
+
+def missing_table(exc: DBAPIError) -> bool:
+    """Return True where the error says a table does not exist (an unmigrated database)."""
+    state = getattr(exc.orig, "sqlstate", None)
+    return state == "42P01" or "no such table" in str(exc.orig).lower()

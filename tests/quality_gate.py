@@ -1,0 +1,72 @@
+"""The quality gate: per-document score floors and corpus hashes, pinned in quality_gate.json.
+
+`python -m tests.quality_gate --pin` scores every gold document and writes the file; a floor is
+never lowered unless `--allow-lower` is given, so a regression cannot be pinned in silently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+GATE_FILE = Path(__file__).resolve().parent / "quality_gate.json"
+
+
+def doc_hash(gold: Path, source: Path) -> str:
+    """Return the SHA-256 over a gold record's bytes and its source document's bytes."""
+    h = hashlib.sha256()
+    for p in (gold, source):
+        h.update(p.read_bytes() if p.exists() else b"")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def load_gate() -> dict[str, Any]:
+    """Return the pinned gate (empty where the file does not exist yet)."""
+    if not GATE_FILE.exists():
+        return {"corpus_sha256": "", "documents": {}}
+    return json.loads(GATE_FILE.read_text(encoding="utf-8"))
+
+
+def pin(corpus: Path, allow_lower: bool) -> int:
+    """Score every gold document and write the gate; return the exit status."""
+    from extractors import extract
+
+    from .goldcmp import compare
+
+    old = load_gate()["documents"]
+    docs: dict[str, Any] = {}
+    corpus_h = hashlib.sha256()
+    status = 0
+    for gold_path in sorted((corpus / "gold").glob("*.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        h = doc_hash(gold_path, corpus / gold["source"])
+        corpus_h.update(h.encode())
+        value = round(compare(extract(corpus / gold["source"]), gold).value, 6)
+        floor = value
+        prev = old.get(gold_path.stem)
+        if prev and prev["sha256"] == h and value < prev["floor"] and not allow_lower:
+            print(f"{gold_path.stem}: {value} is below the pinned floor {prev['floor']}; keeping the floor")
+            floor, status = prev["floor"], 1
+        docs[gold_path.stem] = {"floor": floor, "sha256": h}
+        print(f"{gold_path.stem}: {value}")
+    gate = {"corpus_sha256": corpus_h.hexdigest(), "documents": docs}
+    GATE_FILE.write_text(json.dumps(gate, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return status
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pin", action="store_true", required=True)
+    parser.add_argument("--allow-lower", action="store_true")
+    parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpus")
+    args = parser.parse_args()
+    return pin(args.corpus, args.allow_lower)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

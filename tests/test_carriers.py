@@ -1,0 +1,46 @@
+"""Every carrier on real bytes: each rendered fixture document gives the record of its gold."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from extractors import extract
+from extractors.readers.office import soffice
+
+from .conftest import DOCUMENTS
+from .goldcmp import compare
+
+CASES = sorted(p for p in DOCUMENTS.glob("*") if (p / "expected.json").exists())
+
+
+def _input(case):
+    return next(case.glob("input.*"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_fixture_document_matches_expected(case):
+    meta = json.loads((case / "meta.json").read_text(encoding="utf-8"))
+    if meta["carrier"] in ("doc", "wps") and soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed: DOC/WPS cannot be read here")
+    path = _input(case)
+    record = extract(path)
+    assert record["carrier"] == meta["carrier"], "the reader was not chosen by content"
+    score = compare(record, json.loads((case / "expected.json").read_text(encoding="utf-8")))
+    print(f"\n{case.name}: {score.matched}/{score.total}")
+    assert not score.diffs, "\n".join(f"{p}: got {g!r}, want {w!r}" for p, g, w in score.diffs[:30])
+
+
+def test_every_carrier_is_covered():
+    carriers = {json.loads((c / "meta.json").read_text(encoding="utf-8"))["carrier"] for c in CASES}
+    assert {"html", "docx", "pdf", "doc", "wps"} <= carriers
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.name.endswith(("_pdf", "_docx"))][:2], ids=str)
+def test_reader_chosen_by_content_not_name(case, tmp_path):
+    """A document saved under a misleading name is still read by the reader its bytes call for."""
+    disguised = tmp_path / "report.txt"
+    disguised.write_bytes(_input(case).read_bytes())
+    meta = json.loads((case / "meta.json").read_text(encoding="utf-8"))
+    assert extract(disguised)["carrier"] == meta["carrier"]

@@ -1,0 +1,115 @@
+"""Crawls into storage: a SIGKILLed crawl run again, and two crawls writing into one PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from storage import Store
+from storage.models import Report
+from storage.testing import pg_unavailable, temp_pg_database
+
+from .conftest import ROOT
+
+pytest.importorskip("fixtures.web.server")
+from fixtures.web.server import FixtureWeb
+
+SETTINGS = ["-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_BACKOFF_BASE=0.1", "-s", "RETRY_TIMES=1"]
+
+
+def _crawl_cmd(registry: Path, out: Path, db: str, *extra: str, blobs: Path | None = None) -> list[str]:
+    where = ["--blobs", str(blobs)] if blobs else []
+    return [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(registry), "--fast", "--db", db, *where,
+            "--feed", str(out / "reports.jsonl"), "--state", str(out / "state.sqlite"),
+            "--summary", str(out / "summary.json"), *SETTINGS, *extra]  # fmt: skip
+
+
+def _consistent(store: Store) -> None:
+    """Assert the store holds no duplicate, no torn report and no orphan or missing blob."""
+    result = store.fsck(grace_seconds=0, verify=True)
+    assert not result.missing_blobs and not result.corrupt_blobs
+    assert not result.removed_orphans, f"orphan blobs: {result.removed_orphans}"
+    reports = list(store.reports(latest_only=False))
+    seqs = sorted(r["seq"] for r in reports)
+    assert seqs == list(range(1, len(seqs) + 1)), "report numbers must be dense and unique"
+    assert len({r["text_sha256"] for r in reports}) == len(reports)
+    for r in reports:
+        assert r["sources"] and r["raw_sha256"], f"report {r['seq']} lost its sources or documents"
+        for sha in r["raw_sha256"]:
+            assert store.blob(sha), f"blob {sha} of report {r['seq']} missing"
+
+
+def _expected_urls(web: FixtureWeb) -> set[str]:
+    return {u for r in web.expected()["reports"] if r.get("phase", 1) == 1 for u in r["urls"]}
+
+
+def test_crawl_killed_with_sigkill_and_run_again(tmp_path):
+    db = f"sqlite:///{tmp_path / 'nianbao.sqlite'}"
+    with FixtureWeb() as web:
+        registry = web.write_registry(tmp_path / "sites.csv")
+        proc = subprocess.Popen(
+            _crawl_cmd(registry, tmp_path, db, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.2"),
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.time() + 90
+        store = None
+        while time.time() < deadline:
+            time.sleep(0.3)
+            if (tmp_path / "nianbao.sqlite").exists():
+                store = store or Store(db)
+                try:
+                    if store.counts()["reports"] >= 3:
+                        break
+                except Exception:  # tables not created yet
+                    continue
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        if store is not None:
+            store.close()
+        rerun = subprocess.run(_crawl_cmd(registry, tmp_path, db), cwd=ROOT, capture_output=True, timeout=600)
+        expected = _expected_urls(web)
+    assert b"Traceback" not in rerun.stderr, rerun.stderr.decode()[-3000:]
+    with Store(db) as store:
+        store.migrate()
+        _consistent(store)
+        stored_urls = {u for r in store.reports(latest_only=False) for u in r["sources"]}
+        assert expected <= stored_urls, f"sources lost: {sorted(expected - stored_urls)[:5]}"
+
+
+def test_two_crawls_into_one_postgresql_database(tmp_path):
+    reason = pg_unavailable()
+    if reason:
+        pytest.skip(f"PostgreSQL not reachable: {reason}")
+    with FixtureWeb() as web, temp_pg_database() as pg_url:
+        registry = web.write_registry(tmp_path / "sites.csv")
+        baseline = tmp_path / "base"
+        baseline.mkdir()
+        base_db = f"sqlite:///{baseline / 'db.sqlite'}"
+        subprocess.run(_crawl_cmd(registry, baseline, base_db), cwd=ROOT, capture_output=True, timeout=600)
+        procs = []
+        for n in (1, 2):
+            out = tmp_path / f"c{n}"
+            out.mkdir()
+            procs.append(subprocess.Popen(_crawl_cmd(registry, out, pg_url, blobs=tmp_path / "pg-blobs"), cwd=ROOT,
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE))  # fmt: skip
+        results = [p.communicate(timeout=600) for p in procs]
+        for p, (_, err) in zip(procs, results, strict=True):
+            assert p.returncode in (0, 1), err.decode()[-3000:]
+            assert b"Traceback" not in err and b"IntegrityError" not in err, err.decode()[-3000:]
+        with Store(base_db) as base, Store(pg_url, blob_root=tmp_path / "pg-blobs") as pg:
+            _consistent(pg)
+            want = {r["text_sha256"] for r in base.reports(latest_only=False)}
+            got = {r["text_sha256"] for r in pg.reports(latest_only=False)}
+            assert got == want
+            with pg.engine.connect() as c:
+                assert c.execute(select(Report.id)).all()
+            urls_base = {u for r in base.reports(latest_only=False) for u in r["sources"]}
+            urls_pg = {u for r in pg.reports(latest_only=False) for u in r["sources"]}
+            assert urls_pg == urls_base

@@ -1,0 +1,115 @@
+"""Generic discovery: report titles, link scores, family list mechanisms, safety helpers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from parsel import Selector
+
+from crawler import discovery as D
+from crawler import families as F
+from crawler.safety import internal, safe_filename
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["临沂市教育局2022年政府信息公开工作年度报告", "2022年上海市政府信息公开工作年度报告", "大川镇2023年度政府信息公开工作报告",
+     "镇宁自治县政府2019年信息公开工作年度报告", "市府东路街道政府信息公开工作年度报告"],
+)
+def test_report_titles(title):
+    assert D.is_report_title(title)
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["文字解读:济南市天桥区教育和体育局2023年政府信息公开工作年度报告", "2023年政府信息公开工作年度报告公布情况",
+     "关于做好2023年度政府信息公开工作年度报告编制工作的通知", "政法和应急管理局信息公开年度工作报告说明",
+     "关于2014年政府信息公开工作要点落实情况的函", "政府信息公开指南"],
+)
+def test_things_published_beside_reports_are_not_reports(title):
+    assert not D.is_report_title(title)
+
+
+def test_link_scores_prefer_report_columns():
+    assert D.score_link("http://x.gov.cn/zwgk/zfxxgknb/index.html", "政府信息公开年报") >= 5
+    assert D.score_link("http://x.gov.cn/zfxxgk/index.html", "政府信息公开") >= 2
+    assert D.score_link("http://x.gov.cn/news/1.html", "新闻动态") == 0
+
+
+def test_twins_are_canonicalised():
+    assert D.canonical("http://x.gov.cn/gate/big5/www.x.gov.cn/a.html") is None
+    assert D.canonical("http://X.gov.cn/a.html#top") == "http://x.gov.cn/a.html"
+
+
+def test_list_links_carry_the_row_date():
+    sel = Selector(text='<ul><li><a href="./202401/t20240116_1.html" title="某局2023年政府信息公开工作年度报告">某局…</a>'
+                        "<span>2024-01-16</span></li></ul>")
+    (link,) = D.list_links(sel, "http://x.gov.cn/zfxxgknb/index.html")
+    assert link.url == "http://x.gov.cn/zfxxgknb/202401/t20240116_1.html"
+    assert link.text == "某局2023年政府信息公开工作年度报告" and link.date == "2024-01-16"
+
+
+def test_trs_pager_from_create_page_html():
+    html = "<script>var currentPage = 0;var countPage = 3//共多少页\ncreatePageHTML(countPage, currentPage, \"index\", \"html\");</script>"
+    got = [r.url for r in F.trs_pages("http://x.gov.cn/zfxxgknb/index.html", html)]
+    assert got == ["http://x.gov.cn/zfxxgknb/index_1.html", "http://x.gov.cn/zfxxgknb/index_2.html"]
+    assert F.trs_pages("http://x.gov.cn/zfxxgknb/index_1.html", html.replace("currentPage = 0", "currentPage = 1")) == []
+
+
+def test_hanweb_datastore_and_dataproxy():
+    html = ("<script>var c={proxyUrl:'/module/web/jpage/dataproxy.jsp',perpage:15,columnid:'1229325036',unitid:'7300',"
+            "webid:'3070'};</script><script type=\"text/xml\"><datastore><recordset><record><![CDATA[<li><a href=\"/art/2024/1/16/"
+            "art_1229325036_1.html\" title=\"下各镇2023年政府信息公开工作年度报告\">x</a><span>2024-01-16</span></li>]]></record>"
+            "</recordset><totalrecord>40</totalrecord><totalpage>3</totalpage></datastore></script>")
+    url = "http://x.gov.cn/col/col1229325036/index.html"
+    (rec,) = F.hanweb_records(url, html)
+    assert rec.url.endswith("art_1229325036_1.html") and rec.date == "2024-01-16"
+    pages = F.hanweb_pages(url, html)
+    assert [p.method for p in pages] == ["POST", "POST"]
+    assert pages[0].form["columnid"] == "1229325036" and pages[0].form["unitid"] == "7300"
+    assert "page=2" in pages[0].url and "startrecord=16" in pages[0].url
+
+
+def test_gkmlpt_api_and_articles():
+    html = "<script>window._CONFIG = {SID:'175'}; var TREE = [{\"id\": 2629, \"name\": \"政府信息公开年报\"}];\n</script>"
+    (req,) = F.gkmlpt_api("http://x.gd.gov.cn/gkmlpt/annualreport", html, [])
+    assert req.url == "http://x.gd.gov.cn/gkmlpt/api/all/2629?page=1&sid=175"
+    body = json.dumps({"classify": {"post_count": 2}, "articles": [
+        {"title": "某厅2023年政府信息公开工作年度报告", "url": "http://x.gd.gov.cn/gkmlpt/content/4/1/post_1.html",
+         "created_at": "2024-01-20 10:00:00"}]})
+    links, nxt = F.gkmlpt_articles(req.url, body)
+    assert links[0].date == "2024-01-20" and nxt is not None and "page=2" in nxt.url
+
+
+def test_internal_addresses_and_safe_filenames():
+    assert internal("127.0.0.1") and internal("10.1.2.3") and internal("169.254.1.1") and internal("224.0.0.1")
+    assert not internal("202.96.1.1") and not internal("www.gov.cn")
+    assert safe_filename("../../etc/passwd") == "passwd"
+    assert safe_filename("..\\..\\年度报告.doc") == "年度报告.doc"
+    assert safe_filename("a\x00b\nc.pdf") == "a_b_c.pdf"
+    assert safe_filename("...") == "document"
+
+
+def test_requests_never_reach_unnamed_internal_addresses():
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.utils.test import get_crawler
+    from twisted.internet.error import DNSLookupError
+
+    from crawler.registry import Site
+    from crawler.safety import SafetyMiddleware, check_address, name_hosts
+
+    site = Site("s", "s", ("http://127.0.0.41:8000/",), frozenset({"127.0.0.41:8000", "*.example.gov.cn"}))
+    name_hosts([site])
+    mw = SafetyMiddleware(get_crawler())
+    assert mw.process_request(Request("http://127.0.0.41:8000/a", meta={"site": site})) is None
+    assert mw.process_request(Request("http://www.example.gov.cn/a", meta={"site": site})) is None
+    for url in ("http://127.0.0.42:8000/a", "http://10.0.0.8/a", "http://evil.example.com/a"):
+        with pytest.raises(IgnoreRequest):
+            mw.process_request(Request(url, meta={"site": site}))
+    # A subdomain allowed by pattern that resolves inside the network is refused after resolution.
+    with pytest.raises(DNSLookupError):
+        check_address("intranet.example.gov.cn", "192.168.1.10")
+    assert check_address("www.example.gov.cn", "202.96.1.1") == "202.96.1.1"
+    assert check_address("127.0.0.41", "127.0.0.41") == "127.0.0.41"

@@ -1,0 +1,55 @@
+"""The site registry: loading, region prefixes, and the shipped registry of real sites."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from crawler.registry import RegistryError, load_sites, sites_from_urls
+
+from .conftest import ROOT, SHARED
+
+
+def test_shipped_registry_region_codes_are_real_gbt2260_codes():
+    regions = SHARED / "data" / "regions"
+    if not regions.is_dir():
+        pytest.skip(f"region tables not found at {regions}")
+    names = {}
+    for name, pad in (("provinces.csv", 4), ("cities.csv", 2), ("areas.csv", 0)):
+        with (regions / name).open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                names[row["code"] + "0" * pad] = row["name"]
+    sites = load_sites(ROOT / "crawler" / "sites.csv")
+    assert len(sites) >= 20
+    for site in sites:
+        assert site.region_code in names, site.site_id
+        assert names[site.region_code] in site.region_name, site.site_id
+        assert all(site.allows(u) for u in site.start_urls), site.site_id
+
+
+def test_region_prefix_selects_sites():
+    jiangsu = load_sites(ROOT / "crawler" / "sites.csv", region="32")
+    assert jiangsu and all(s.region_code.startswith("32") for s in jiangsu)
+    assert {s.site_id for s in load_sites(ROOT / "crawler" / "sites.csv", region="3208")} == {"huaian", "hongze"}
+
+
+def test_bad_registries_are_refused(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("site_id,name\nx,y\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match="start_urls"):
+        load_sites(bad)
+    bad.write_text("site_id,start_urls\nx,ftp://a/\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match="http"):
+        load_sites(bad)
+    bad.write_text("site_id,start_urls\nx,http://a/\nx,http://b/\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match="duplicate"):
+        load_sites(bad)
+
+
+def test_urls_become_sites_by_host():
+    sites = sites_from_urls(["http://a.gov.cn/x", "http://a.gov.cn/y", "http://127.0.0.5:8099/"])
+    assert [s.site_id for s in sites] == ["a.gov.cn", "127.0.0.5:8099"]
+    assert sites[0].start_urls == ("http://a.gov.cn/x", "http://a.gov.cn/y")
+    assert sites[1].allows("http://127.0.0.5:8099/z") and not sites[1].allows("http://127.0.0.5:8100/z")
+    assert not sites[0].allows("http://evil.example/a.gov.cn")

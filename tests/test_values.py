@@ -1,0 +1,74 @@
+"""Cell values: placeholders, signs, units, raw text kept (issue: Values)."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.values import Kind, is_blank, parse, valid_part
+
+
+@pytest.mark.parametrize("text", ["", " ", "\u00a0", "\u3000", "-", "—", "/", "无", "－", " \u00a0 "])
+def test_placeholders_are_null(text):
+    cell = parse(text, Kind.COUNT)
+    assert cell.value is None and cell.ok
+    assert is_blank(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("减1237", Kind.SIGNED, -1237),
+        ("\u3000减1237", Kind.SIGNED, -1237),
+        ("+21", Kind.SIGNED, 21),
+        ("增1423", Kind.SIGNED, 1423),
+        ("-8", Kind.SIGNED, -8),
+        ("0", Kind.COUNT, 0),
+        ("1,234", Kind.COUNT, 1234),
+        (" 6 ", Kind.COUNT, 6),
+        ("251000元", Kind.MONEY, 25.1),
+        ("1.795（万元）", Kind.MONEY, 1.795),
+        ("3.27万元", Kind.MONEY, 3.27),
+        ("96171.6", Kind.MONEY, 96171.6),
+        ("7545", Kind.MONEY, 7545),
+        ("22（其中修订 16 件）", Kind.COUNT, 22),
+    ],
+)
+def test_numbers(text, kind, value):
+    cell = parse(text, kind)
+    assert cell.ok
+    assert cell.value == value
+    assert type(cell.value) is type(value)
+
+
+def test_zero_stays_zero_and_blank_stays_null():
+    assert parse("0", Kind.COUNT).value == 0
+    assert parse("", Kind.COUNT).value is None
+
+
+@pytest.mark.parametrize(("text", "kind"), [("-5", Kind.COUNT), ("abc", Kind.COUNT), ("1.5.6", Kind.MONEY)])
+def test_not_numbers_are_flagged(text, kind):
+    cell = parse(text, kind)
+    assert not cell.ok and cell.value is None
+
+
+def test_raw_text_is_kept_beside_unclean_values():
+    from extractors import extract
+
+    from .conftest import CORPUS, need_shared
+
+    need_shared()
+    record = extract(CORPUS / "seeds" / "001_ff3c35068f44430d.txt")
+    licensing = record["proactive"]["licensing"]
+    assert licensing["items_change"] == -1237
+    assert licensing["items_change_raw"].strip() == "减1237"
+    assert record["proactive"]["procurement"]["amount_wan_yuan_raw"] == "1.795（万元）"
+    assert "newly_made_raw" not in record["proactive"]["regulations"]
+
+
+@pytest.mark.parametrize(
+    ("part", "kind", "ok"),
+    [("07", Kind.COUNT, False), ("0", Kind.COUNT, True), ("-0", Kind.SIGNED, False), ("-185", Kind.SIGNED, True),
+     ("895.90元", Kind.MONEY, True), ("01.5", Kind.MONEY, False)],
+)  # fmt: skip
+def test_valid_parts_of_glued_digits(part, kind, ok):
+    assert valid_part(part, kind) is ok
