@@ -56,14 +56,21 @@ class CrawlState:
         row = self._one("SELECT etag, last_modified FROM urls WHERE url = ? AND done = 1", (url,))
         return (row[0], row[1]) if row else None
 
-    def list_done(self, url: str, etag: str | None, modified: str | None, children: list[dict[str, Any]]) -> None:
-        """Record a list page parsed, with its validators and the links it held."""
+    def list_done(
+        self, url: str, etag: str | None, modified: str | None, children: list[dict[str, Any]], done: bool = True
+    ) -> None:
+        """Record a page parsed, with its validators and the links it held.
+
+        `done` False is for a page that is itself a document: its links are kept, but it counts as done
+        only once `document_done` says its record was written.
+        """
         self._run(
-            "INSERT INTO urls(url, etag, last_modified, kind, done, children, fetched_at) VALUES (?,?,?,?,1,?,?) "
-            "ON CONFLICT(url) DO UPDATE SET etag=excluded.etag, last_modified=excluded.last_modified, kind='list', "
-            "done=1, children=excluded.children, fetched_at=excluded.fetched_at",
-            (url, etag, modified, "list", json.dumps(children, ensure_ascii=False), time.time()),
-        )
+            "INSERT INTO urls(url, etag, last_modified, kind, done, children, fetched_at) VALUES (?,?,?,?,?,?,?) "
+            "ON CONFLICT(url) DO UPDATE SET etag=excluded.etag, last_modified=excluded.last_modified, "
+            "kind=excluded.kind, done=excluded.done, children=excluded.children, fetched_at=excluded.fetched_at",
+            (url, etag, modified, "list" if done else "document", int(done),
+             json.dumps(children, ensure_ascii=False), time.time()),
+        )  # fmt: skip
 
     def children(self, url: str) -> list[dict[str, Any]]:
         """Return the links a list page held when it was last parsed."""

@@ -159,15 +159,17 @@ class AnnualReportsSpider(scrapy.Spider):
         context = dict(response.meta["context"])
         pub = D.published_at(sel, text)
         column = D.column_name(sel) or context.get("column")
-        if D.looks_like_report_page(title, text):
+        is_report = D.looks_like_report_page(title, text)
+        links = D.list_links(sel, response.url)
+        children = list(self._follow(response, site, sel, title, links, column, pub))
+        # Remembered before the document item goes out, so its later `document_done` is the last word.
+        self._remember(response, children, done=not is_report)
+        if is_report:
             yield self._document(
                 response,
                 site,
                 {**context, "column": column, "page_title": title, "published_at": pub or context.get("list_date")},
             )
-        links = D.list_links(sel, response.url)
-        children = list(self._follow(response, site, sel, title, links, column, pub))
-        self._remember(response, children)
         yield from (c for c in children if c is not None)
 
     def _follow(
@@ -278,7 +280,7 @@ class AnnualReportsSpider(scrapy.Spider):
         yield from (c for c in children if c is not None)
 
     # -- incremental --------------------------------------------------------------------------
-    def _remember(self, response: Response, children: list[scrapy.Request | None]) -> None:
+    def _remember(self, response: Response, children: list[scrapy.Request | None], done: bool = True) -> None:
         state = getattr(self.crawler, "crawl_state", None)
         if state is None or response.request is None or response.request.method != "GET":
             return
@@ -294,7 +296,7 @@ class AnnualReportsSpider(scrapy.Spider):
             for c in children
             if c is not None
         ]
-        state.list_done(response.url, _header(response, b"ETag"), _header(response, b"Last-Modified"), kept)
+        state.list_done(response.url, _header(response, b"ETag"), _header(response, b"Last-Modified"), kept, done)
 
     def _replay(self, response: Response, site: Site) -> Iterator[Any]:
         """A list answered 304: follow the links it had last time (their own requests are conditional)."""
