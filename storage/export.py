@@ -1,9 +1,10 @@
 """Exports: `NNN_<hash16>.txt` + `.json` sidecars, JSONL, a tidy long CSV and the same table as Parquet.
 
-Every exported record carries `sources` (all URLs it was found at), `raw_sha256` (the document
-hashes) and `text_sha256`. NNN is the report's `seq`, zero-padded to at least 3 digits: the order of
-first discovery, so names stay the same across re-exports. The CSV is UTF-8 with a BOM so that Excel
-opens the Chinese text correctly; pandas reads it as is (`pandas.read_csv(path)`).
+Every exported record carries `sources` (all URLs it was found at), `raw_sha256` (the document the
+record was read from), `documents` (the hashes of every document that carries it) and `text_sha256`.
+NNN is the report's `seq`, zero-padded to at least 3 digits: the order of first discovery, so names
+stay the same across re-exports. The CSV is UTF-8 with a BOM so that Excel opens the Chinese text
+correctly; pandas reads it as is (`pandas.read_csv(path)`).
 """
 
 from __future__ import annotations

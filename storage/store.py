@@ -39,7 +39,7 @@ from .sql import insert_ignore, missing_table, retryable
 DEFAULT_URL = "sqlite:///data/nianbao.sqlite"
 MAX_TRIES = 8
 KIND_RANK = {"error": 0, "not_report": 1, "report": 2}
-COMPUTED_KEYS = ("sources", "source_details", "raw_sha256", "seq", "report_id", "version", "is_latest")
+COMPUTED_KEYS = ("sources", "source_details", "raw_sha256", "documents", "seq", "report_id", "version", "is_latest")
 
 T = TypeVar("T")
 
@@ -142,7 +142,7 @@ class Store:
             doc_id, doc_new = self._document(s, sha, len(raw), media, carrier, kind, error, now)
             report: tuple[str, int, int, int] | None = None
             if record is not None:
-                report = self._report(s, record, src, doc_id, now)
+                report = self._report(s, record, src, doc_id, sha, now)
             src_new = self._source(s, doc_id, src, now)
             status, report_id, seq, version = report if report else (None, None, None, None)
             return AddResult(
@@ -217,7 +217,7 @@ class Store:
         return False
 
     def _report(
-        self, s: Session, record: dict[str, Any], src: SourceFields, doc_id: int, now: datetime
+        self, s: Session, record: dict[str, Any], src: SourceFields, doc_id: int, sha: str, now: datetime
     ) -> tuple[str, int, int, int]:
         """Find or create the report of `record` and link the document; return (status, id, seq, version)."""
         text_hash = record.get("text_sha256") or text_sha256(record_text(record))
@@ -243,6 +243,7 @@ class Store:
         severities = Tally(str(c.get("severity") or "") for c in record.get("checks") or [] if isinstance(c, dict))
         stored = {k: v for k, v in record.items() if k not in COMPUTED_KEYS}
         stored["text_sha256"] = text_hash
+        stored["raw_sha256"] = sha  # the document this record was read from
         report = Report(
             text_sha256=text_hash,
             seq=counter.value,
@@ -367,10 +368,10 @@ class Store:
     ) -> Iterator[dict[str, Any]]:
         """Yield report records in `seq` order, each with provenance added.
 
-        Added keys: `report_id`, `seq`, `text_sha256`, `raw_sha256` (list: every document of the report,
-        first found first), `sources` (list of every URL, first fetched first), `source_details` (one
-        dict per URL: url, raw_sha256, fetched_at, http_status, site, list_title, list_date, column,
-        published_at), `version`, `is_latest`, `supersedes_id`, `first_seen`. `region` is a GB/T 2260
+        Added keys: `report_id`, `seq`, `text_sha256`, `raw_sha256` (the document the record was read from),
+        `documents` (every document's SHA-256, first found first), `sources` (every URL, first fetched first),
+        `source_details` (one dict per URL: url, raw_sha256, fetched_at, http_status, site, list_title,
+        list_date, column, published_at), `version`, `is_latest`, `supersedes_id`, `first_seen`. `region` is a GB/T 2260
         code (a prefix: `350100` matches `3501xx`), a region name or a site id; `latest_only` leaves out
         superseded versions.
         """

@@ -42,7 +42,8 @@ def _consistent(store: Store) -> None:
     assert len({r["text_sha256"] for r in reports}) == len(reports)
     for r in reports:
         assert r["sources"] and r["raw_sha256"], f"report {r['seq']} lost its sources or documents"
-        for sha in r["raw_sha256"]:
+        assert r["raw_sha256"] == r["documents"][0]
+        for sha in r["documents"]:
             assert store.blob(sha), f"blob {sha} of report {r['seq']} missing"
 
 

@@ -58,7 +58,7 @@ def test_same_bytes_at_two_urls_is_one_document_with_two_sources(store: Store) -
     assert (counts["documents"], counts["sources"], counts["reports"]) == (1, 2, 1)
     [out] = store.reports()
     assert out["sources"] == ["https://a.example/1.html", "https://b.example/copy.html"]
-    assert out["raw_sha256"] == [sha(raw)]
+    assert out["raw_sha256"] == sha(raw) and out["documents"] == [sha(raw)]
     assert [d["site"] for d in out["source_details"]] == ["a", "b"]
     assert list(store.blobs) == [sha(raw)] and store.blob(sha(raw)) == raw
     again = store.add(raw, record, {"url": "https://a.example/1.html"})
@@ -80,7 +80,7 @@ def test_resaved_file_with_the_same_text_is_one_report_with_two_documents(store:
     counts = store.counts()
     assert (counts["documents"], counts["reports"], counts["report_documents"]) == (2, 1, 2)
     [out] = store.reports()
-    assert out["raw_sha256"] == [sha(html), sha(docx)]
+    assert out["raw_sha256"] == sha(html) and out["documents"] == [sha(html), sha(docx)]
     assert out["sources"] == ["https://gov.example/nb.html", "https://gov.example/nb.docx"]
     assert out["text_sha256"] == rec_html["text_sha256"]
     assert out["carrier"] == "html"  # the record of first discovery is kept

@@ -52,7 +52,8 @@ def test_text_export_writes_numbered_text_and_json_sidecars(store: Store, tmp_pa
     assert "本年新收\t10\t0\t0\t0\t0\t0\t10" in text  # tables come through the sections' text
     side = json.loads((tmp_path / "out" / f"{stems[0]}.json").read_text(encoding="utf-8"))
     assert side["sources"] == ["https://x.gov.cn/0.html", "https://mirror.gov.cn/0.txt"]
-    assert side["raw_sha256"] == [
+    assert side["raw_sha256"] == side["documents"][0]
+    assert side["documents"] == [
         __import__("hashlib").sha256(raw_bytes(records[0], enc)).hexdigest() for enc in ("utf-8", "gb18030")
     ]
     assert side["text_sha256"] == records[0]["text_sha256"] and side["seq"] == 1
@@ -93,7 +94,7 @@ def test_jsonl_has_one_record_per_line_with_provenance(store: Store, tmp_path: P
     rows = [json.loads(line) for line in lines]
     assert [r["agency"] for r in rows] == [r["agency"] for r in records]
     assert all(r["sources"] and r["raw_sha256"] and len(r["text_sha256"]) == 64 for r in rows)
-    assert len(rows[0]["sources"]) == 2 and len(rows[0]["raw_sha256"]) == 2
+    assert len(rows[0]["sources"]) == 2 and len(rows[0]["documents"]) == 2
     assert "东城局" in lines[0]  # not \\u-escaped
     buf = io.StringIO()
     export(store, "jsonl", buf, region="350128")
