@@ -16,6 +16,8 @@ _INLINE_TITLE = re.compile(
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
 _PERIOD = re.compile(r"(?:统计期限|统计时限|统计时间|数据统计|核定时间)[^。]{0,20}?((?:19|20)\d{2})\s*年")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
+_LEADING_YEAR = re.compile(r"(?:^|(?<=[。；;\n]))\s*((?:19|20)\d{2})\s*年(?:度)?\s*[,，]", re.M)
+_BRACKETED = re.compile(r"\([^()\n]{0,40}\)")
 _ORG_SUFFIX = (
     r"人民政府办公室|人民政府办公厅|人民政府|管理委员会|管委会|政务服务办|政务服务管理办公室|办公室|办公厅|"
     r"街道办事处|办事处|委员会|管理局|服务中心|实验区|开发区|工业园区|园区|新区|[^\s，。、；：]局|[^\s，。、；：]厅"
@@ -75,7 +77,9 @@ def find_title(lines: list[str], hint: str | None = None) -> str | None:
 def find_year(title: str | None, text: str) -> int | None:
     """Return the report year: from the title, else the 统计期限 sentence, else the commonest year named.
 
-    A full date (YYYY年M月D日) is never counted, so a publication date cannot become the year.
+    A full date (YYYY年M月D日) is never counted, so a publication date cannot become the year. Years that
+    open a line or sentence ("2020年，我区…") outvote the rest; years in brackets are not counted, as
+    table headers annotate the prior year there ("上一年项目数量(指2019年事项数)").
     """
     if title:
         m = _YEAR_IN_TITLE.search(nfkc(title))
@@ -85,7 +89,8 @@ def find_year(title: str | None, text: str) -> int | None:
     m = _PERIOD.search(head)
     if m:
         return int(m.group(1))
-    counts = Counter(int(y) for y in _YEAR.findall(head))
+    leading = Counter(int(y) for y in _LEADING_YEAR.findall(head))
+    counts = leading or Counter(int(y) for y in _YEAR.findall(_BRACKETED.sub("", head)))
     if not counts:
         return None
     return max(counts.items(), key=lambda kv: (kv[1], -kv[0]))[0]

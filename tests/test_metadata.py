@@ -20,6 +20,14 @@ def test_year_from_the_reporting_period_sentence():
     assert find_year("某某县2023年度政府信息公开工作年度报告", text) == 2023
 
 
+def test_prior_year_annotations_in_table_headers_do_not_become_the_year():
+    """Hubei's template annotates each header "上一年项目数量(指2019年事项数)": five 2019s, one 2020."""
+    header = "信息内容\t上一年项目数量(指2019年事项数)\t本年增/减\t处理决定数量\n"
+    text = "一、总体情况\n2020年，我镇认真落实条例。\n二、主动公开政府信息情况\n" + header * 5
+    assert find_year(None, text) == 2020
+    assert find_year(None, "一、总体情况\n我镇落实条例。\n" + header * 5 + "2020年工作要点") == 2020
+
+
 def test_agency_from_the_title_an_issuer_line_or_the_text():
     need_shared()
     assert extract(CORPUS / "seeds" / "002_26d135d6a0a68c3c.txt")["agency"] == "鹤岗市南山区大陆街道办事处"
