@@ -33,6 +33,8 @@ class RowSpec:
     pattern: re.Pattern[str]
     columns: tuple[tuple[str, Kind], ...]
     optional: bool = False
+    label: str = ""
+    """The official label, compact and without its enumerator: the target of fuzzy matching."""
 
 
 _C, _S, _M = Kind.COUNT, Kind.SIGNED, Kind.MONEY
@@ -40,36 +42,72 @@ _REQ = tuple((c, _C) for c in REQUEST_COLUMNS)
 
 
 def _row(key: str, pattern: str, columns: tuple[tuple[str, Kind], ...] = _REQ, optional: bool = False) -> RowSpec:
-    return RowSpec(key, re.compile(pattern), columns, optional)
+    return RowSpec(key, re.compile(pattern), columns, optional, OFFICIAL_LABELS.get(key, ""))
+
+
+# The official wording (format-spec §3–§4) of every row long enough to be matched fuzzily ("a|b": either).
+OFFICIAL_LABELS = {
+    "new_received": "本年新收政府信息公开申请数量",
+    "carried_over": "上年结转政府信息公开申请数量",
+    "granted": "予以公开",
+    "partially_granted": "部分公开",
+    "withheld_state_secret": "属于国家秘密",
+    "withheld_prohibited_by_law": "其他法律行政法规禁止公开",
+    "withheld_security_stability": "危及三安全一稳定",
+    "withheld_third_party_rights": "保护第三方合法权益",
+    "withheld_internal_affairs": "属于三类内部事务信息",
+    "withheld_process_info": "属于四类过程性信息",
+    "withheld_enforcement_file": "属于行政执法案卷",
+    "withheld_administrative_query": "属于行政查询事项",
+    "unavailable_not_held": "本机关不掌握相关政府信息",
+    "unavailable_needs_creation": "没有现成信息需要另行制作",
+    "unavailable_unclear": "补正后申请内容仍不明确",
+    "rejected_petition": "信访举报投诉类申请",
+    "rejected_duplicate": "重复申请",
+    "rejected_publication": "要求提供公开出版物",
+    "rejected_excessive": "无正当理由大量反复申请",
+    "rejected_reconfirm": "要求行政机关确认或重新出具已获取信息",
+    "other_handling": "其他处理",
+    "other_overdue_correction": "申请人无正当理由逾期不补正行政机关不再处理其政府信息公开申请",
+    "other_overdue_fee": "申请人逾期未按收费通知要求缴纳费用行政机关不再处理其政府信息公开申请",
+    "carried_forward": "结转下年度继续办理",
+    "normative_documents": "规范性文件|行政规范性文件",
+    "licensing": "行政许可",
+    "other_services": "其他对外管理服务事项",
+    "punishment": "行政处罚",
+    "coercion": "行政强制",
+    "fees": "行政事业性收费",
+    "procurement": "政府集中采购",
+}
 
 # Table 三, in table order. `other_handling` is the 2019 single row or the 2021 group label.
 REQUEST_ROWS: tuple[RowSpec, ...] = (
-    _row("new_received", r"本年新收"),
-    _row("carried_over", r"上年结转"),
+    _row("new_received", r"本年新收|年新收政府信息公开申请"),
+    _row("carried_over", r"上年结转|年结转政府信息公开申请"),
     _row("granted", r"\(一\)予以公开|^予以公开$"),
-    _row("partially_granted", r"\(二\)部分公开|^部分公开"),
-    _row("withheld_state_secret", r"属于国家秘密"),
-    _row("withheld_prohibited_by_law", r"其他法律行政|法规禁止公开"),
-    _row("withheld_security_stability", r"危及三安全|三安全一稳定"),
-    _row("withheld_third_party_rights", r"保护第三方"),
-    _row("withheld_internal_affairs", r"三类内部事务"),
-    _row("withheld_process_info", r"四类过程性"),
-    _row("withheld_enforcement_file", r"行政执法案卷"),
-    _row("withheld_administrative_query", r"行政查询事项"),
-    _row("unavailable_not_held", r"本机关不掌握"),
+    _row("partially_granted", r"\(二\)部分公开|^部分公开|^\(二\)部分|区分处理的"),
+    _row("withheld_state_secret", r"属于国家秘密|国家秘密"),
+    _row("withheld_prohibited_by_law", r"其他法律行政|法规禁止公开|禁止公开$"),
+    _row("withheld_security_stability", r"危及三安全|三安全一稳定|安全一稳定"),
+    _row("withheld_third_party_rights", r"保护第三方|第三方合法权益"),
+    _row("withheld_internal_affairs", r"三类内部事务|内部事务信息"),
+    _row("withheld_process_info", r"四类过程性|过程性信息"),
+    _row("withheld_enforcement_file", r"行政执法案卷|执法案卷"),
+    _row("withheld_administrative_query", r"行政查询事项|查询事项$"),
+    _row("unavailable_not_held", r"本机关不掌握|不掌握相关政府信息"),
     _row("unavailable_needs_creation", r"没有现成信息|另行制作"),
     _row("unavailable_unclear", r"补正后申请内容|仍不明确"),
-    _row("rejected_petition", r"信访举报投诉"),
+    _row("rejected_petition", r"信访举报投诉|举报投诉类申请"),
     _row("rejected_duplicate", r"重复申请"),
-    _row("rejected_publication", r"公开出版物"),
-    _row("rejected_excessive", r"大量反复申请"),
-    _row("rejected_reconfirm", r"确认或重新出具"),
+    _row("rejected_publication", r"公开出版物|提供公开出版"),
+    _row("rejected_excessive", r"大量反复申请|无正当理由大量反复"),
+    _row("rejected_reconfirm", r"确认或重新出具|重新出具已获取"),
     _row("other_handling", r"\(六\)其他处理"),
-    _row("other_overdue_correction", r"逾期不补正", optional=True),
-    _row("other_overdue_fee", r"逾期未按收费|未按收费通知", optional=True),
+    _row("other_overdue_correction", r"逾期不补正|无正当理由逾期", optional=True),
+    _row("other_overdue_fee", r"逾期未按收费|未按收费通知|收费通知要求", optional=True),
     _row("other_misc", r"^3\.其他|^\(?3\)?\.?其他$", optional=True),
     _row("total_processed", r"\(七\)总计"),
-    _row("carried_forward", r"结转下年度"),
+    _row("carried_forward", r"结转下年度|下年度继续办理"),
 )
 REQUEST_ROWS_2021 = ("other_overdue_correction", "other_overdue_fee", "other_misc")
 

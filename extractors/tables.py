@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from . import labels as L
 from .model import Block, Paragraph
@@ -26,6 +27,14 @@ _UNIT_ONLY = re.compile(r"^[(（]\s*万?元\s*[)）]$")
 _ENUM_PREFIX = r"(?:(?:[1-9][.、]|\([一二三四五六七八]\)|[一二三四五六七八]、)?[\u4e00-\u9fff]{0,12}?)"
 _SECTION5 = re.compile(r"[五5][、.].{0,12}(?:存在的?主要问题|问题及改进|改进情况)|[六6][、.]其他需要报告")
 _REVIEW_HEAD = re.compile(r"结果维持")
+_CELL_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十]+\)|\d{1,2}[.、])+")
+_NOT_LABEL_CHARS = re.compile(r"[^\u4e00-\u9fff]")
+# A cell this close to an official label (difflib ratio) is that label with a character lost or garbled.
+FUZZY_RATIO = 0.8
+FUZZY_MIN_LENGTH = 4
+FUZZY_MAX_LENGTH = 60
+FUZZY_MIN_FOUND = 3
+FUZZY_MAX_GAP = 120
 # A table is taken as found only with this many of its rows: a page quoting a label or two is no table.
 MIN_ROWS_PROACTIVE = 3
 MIN_ROWS_REQUESTS = 8
@@ -184,7 +193,61 @@ def _locate(finder: _Finder, specs: tuple[L.RowSpec, ...], start: Loc, stop: Loc
         if loc is not None and (loc.item, loc.start) not in used:
             found[spec.key] = loc
             used.add((loc.item, loc.start))
+    _fuzzy(finder, specs, found, start, stop)
     return found
+
+
+def _label_core(text: str) -> str:
+    """Return a cell's label without enumerator, annotations and anything but Chinese characters."""
+    return _NOT_LABEL_CHARS.sub("", _ANNOTATION.sub("", _CELL_ENUM.sub("", text)))
+
+
+def _fuzzy(finder: _Finder, specs: tuple[L.RowSpec, ...], found: dict[str, Loc], start: Loc, stop: Loc) -> None:
+    """Place rows still missing at a grid cell between their found neighbours that nearly spells their label.
+
+    A cell is taken only where its label is nearest to the missing row's official label, so a garbled
+    "属于国秘密" is found and a neighbouring row's label never is. Only inside a table already found
+    (FUZZY_MIN_FOUND rows) and across small gaps, so the cost stays bounded on any document.
+    """
+    if len(found) < FUZZY_MIN_FOUND:
+        return
+    used = {loc.item for loc in found.values()}
+    nearest: dict[int, list[float] | None] = {}
+
+    def likeness(i: int) -> list[float] | None:
+        if i not in nearest:
+            it = finder.items[i]
+            core = "" if it.row is None or is_number_like(it.text) else _label_core(it.text)
+            ok = FUZZY_MIN_LENGTH - 1 <= len(core) <= FUZZY_MAX_LENGTH
+            nearest[i] = [_likeness(core, s.label) if s.label else 0.0 for s in specs] if ok else None
+        return nearest[i]
+
+    for idx, spec in enumerate(specs):
+        if spec.key in found or not spec.label:
+            continue
+        before = [found[s.key].item for s in specs[:idx] if s.key in found]
+        after = [found[s.key].item for s in specs[idx + 1 :] if s.key in found]
+        lo = max(before) + 1 if before else start.item
+        hi = min(after) if after else min(stop.item, len(finder.items))
+        if hi - lo > FUZZY_MAX_GAP:
+            continue
+        best: tuple[float, int] | None = None
+        for i in range(lo, hi):
+            ratios = None if i in used else likeness(i)
+            if ratios is None:
+                continue
+            ratio = ratios[idx]
+            rival = max((r for n, r in enumerate(ratios) if n != idx), default=0.0)
+            if ratio >= FUZZY_RATIO and ratio > rival and (best is None or ratio > best[0]):
+                best = (ratio, i)
+        if best is not None:
+            found[spec.key] = Loc(best[1], 0, len(finder.items[best[1]].compact))
+            used.add(best[1])
+
+
+def _likeness(core: str, label: str) -> float:
+    """Return how near a cell's label core is to an official label ("a|b": the nearer wording)."""
+    return max(SequenceMatcher(None, core, one, autojunk=False).ratio() for one in label.split("|"))
 
 
 def _original_slice(item: Item, cstart: int, cend: int) -> str:
