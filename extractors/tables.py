@@ -26,7 +26,8 @@ _ANNOTATION = re.compile(r"[(（][^()（）]*[\u4e00-\u9fff][^()（）]*[)）]")
 _UNIT_ONLY = re.compile(r"^[(（]\s*万?元\s*[)）]$")
 _ENUM_PREFIX = r"(?:(?:[1-9][.、]|\([一二三四五六七八]\)|[一二三四五六七八]、)?[\u4e00-\u9fff]{0,12}?)"
 _SECTION5 = re.compile(r"[五5][、.].{0,12}(?:存在的?主要问题|问题及改进|改进情况)|[六6][、.]其他需要报告")
-_REVIEW_HEAD = re.compile(r"结果维持")
+# Table 四's header: "结果维持" where cells keep their two lines together, else its stacked words.
+_REVIEW_HEAD = re.compile(r"结果维持|未经复议直接起诉")
 _CELL_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十]+\)|\d{1,2}[.、])+")
 _NOT_LABEL_CHARS = re.compile(r"[^\u4e00-\u9fff]")
 # A cell this close to an official label (difflib ratio) is that label with a character lost or garbled.
@@ -491,7 +492,7 @@ def _requests(finder: _Finder, start: Loc, stop: Loc, prose: dict[str, int]) -> 
 
 
 _REVIEW_HEADER = re.compile(
-    r"(?:结果维持|结果纠正|其他结果|尚未审结|总计|未经复议直接起诉|复议后起诉|行政复议|行政诉讼|[|:])+"
+    r"(?:结果维持|结果纠正|其他结果|尚未审结|总计|未经复议直接起诉|复议后起诉|行政复议|行政诉讼|结果|维持|纠正|其他|尚未|审结|[|:])+"
 )
 
 
@@ -524,8 +525,10 @@ def _review(finder: _Finder, start: Loc, stop: Loc) -> TableResult:
     result = TableResult()
     kinds = [Kind.COUNT] * 15
     head = items[start.item]
-    if head.row is not None:
-        raw = _Raw(_review_grid_tokens(items, start, stop), False)
+    grid = _review_grid_tokens(items, start, stop)
+    if head.row is not None or len(grid) == len(kinds):
+        # A header read as text over a grid row of values (PDFs without ruling lines) reads as a grid.
+        raw = _Raw(grid, False)
     else:
         m = _REVIEW_HEADER.match(head.compact, start.start)
         begin = m.end() if m else start.end

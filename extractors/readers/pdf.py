@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import ExtractionError
 from ..model import Block, Document, Paragraph, Table
+from .pdf_rows import rebuild
 
 MAX_PAGES = 300
 for _name in ("pdfminer", "pdfplumber"):
@@ -33,10 +34,14 @@ def _page_blocks(page: Any) -> list[Block]:
         grid: list[list[str | None]] = [[None if c is None else c.strip() for c in r] for r in rows]
         placed.append((found.bbox[1], Table(grid)))
     rest = page.filter(lambda obj: obj.get("object_type") != "char" or not _inside(obj, boxes)) if boxes else page
-    for line in rest.extract_text_lines(layout=False, strip=True):
-        text = line["text"].strip()
-        if text:
-            placed.append((line["top"], Paragraph(text)))
+    rebuilt = rebuild(rest.extract_words())
+    if rebuilt is not None:
+        placed.extend(rebuilt)
+    else:
+        for line in rest.extract_text_lines(layout=False, strip=True):
+            text = line["text"].strip()
+            if text:
+                placed.append((line["top"], Paragraph(text)))
     placed.sort(key=lambda p: p[0])
     return [b for _, b in placed]
 
