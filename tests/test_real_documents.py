@@ -69,3 +69,27 @@ def test_other_real_documents_give_records(name):
     r = _real(name)
     assert r["format"] == "2021" and r["year"] in (2024, 2025)
     assert r["requests"] and r["proactive"]
+
+
+@pytest.mark.parametrize(
+    "name", ["huaian_city_gov_2024_pdf_2021fmt", "huaian_hongze_district_gov_2024_pdf_hybrid_2021t2_2019t3"]
+)
+def test_real_pdf_read_without_its_ruling_lines_still_matches_the_gold(name, monkeypatch):
+    """The real PDFs with every line and rectangle dropped: only the words and their positions are left.
+
+    No unruled copy of these reports exists, so the page is filtered to its characters before reading:
+    the same words at the same places, as a PDF drawn without borders would hold them.
+    """
+    import json
+
+    from extractors.readers import pdf
+
+    from .goldcmp import compare
+
+    need_shared()
+    ruled = pdf._page_blocks
+    monkeypatch.setattr(pdf, "_page_blocks", lambda page: ruled(page.filter(lambda o: o["object_type"] == "char")))
+    record = extract(CORPUS / "real" / f"{name}.pdf")
+    score = compare(record, json.loads((CORPUS / "gold" / f"{name}.json").read_text(encoding="utf-8")))
+    print(f"\n{name} without ruling lines: {score.matched}/{score.total}")
+    assert not score.diffs, "\n".join(f"{p}: got {g!r}, want {w!r}" for p, g, w in score.diffs[:20])
