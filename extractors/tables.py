@@ -10,9 +10,10 @@ and the next one in a run, cut apart by `splitting` where a dump glued them toge
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from itertools import pairwise
 
 from . import labels as L
 from .model import Block, Paragraph
@@ -36,6 +37,9 @@ FUZZY_MIN_LENGTH = 4
 FUZZY_MAX_LENGTH = 60
 FUZZY_MIN_FOUND = 3
 FUZZY_MAX_GAP = 120
+FUZZY_MAX_RUN = 3000
+_BETWEEN_NUMBERS = re.compile(r"[^\d+\-.]{3,}")
+_ENUM_START = re.compile(r"\([一二三四五六七八九十]+\)|[一二三四五六七八九十]、")
 # A table is taken as found only with this many of its rows: a page quoting a label or two is no table.
 MIN_ROWS_PROACTIVE = 3
 MIN_ROWS_REQUESTS = 8
@@ -204,51 +208,87 @@ def _label_core(text: str) -> str:
 
 
 def _fuzzy(finder: _Finder, specs: tuple[L.RowSpec, ...], found: dict[str, Loc], start: Loc, stop: Loc) -> None:
-    """Place rows still missing at a grid cell between their found neighbours that nearly spells their label.
+    """Place rows still missing at a label between their found neighbours that nearly spells them.
 
-    A cell is taken only where its label is nearest to the missing row's official label, so a garbled
-    "属于国秘密" is found and a neighbouring row's label never is. Only inside a table already found
+    Candidates are grid cells and, in runs of text, the stretches between numbers. One is taken
+    only where its label is nearest to the missing row's official label, so a garbled "属于国秘密"
+    is found and a neighbouring row's label never is. Only inside a table already found
     (FUZZY_MIN_FOUND rows) and across small gaps, so the cost stays bounded on any document.
     """
     if len(found) < FUZZY_MIN_FOUND:
         return
-    used = {loc.item for loc in found.values()}
-    nearest: dict[int, list[float] | None] = {}
+    items = finder.items
+    used = {(loc.item, loc.start) for loc in found.values()}
+    used_cells = {loc.item for loc in found.values() if items[loc.item].row is not None}
+    nearest: dict[tuple[int, int], list[float] | None] = {}
 
-    def likeness(i: int) -> list[float] | None:
-        if i not in nearest:
-            it = finder.items[i]
-            core = "" if it.row is None or is_number_like(it.text) else _label_core(it.text)
-            ok = FUZZY_MIN_LENGTH - 1 <= len(core) <= FUZZY_MAX_LENGTH
-            nearest[i] = [_likeness(core, s.label) if s.label else 0.0 for s in specs] if ok else None
-        return nearest[i]
+    def likeness(key: tuple[int, int], text: str) -> list[float] | None:
+        if key not in nearest:
+            core = _label_core(text)
+            tail = items[key[0]].row is None
+            ok = len(core) >= FUZZY_MIN_LENGTH - 1 and (tail or len(core) <= FUZZY_MAX_LENGTH)
+            core = core[-FUZZY_MAX_LENGTH:]
+            nearest[key] = [_likeness(core, s.label, tail) if s.label else 0.0 for s in specs] if ok else None
+        return nearest[key]
+
+    def candidates(lo: Loc, hi: Loc) -> Iterator[tuple[Loc, str]]:
+        for i in range(lo.item, min(hi.item + 1, len(items))):
+            it = items[i]
+            if it.row is not None:
+                if i not in used_cells and not is_number_like(it.text):
+                    yield Loc(i, 0, len(it.compact)), it.text
+                continue
+            a = lo.end if i == lo.item else 0
+            b = hi.start if i == hi.item else len(it.compact)
+            if b - a > FUZZY_MAX_RUN:
+                continue
+            text = it.compact
+            for m in _BETWEEN_NUMBERS.finditer(text, a, b):
+                cuts = [m.start()] + [c.start() for c in _ENUM_START.finditer(text, m.start() + 1, m.end())] + [m.end()]
+                for x, y in pairwise(cuts):
+                    if x == m.start() and x - 2 >= a and text[x - 1] == "." and text[x - 2].isdigit():
+                        x -= 2  # the row's "4." belongs to its label, not to the row above's digits
+                    yield Loc(i, x, y), text[x:y]
+
+    def key(loc: Loc) -> tuple[int, int]:
+        return (loc.item, loc.start)
 
     for idx, spec in enumerate(specs):
         if spec.key in found or not spec.label:
             continue
-        before = [found[s.key].item for s in specs[:idx] if s.key in found]
-        after = [found[s.key].item for s in specs[idx + 1 :] if s.key in found]
-        lo = max(before) + 1 if before else start.item
-        hi = min(after) if after else min(stop.item, len(finder.items))
-        if hi - lo > FUZZY_MAX_GAP:
+        before = [found[s.key] for s in specs[:idx] if s.key in found]
+        after = [found[s.key] for s in specs[idx + 1 :] if s.key in found]
+        lo = max(before, key=key) if before else start
+        hi = min(after, key=key) if after else Loc(min(stop.item, len(items) - 1), stop.start, stop.end)
+        if hi.item - lo.item > FUZZY_MAX_GAP:
             continue
-        best: tuple[float, int] | None = None
-        for i in range(lo, hi):
-            ratios = None if i in used else likeness(i)
+        best: tuple[float, Loc] | None = None
+        for loc, text in candidates(lo, hi):
+            ratios = None if key(loc) in used else likeness(key(loc), text)
             if ratios is None:
                 continue
             ratio = ratios[idx]
             rival = max((r for n, r in enumerate(ratios) if n != idx), default=0.0)
             if ratio >= FUZZY_RATIO and ratio > rival and (best is None or ratio > best[0]):
-                best = (ratio, i)
+                best = (ratio, loc)
         if best is not None:
-            found[spec.key] = Loc(best[1], 0, len(finder.items[best[1]].compact))
-            used.add(best[1])
+            found[spec.key] = best[1]
+            used.add(key(best[1]))
+            if items[best[1].item].row is not None:
+                used_cells.add(best[1].item)
 
 
-def _likeness(core: str, label: str) -> float:
-    """Return how near a cell's label core is to an official label ("a|b": the nearer wording)."""
-    return max(SequenceMatcher(None, core, one, autojunk=False).ratio() for one in label.split("|"))
+def _likeness(core: str, label: str, tail: bool = False) -> float:
+    """Return how near a label core is to an official label ("a|b": the nearer wording).
+
+    `tail` compares only the end of the core, as long as the label give or take a character: in a
+    run of text a row's label ends where its numbers begin, after whatever header text precedes it.
+    """
+    best = 0.0
+    for one in label.split("|"):
+        ends = [core[-n:] for n in (len(one) - 1, len(one), len(one) + 1)] if tail else [core]
+        best = max(best, *(SequenceMatcher(None, end, one, autojunk=False).ratio() for end in ends))
+    return best
 
 
 def _original_slice(item: Item, cstart: int, cend: int) -> str:

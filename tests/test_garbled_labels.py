@@ -13,7 +13,7 @@ import pytest
 from extractors import extract
 from extractors.labels import OFFICIAL_LABELS
 
-from .conftest import DOCUMENTS
+from .conftest import CORPUS, DOCUMENTS, need_shared
 from .goldcmp import compare
 
 CASES = ("seed000_html", "seed004_html")
@@ -54,3 +54,25 @@ def test_a_cell_near_two_labels_is_taken_for_neither():
         f"{c['rule']}:{c['where']}" for c in record["checks"]
     }
     assert record["proactive"]["coercion"] == {"prior_year_items": 0, "items_change": 0, "decisions": 0}
+
+
+@pytest.mark.parametrize("name", ["pingtan_zone_2020_txt_2019fmt", "pingtan_zone_2023_txt_2021fmt"])
+def test_a_garbled_label_in_a_text_dump_does_not_shift_numbers(name):
+    """Real dumps glue each label to its digits ("4.保护第三方合法权益1000001"): a garbled label must
+    still end the row above, or that row swallows the next row's digits."""
+    need_shared()
+    text = (CORPUS / "real" / f"{name}.txt").read_text(encoding="utf-8")
+    gold = json.loads((CORPUS / "gold" / f"{name}.json").read_text(encoding="utf-8"))
+    cut = text.index("第二十条")
+    prose, tables = text[:cut], text[cut:]
+    failures, tried = [], 0
+    for label in LABELS:
+        if label not in tables:
+            continue
+        tried += 1
+        garbled = label[: len(label) // 2] + label[len(label) // 2 + 1 :]
+        score = compare(extract((prose + tables.replace(label, garbled)).encode("utf-8"), name="dump.txt"), gold)
+        if score.diffs:
+            failures.append(f"{label} → {garbled}: {score.diffs[:2]}")
+    assert tried >= 25
+    assert not failures, "\n".join(failures)
