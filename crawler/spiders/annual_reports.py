@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 import scrapy
 from parsel import Selector
+from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import FormRequest, Response, TextResponse
 
 from extractors.sniff import OLE_MAGIC
@@ -27,6 +28,7 @@ from ..safety import name_hosts, safe_filename
 DEFAULT_MAX_PAGES = 2000
 DEFAULT_MAX_DEPTH = 8
 _DOC_MAGIC = (b"%PDF", b"PK\x03\x04", OLE_MAGIC, b"{\\rtf")
+_TOO_LARGE = re.compile(r"larger than download max size")
 _CD_NAME = re.compile(r"""filename\*\s*=\s*[\w-]+''([^;]+)|filename\s*=\s*"?([^";]+)"?""", re.I)
 
 
@@ -43,6 +45,7 @@ def _filename(response: Response) -> str | None:
         if m:
             return safe_filename(unquote(m.group(1) or m.group(2)))
     return safe_filename(unquote(urlsplit(response.url).path.rsplit("/", 1)[-1])) or None
+
 
 
 class AnnualReportsSpider(scrapy.Spider):
@@ -126,21 +129,35 @@ class AnnualReportsSpider(scrapy.Spider):
             )
         return scrapy.Request(canon, callback=cb, meta=meta, dont_filter=dont_filter, errback=self.failed)
 
-    def failed(self, failure: Any) -> None:
+    def failed(self, failure: Any) -> Iterator[dict[str, Any]]:
+        """Count a failed request per site; a report document that could not be fetched becomes an error item."""
         request = failure.request
         site: Site | None = request.meta.get("site")
         reason = failure.getErrorMessage() or failure.type.__name__
         if site is None or "challenge" in reason or "blocked" in reason:
             return  # counted by the challenge middleware
         response = getattr(failure.value, "response", None)
+        if failure.check(DownloadCancelledError) and not _TOO_LARGE.search(reason):
+            if not self.crawler.crawling:
+                return  # in flight when the crawl was stopped: fetched again next time
+            # A body of unknown length cancelled on the way: only the size limit does that here.
+            limit = request.meta.get("download_maxsize", self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+            reason = f"body larger than download max size ({limit}), abandoned while streaming"
         if "robots.txt" in reason:
             kind = "robots_refused"
         elif response is not None and response.status in (404, 410):
             kind = "broken_links"
+        elif _TOO_LARGE.search(reason):
+            kind = "too_large"
+            self.logger.warning("abandoned %s: %s", request.url, reason)
         else:
             kind = "errors"
             self.logger.warning("fetch failed %s: %s", request.url, reason)
         self.crawler.stats.inc_value(f"site/{site.site_id}/{kind}")
+        if kind in ("too_large", "errors") and request.meta.get("role") in ("document", "candidate"):
+            context = request.meta.get("context") or {}
+            yield {"kind": "error", "site": site.site_id, "source_url": request.url, "error": reason[:300],
+                   "list_title": context.get("list_title"), "list_date": context.get("list_date")}  # fmt: skip
 
     # -- responses ----------------------------------------------------------------------------
     def parse_page(self, response: Response) -> Iterator[Any]:
