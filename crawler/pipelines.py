@@ -66,7 +66,21 @@ class ExtractPipeline:
             return None
         return await asyncio.to_thread(getattr(self.store, method), *args, **kwargs)
 
+    async def _unchanged(self, item: dict[str, Any]) -> dict[str, Any]:
+        """A document answered 304: move its URL's fetch time forward; fetch it whole if the store lacks it."""
+        again = item.pop("_refetch", None)
+        if self.store is None:
+            return item
+        touched = await self._store("touch", item["source_url"], time.time(), self.run_id)
+        if not touched and again is not None:
+            # The state file knows this URL but this database does not (a new --db): nothing may be lost.
+            self.stats.inc_value(f"site/{item['site']}/refetched")
+            self.crawler.engine.crawl(again)
+        return item
+
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        if item.get("kind") == "unchanged":
+            return await self._unchanged(item)
         if item.get("kind") != "document":
             return item
         body: bytes = item.pop("body")
@@ -77,7 +91,11 @@ class ExtractPipeline:
         base = {"site": site, "source_url": item["url"], "raw_sha256": sha, "etag": item.get("etag"),
                 "last_modified": item.get("last_modified")}  # fmt: skip
         seen_now = sha in self.first_url
-        if seen_now or (state is not None and state.known_document(sha)):
+        known = seen_now or (state is not None and state.known_document(sha))
+        if known and not seen_now and self.store is not None:
+            # The state file may come from a crawl into another database: only the store's word counts.
+            known = await self._store("known_document", sha)
+        if known:
             # These bytes were handled already (this crawl or an earlier one): only the URL is news.
             self.first_url.setdefault(sha, item["url"])
             self.stats.inc_value(f"site/{site}/{'duplicate_urls' if seen_now else 'reports_known'}")

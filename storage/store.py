@@ -29,7 +29,7 @@ from . import migrations
 from .blobs import BlobStore, sha256_hex
 from .engine import WRITE, make_engine
 from .fsck import FsckResult, fsck
-from .keys import iso, parse_datetime, version_key
+from .keys import iso, parse_datetime, utc_datetime, version_key
 from .models import Counter, CrawlRun, Document, Report, ReportDocument, Source
 from .reading import report_query, with_sources
 from .records import record_text
@@ -338,6 +338,26 @@ class Store:
                 }
                 for r in s.scalars(select(CrawlRun).order_by(CrawlRun.id))
             ]
+
+    def touch(self, url: str, fetched_at: Any = None, run_id: int | None = None) -> int:
+        """Record that `url` was fetched again and had not changed (HTTP 304); return the sources updated.
+
+        The URL's latest fetch time (and crawl run) move forward, so a scheduled crawl shows which
+        reports are still published where; the bytes, validators and report are left as they are.
+        """
+        when = utc_datetime(fetched_at)
+        h = url_sha256(url)
+
+        def work(s: Session) -> int:
+            rows = list(s.scalars(select(Source).where(Source.url_sha256 == h).with_for_update()))
+            for row in rows:
+                if _aware(row.fetched_at) < when:
+                    row.fetched_at = when
+                    if run_id is not None:
+                        row.run_id = run_id
+            return len(rows)
+
+        return self._write(work)
 
     # -- what a crawler asks ----------------------------------------------------------------------
     def validators(self, url: str) -> tuple[str | None, str | None] | None:

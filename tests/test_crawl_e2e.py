@@ -41,7 +41,7 @@ def _groups(items: list[dict]) -> dict[str, set[str]]:
     reports = {i["raw_sha256"] for i in items if i["kind"] == "report"}
     groups: dict[str, set[str]] = defaultdict(set)
     for i in items:
-        if i["raw_sha256"] in reports:
+        if i.get("raw_sha256") in reports:  # "unchanged" and "error" items carry no bytes
             groups[i["raw_sha256"]].add(i["source_url"])
     return groups
 

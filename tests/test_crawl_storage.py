@@ -139,3 +139,31 @@ def test_documents_not_stored_are_fetched_again_by_the_next_crawl(tmp_path):
         _consistent(store)
         stored_urls = {u for r in store.reports(latest_only=False) for u in r["sources"]}
     assert expected <= stored_urls, f"not fetched again: {sorted(expected - stored_urls)[:5]}"
+
+
+def test_a_state_file_reused_with_a_new_database_loses_nothing(tmp_path):
+    """The state file says every page is unchanged (304), but the new database has none of it: all is fetched.
+
+    Run again into the first database, the unchanged report URLs get their fetch time moved forward.
+    """
+    first_db = f"sqlite:///{tmp_path / 'first.sqlite'}"
+    other_db = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    with FixtureWeb() as web:
+        registry = web.write_registry(tmp_path / "sites.csv")
+        subprocess.run(_crawl_cmd(registry, tmp_path, first_db), cwd=ROOT, capture_output=True, timeout=600)
+        with Store(first_db) as store:
+            before = {d["url"]: d["fetched_at"] for r in store.reports(latest_only=False) for d in r["source_details"]}
+        other = subprocess.run(_crawl_cmd(registry, tmp_path, other_db, blobs=tmp_path / "other-blobs"), cwd=ROOT,
+                               capture_output=True, timeout=600)  # fmt: skip
+        again = subprocess.run(_crawl_cmd(registry, tmp_path, first_db), cwd=ROOT, capture_output=True, timeout=600)
+        expected = _expected_urls(web)
+    assert b"Traceback" not in other.stderr + again.stderr
+    with Store(other_db, blob_root=tmp_path / "other-blobs") as store:
+        _consistent(store)
+        got = {u for r in store.reports(latest_only=False) for u in r["sources"]}
+    assert expected <= got, f"lost in the new database: {sorted(expected - got)[:5]}"
+    with Store(first_db) as store:
+        after = {d["url"]: d["fetched_at"] for r in store.reports(latest_only=False) for d in r["source_details"]}
+    assert after.keys() == before.keys()
+    moved = [u for u in before if after[u] > before[u]]
+    assert len(moved) >= len(expected) // 2, f"304 answers left fetch times as they were: {len(moved)} moved"

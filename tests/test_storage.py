@@ -330,3 +330,21 @@ def test_adding_to_an_unmigrated_database_says_to_migrate(tmp_path: Path) -> Non
             s.add(b"x", None, {"url": "https://n/1"})
     finally:
         s.close()
+
+
+def test_touch_moves_an_unchanged_urls_fetch_time_forward(store: Store) -> None:
+    """A scheduled crawl that gets 304 for a URL records that the URL still serves the report."""
+    record = synthetic_record("东城局", 2023, region_code="110101")
+    first = datetime(2024, 3, 1, tzinfo=UTC)
+    store.add(raw_bytes(record), record, {"url": "https://x.gov.cn/nb.html", "fetched_at": first, "status": 200})
+    run = store.start_run(["x"])
+    later = datetime(2025, 3, 1, tzinfo=UTC)
+    assert store.touch("https://x.gov.cn/nb.html", later, run) == 1
+    assert store.touch("https://x.gov.cn/never-fetched.html", later) == 0
+    assert store.touch("https://x.gov.cn/nb.html", first) == 1  # an older time never moves it back
+    [detail] = next(store.reports())["source_details"]
+    assert detail["fetched_at"].startswith("2025-03-01") and detail["http_status"] == 200
+    with Session(store.engine) as s:
+        from storage.models import Source
+
+        assert s.scalar(select(Source.run_id)) == run

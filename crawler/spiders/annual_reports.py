@@ -322,6 +322,9 @@ class AnnualReportsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"site/{site.site_id}/documents_unchanged")
             if state.is_report_url(response.url):
                 self.crawler.stats.inc_value(f"site/{site.site_id}/reports_known")
+            # The pipeline moves the URL's fetch time forward, or fetches it whole where the store lacks it.
+            yield {"kind": "unchanged", "site": site.site_id, "source_url": response.url,
+                   "_refetch": _unconditional(response.request)}  # fmt: skip
         else:
             self.crawler.stats.inc_value(f"site/{site.site_id}/lists_unchanged")
         # A report page links its attachments too: they are replayed like a list's entries.
@@ -368,6 +371,14 @@ class AnnualReportsSpider(scrapy.Spider):
             "published_at": context.get("published_at") or context.get("list_date"),
             "column": context.get("column"),
         }
+
+
+def _unconditional(request: scrapy.Request | None) -> scrapy.Request | None:
+    """Return the request again without its validators, to fetch the whole body once more."""
+    if request is None or request.meta.get("unconditional"):
+        return None  # a request that already went out whole is never repeated: no loop
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in (b"if-none-match", b"if-modified-since")}
+    return request.replace(headers=headers, dont_filter=True, meta={**request.meta, "unconditional": True})
 
 
 def _header(response: Response, name: bytes) -> str | None:
