@@ -10,6 +10,7 @@ the other bands of its table share.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from itertools import pairwise
 from statistics import median
@@ -75,6 +76,7 @@ def _lines(words: list[Word], height: float) -> list[Line]:
             cut -= 1
         line.numbers = line.words[cut:]
         line.labels = line.words[:cut]
+    lines.sort(key=lambda line: line.cy)
     return lines
 
 
@@ -218,29 +220,29 @@ def _join_split_labels(rows: list[Row]) -> list[Row]:
     return out
 
 
-def _header(lines: list[Line], first: Line, boundary: float, height: float) -> list[Word]:
+def _header(lines: list[Line], start: int, boundary: float, height: float) -> list[Word]:
     """Return the column-head words above a table's first band, up to a heading or a number line."""
     words: list[Word] = []
-    start = lines.index(first)
-    for line in reversed(lines[:start]):
+    first = lines[start]
+    for line in reversed(lines[max(0, start - 40) : start]):
         if line.numbers or HEADING.match(line.text) or first.cy - line.cy > 10 * height:
             break
         words.extend(w for w in line.words if w.x0 >= boundary)
     return words
 
 
-def _lone_columns(band: Line, lines: list[Line], height: float, tolerance: float) -> list[float] | None:
+def _lone_columns(lines: list[Line], start: int, height: float, tolerance: float) -> list[float] | None:
     """Return the columns of a table of one unlabelled row (table 四) from the heads just above it.
 
     None where the heads do not account for every number, or show no blank column.
     """
+    band = lines[start]
     if len(band.numbers) < 2 or band.labels:
         return None
     xs = [w.cx for w in band.numbers]
     pitch = min(b - a for a, b in pairwise(xs))
-    start = lines.index(band)
     heads: list[Word] = []
-    for line in reversed(lines[:start]):
+    for line in reversed(lines[max(0, start - 40) : start]):
         if line.numbers or band.cy - line.cy > 4 * height:
             break
         heads.extend(w for w in line.words if w.x1 - w.x0 <= 1.3 * pitch)
@@ -264,7 +266,11 @@ def rebuild(raw_words: list[dict[str, Any]]) -> list[tuple[float, Block]] | None
     lines = _lines(words, height)
     zones = _zones(lines, height)
     zoned = {id(b) for z in zones for b in z}
-    lone = [(b, c) for b in lines if id(b) not in zoned and (c := _lone_columns(b, lines, height, tolerance))]
+    lone = [
+        (b, c) for n, b in enumerate(lines) if id(b) not in zoned and (c := _lone_columns(lines, n, height, tolerance))
+    ]
+    position = {id(b): n for n, b in enumerate(lines)}
+    centres = [line.cy for line in lines]
     if not zones and not lone:
         return None
     placed: list[tuple[float, Block]] = []
@@ -272,11 +278,11 @@ def rebuild(raw_words: list[dict[str, Any]]) -> list[tuple[float, Block]] | None
         placed.append((band.top, Table([_cells(band, columns, tolerance)])))
     for zone in zones:
         boundary = min(w.x0 for b in zone for w in b.numbers) - 1
-        columns = _columns(zone, _header(lines, zone[0], boundary, height), tolerance)
+        columns = _columns(zone, _header(lines, position[id(zone[0])], boundary, height), tolerance)
         first, last = zone[0].cy - 2.5 * height, zone[-1].cy + 2.5 * height
         loose: list[Word] = []
-        for line in lines:
-            if line.numbers or not line.words or not first <= line.cy <= last:
+        for line in lines[bisect_left(centres, first) : bisect_right(centres, last)]:
+            if line.numbers or not line.words:
                 continue
             left = [w for w in line.words if w.x1 <= boundary]
             if not left or len(left) < len(line.words):
