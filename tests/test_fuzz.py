@@ -392,3 +392,50 @@ def test_random_text(lines: list[str], newline: str, codec: str, carrier: str) -
     data = newline.join(lines).encode(codec, errors="replace")
     _read_and_build(lambda d: read_text(d, carrier=carrier), data)
     _extract(data, "report.md" if carrier == "markdown" else "report.txt")
+
+
+_WORD_TEXT = st.one_of(
+    st.sampled_from(("0", "12", "3.27万元", "-", "1.属于国家秘密", "（三）不", "予公开", "三、收到和处理政府信息公开申请情况",
+                     "自然人", "总计", "结果", "维持", "2.重复申请", "一、本年新收政府信息公开申请数量")),
+    st.text(alphabet="0123456789.、（）一二三四五六七八九十申请公开", min_size=1, max_size=12),
+)  # fmt: skip
+
+
+@st.composite
+def _unruled_table(draw: st.DrawFn) -> list[tuple[str, float, float, float]]:
+    """Return words laid out as a borderless table (labels left, number columns right) plus stray words."""
+    words = []
+    columns = draw(st.integers(2, 8))
+    for row in range(draw(st.integers(3, 30))):
+        y = 100 + row * draw(st.floats(8, 20))
+        words.append((draw(_WORD_TEXT), draw(st.floats(40, 120)), y + draw(st.floats(-8, 8)), draw(st.floats(10, 120))))
+        for col in range(columns):
+            if draw(st.booleans()) or col == 0:
+                words.append((str(draw(st.integers(0, 9999))), 300 + 36 * col + draw(st.floats(-2, 2)), y, 12.0))
+    stray = st.tuples(_WORD_TEXT, st.floats(0, 500), st.floats(0, 780), st.floats(1, 40))
+    return words + draw(st.lists(stray, max_size=20))
+
+
+@FAST
+@given(st.one_of(
+    st.lists(st.tuples(_WORD_TEXT, st.floats(0, 500), st.floats(0, 780), st.floats(1, 40)), max_size=120),
+    _unruled_table(),
+))  # fmt: skip
+def test_unruled_row_rebuilding_loses_and_invents_no_word(words):
+    """Whatever the words and their places, every word comes out exactly once, as a cell or in a line."""
+    from collections import Counter
+
+    from extractors.model import Paragraph, Table
+    from extractors.readers.pdf_rows import rebuild
+
+    raw = [{"text": t, "x0": x, "x1": x + w, "top": y, "bottom": y + 9} for t, x, y, w in words]
+    placed = rebuild(raw)
+    event("rebuilt" if placed is not None else "left as lines")
+    if placed is None:
+        return
+    out: Counter[str] = Counter()
+    for _, block in placed:
+        texts = [block.text] if isinstance(block, Paragraph) else [c for row in block.rows for c in row if c]
+        assert isinstance(block, Paragraph | Table)
+        out.update(tok for text in texts for tok in text.split(" ") if tok)
+    assert out == Counter(t for t, *_ in words)
