@@ -10,6 +10,10 @@ from extractors.metadata import is_government_level as _is_government_level
 from extractors.normalize import compact
 
 _GOV_OFFICE = re.compile(r"(人民政府)(办公室|办公厅)$")
+# A region's government under its other names: "平潭综合实验区管委会", "XX区人民政府", "XX街道办事处" → the region.
+_GOVERNING_BODY = re.compile(
+    r"(?<=[省市区县旗盟州镇乡道])(?:人民政府|党工委管委会|工委管委会|管委会|管理委员会|办事处)$"
+)
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
 
@@ -30,12 +34,14 @@ def entity_key(agency: str | None, region_code: str | None) -> str | None:
     """Return the reporting entity across years: region plus agency, a government's office folded into it.
 
     `XX区人民政府办公室` and `XX区人民政府` are one entity here, so that XY-05 can flag the years where a
-    region's 汇总 report and its office's own report are mixed.
+    region's 汇总 report and its office's own report are mixed. A region's governing body is the region
+    under any of its names (`平潭综合实验区管委会`, `平潭综合实验区`; `XX街道办事处`, `XX街道`), so
+    a report that names itself one way one year and the other way the next is still compared.
     """
     key = agency_key(agency)
     if key is None:
         return None
-    government = _GOV_OFFICE.sub(r"\1", key)
+    government = _GOVERNING_BODY.sub("", _GOV_OFFICE.sub(r"\1", key)) or key
     return f"{region_code or ''}|{government}"
 
 

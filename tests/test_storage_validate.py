@@ -121,6 +121,18 @@ def test_xy05_mixing_a_government_and_its_office_is_flagged(store: Store) -> Non
     assert title_issuer({"title": "平潭综合实验区2024年度政府信息公开工作年度报告"}) == "平潭综合实验区"
 
 
+def test_a_region_named_with_and_without_its_governing_body_is_one_entity(store: Store) -> None:
+    """平潭综合实验区管委会 one year and 平潭综合实验区 the next: one body, so its years are compared."""
+    before = synthetic_record("平潭综合实验区管委会", 2022, region_code="350128", carried_forward=[4, 0, 0, 0, 0, 0, 4])
+    after = synthetic_record("平潭综合实验区", 2023, region_code="350128", carried_over=[1, 0, 0, 0, 0, 0, 1])
+    other = synthetic_record("平潭综合实验区财政金融局", 2023, region_code="350128", carried_over=[9, 0, 0, 0, 0, 0, 9])
+    add(store, before, after, other)
+    findings = validate(store)
+    found = [(f.agency, f.years, f.expected, f.found) for f in findings if f.where == "carried_over.total"]
+    assert found == [("平潭综合实验区", (2022, 2023), 4, 1)]
+    assert {f.found for f in findings if f.rule == "XY-05"} == {"平潭综合实验区"}  # the name change is noted
+
+
 def test_timeliness_deadlines(store: Store) -> None:
     cases = {
         ("某局", 2023, "2024-01-31"): None,  # on the day
