@@ -15,6 +15,7 @@ _INLINE_TITLE = re.compile(
 )
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
 _PERIOD = re.compile(r"(?:统计期限|统计时限|统计时间|数据统计|核定时间)[^。]{0,20}?((?:19|20)\d{2})\s*年")
+_PERIOD_END = re.compile(r"(?:截至|截止|截止到|至)\s*((?:19|20)\d{2})\s*年\s*12\s*月\s*31\s*日")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
 _LEADING_YEAR = re.compile(r"(?:^|(?<=[。；;\n]))\s*((?:19|20)\d{2})\s*年(?:度)?\s*[,，]", re.M)
 _BRACKETED = re.compile(r"\([^()\n]{0,40}\)")
@@ -75,7 +76,7 @@ def find_title(lines: list[str], hint: str | None = None) -> str | None:
 
 
 def find_year(title: str | None, text: str) -> int | None:
-    """Return the report year: from the title, else the 统计期限 sentence, else the commonest year named.
+    """Return the report year: from the title, else the period (统计期限…, 截至YYYY年12月31日), else the commonest year.
 
     A full date (YYYY年M月D日) is never counted, so a publication date cannot become the year. Years that
     open a line or sentence ("2020年，我区…") outvote the rest; years in brackets are not counted, as
@@ -86,7 +87,7 @@ def find_year(title: str | None, text: str) -> int | None:
         if m:
             return int(m.group(1))
     head = nfkc(text[:20000])
-    m = _PERIOD.search(head)
+    m = _PERIOD.search(head) or _PERIOD_END.search(head)
     if m:
         return int(m.group(1))
     leading = Counter(int(y) for y in _LEADING_YEAR.findall(head))

@@ -11,6 +11,7 @@ from .errors import ExtractionError
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|meta|div|p|title|tr|td|span|br)[\s>/]", re.I)
 _MD = re.compile(r"^\s*\|.*\|\s*$|^\s{0,3}#{1,6}\s", re.M)
+MIN_TAGS_INSIDE_TEXT = 5
 CARRIERS = ("pdf", "docx", "xlsx", "doc", "wps", "xls", "rtf", "html", "text", "markdown")
 
 
@@ -64,7 +65,11 @@ def sniff(data: bytes, name: str | None = None, media_type: str | None = None) -
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if _HTML.search(stripped[:4096]) or (media_type or "").startswith(("text/html", "application/xhtml")):
+    tags = len(_HTML.findall(stripped[:4096]))
+    # Markup that opens the file, or plenty of it; a text dump that merely mentions "<table>" stays text.
+    if (tags and stripped.startswith(b"<")) or tags >= MIN_TAGS_INSIDE_TEXT:
+        return "html"
+    if (media_type or "").startswith(("text/html", "application/xhtml")):
         return "html"
     if _looks_binary(head):
         raise ExtractionError("unrecognised binary format (not HTML, PDF, DOCX, DOC, WPS, XLS or text)")

@@ -44,3 +44,14 @@ def test_reader_chosen_by_content_not_name(case, tmp_path):
     disguised.write_bytes(_input(case).read_bytes())
     meta = json.loads((case / "meta.json").read_text(encoding="utf-8"))
     assert extract(disguised)["carrier"] == meta["carrier"]
+
+
+def test_text_that_mentions_markup_is_still_text():
+    """A text dump naming "<table>" or "<br>" in a sentence is not an HTML page; markup that opens a file is."""
+    from extractors.sniff import sniff
+
+    dump = "某某局2023年政府信息公开工作年度报告\n说明：表格原为 <table> 排版，<br> 已去掉。\n一、总体情况\n".encode()
+    assert sniff(dump, "x.txt") == "text"
+    assert sniff("<p>一、总体情况</p><p>二、主动公开</p>".encode(), "x.txt") == "html"
+    assert sniff(("页面\n" + "<div><p>段落</p></div>" * 5).encode(), None) == "html"
+    assert sniff(dump, "x.txt", media_type="text/html") == "html"  # the server says so

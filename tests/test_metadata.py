@@ -76,3 +76,8 @@ def test_a_short_line_before_a_whole_title_is_not_glued_to_it():
     assert find_agency(title, lines, "") == "张家港市教育局"
     broken = ["2025 年上海市人民政府办公厅政府信息公开", "工作年度报告", "正文"]
     assert find_title(broken) == "2025年上海市人民政府办公厅政府信息公开工作年度报告"
+
+
+def test_year_from_the_end_of_the_period():
+    text = "一、总体情况\n截至2023年12月31日，我局发布信息34条。2024年1月15日发布。\n二、主动公开政府信息情况"
+    assert find_year(None, text) == 2023
