@@ -55,3 +55,14 @@ def test_text_that_mentions_markup_is_still_text():
     assert sniff("<p>一、总体情况</p><p>二、主动公开</p>".encode(), "x.txt") == "html"
     assert sniff(("页面\n" + "<div><p>段落</p></div>" * 5).encode(), None) == "html"
     assert sniff(dump, "x.txt", media_type="text/html") == "html"  # the server says so
+
+
+@pytest.mark.parametrize("case", sorted(DOCUMENTS.glob("*_pdf_unruled")), ids=lambda p: p.name)
+def test_unruled_pdf_fails_exactly_the_checks_of_its_ruled_twin(case):
+    """Structure too: every row found (no STR-03), the same parts, the same arithmetic, as with rulings."""
+    ruled = DOCUMENTS / case.name.replace("_pdf_unruled", "_pdf")
+
+    def checks(path):
+        return sorted((c["rule"], str(c["where"])) for c in extract(path / "input.pdf")["checks"])
+
+    assert checks(case) == checks(ruled)

@@ -205,12 +205,13 @@ def _join_split_labels(rows: list[Row]) -> list[Row]:
     """Return the rows with a label's first lines put back on the row below that lacks its opening.
 
     A tall label centred on its values can lose its first line to the row above: that line opens
-    with an enumerator and has no values, and the row below's label starts mid-sentence.
+    with an enumerator and has no values, and the row below's label starts mid-sentence. A label of
+    a row whose cells are all blank can be split the same way: its lines are joined again.
     """
     out: list[Row] = []
     for row in sorted(rows, key=lambda r: r.top):
         prev = out[-1] if out else None
-        if prev is not None and prev.cells is None and prev.opens and row.cells is not None and not row.opens:
+        if prev is not None and prev.cells is None and prev.opens and not row.opens:
             row.outer = prev.outer + row.outer
             row.own = prev.own + row.own
             row.top = prev.top
