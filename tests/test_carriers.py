@@ -66,3 +66,29 @@ def test_unruled_pdf_fails_exactly_the_checks_of_its_ruled_twin(case):
         return sorted((c["rule"], str(c["where"])) for c in extract(path / "input.pdf")["checks"])
 
     assert checks(case) == checks(ruled)
+
+
+@pytest.mark.parametrize("case", ["seed000", "seed004"])
+def test_report_laid_out_inside_an_outer_table(case):
+    """A layout table around the whole report (DOCX and HTML): its nested data tables are still the tables."""
+    import io
+
+    from docx import Document as Docx
+    from docx.oxml.ns import qn
+
+    gold = json.loads((DOCUMENTS / f"{case}_docx" / "expected.json").read_text(encoding="utf-8"))
+    document = Docx(str(DOCUMENTS / f"{case}_docx" / "input.docx"))
+    outer = document.add_table(rows=1, cols=1)
+    cell = outer.cell(0, 0)._tc
+    for child in list(document.element.body):
+        if child is not outer._tbl and child.tag != qn("w:sectPr"):
+            cell.append(child)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    score = compare(extract(buffer.getvalue(), name="wrapped.docx"), gold)
+    assert not score.diffs, score.diffs[:10]
+    page = (DOCUMENTS / f"{case}_html" / "input.html").read_text(encoding="utf-8")
+    head, rest = page.split("<body>", 1)
+    wrapped = f'{head}<body><table><tr><td>首页 &gt; 年报</td></tr><tr><td>{rest.split("</body>")[0]}</td></tr></table></body>'
+    score = compare(extract(wrapped.encode("utf-8"), name="wrapped.html"), gold)
+    assert not score.diffs, score.diffs[:10]

@@ -13,6 +13,7 @@ MAX_RATIO = 200
 MAX_MEMBERS = 5000
 MAX_ROW_SPAN = 1000  # grid columns one table row may span (python-docx repeats a cell per spanned column)
 MAX_CELLS = 200_000  # grid cells in all tables of a document
+MAX_NESTING = 8  # tables inside table cells
 
 
 def _one_line(exc: BaseException) -> str:
@@ -59,6 +60,36 @@ def _table(table: object, budget: list[int]) -> Table:
     return Table(rows)
 
 
+def _blocks(table: object, budget: list[int], depth: int = 0) -> list[Block]:
+    """Return a table as blocks: one grid, or, for a layout table whose cells hold tables, its contents.
+
+    Word reports are sometimes laid out inside an outer table; its cells' paragraphs and the data
+    tables nested in them are read in order, as if they stood in the body.
+    """
+    from docx.table import Table as DocxTable
+
+    if depth > MAX_NESTING:
+        raise ExtractionError(f"DOCX tables nested more than {MAX_NESTING} deep")
+    cells = [cell for row in table.rows for cell in row.cells]  # type: ignore[attr-defined]
+    budget[0] += len(cells)
+    if budget[0] > MAX_CELLS:
+        raise ExtractionError(f"DOCX tables too large (over {MAX_CELLS} cells)")
+    if not any(cell._tc.tbl_lst for cell in cells):
+        return [_table(table, budget)]
+    blocks: list[Block] = []
+    seen: set[object] = set()
+    for cell in cells:
+        if cell._tc in seen:
+            continue
+        seen.add(cell._tc)
+        for part in cell.iter_inner_content():
+            if isinstance(part, DocxTable):
+                blocks.extend(_blocks(part, budget, depth + 1))
+            elif part.text.strip():
+                blocks.append(Paragraph(part.text.strip()))
+    return blocks
+
+
 def read_docx(data: bytes, carrier: str = "docx") -> Document:
     """Return the Document of a DOCX file. Raises ExtractionError for corrupt or hostile archives."""
     import docx
@@ -73,7 +104,7 @@ def read_docx(data: bytes, carrier: str = "docx") -> Document:
         budget = [0]
         for part in document.iter_inner_content():
             if isinstance(part, DocxTable):
-                blocks.append(_table(part, budget))
+                blocks.extend(_blocks(part, budget))
             else:
                 text = part.text.strip()
                 if text:
