@@ -67,22 +67,20 @@ def _blocks(table: object, budget: list[int], depth: int = 0) -> list[Block]:
     tables nested in them are read in order, as if they stood in the body.
     """
     from docx.table import Table as DocxTable
+    from docx.table import _Cell
 
     if depth > MAX_NESTING:
         raise ExtractionError(f"DOCX tables nested more than {MAX_NESTING} deep")
-    cells = [cell for row in table.rows for cell in row.cells]  # type: ignore[attr-defined]
-    budget[0] += len(cells)
+    # Physical cells straight from the XML: `row.cells` would expand every gridSpan first.
+    tcs = [tc for tr in table._tbl.tr_lst for tc in tr.tc_lst]  # type: ignore[attr-defined]
+    if not any(tc.tbl_lst for tc in tcs):
+        return [_table(table, budget)]
+    budget[0] += len(tcs)
     if budget[0] > MAX_CELLS:
         raise ExtractionError(f"DOCX tables too large (over {MAX_CELLS} cells)")
-    if not any(cell._tc.tbl_lst for cell in cells):
-        return [_table(table, budget)]
     blocks: list[Block] = []
-    seen: set[object] = set()
-    for cell in cells:
-        if cell._tc in seen:
-            continue
-        seen.add(cell._tc)
-        for part in cell.iter_inner_content():
+    for tc in tcs:
+        for part in _Cell(tc, table).iter_inner_content():  # type: ignore[arg-type]
             if isinstance(part, DocxTable):
                 blocks.extend(_blocks(part, budget, depth + 1))
             elif part.text.strip():
