@@ -79,11 +79,16 @@ def with_sources(s: Session, reports: list[Report]) -> Iterator[dict[str, Any]]:
                     "published_at": row.published_at,
                 }
             )
+        own = r.record.get("raw_sha256")
+        if own in raw:
+            # Racing writers may date a twin's link before the creator's: the record's own document leads.
+            raw.remove(own)
+            raw.insert(0, own)
         out.update(
             report_id=r.id,
             seq=r.seq,
             text_sha256=r.text_sha256,
-            raw_sha256=r.record.get("raw_sha256") or (raw[0] if raw else None),
+            raw_sha256=own or (raw[0] if raw else None),
             documents=raw,
             sources=urls,
             source_details=details,

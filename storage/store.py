@@ -388,11 +388,12 @@ class Store:
     ) -> Iterator[dict[str, Any]]:
         """Yield report records in `seq` order, each with provenance added.
 
-        Added keys: `report_id`, `seq`, `text_sha256`, `raw_sha256` (the document the record was read from),
-        `documents` (every document's SHA-256, first found first), `sources` (every URL, first fetched first),
-        `source_details` (one dict per URL: url, raw_sha256, fetched_at, http_status, site, list_title,
-        list_date, column, published_at), `version`, `is_latest`, `supersedes_id`, `first_seen`. `region` is a GB/T 2260
-        code (a prefix: `350100` matches `3501xx`), a region name or a site id; `latest_only` leaves out
+        Added keys: `report_id`, `seq`, `text_sha256`, `raw_sha256` (the document the record was read
+        from), `documents` (every document's SHA-256: the record's own, then the others first found
+        first), `sources` (every URL, first fetched first), `source_details` (one dict per URL: url,
+        raw_sha256, fetched_at, http_status, site, list_title, list_date, column, published_at),
+        `version`, `is_latest`, `supersedes_id`, `first_seen`. `region` is a GB/T 2260 code (a prefix:
+        `350100` matches `3501xx`), a region name or a site id; `latest_only` leaves out
         superseded versions.
         """
         query = report_query(region, year, latest_only)
