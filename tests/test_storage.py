@@ -84,6 +84,16 @@ def test_resaved_file_with_the_same_text_is_one_report_with_two_documents(store:
     assert out["sources"] == ["https://gov.example/nb.html", "https://gov.example/nb.docx"]
     assert out["text_sha256"] == rec_html["text_sha256"]
     assert out["carrier"] == "html"  # the record of first discovery is kept
+    # A racing writer can date the twin's link before the creator's: the record's own document still leads.
+    from sqlalchemy import update
+
+    from storage.models import ReportDocument
+
+    with Session(store.engine) as s, s.begin():
+        s.execute(update(ReportDocument).where(ReportDocument.document_id == b.document_id)
+                  .values(first_seen=datetime(2000, 1, 1)))  # fmt: skip
+    [out] = store.reports()
+    assert out["raw_sha256"] == sha(html) and out["documents"] == [sha(html), sha(docx)]
 
 
 def test_same_report_as_html_and_pdf_is_one_report(store: Store) -> None:
