@@ -36,10 +36,12 @@ class Word:
 
     @property
     def cy(self) -> float:
+        """The vertical centre."""
         return (self.top + self.bottom) / 2
 
     @property
     def cx(self) -> float:
+        """The horizontal centre."""
         return (self.x0 + self.x1) / 2
 
 
@@ -56,6 +58,7 @@ class Line:
 
     @property
     def text(self) -> str:
+        """The line's words joined by spaces."""
         return " ".join(w.text for w in self.words)
 
 
@@ -120,6 +123,7 @@ def _cluster(xs: list[float], tolerance: float) -> list[float]:
 
 
 def _aligned(xs: list[float], columns: list[float], tolerance: float) -> bool:
+    """Return True where every x position lies within `tolerance` of one of the columns."""
     return all(any(abs(x - c) <= tolerance for c in columns) for x in xs)
 
 
