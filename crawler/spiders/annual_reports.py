@@ -47,7 +47,6 @@ def _filename(response: Response) -> str | None:
     return safe_filename(unquote(urlsplit(response.url).path.rsplit("/", 1)[-1])) or None
 
 
-
 class AnnualReportsSpider(scrapy.Spider):
     """Crawls the given sites' 年报 columns and yields one document item per report document fetched."""
 
