@@ -41,6 +41,11 @@ _C, _S, _M = Kind.COUNT, Kind.SIGNED, Kind.MONEY
 _REQ = tuple((c, _C) for c in REQUEST_COLUMNS)
 
 
+# A row whose label is too short to match by likeness ("（七）总" for "（七）总计") is named by its own
+# enumerator with the label's first words; longer labels are matched by likeness alone.
+OFFICIAL_ENUMERATORS = {"total_processed": ("(七)", "总计")}
+
+
 def _row(key: str, pattern: str, columns: tuple[tuple[str, Kind], ...] = _REQ, optional: bool = False) -> RowSpec:
     return RowSpec(key, re.compile(pattern), columns, optional, OFFICIAL_LABELS.get(key, ""))
 

@@ -10,7 +10,7 @@ and the next one in a run, cut apart by `splitting` where a dump glued them toge
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from itertools import pairwise
@@ -254,7 +254,7 @@ def _fuzzy(finder: _Finder, specs: tuple[L.RowSpec, ...], found: dict[str, Loc],
         return (loc.item, loc.start)
 
     for idx, spec in enumerate(specs):
-        if spec.key in found or not spec.label:
+        if spec.key in found or not (spec.label or spec.key in L.OFFICIAL_ENUMERATORS):
             continue
         before = [found[s.key] for s in specs[:idx] if s.key in found]
         after = [found[s.key] for s in specs[idx + 1 :] if s.key in found]
@@ -271,11 +271,26 @@ def _fuzzy(finder: _Finder, specs: tuple[L.RowSpec, ...], found: dict[str, Loc],
             rival = max((r for n, r in enumerate(ratios) if n != idx), default=0.0)
             if ratio >= FUZZY_RATIO and ratio > rival and (best is None or ratio > best[0]):
                 best = (ratio, loc)
+        if best is None and spec.key in L.OFFICIAL_ENUMERATORS:
+            best = _by_enumerator(spec.key, (c for c in candidates(lo, hi) if key(c[0]) not in used))
         if best is not None:
             found[spec.key] = best[1]
             used.add(key(best[1]))
             if items[best[1].item].row is not None:
                 used_cells.add(best[1].item)
+
+
+def _by_enumerator(row: str, candidates: Iterable[tuple[Loc, str]]) -> tuple[float, Loc] | None:
+    """Return the first candidate that opens with the row's own enumerator and its label's first words."""
+    enum, head = L.OFFICIAL_ENUMERATORS[row]
+    for loc, text in candidates:
+        compact = text if text.startswith(enum) else compact_with_map(text)[0]
+        if not compact.startswith(enum):
+            continue
+        core = _NOT_LABEL_CHARS.sub("", compact[len(enum) :])[: len(head)]
+        if core and SequenceMatcher(None, core, head, autojunk=False).ratio() >= 0.5:
+            return (0.0, loc)
+    return None
 
 
 def _likeness(core: str, label: str, tail: bool = False) -> float:

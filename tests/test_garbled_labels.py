@@ -76,3 +76,16 @@ def test_a_garbled_label_in_a_text_dump_does_not_shift_numbers(name):
             failures.append(f"{label} → {garbled}: {score.diffs[:2]}")
     assert tried >= 25
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("garbled", ["（七）总", "（七）计"])
+def test_a_two_character_label_is_found_by_its_own_enumerator(garbled):
+    """"（七）总计" losing a character is too short to match by likeness: its enumerator names the row."""
+    gold = json.loads((DOCUMENTS / "seed004_html" / "expected.json").read_text(encoding="utf-8"))
+    page = (DOCUMENTS / "seed004_html" / "input.html").read_text(encoding="utf-8")
+    assert "（七）总计" in page
+    score = compare(extract(page.replace("（七）总计", garbled).encode("utf-8"), name="page.html"), gold)
+    assert not score.diffs, score.diffs[:5]
+    # An enumerator alone is not enough: "（七）" before an unrelated label is no total row.
+    record = extract(page.replace("（七）总计", "（七）附注").encode("utf-8"), name="page.html")
+    assert "total_processed" not in record["requests"] or record["requests"]["total_processed"][0] is None
