@@ -114,7 +114,9 @@ def main() -> None:
             threading.Thread(target=server.serve_forever, daemon=True).start()
             url = f"http://127.0.0.1:{server.server_port}/zfxxgk/zfxxgknb/index.html"
             pages = n + -(-n // PER_PAGE) + 1
+            # A store of its own: records go to storage as in a real crawl, never into the user's data/.
             ours = ["crawl", url, "--fast", "--feed", f"{tmp}/r.jsonl", "--state", f"{tmp}/s.sqlite",
+                    "--db", f"sqlite:///{tmp}/bench.sqlite", "--blobs", f"{tmp}/blobs",
                     "--summary", f"{tmp}/sum.json", "-s", "LOG_LEVEL=ERROR"]  # fmt: skip
             bare_s, bare_mb = run(BARE, [url])
             ours_s, ours_mb = run("nianbao.cli", ours)
