@@ -219,7 +219,6 @@ def _fuzzy(finder: _Finder, specs: tuple[L.RowSpec, ...], found: dict[str, Loc],
         return
     items = finder.items
     used = {(loc.item, loc.start) for loc in found.values()}
-    used_cells = {loc.item for loc in found.values() if items[loc.item].row is not None}
     nearest: dict[tuple[int, int], list[float] | None] = {}
 
     def likeness(key: tuple[int, int], text: str) -> list[float] | None:
@@ -232,11 +231,12 @@ def _fuzzy(finder: _Finder, specs: tuple[L.RowSpec, ...], found: dict[str, Loc],
         return nearest[key]
 
     def candidates(lo: Loc, hi: Loc) -> Iterator[tuple[Loc, str]]:
+        """Yield (where, compact text) of every possible label between two found rows, not yet taken."""
         for i in range(lo.item, min(hi.item + 1, len(items))):
             it = items[i]
             if it.row is not None:
-                if i not in used_cells and not is_number_like(it.text):
-                    yield Loc(i, 0, len(it.compact)), it.text
+                if (i, 0) not in used and not is_number_like(it.text):
+                    yield Loc(i, 0, len(it.compact)), it.compact
                 continue
             a = lo.end if i == lo.item else 0
             b = hi.start if i == hi.item else len(it.compact)
@@ -248,7 +248,8 @@ def _fuzzy(finder: _Finder, specs: tuple[L.RowSpec, ...], found: dict[str, Loc],
                 for x, y in pairwise(cuts):
                     if x == m.start() and x - 2 >= a and text[x - 1] == "." and text[x - 2].isdigit():
                         x -= 2  # the row's "4." belongs to its label, not to the row above's digits
-                    yield Loc(i, x, y), text[x:y]
+                    if (i, x) not in used:
+                        yield Loc(i, x, y), text[x:y]
 
     def key(loc: Loc) -> tuple[int, int]:
         return (loc.item, loc.start)
@@ -264,32 +265,30 @@ def _fuzzy(finder: _Finder, specs: tuple[L.RowSpec, ...], found: dict[str, Loc],
             continue
         best: tuple[float, Loc] | None = None
         for loc, text in candidates(lo, hi):
-            ratios = None if key(loc) in used else likeness(key(loc), text)
+            ratios = likeness(key(loc), text)
             if ratios is None:
                 continue
             ratio = ratios[idx]
             rival = max((r for n, r in enumerate(ratios) if n != idx), default=0.0)
             if ratio >= FUZZY_RATIO and ratio > rival and (best is None or ratio > best[0]):
                 best = (ratio, loc)
-        if best is None and spec.key in L.OFFICIAL_ENUMERATORS:
-            best = _by_enumerator(spec.key, (c for c in candidates(lo, hi) if key(c[0]) not in used))
-        if best is not None:
-            found[spec.key] = best[1]
-            used.add(key(best[1]))
-            if items[best[1].item].row is not None:
-                used_cells.add(best[1].item)
+        place = best[1] if best else None
+        if place is None and spec.key in L.OFFICIAL_ENUMERATORS:
+            place = _by_enumerator(spec.key, candidates(lo, hi))
+        if place is not None:
+            found[spec.key] = place
+            used.add(key(place))
 
 
-def _by_enumerator(row: str, candidates: Iterable[tuple[Loc, str]]) -> tuple[float, Loc] | None:
+def _by_enumerator(row: str, candidates: Iterable[tuple[Loc, str]]) -> Loc | None:
     """Return the first candidate that opens with the row's own enumerator and its label's first words."""
     enum, head = L.OFFICIAL_ENUMERATORS[row]
     for loc, text in candidates:
-        compact = text if text.startswith(enum) else compact_with_map(text)[0]
-        if not compact.startswith(enum):
+        if not text.startswith(enum):
             continue
-        core = _NOT_LABEL_CHARS.sub("", compact[len(enum) :])[: len(head)]
+        core = _NOT_LABEL_CHARS.sub("", text[len(enum) :])[: len(head)]
         if core and SequenceMatcher(None, core, head, autojunk=False).ratio() >= 0.5:
-            return (0.0, loc)
+            return loc
     return None
 
 
