@@ -127,7 +127,21 @@ def _aligned(xs: list[float], columns: list[float], tolerance: float) -> bool:
     return all(any(abs(x - c) <= tolerance for c in columns) for x in xs)
 
 
-def _columns(bands: list[Line], header: list[Word], tolerance: float) -> list[float]:
+def _head_columns(xs: list[float], heads: list[Word], tolerance: float) -> list[float] | None:
+    """Return the columns the column heads show over numbers at `xs`, or None.
+
+    None where the heads do not account for every number or show no column more than the numbers:
+    heads wider than a column (a group head over several) are left out.
+    """
+    numbers = _cluster(xs, tolerance)
+    if len(numbers) < 2 or not heads:
+        return None
+    pitch = min(b - a for a, b in pairwise(numbers))
+    columns = _cluster([w.cx for w in heads if w.x1 - w.x0 <= 1.3 * pitch], tolerance)
+    return columns if len(columns) > len(numbers) and _aligned(xs, columns, tolerance) else None
+
+
+def _columns(bands: list[Line], heads: list[Word], tolerance: float) -> list[float]:
     """Return the x-centres of a table's value columns.
 
     The column heads above the first row give every column, blank ones included, where they
@@ -135,14 +149,7 @@ def _columns(bands: list[Line], header: list[Word], tolerance: float) -> list[fl
     """
     most = max(len(b.numbers) for b in bands)
     full = [w.cx for b in bands if len(b.numbers) == most for w in b.numbers]
-    columns = _cluster(full, tolerance)
-    if len(columns) < 2 or not header:
-        return columns
-    pitch = min(b - a for a, b in pairwise(columns))
-    heads = _cluster([w.cx for w in header if w.x1 - w.x0 <= 1.3 * pitch], tolerance)
-    if len(heads) > len(columns) and _aligned(full, heads, tolerance):
-        return heads
-    return columns
+    return _head_columns(full, heads, tolerance) or _cluster(full, tolerance)
 
 
 def _cells(band: Line, columns: list[float], tolerance: float) -> list[str]:
@@ -225,36 +232,26 @@ def _join_split_labels(rows: list[Row]) -> list[Row]:
     return out
 
 
-def _header(lines: list[Line], start: int, boundary: float, height: float) -> list[Word]:
-    """Return the column-head words above a table's first band, up to a heading or a number line."""
+def _heads_above(lines: list[Line], start: int, reach: float, left: float) -> list[Word]:
+    """Return the words right of `left` on the lines just above `lines[start]`.
+
+    The walk stops at a line of numbers, a section heading or `reach` (in points) above the row.
+    """
     words: list[Word] = []
     first = lines[start]
     for line in reversed(lines[max(0, start - 40) : start]):
-        if line.numbers or HEADING.match(line.text) or first.cy - line.cy > 10 * height:
+        if line.numbers or HEADING.match(line.text) or first.cy - line.cy > reach:
             break
-        words.extend(w for w in line.words if w.x0 >= boundary)
+        words.extend(w for w in line.words if w.x0 >= left)
     return words
 
 
 def _lone_columns(lines: list[Line], start: int, height: float, tolerance: float) -> list[float] | None:
-    """Return the columns of a table of one unlabelled row (table 四) from the heads just above it.
-
-    None where the heads do not account for every number, or show no blank column.
-    """
+    """Return the columns of a table of one unlabelled row (table 四) from the heads just above it, or None."""
     band = lines[start]
     if len(band.numbers) < 2 or band.labels:
         return None
-    xs = [w.cx for w in band.numbers]
-    pitch = min(b - a for a, b in pairwise(xs))
-    heads: list[Word] = []
-    for line in reversed(lines[max(0, start - 40) : start]):
-        if line.numbers or band.cy - line.cy > 4 * height:
-            break
-        heads.extend(w for w in line.words if w.x1 - w.x0 <= 1.3 * pitch)
-    columns = _cluster([w.cx for w in heads], tolerance)
-    if len(columns) > len(xs) and _aligned(xs, columns, tolerance):
-        return columns
-    return None
+    return _head_columns([w.cx for w in band.numbers], _heads_above(lines, start, 4 * height, 0.0), tolerance)
 
 
 def rebuild(raw_words: list[dict[str, Any]]) -> list[tuple[float, Block]] | None:
@@ -283,7 +280,7 @@ def rebuild(raw_words: list[dict[str, Any]]) -> list[tuple[float, Block]] | None
         placed.append((band.top, Table([_cells(band, columns, tolerance)])))
     for zone in zones:
         boundary = min(w.x0 for b in zone for w in b.numbers) - 1
-        columns = _columns(zone, _header(lines, position[id(zone[0])], boundary, height), tolerance)
+        columns = _columns(zone, _heads_above(lines, position[id(zone[0])], 10 * height, boundary), tolerance)
         first, last = zone[0].cy - 2.5 * height, zone[-1].cy + 2.5 * height
         loose: list[Word] = []
         for line in lines[bisect_left(centres, first) : bisect_right(centres, last)]:
@@ -305,8 +302,7 @@ def rebuild(raw_words: list[dict[str, Any]]) -> list[tuple[float, Block]] | None
                 placed.append((band.top, Paragraph(band.text)))
         if loose:
             # Label words far from every row of numbers: rows whose cells are all blank.
-            pseudo = Line([], loose[0].cy, min(w.top for w in loose), taken=loose)
-            rows += [Row(r.top, r.outer, r.own, None) for r in _rows_of(pseudo, None)]
+            rows += _rows_of(Line([], loose[0].cy, min(w.top for w in loose), taken=loose), None)
         for r in _join_split_labels(rows):
             placed.append((r.top, Table([[r.label, *(blank if r.cells is None else r.cells)]])))
     done = zoned | {id(b) for b, _ in lone}
