@@ -121,8 +121,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
             await asyncio.sleep(min(delay, 60))
 
 
+VALIDATOR_HEADERS = (b"If-None-Match", b"If-Modified-Since")
+
+
 class ConditionalRequestMiddleware:
-    """Adds If-None-Match / If-Modified-Since for URLs fully handled by an earlier crawl."""
+    """Adds If-None-Match / If-Modified-Since for URLs fully handled by an earlier crawl.
+
+    A request marked `unconditional` goes out without them, even when it is a copy of one that had them.
+    """
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -133,8 +139,12 @@ class ConditionalRequestMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Any) -> None:
+        if request.meta.get("unconditional"):
+            for name in VALIDATOR_HEADERS:
+                request.headers.pop(name, None)
+            return None
         state = getattr(self.crawler, "crawl_state", None)
-        if state is None or request.method != "GET" or request.meta.get("unconditional"):
+        if state is None or request.method != "GET":
             return None
         known = state.validators(request.url)
         if known is None:

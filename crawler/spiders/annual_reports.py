@@ -373,11 +373,10 @@ class AnnualReportsSpider(scrapy.Spider):
 
 
 def _unconditional(request: scrapy.Request | None) -> scrapy.Request | None:
-    """Return the request again without its validators, to fetch the whole body once more."""
+    """Return the request again, to go out without validators (see ConditionalRequestMiddleware), or None."""
     if request is None or request.meta.get("unconditional"):
         return None  # a request that already went out whole is never repeated: no loop
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in (b"if-none-match", b"if-modified-since")}
-    return request.replace(headers=headers, dont_filter=True, meta={**request.meta, "unconditional": True})
+    return request.replace(dont_filter=True, meta={**request.meta, "unconditional": True})
 
 
 def _header(response: Response, name: bytes) -> str | None:
