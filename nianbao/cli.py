@@ -273,7 +273,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from fixtures.web.server import FixtureWeb
+    from nianbao.demo.server import FixtureWeb
 
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)

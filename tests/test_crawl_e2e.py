@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from nianbao.demo.server import FixtureWeb
 
-pytest.importorskip("fixtures.web.server")
-from fixtures.web.server import FixtureWeb
+from .conftest import ROOT
 
 CRAWL_SETTINGS = ["-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_BACKOFF_BASE=0.1", "-s", "RETRY_TIMES=2"]
 

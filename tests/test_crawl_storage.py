@@ -12,14 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from nianbao.demo.server import FixtureWeb
 from storage import Store
 from storage.models import Report
 from storage.testing import pg_unavailable, temp_pg_database
 
 from .conftest import ROOT
-
-pytest.importorskip("fixtures.web.server")
-from fixtures.web.server import FixtureWeb
 
 SETTINGS = ["-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_BACKOFF_BASE=0.1", "-s", "RETRY_TIMES=1"]
 
