@@ -78,6 +78,10 @@ class CrawlRun(Base):
     sites: Mapped[list[Any] | None]
     stats: Mapped[dict[str, Any] | None]
     note: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    """`host:pid` of the crawl process (see `storage.runs`)."""
+    heartbeat_at: Mapped[datetime | None]
+    """When the run last showed life; a silent `running` run is marked `interrupted` by the next one."""
 
 
 class Source(Base):

@@ -33,6 +33,7 @@ from .keys import iso, parse_datetime, utc_datetime, version_key
 from .models import Counter, CrawlRun, Document, Report, ReportDocument, Source
 from .reading import report_query, with_sources
 from .records import record_text
+from .runs import abandoned, this_owner
 from .sources import SourceFields, url_sha256
 from .sql import insert_ignore, missing_table, retryable
 
@@ -298,26 +299,38 @@ class Store:
 
     # -- crawl runs -------------------------------------------------------------------------------
     def start_run(self, sites: Iterable[str] | None = None, note: str | None = None) -> int:
-        """Record the start of a crawl over `sites`; return the run id (pass it as `source["run_id"]`)."""
+        """Record the start of a crawl over `sites`; return the run id (pass it as `source["run_id"]`).
+
+        Runs still marked `running` whose process is gone are marked `interrupted` first.
+        """
 
         def work(s: Session) -> int:
-            run = CrawlRun(
-                started_at=datetime.now(UTC), status="running", sites=list(sites) if sites else None, note=note
-            )
+            now = datetime.now(UTC)
+            for old in s.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
+                if abandoned(old.owner, _aware(old.heartbeat_at or old.started_at), now):
+                    old.status = "interrupted"
+            run = CrawlRun(started_at=now, status="running", sites=list(sites) if sites else None, note=note,
+                           owner=this_owner(), heartbeat_at=now)  # fmt: skip
             s.add(run)
             s.flush()
             return run.id
 
         return self._write(work)
 
+    def beat(self, run_id: int) -> None:
+        """Record that run `run_id` is still alive."""
+        self._write(lambda s: s.execute(
+            update(CrawlRun).where(CrawlRun.id == run_id).values(heartbeat_at=datetime.now(UTC))))  # fmt: skip
+
     def finish_run(self, run_id: int, stats: dict[str, Any] | None = None, status: str = "finished") -> None:
-        """Record the end of a crawl with its stats (any JSON-able dict) and status (`finished`, `failed` …)."""
+        """Record the end of a crawl with its stats (any JSON-able dict) and status (`finished`, `interrupted` …)."""
 
         def work(s: Session) -> None:
             run = s.get(CrawlRun, run_id)
             if run is None:
                 raise KeyError(f"no crawl run {run_id}")
             run.finished_at = datetime.now(UTC)
+            run.heartbeat_at = run.finished_at
             run.status = status
             run.stats = stats
 
@@ -335,6 +348,7 @@ class Store:
                     "sites": r.sites,
                     "stats": r.stats,
                     "note": r.note,
+                    "owner": r.owner,
                 }
                 for r in s.scalars(select(CrawlRun).order_by(CrawlRun.id))
             ]

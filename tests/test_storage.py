@@ -7,19 +7,22 @@ afterwards; skipped with the reason where the server is unreachable).
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from extractors import extract
 from storage import BlobStore, NotMigrated, Store
-from storage.migrations import current
-from storage.models import Base, Document, Report
+from storage.migrations import current, upgrade
+from storage.models import Base, CrawlRun, Document, Report
 from storage.testing import raw_bytes, synthetic_record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +42,7 @@ def sha(data: bytes) -> str:
 
 
 def test_migrations_create_the_models_schema_and_are_idempotent(store: Store) -> None:
-    assert current(store.engine) == "0001"
+    assert current(store.engine) == "0002"
     store.migrate()  # a second run finds nothing to do
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -254,6 +257,43 @@ def test_crawl_runs_record_start_end_and_stats(store: Store) -> None:
     assert done["stats"] == {"reports_new": 1, "站点": {"pingtan": 1}}
     with pytest.raises(KeyError):
         store.finish_run(run + 99, {})
+
+
+def test_a_run_whose_process_is_gone_is_marked_interrupted_by_the_next(store: Store) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    killed = store.start_run(["a"])
+    live = store.start_run(["b"])  # this very process: still running
+    with store.engine.begin() as conn:
+        conn.execute(update(CrawlRun).where(CrawlRun.id == killed)
+                     .values(owner=f"{socket.gethostname()}:{dead.stdout.strip()}"))
+    store.start_run(["c"])
+    status = {r["id"]: r["status"] for r in store.runs()}
+    assert status[killed] == "interrupted" and status[live] == "running"
+
+
+def test_a_silent_run_on_another_host_is_marked_interrupted(store: Store) -> None:
+    quiet, recent = store.start_run(["a"]), store.start_run(["b"])
+    old = datetime.now(UTC) - timedelta(hours=2)
+    with store.engine.begin() as conn:
+        conn.execute(update(CrawlRun).where(CrawlRun.id.in_([quiet, recent])).values(owner="elsewhere:1"))
+        conn.execute(update(CrawlRun).where(CrawlRun.id == quiet).values(heartbeat_at=old))
+    store.start_run(["c"])
+    status = {r["id"]: r["status"] for r in store.runs()}
+    assert status[quiet] == "interrupted" and status[recent] == "running"
+
+
+def test_an_existing_database_is_upgraded_and_keeps_its_runs(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    with Store(url, blob_root=tmp_path / "blobs") as old:
+        upgrade(old.engine, "0001")
+        with old.engine.begin() as conn:
+            conn.execute(text("INSERT INTO crawl_runs(started_at, status) VALUES ('2025-01-01 00:00:00', 'running')"))
+    with Store(url, blob_root=tmp_path / "blobs") as new:
+        new.migrate()
+        assert current(new.engine) == "0002"
+        new.start_run(["x"])
+        runs = new.runs()
+        assert [r["status"] for r in runs] == ["interrupted", "running"]  # silent since 2025
 
 
 def test_reports_are_filtered_and_ordered_and_keep_the_record(store: Store) -> None:
