@@ -1,12 +1,17 @@
-"""Extensions: the crawl state file, marking documents done, and the per-site summary."""
+"""Extensions: the crawl state file, marking documents done, the per-site summary, live progress."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from twisted.internet import task
 
 from .state import CrawlState
 
@@ -58,6 +63,8 @@ def site_summary(stats: dict[str, Any], site_ids: list[str]) -> list[dict[str, A
                 "duplicate_urls": get("duplicate_urls"),
                 "not_reports": get("not_reports"),
                 "blocked": get("blocked_reason", None),
+                "given_up": get("given_up_reason", None),
+                "not_stored": get("not_stored"),
                 "errors": get("errors") + get("too_large"),
                 "too_large": get("too_large"),
                 "broken_links": get("broken_links"),
@@ -87,3 +94,49 @@ class SummaryExtension:
         if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             Path(path).write_text(json.dumps(self.crawler.nianbao_summary, ensure_ascii=False, indent=1), "utf-8")
+
+
+class ProgressExtension:
+    """On a terminal (NIANBAO_PROGRESS), rewrites one status line every few seconds: pages, reports, errors."""
+
+    def __init__(self, crawler: Any, every: float) -> None:
+        self.crawler = crawler
+        self.every = every
+        self.started = time.monotonic()
+        self.loop = task.LoopingCall(self.show)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ProgressExtension:
+        if not crawler.settings.getbool("NIANBAO_PROGRESS"):
+            raise NotConfigured
+        ext = cls(crawler, crawler.settings.getfloat("NIANBAO_PROGRESS_INTERVAL", 2.0))
+        crawler.signals.connect(ext.opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.closed, signal=signals.spider_closed)
+        return ext
+
+    def opened(self, spider: Any) -> None:
+        self.sites = [s.site_id for s in spider.sites]
+        self.loop.start(self.every, now=False)
+
+    def line(self) -> str:
+        """Return the status line: totals, then `site pages/reports/errors` for the sites with work done."""
+        rows = site_summary(self.crawler.stats.get_stats(), self.sites)
+        pages = sum(r["pages"] for r in rows)
+        reports = sum(r["reports_new"] + r["reports_known"] for r in rows)
+        errors = sum(r["errors"] + r["not_stored"] for r in rows)
+        busy = [f"{r['site']} {r['pages']}/{r['reports_new'] + r['reports_known']}/{r['errors']}"
+                for r in rows if r["pages"]]  # fmt: skip
+        elapsed = int(time.monotonic() - self.started)
+        head = f"[{elapsed // 60:02d}:{elapsed % 60:02d}] pages {pages}  reports {reports}  errors {errors}"
+        return head + ("  | " + "  ".join(busy) + "  (pages/reports/errors)" if busy else "")
+
+    def show(self) -> None:
+        cols = shutil.get_terminal_size((100, 20)).columns
+        sys.stderr.write("\r\x1b[K" + self.line()[: cols - 1])
+        sys.stderr.flush()
+
+    def closed(self) -> None:
+        if self.loop.running:
+            self.loop.stop()
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()

@@ -3,7 +3,9 @@
 The first URL of given bytes is extracted; later URLs of the same bytes become `source` items
 pointing at it, so every URL a report was found at is kept and nothing is extracted twice.
 Documents that are not annual reports are dropped from the feed (kept in storage as such);
-unreadable ones become `error` items, recorded against that document.
+unreadable ones become `error` items, recorded against that document. A document the store could not
+write (disk full, database gone) becomes an `error` item "not stored: …", is counted per site as
+`not_stored` and is not marked done, so the next crawl fetches it again.
 """
 
 from __future__ import annotations
@@ -15,8 +17,22 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
+from twisted.internet import task, threads
 
 from extractors import ExtractionError, extract
+
+HEARTBEAT_S = 60
+
+
+class NotStored(Exception):
+    """The store refused a write; the message is its one-line reason."""
+
+
+def _one_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return f"{type(orig).__name__}: {lines[0]}" if lines else type(orig).__name__
+
 
 SOURCE_KEYS = ("site", "region_code", "region_name", "list_title", "list_date", "column", "etag", "last_modified")
 
@@ -31,6 +47,7 @@ class ExtractPipeline:
         self.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.store: Any = None
         self.run_id: int | None = None
+        self._beat: task.LoopingCall | None = None
         db = crawler.settings.get("NIANBAO_DB")
         if db:
             from storage import Store
@@ -48,11 +65,29 @@ class ExtractPipeline:
     def opened(self, spider: Any) -> None:
         if self.store is not None:
             self.run_id = self.store.start_run([s.site_id for s in spider.sites])
+            self._beat = task.LoopingCall(self._heartbeat)
+            self._beat.start(HEARTBEAT_S, now=False)
+
+    def _heartbeat(self) -> Any:
+        def beat() -> None:
+            try:
+                self.store.beat(self.run_id)
+            except Exception as exc:  # a lost heartbeat only makes the run look silent; the crawl goes on
+                self.crawler.spider.logger.warning("crawl run heartbeat not stored: %s", _one_line(exc))
+
+        return threads.deferToThread(beat)
 
     def closed(self, spider: Any, reason: str) -> None:
+        if self._beat is not None and self._beat.running:
+            self._beat.stop()
         if self.store is not None and self.run_id is not None:
             stats = {k: v for k, v in self.crawler.stats.get_stats().items() if isinstance(v, int | float | str)}
-            self.store.finish_run(self.run_id, stats, status="finished" if reason == "finished" else reason)
+            status = {"finished": "finished", "shutdown": "interrupted"}.get(reason, reason[:16])
+            try:
+                self.store.finish_run(self.run_id, stats, status=status)
+            except Exception as exc:  # the next run marks this one interrupted; say so once
+                spider.logger.error("crawl run %s: end not recorded in the store: %s", self.run_id, _one_line(exc))
+                self.crawler.stats.set_value("store/run_not_recorded", _one_line(exc))
             self.store.close()
 
     def _source(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -62,9 +97,22 @@ class ExtractPipeline:
         return src
 
     async def _store(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Return what the store's `method` returns; raise NotStored with one line where the write failed."""
         if self.store is None:
             return None
-        return await asyncio.to_thread(getattr(self.store, method), *args, **kwargs)
+        try:
+            return await asyncio.to_thread(getattr(self.store, method), *args, **kwargs)
+        except Exception as exc:  # disk full, read-only folder, database gone: counted, never lost silently
+            raise NotStored(_one_line(exc)) from exc
+
+    def _not_stored(self, item: dict[str, Any], base: dict[str, Any], exc: NotStored) -> dict[str, Any]:
+        """Count a failed store write and return the error item that records it in the feed."""
+        self.stats.inc_value(f"site/{item['site']}/not_stored")
+        if base.get("raw_sha256") and self.first_url.get(base["raw_sha256"]) == base["source_url"]:
+            del self.first_url[base["raw_sha256"]]  # a later URL of these bytes must try to store them again
+        self.stats.set_value("store/last_error", str(exc))
+        self.crawler.spider.logger.error("not stored %s: %s", item.get("url") or item.get("source_url"), exc)
+        return {"kind": "error", **base, "error": f"not stored: {exc}"}
 
     async def _unchanged(self, item: dict[str, Any]) -> dict[str, Any]:
         """A document answered 304: move its URL's fetch time forward; fetch it whole if the store lacks it."""
@@ -80,16 +128,26 @@ class ExtractPipeline:
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         if item.get("kind") == "unchanged":
-            return await self._unchanged(item)
+            try:
+                return await self._unchanged(item)
+            except NotStored as exc:
+                return self._not_stored(item, {"site": item["site"], "source_url": item["source_url"]}, exc)
         if item.get("kind") != "document":
             return item
+        base = {"site": item["site"], "source_url": item["url"], "raw_sha256": None}
+        try:
+            return await self._document(item, base)
+        except NotStored as exc:
+            return self._not_stored(item, base, exc)
+
+    async def _document(self, item: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+        """Return the feed item of a fetched document (report, source or error) after storing it."""
         body: bytes = item.pop("body")
         sha = hashlib.sha256(body).hexdigest()
         site = item["site"]
         state = getattr(self.crawler, "crawl_state", None)
         media = (item.get("content_type") or "").split(";")[0].strip() or None
-        base = {"site": site, "source_url": item["url"], "raw_sha256": sha, "etag": item.get("etag"),
-                "last_modified": item.get("last_modified")}  # fmt: skip
+        base.update(raw_sha256=sha, etag=item.get("etag"), last_modified=item.get("last_modified"))
         seen_now = sha in self.first_url
         known = seen_now or (state is not None and state.known_document(sha))
         if known and not seen_now and self.store is not None:

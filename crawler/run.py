@@ -9,14 +9,20 @@ from scrapy.settings import Settings
 
 from .registry import Site
 from .spiders.annual_reports import AnnualReportsSpider
+from .useragent import user_agent
 
 
 def crawl_settings(overrides: dict[str, Any] | None = None) -> Settings:
-    """Return the project settings with `overrides` applied."""
+    """Return the project settings with `overrides` applied and the User-Agent built from NIANBAO_CONTACT.
+
+    Raises ValueError for a contact that cannot go into an HTTP header.
+    """
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
+    if "NIANBAO_CONTACT" in (overrides or {}) and "USER_AGENT" not in (overrides or {}):
+        settings.set("USER_AGENT", user_agent(settings.get("NIANBAO_CONTACT")), priority="cmdline")
     return settings
 
 
@@ -29,6 +35,24 @@ def run_crawl(sites: list[Site], overrides: dict[str, Any] | None = None) -> dic
     return getattr(crawler, "nianbao_summary", {"reason": "not started", "sites": []})
 
 
+def attention(summary: dict[str, Any]) -> dict[str, str]:
+    """Return, per site that needs a person's attention, why: no report, blocked, host given up, not stored."""
+    out: dict[str, str] = {}
+    for r in summary["sites"]:
+        why = []
+        if r["blocked"]:
+            why.append(f"blocked ({r['blocked']})")
+        if r.get("given_up"):
+            why.append(f"host given up ({r['given_up']})")
+        if r.get("not_stored"):
+            why.append(f"{r['not_stored']} document(s) not stored")
+        if not why and r["reports_new"] + r["reports_known"] == 0:
+            why.append("no report found")
+        if why:
+            out[r["site"]] = "; ".join(why)
+    return out
+
+
 def failing_sites(summary: dict[str, Any]) -> list[str]:
-    """Return the sites that yielded no report (new or known) or were blocked: cron should hear of them."""
-    return [r["site"] for r in summary["sites"] if r["blocked"] or (r["reports_new"] + r["reports_known"]) == 0]
+    """Return the sites that need attention (see `attention`): cron should hear of them."""
+    return list(attention(summary))

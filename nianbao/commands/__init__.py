@@ -1,0 +1,1 @@
+"""One module per group of `nianbao` commands; each `cmd_*` takes the parsed arguments and returns an exit status."""

@@ -1,0 +1,49 @@
+"""The exit-status contract of every `nianbao` command, and the errors that map onto it.
+
+- 0 success.
+- 1 finished, but needs attention: a site with no report, a blocked or given-up host, documents not
+  stored, a document that could not be read (`extract --strict`), an error-level finding (`validate`),
+  an export that found nothing because records lack region codes, a demo that stored fewer reports
+  than its web holds.
+- 2 bad usage or input: an unknown option or region code, a database URL that is not one, a database
+  file that does not exist (`export`, `validate`), an output path that cannot be written, a document
+  that cannot be read (`extract FILE`).
+- 3 could not start: the store is unreachable or refuses us, a database driver is missing.
+- 4 an unexpected internal error (a bug; the line says where, NIANBAO_DEBUG=1 shows the traceback).
+- 130 interrupted (Ctrl-C): run the same command to resume.
+"""
+
+from __future__ import annotations
+
+OK = 0
+ATTENTION = 1
+USAGE = 2
+CANNOT_START = 3
+INTERNAL = 4
+INTERRUPTED = 130
+
+EPILOG = """exit status: 0 success; 1 finished but needs attention (a site with no report, a blocked or given-up host,
+documents not stored, unreadable documents under --strict, error findings); 2 bad usage or input; 3 could not
+start (store unreachable, driver missing); 4 internal error; 130 interrupted (run the same command to resume)"""
+
+
+class CliError(Exception):
+    """A failure the user can act on: one line, printed as `nianbao: <message>`, and an exit status."""
+
+    status = USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(CliError):
+    """Bad usage or input (exit 2)."""
+
+    status = USAGE
+
+
+class StartError(CliError):
+    """The command could not start: store unreachable, driver missing (exit 3)."""
+
+    status = CANNOT_START
