@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -69,7 +70,7 @@ def test_crawl_killed_with_sigkill_and_run_again(tmp_path):
                 except Exception:  # tables not created yet
                     continue
         os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
+        assert proc.wait(timeout=30) == -signal.SIGKILL, "the crawl ended before it could be killed"
         if store is not None:
             store.close()
         rerun = subprocess.run(_crawl_cmd(registry, tmp_path, db), cwd=ROOT, capture_output=True, timeout=600)
@@ -80,6 +81,8 @@ def test_crawl_killed_with_sigkill_and_run_again(tmp_path):
         _consistent(store)
         stored_urls = {u for r in store.reports(latest_only=False) for u in r["sources"]}
         assert expected <= stored_urls, f"sources lost: {sorted(expected - stored_urls)[:5]}"
+        # The killed run cannot record its end: the rerun marks it interrupted, never `running` forever.
+        assert [r["status"] for r in store.runs()] == ["interrupted", "finished"]
 
 
 def test_two_crawls_into_one_postgresql_database(tmp_path):
@@ -129,6 +132,17 @@ def test_documents_not_stored_are_fetched_again_by_the_next_crawl(tmp_path):
                                timeout=600)  # fmt: skip
         with Store(db) as store:
             assert store.counts()["reports"] == 0, first.stderr.decode()[-2000:]
+            [run] = store.runs()
+        # Finished, but needs attention: every site says how many documents it could not store.
+        assert first.returncode == 1, first.stderr.decode()[-2000:]
+        assert b"Traceback" not in first.stderr
+        summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+        not_stored = {r["site"]: r["not_stored"] for r in summary["sites"]}
+        assert sum(not_stored.values()) >= len(_expected_urls(web)) // 2, not_stored
+        assert "document(s) not stored" in first.stderr.decode()
+        assert run["status"] == "finished" and sum(v for k, v in run["stats"].items() if k.endswith("/not_stored"))
+        feed = [json.loads(x) for x in (tmp_path / "reports.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert any(e["kind"] == "error" and e["error"].startswith("not stored:") for e in feed)
         rerun = subprocess.run(_crawl_cmd(registry, tmp_path, db, blobs=tmp_path / "blobs"), cwd=ROOT,
                                capture_output=True, timeout=600)  # fmt: skip
         expected = _expected_urls(web)
