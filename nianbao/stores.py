@@ -24,7 +24,7 @@ def parse_db_url(url: str) -> Any:
     Raises UsageError for anything that is not a database URL (a bare path, a typo).
     """
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     if "://" not in url:
         hint = f"; for a SQLite file write sqlite:///{url}" if url.endswith((".sqlite", ".db", ".sqlite3")) else ""
@@ -35,6 +35,10 @@ def parse_db_url(url: str) -> Any:
         raise UsageError(f"--db {url!r} is not a database URL: {URL_HINT}") from None
     if parsed.drivername == "postgresql" and importlib.util.find_spec("psycopg2") is None:
         parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError:
+        raise UsageError(f"--db {url}: unknown database kind {parsed.drivername!r}: {URL_HINT}") from None
     return parsed
 
 

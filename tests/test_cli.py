@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -64,7 +65,6 @@ def _free_port() -> int:
 
 
 def test_demo_crawls_stores_exports_and_adds_nothing_the_second_time(tmp_path):
-    need_shared()
     port = str(_free_port())
     first = _run("demo", "--data", str(tmp_path), "--port", port)
     assert first.returncode == 0, first.stderr.decode()[-2000:]
@@ -105,6 +105,17 @@ def test_export_and_validate_commands(tmp_path):
         rows = list(csvmod.DictReader(f))
     assert rows and {r["year"] for r in rows} == {"2022"}
     proc = _run("validate", "--db", db, "--json")
-    findings = [json.loads(x) for x in proc.stdout.decode("utf-8").splitlines()]
+    findings = json.loads(proc.stdout.decode("utf-8"))
     assert {f["rule"] for f in findings} >= {"TIME-02"}  # a zone-wide report is due by 3月31日
     assert proc.returncode == (1 if any(f["severity"] == "E" for f in findings) else 0)
+
+
+def test_a_demo_missing_documents_says_so_and_exits_1(tmp_path):
+    """Without the real reports its web serves, the demo stores fewer reports and says which, loudly."""
+    env = {**os.environ, "NIANBAO_CORPUS": str(tmp_path / "empty")}
+    proc = subprocess.run([sys.executable, "-m", "nianbao.cli", "demo", "--data", str(tmp_path), "--port",
+                           str(_free_port())], capture_output=True, cwd=tmp_path, env=env, timeout=300)  # fmt: skip
+    err = proc.stderr.decode("utf-8")
+    assert proc.returncode == 1, err[-2000:]
+    assert "DEMO INCOMPLETE" in err and "demo web is missing source files" in err
+    assert "Traceback" not in err
