@@ -5,13 +5,18 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test install system-deps lint bench clean
 
-$(BIN)/nianbao: pyproject.toml
+# The demo needs only the package; the tests add their tools (pytest, ruff, pandas, psycopg …).
+$(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(BIN)/nianbao
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
 
-install: $(BIN)/nianbao
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed-test
 
 # LibreOffice reads DOC/WPS; Noto CJK renders the Chinese fixtures. Installed where missing and possible.
 system-deps:
@@ -24,12 +29,12 @@ system-deps:
 			libreoffice-writer-nogui fonts-noto-cjk >/dev/null && echo "LibreOffice installed"; \
 	else echo "LibreOffice not installed and cannot be installed here: DOC/WPS tests will skip"; fi
 
-demo: install
+demo: $(VENV)/.installed
 	$(BIN)/nianbao demo
 
 test: install system-deps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
 
 lint: install
 	$(BIN)/ruff check .
