@@ -13,6 +13,7 @@ from typing import Any
 from .labels import REQUEST_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS
 from .metadata import is_government_level
 from .prose import appeal_numbers, request_numbers
+from .rules import lookup
 
 Check = dict[str, Any]
 OUTCOME_ROWS = (
@@ -36,9 +37,12 @@ _PERIOD = re.compile(
     r"统计期限[^。]{0,6}?自?\s*(\d{4,6})\s*年\s*1\s*月\s*1\s*日[^。]{0,8}?(\d{4,6})\s*年\s*12\s*月\s*31\s*日"
 )
 _TOWNSHIP = re.compile(r"(?:镇|乡|街道|办事处)(?:人民政府)?$")
+_REVIEW_RULES = ("T4-01", "T4-02", "T4-03")  # one identity per group of REVIEW_GROUPS, in that order
 
 
 def _fail(rule: str, where: str, severity: str, expected: Any = None, found: Any = None, **extra: Any) -> Check:
+    """Return the `checks` entry of a failed rule; raise ValueError for an id `extractors.rules` does not define."""
+    lookup(rule, "record")
     check: Check = {"rule": rule, "where": where, "severity": severity}
     if expected is not None:
         check["expected"] = expected
@@ -115,7 +119,7 @@ def check_review(rl: dict[str, dict[str, Any]], ambiguous: set[str], text: str |
             continue
         s = sum(_z(g[c]) for c in REVIEW_COLUMNS[:4])
         if s != _z(g["total"]):
-            out.append(_fail(f"T4-0{n + 1}", group, "E", s, _z(g["total"])))
+            out.append(_fail(_REVIEW_RULES[n], group, "E", s, _z(g["total"])))
         for c in REVIEW_COLUMNS:
             if g[c] is not None and (g[c] < 0 or not isinstance(g[c], int)):
                 out.append(_fail("T4-04", f"{group}.{c}", "E", found=g[c]))

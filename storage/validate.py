@@ -16,20 +16,16 @@ from datetime import date
 from typing import Any
 
 from extractors.normalize import compact
+from extractors.rules import RULES as ALL_RULES
+from extractors.rules import lookup
 
 from .keys import agency_key, entity_key, is_government_level, parse_datetime
 from .records import REQUEST_COLUMNS
 from .store import Store
 
-RULES = {
-    "XY-01": "carried_over[y] == carried_forward[y-1] per column",
-    "XY-02": "2021 format: in_force[y] == in_force[y-1] + issued[y] - repealed[y]",
-    "XY-03": "2019 format: prior_year_items[y] == prior_year_items[y-1] + items_change[y-1]",
-    "XY-04": "section 五 not a near-copy of the year before (similarity <= 0.5)",
-    "XY-05": "the issuer of year y is the issuer of year y-1",
-    "TIME-01": "departmental report (year >= 2019) published by 1月31日 of y+1",
-    "TIME-02": "本级政府 report (year >= 2019) published by 3月31日 of y+1",
-    "TIME-03": "report year <= 2018 published by 3月31日 of y+1",
+# Rule id → one-line meaning, for the rules checked here (cross-year first, as `nianbao validate` lists them).
+RULES: dict[str, str] = {
+    r.id: r.meaning for r in sorted((r for r in ALL_RULES.values() if r.in_store), key=lambda r: r.family != "XY")
 }
 SIMILARITY_LIMIT = 0.5
 _HEADING_5 = re.compile(r"^\s*五\s*[、.．]?[^。\n]{0,30}?改进情况[:：]?")
@@ -117,6 +113,8 @@ def _previous(cur: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str
 def _finding(
     rule: str, severity: str, prev: dict[str, Any] | None, cur: dict[str, Any], where: str, expected: Any, found: Any
 ) -> Finding:
+    """Return the finding of `rule` for `cur` (and `prev`); raise ValueError for an id not a store rule of `RULES`."""
+    lookup(rule, "store")
     years = (cur["year"] - 1, cur["year"]) if prev is not None else (cur["year"],)
     ids = tuple(r.get("report_id") for r in (prev, cur) if r is not None)
     return Finding(rule, severity, cur.get("agency"), cur.get("region_code"), years, where, expected, found, ids)
