@@ -117,5 +117,5 @@ def test_a_demo_missing_documents_says_so_and_exits_1(tmp_path):
                            str(_free_port())], capture_output=True, cwd=tmp_path, env=env, timeout=300)  # fmt: skip
     err = proc.stderr.decode("utf-8")
     assert proc.returncode == 1, err[-2000:]
-    assert "DEMO INCOMPLETE" in err and "demo web is missing source files" in err
+    assert "DEMO INCOMPLETE" in err and "not even served, their files are missing" in err
     assert "Traceback" not in err
