@@ -294,3 +294,12 @@ def test_progress_is_shown_on_a_terminal(tmp_path, site):
     assert os.waitstatus_to_exitcode(status) == exits.OK, text[-2000:]
     # A status line with totals, then the site's pages/reports/errors, rewritten in place.
     assert re.search(r"\r\x1b\[K\[\d\d:\d\d\] pages \d+  reports \d+  errors \d+  \| 127\.0\.0\.1:\d+ \d+/\d+/\d+", text)
+
+
+def test_a_demo_port_in_use_is_one_line(tmp_path):
+    from nianbao.demo.server import FixtureWeb
+
+    with FixtureWeb() as web:  # holds its port on every demo address
+        proc = run("demo", "--port", str(web.port), "--data", str(tmp_path), cwd=tmp_path)
+    assert proc.returncode == exits.USAGE
+    assert "cannot listen there" in one_line(proc)

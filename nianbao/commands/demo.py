@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ..exits import ATTENTION, INTERRUPTED, OK
+from ..exits import ATTENTION, INTERRUPTED, OK, UsageError
 from ..output import print_table
 from ..stores import open_store
 from .data import print_validation
@@ -40,7 +40,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     data.mkdir(parents=True, exist_ok=True)
     db = f"sqlite:///{data / 'nianbao.sqlite'}"
     open_store(db, create=True).close()
-    with FixtureWeb(port=args.port) as web:
+    web = FixtureWeb(port=args.port)
+    try:
+        web.start()
+    except OSError as exc:
+        raise UsageError(f"--port {args.port}: the demo web cannot listen there ({exc.strerror}); "
+                         "give another port, or 0 for any free one") from None  # fmt: skip
+    with web:
         registry = web.write_registry(data / "fixture-sites.csv")
         expected = web.expected()
         print(f"demo web: {len(load_sites(registry))} sites on 127.0.0.x:{web.port}")
