@@ -10,8 +10,10 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 
+from extractors.errors import ExtractionError
 from extractors.readers.encoding import canonical, decode
 
+from .documents import is_document
 from .registry import host_of
 
 # 瑞数 (412 + $_ts), 加速乐/创宇盾 (521/512 + __jsl_clearance), and 200 block pages of WAFs.
@@ -76,12 +78,23 @@ class ChallengeMiddleware:
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.I)
 
 
+def as_bytes(response: Response) -> Response:
+    """Return the response as a plain `Response`: its bytes, with no text encoding to guess or apply."""
+    return Response(**{name: getattr(response, name) for name in Response.attributes})
+
+
 class EncodingMiddleware:
-    """Re-decodes HTML whose declared charset is wrong: gb2312/gbk as gb18030, then strict checks."""
+    """Re-decodes HTML whose declared charset is wrong: gb2312/gbk as gb18030, then strict checks.
+
+    A document served as text (a PDF as text/html, a DOCX as text/plain) and bytes no text encoding fits
+    become plain responses: bytes the spider judges by their magic, never text.
+    """
 
     def process_response(self, request: Any, response: Response) -> Response:
         if not isinstance(response, TextResponse):
             return response
+        if is_document(response.body):
+            return as_bytes(response)
         declared = canonical(response.encoding)
         body = response.body
         if declared:
@@ -100,7 +113,10 @@ class EncodingMiddleware:
             except (UnicodeDecodeError, LookupError):
                 continue
             return response.replace(encoding=candidate)
-        text = decode(body[:200_000])
+        try:
+            text = decode(body[:200_000])
+        except ExtractionError:
+            return as_bytes(response)
         guess = "gb18030" if re.search(r"[\u4e00-\u9fff]", text) else "utf-8"
         return response.replace(encoding=guess)
 

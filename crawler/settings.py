@@ -13,6 +13,9 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_DELAY = 0.5
+# Scrapy 2.19 on asyncio lets a whole queue through a slot when there is no delay; hosts given up, Retry-After:
+# see crawler/downloader.py and crawler/hosts.py.
+DOWNLOADER = "crawler.downloader.HostSlotsDownloader"
 
 # Robustness: retries with backoff for timeouts and 5xx, bounded bodies, our DNS check.
 DOWNLOAD_TIMEOUT = 30
@@ -22,6 +25,10 @@ DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 20 * 1024 * 1024
 TWISTED_DNS_RESOLVER = "crawler.safety.SafeResolver"
 REDIRECT_MAX_TIMES = 5
+# Retry-After (429/503) is honoured up to this many seconds; a longer wait gives the host up (crawler/hosts.py).
+NIANBAO_RETRY_AFTER_MAX = 120
+# This many consecutive timeouts or connection errors on a host:port (retries included) give it up.
+NIANBAO_HOST_FAILURES = 5
 COOKIES_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {

@@ -18,23 +18,18 @@ from parsel import Selector
 from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import FormRequest, Response, TextResponse
 
-from extractors.sniff import OLE_MAGIC
-
 from .. import discovery as D
 from .. import families as F
+from ..documents import is_document
+from ..failures import too_large
+from ..hosts import HostGivenUp
+from ..pages import UnreadablePage, read_page
 from ..registry import Site, load_sites, sites_from_urls
 from ..safety import name_hosts, safe_filename
 
 DEFAULT_MAX_PAGES = 2000
 DEFAULT_MAX_DEPTH = 8
-_DOC_MAGIC = (b"%PDF", b"PK\x03\x04", OLE_MAGIC, b"{\\rtf")
-_TOO_LARGE = re.compile(r"larger than download max size")
 _CD_NAME = re.compile(r"""filename\*\s*=\s*[\w-]+''([^;]+)|filename\s*=\s*"?([^";]+)"?""", re.I)
-
-
-def _is_document(response: Response) -> bool:
-    head = response.body[:1024].lstrip()
-    return head.startswith(_DOC_MAGIC) or b"%PDF-" in head[:1024]
 
 
 def _filename(response: Response) -> str | None:
@@ -135,28 +130,31 @@ class AnnualReportsSpider(scrapy.Spider):
         reason = failure.getErrorMessage() or failure.type.__name__
         if site is None or "challenge" in reason or "blocked" in reason:
             return  # counted by the challenge middleware
+        if failure.check(HostGivenUp):
+            # Counted by the host budget (site/<id>/given_up); a report document is still an error line.
+            if request.meta.get("role") in ("document", "candidate"):
+                yield _error(request.url, request.meta, site, reason)
+            return
+        if failure.check(DownloadCancelledError) and not self.crawler.crawling:
+            return  # in flight when the crawl was stopped: fetched again next time
         response = getattr(failure.value, "response", None)
-        if failure.check(DownloadCancelledError) and not _TOO_LARGE.search(reason):
-            if not self.crawler.crawling:
-                return  # in flight when the crawl was stopped: fetched again next time
-            # A body of unknown length cancelled on the way: only the size limit does that here.
-            limit = request.meta.get("download_maxsize", self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
-            reason = f"body larger than download max size ({limit}), abandoned while streaming"
         if "robots.txt" in reason:
             kind = "robots_refused"
         elif response is not None and response.status in (404, 410):
             kind = "broken_links"
-        elif _TOO_LARGE.search(reason):
+        elif too_large(failure):
             kind = "too_large"
+            if not str(failure.value).strip():
+                # Twisted's bare cancellation of a streamed HTTP/1.1 body says nothing: only the limit does that.
+                limit = request.meta.get("download_maxsize", self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+                reason = f"body larger than download max size ({limit}), abandoned while streaming"
             self.logger.warning("abandoned %s: %s", request.url, reason)
         else:
             kind = "errors"
             self.logger.warning("fetch failed %s: %s", request.url, reason)
         self.crawler.stats.inc_value(f"site/{site.site_id}/{kind}")
         if kind in ("too_large", "errors") and request.meta.get("role") in ("document", "candidate"):
-            context = request.meta.get("context") or {}
-            yield {"kind": "error", "site": site.site_id, "source_url": request.url, "error": reason[:300],
-                   "list_title": context.get("list_title"), "list_date": context.get("list_date")}  # fmt: skip
+            yield _error(request.url, request.meta, site, reason)
 
     # -- responses ----------------------------------------------------------------------------
     def parse_page(self, response: Response) -> Iterator[Any]:
@@ -165,11 +163,18 @@ class AnnualReportsSpider(scrapy.Spider):
         if response.status == 304:
             yield from self._replay(response, site)
             return
-        if _is_document(response) or not isinstance(response, TextResponse):
-            if _is_document(response):
+        if is_document(response.body) or not isinstance(response, TextResponse):
+            if is_document(response.body):
                 yield self._document(response, site, response.meta["context"])
             return
-        sel = Selector(text=response.text)
+        try:
+            sel = read_page(response.text)
+        except UnreadablePage as exc:
+            # Read in part it would pass for a list without links: refused aloud instead, fetched again next time.
+            self.crawler.stats.inc_value(f"site/{site.site_id}/errors")
+            self.logger.warning("page refused %s: %s", response.url, exc)
+            yield _error(response.url, response.meta, site, str(exc))
+            return
         title = D.page_title(sel)
         text = " ".join(sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall())
         context = dict(response.meta["context"])
@@ -370,6 +375,13 @@ class AnnualReportsSpider(scrapy.Spider):
             "published_at": context.get("published_at") or context.get("list_date"),
             "column": context.get("column"),
         }
+
+
+def _error(url: str, meta: dict[str, Any], site: Site, reason: str) -> dict[str, Any]:
+    """Return the feed's error item for a page or document at `url` that could not be had."""
+    context = meta.get("context") or {}
+    return {"kind": "error", "site": site.site_id, "source_url": url, "error": reason[:300],
+            "list_title": context.get("list_title"), "list_date": context.get("list_date")}  # fmt: skip
 
 
 def _unconditional(request: scrapy.Request | None) -> scrapy.Request | None:
