@@ -37,6 +37,10 @@ class _WatchedHandlers:
         self.downloader = downloader
 
     async def download_request_async(self, request: Request) -> Response:
+        """Return the handler's response, told to the host budget first (a Retry-After pauses the slot).
+
+        Raises the handler's exception, or HostGivenUp where the outcome gives the host up (or it was).
+        """
         hosts = self.downloader.hosts
         try:
             response: Response = await self.handlers.download_request_async(request)
@@ -87,6 +91,7 @@ class HostSlotsDownloader(Downloader):
         return self._refuse(slot, request, queue_dfd, refusal)
 
     async def _refuse(self, slot: Slot, request: Request, queue_dfd: Deferred[Any], refusal: HostGivenUp) -> None:
+        """Fail the request with `refusal` without sending it, and let the slot's queue move on."""
         slot.transferring.discard(request)
         self._process_queue(slot)
         self.signals.send_catch_log(signal=signals.request_left_downloader, request=request, spider=self.crawler.spider)
