@@ -1,11 +1,17 @@
 """Scrapy settings of the nianbao crawler (`scrapy crawl annual_reports -a sites=FILE` reads these)."""
 
+import os
+
+from crawler.useragent import user_agent
+
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # Politeness: an identifying agent, robots.txt, two requests per host at most, AutoThrottle.
-USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao/nianbao; research crawler for 政府信息公开工作年度报告)"
+# The agent is `nianbao/<version> (+contact)`: the operator's contact from $NIANBAO_CONTACT or `--contact`.
+NIANBAO_CONTACT = os.environ.get("NIANBAO_CONTACT") or None
+USER_AGENT = user_agent(NIANBAO_CONTACT)
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -43,9 +49,11 @@ ITEM_PIPELINES = {"crawler.pipelines.ExtractPipeline": 300}
 EXTENSIONS = {
     "crawler.extensions.CrawlStateExtension": 100,
     "crawler.extensions.SummaryExtension": 200,
+    "crawler.extensions.ProgressExtension": 300,
 }
+NIANBAO_PROGRESS = False
 NIANBAO_STATE = "data/crawl-state.sqlite"
 NIANBAO_SUMMARY = "data/crawl-summary.json"
-FEEDS = {"data/reports.jsonl": {"format": "jsonlines", "encoding": "utf-8", "overwrite": False}}
+FEEDS = {"data/crawl-events.jsonl": {"format": "jsonlines", "encoding": "utf-8", "overwrite": False}}
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
