@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +53,8 @@ def make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("nianbao_write") else "BEGIN")
 
     return engine
+
+
+def aware(value: datetime) -> datetime:
+    """Return `value` with its time zone: SQLite gives `DateTime(timezone=True)` columns back naive (in UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

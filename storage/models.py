@@ -1,4 +1,4 @@
-"""SQLAlchemy models: documents (raw bytes), sources (URLs), reports (records), crawl runs.
+"""SQLAlchemy models: documents (raw bytes), sources (URLs), reports (records), crawl runs and pages.
 
 The tables are created by the Alembic migrations in `storage/migrations/`, never by `create_all`;
 `tests/test_storage.py` checks that the models and the migrations agree.
@@ -110,6 +110,28 @@ class Source(Base):
     list_date: Mapped[str | None] = mapped_column(String(40))
     column: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[str | None] = mapped_column(String(40))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+
+
+class CrawlPage(Base):
+    """A page a crawl parsed, by any worker: its validators and the requests it led to (the crawl memory).
+
+    A list answering 304 Not Modified replays `children`; a report page (`document`) replays its
+    attachments, but is itself done only once a fetch of it is stored (its `sources` row). Unique per URL.
+    """
+
+    __tablename__ = "crawl_pages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    url_sha256: Mapped[str] = mapped_column(HASH, unique=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    document: Mapped[bool] = mapped_column(Boolean)
+    """The page is itself a report document (its validators are then those of its stored fetch)."""
+    children: Mapped[list[Any]]
+    """The requests the page led to: url, role, context, cb (callback name), method, form (a POST body)."""
+    fetched_at: Mapped[datetime]
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
 
 

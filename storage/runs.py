@@ -1,10 +1,24 @@
-"""Who owns a crawl run, and whether a run still marked `running` is really still running."""
+"""Crawl runs: their rows (start, heartbeat, end), who owns one, and whether one marked `running` still runs.
+
+A run killed with SIGKILL cannot record its end; the next run sees that its process is gone (same host) or
+that it has been silent for `SILENCE` (another host), and marks it `interrupted`. The functions taking a
+Session are run by `Store` in its retried write transaction.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .engine import aware
+from .keys import iso
+from .models import CrawlRun
 
 SILENCE = timedelta(minutes=30)
 """A run on another host that has not shown life for this long is taken as interrupted."""
@@ -31,3 +45,49 @@ def abandoned(owner: str | None, last_sign: datetime, now: datetime) -> bool:
     if host == socket.gethostname() and pid.isdigit():
         return not _alive(int(pid))
     return now - last_sign > SILENCE
+
+
+def start(s: Session, sites: Iterable[str] | None, note: str | None) -> int:
+    """Mark abandoned `running` runs `interrupted`, add a run owned by this process; return its id."""
+    now = datetime.now(UTC)
+    for old in s.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
+        if abandoned(old.owner, aware(old.heartbeat_at or old.started_at), now):
+            old.status = "interrupted"
+    run = CrawlRun(started_at=now, status="running", sites=list(sites) if sites else None, note=note,
+                   owner=this_owner(), heartbeat_at=now)  # fmt: skip
+    s.add(run)
+    s.flush()
+    return run.id
+
+
+def beat(s: Session, run_id: int) -> None:
+    """Record that run `run_id` is still alive."""
+    s.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(heartbeat_at=datetime.now(UTC)))
+
+
+def finish(s: Session, run_id: int, stats: dict[str, Any] | None, status: str) -> None:
+    """Record the end of run `run_id`; raise KeyError where there is no such run."""
+    run = s.get(CrawlRun, run_id)
+    if run is None:
+        raise KeyError(f"no crawl run {run_id}")
+    run.finished_at = datetime.now(UTC)
+    run.heartbeat_at = run.finished_at
+    run.status = status
+    run.stats = stats
+
+
+def listing(s: Session) -> list[dict[str, Any]]:
+    """Return every run as a dict (id, started_at, finished_at, status, sites, stats, note, owner), oldest first."""
+    return [
+        {
+            "id": r.id,
+            "started_at": iso(r.started_at),
+            "finished_at": iso(r.finished_at),
+            "status": r.status,
+            "sites": r.sites,
+            "stats": r.stats,
+            "note": r.note,
+            "owner": r.owner,
+        }
+        for r in s.scalars(select(CrawlRun).order_by(CrawlRun.id))
+    ]

@@ -1,4 +1,4 @@
-"""Storage: migrations, dedup (bytes, text, versions), sources and validators, runs, reading, fsck.
+"""Storage: migrations, dedup (bytes, text, versions), sources, the crawl memory, runs, reading, fsck.
 
 Every test runs against SQLite (a file under tmp_path) and PostgreSQL (a fresh database, dropped
 afterwards; skipped with the reason where the server is unreachable).
@@ -16,13 +16,14 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from extractors import extract
 from storage import BlobStore, NotMigrated, Store
+from storage.memory import Remembered
 from storage.migrations import current, upgrade
-from storage.models import Base, CrawlRun, Document, Report
+from storage.models import Base, CrawlPage, CrawlRun, Document, Report
 from storage.testing import raw_bytes, synthetic_record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +43,7 @@ def sha(data: bytes) -> str:
 
 
 def test_migrations_create_the_models_schema_and_are_idempotent(store: Store) -> None:
-    assert current(store.engine) == "0002"
+    assert current(store.engine) == "0003"
     store.migrate()  # a second run finds nothing to do
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -177,24 +178,55 @@ def test_other_years_regions_and_agencies_are_not_versions(store: Store) -> None
     assert store.counts()["latest_reports"] == 4
 
 
-def test_validators_and_known_urls_follow_the_latest_fetch(store: Store) -> None:
+def test_the_memory_gives_the_validators_of_the_latest_stored_fetch(store: Store) -> None:
     record = synthetic_record("庚局", 2023)
     raw = raw_bytes(record)
     url = "https://g/nb.html"
-    assert store.validators(url) is None
+    assert store.memory.recall(url) is None
     t1, t2, t0 = (datetime(2025, 1, d, tzinfo=UTC) for d in (2, 5, 1))
     store.add(raw, record, {"url": url, "etag": '"v1"', "last_modified": "Thu, 02 Jan 2025", "fetched_at": t1})
-    assert store.validators(url) == ('"v1"', "Thu, 02 Jan 2025")
+    assert store.memory.recall(url) == Remembered('"v1"', "Thu, 02 Jan 2025", document=True, report=True)
     r = store.add(raw, record, {"url": url, "etag": '"v2"', "last_modified": None, "fetched_at": t2, "status": 200})
     assert r.source == "known"
-    assert store.validators(url) == ('"v2"', None)
+    assert store.memory.recall(url) == Remembered('"v2"', None, document=True, report=True)
     store.add(raw, record, {"url": url, "etag": '"stale"', "fetched_at": t0})  # an older fetch does not win
-    assert store.validators(url) == ('"v2"', None)
+    assert store.memory.recall(url) == Remembered('"v2"', None, document=True, report=True)
     long_url = "https://g/" + "q" * 5000
     store.add(raw, record, {"url": long_url})
-    assert store.known_urls() == {url, long_url}
-    assert store.validators(long_url) == (None, None)
-    assert store.known_document(sha(raw)) and not store.known_document("0" * 64)
+    assert store.memory.recall(long_url) == Remembered(None, None, document=True, report=True)
+    assert store.memory.stored_before(sha(raw)) and not store.memory.stored_before("0" * 64)
+
+
+def test_a_document_not_read_is_not_done_and_its_bytes_are_read_again(store: Store) -> None:
+    letter, broken = "关于某事项的函".encode(), b"%PDF-1.4 truncated"
+    store.add(letter, None, {"url": "https://i/letter.html", "etag": '"l"'})
+    store.add_error(broken, {"url": "https://i/broken.pdf", "etag": '"b"'}, "pdf: no text layer")
+    assert store.memory.recall("https://i/letter.html") == Remembered('"l"', None, document=True, report=False)
+    assert store.memory.recall("https://i/broken.pdf") is None
+    assert store.memory.stored_before(sha(letter)) and not store.memory.stored_before(sha(broken))
+    # The URL now serves other bytes that cannot be read: it is fetched whole again next time.
+    later = datetime.now(UTC) + timedelta(seconds=5)
+    store.add_error(b"%PDF-1.4 other", {"url": "https://i/letter.html", "fetched_at": later}, "unreadable")
+    assert store.memory.recall("https://i/letter.html") is None
+
+
+def test_pages_are_remembered_with_their_children_and_the_latest_parse_wins(store: Store) -> None:
+    memory = store.memory
+    child = {"url": "https://p/nb/1.pdf", "role": "document", "context": {"list_title": "年报"}, "cb": "parse_page",
+             "method": "GET", "form": None}  # fmt: skip
+    memory.remember_page("https://p/list.html", etag='"1"', last_modified=None, children=[child], document=False)
+    assert memory.recall("https://p/list.html") == Remembered('"1"', None, False, False, (child,))
+    memory.remember_page("https://p/list.html", etag='"2"', last_modified="Mon", children=[], document=False)
+    assert memory.recall("https://p/list.html") == Remembered('"2"', "Mon", False, False, ())
+    # A report page keeps its attachments but is done only once its own fetch is stored.
+    page = "https://p/nb/2024.html"
+    memory.remember_page(page, etag='"page"', last_modified=None, children=[child], document=True)
+    assert memory.recall(page) is None
+    record = synthetic_record("页局", 2024)
+    store.add(raw_bytes(record), record, {"url": page, "etag": '"page"'})
+    assert memory.recall(page) == Remembered('"page"', None, True, True, (child,))
+    with Session(store.engine) as s:
+        assert s.scalar(select(func.count()).select_from(CrawlPage)) == 2
 
 
 def test_list_context_is_kept_and_filled_in_later(store: Store) -> None:
@@ -290,10 +322,39 @@ def test_an_existing_database_is_upgraded_and_keeps_its_runs(tmp_path: Path) -> 
             conn.execute(text("INSERT INTO crawl_runs(started_at, status) VALUES ('2025-01-01 00:00:00', 'running')"))
     with Store(url, blob_root=tmp_path / "blobs") as new:
         new.migrate()
-        assert current(new.engine) == "0002"
+        assert current(new.engine) == "0003"
         new.start_run(["x"])
         runs = new.runs()
         assert [r["status"] for r in runs] == ["interrupted", "running"]  # silent since 2025
+
+
+def test_a_0002_database_holding_data_is_upgraded_and_its_documents_are_remembered(
+    backend_db_url: str, tmp_path: Path
+) -> None:
+    """Upgraded to 0003, a database of the state-file era keeps everything and knows its documents are done."""
+    record = synthetic_record("旧库局", 2023)
+    raw = raw_bytes(record)
+    with Store(backend_db_url, blob_root=tmp_path / "blobs") as old:
+        upgrade(old.engine, "0002")
+        run = old.start_run(["old"])
+        old.add(raw, record, {"url": "https://old/nb.pdf", "etag": '"e"', "run_id": run})
+        old.add(b"not a report", None, {"url": "https://old/letter.html", "last_modified": "Tue"})
+        old.finish_run(run, {"pages": 3})
+        before = (old.counts(), list(old.reports()), old.runs())
+        with old.engine.connect() as conn:
+            assert "crawl_pages" not in conn.dialect.get_table_names(conn)
+    with Store(backend_db_url, blob_root=tmp_path / "blobs") as new:
+        new.migrate()
+        assert current(new.engine) == "0003"
+        assert (new.counts(), list(new.reports()), new.runs()) == before
+        assert new.memory.recall("https://old/nb.pdf") == Remembered('"e"', None, document=True, report=True)
+        assert new.memory.recall("https://old/letter.html") == Remembered(None, "Tue", document=True, report=False)
+        assert new.memory.recall("https://old/list.html") is None  # pages were in the state file: fetched whole
+        new.memory.remember_page("https://old/list.html", etag='"l"', last_modified=None, children=[], document=False)
+        assert new.memory.recall("https://old/list.html") == Remembered('"l"', None, False, False)
+        with new.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == [], f"models and migrations disagree after the upgrade: {diff}"
 
 
 def test_reports_are_filtered_and_ordered_and_keep_the_record(store: Store) -> None:
@@ -389,9 +450,9 @@ def test_touch_moves_an_unchanged_urls_fetch_time_forward(store: Store) -> None:
     store.add(raw_bytes(record), record, {"url": "https://x.gov.cn/nb.html", "fetched_at": first, "status": 200})
     run = store.start_run(["x"])
     later = datetime(2025, 3, 1, tzinfo=UTC)
-    assert store.touch("https://x.gov.cn/nb.html", later, run) == 1
-    assert store.touch("https://x.gov.cn/never-fetched.html", later) == 0
-    assert store.touch("https://x.gov.cn/nb.html", first) == 1  # an older time never moves it back
+    assert store.memory.touch("https://x.gov.cn/nb.html", later, run) == 1
+    assert store.memory.touch("https://x.gov.cn/never-fetched.html", later) == 0
+    assert store.memory.touch("https://x.gov.cn/nb.html", first) == 1  # an older time never moves it back
     [detail] = next(store.reports())["source_details"]
     assert detail["fetched_at"].startswith("2025-03-01") and detail["http_status"] == 200
     with Session(store.engine) as s:

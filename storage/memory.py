@@ -1,0 +1,134 @@
+"""The crawl memory, in the store: what earlier crawls, by any worker on any machine, learnt of each URL.
+
+It makes crawls incremental (conditional requests; a list answering 304 replays the requests it led to)
+and resumable. A document URL is done once a fetch of it is stored as a report or a non-report: its
+`sources` row is written in the same transaction as the document, so nothing counts as done before it is
+stored, and its validators are those of the latest stored fetch. A document that could not be read
+(`error`) is never done: the next crawl fetches and reads it again. A parsed page's validators and the
+requests it led to are in `crawl_pages`. There is no file beside the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .engine import aware
+from .keys import utc_datetime
+from .models import CrawlPage, Document, Source
+from .sources import url_sha256
+
+if TYPE_CHECKING:
+    from .store import Store
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """What the memory holds of a URL an earlier crawl handled fully."""
+
+    etag: str | None
+    """The ETag to send back as If-None-Match (None: the server gave none)."""
+    last_modified: str | None
+    """The Last-Modified to send back as If-Modified-Since (None: the server gave none)."""
+    document: bool
+    """True where the URL's latest stored fetch is a document (a report or not); False for a list page."""
+    report: bool
+    """True where that document held an annual report."""
+    children: tuple[dict[str, Any], ...] = ()
+    """The requests the page led to when last parsed (a list's entries, a report page's attachments)."""
+
+
+class CrawlMemory:
+    """Reads and writes the crawl memory of `store`; safe to use from several threads and processes."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def recall(self, url: str) -> Remembered | None:
+        """Return what an earlier crawl left of `url` once done with it, or None (fetch it whole).
+
+        A list page is done once parsed; a document, or a page that is itself a report, once a fetch of it is
+        stored as a report or a non-report.
+        """
+        h = url_sha256(url)
+        with Session(self.store.engine) as s:
+            page = s.execute(select(CrawlPage).where(CrawlPage.url_sha256 == h)).scalar_one_or_none()
+            if page is not None and not page.document:
+                return Remembered(page.etag, page.last_modified, False, False, tuple(page.children or ()))
+            latest = s.execute(
+                select(Source.etag, Source.last_modified, Document.kind)
+                .join(Document, Document.id == Source.document_id)
+                .where(Source.url_sha256 == h)
+                .order_by(Source.fetched_at.desc(), Source.id.desc())
+                .limit(1)
+            ).first()
+        if latest is None or latest.kind == "error":
+            return None
+        children = tuple(page.children or ()) if page is not None else ()
+        return Remembered(latest.etag, latest.last_modified, True, latest.kind == "report", children)
+
+    def remember_page(
+        self,
+        url: str,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        children: list[dict[str, Any]],
+        document: bool,
+        run_id: int | None = None,
+    ) -> None:
+        """Record a parsed page: its validators and the requests it led to (the latest parse wins).
+
+        `document` True is for a page that is itself a report: its requests are kept, but it is done only
+        once its fetch is stored.
+        """
+        values = dict(url=url, url_sha256=url_sha256(url), etag=etag, last_modified=last_modified, document=document,
+                      children=children, fetched_at=datetime.now(UTC), run_id=run_id)  # fmt: skip
+        changed = {k: v for k, v in values.items() if k not in ("url", "url_sha256")}
+
+        def work(s: Session) -> None:
+            dialect = s.get_bind().dialect.name
+            if dialect in ("postgresql", "sqlite"):
+                ins = (postgresql if dialect == "postgresql" else sqlite).insert(CrawlPage).values(**values)
+                s.execute(ins.on_conflict_do_update(index_elements=["url_sha256"], set_=changed))
+                return
+            row = s.execute(select(CrawlPage).where(CrawlPage.url_sha256 == values["url_sha256"])).scalar_one_or_none()
+            if row is None:
+                s.add(CrawlPage(**values))
+            else:
+                for key, value in changed.items():
+                    setattr(row, key, value)
+
+        self.store.write(work)
+
+    def stored_before(self, sha256: str) -> bool:
+        """Return True where bytes of this SHA-256 were stored as a report or a non-report (not as an error,
+        which is read again)."""
+        with Session(self.store.engine) as s:
+            kind = s.scalar(select(Document.kind).where(Document.sha256 == sha256))
+        return kind is not None and kind != "error"
+
+    def touch(self, url: str, fetched_at: Any = None, run_id: int | None = None) -> int:
+        """Record that `url` was fetched again and had not changed (HTTP 304); return the sources updated.
+
+        The URL's latest fetch time (and crawl run) move forward, never back, so a scheduled crawl shows
+        which reports are still published where; the bytes, validators and report are left as they are.
+        """
+        when = utc_datetime(fetched_at)
+        h = url_sha256(url)
+
+        def work(s: Session) -> int:
+            rows = list(s.scalars(select(Source).where(Source.url_sha256 == h).with_for_update()))
+            for row in rows:
+                if aware(row.fetched_at) < when:
+                    row.fetched_at = when
+                    if run_id is not None:
+                        row.run_id = run_id
+            return len(rows)
+
+        return self.store.write(work)
