@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .errors import ExtractionError
+from .errors import ExtractionError, NotAReport, TooLarge, Unreadable
 from .model import Document
 from .readers.docx import read_docx
 from .readers.html import read_html
@@ -14,11 +14,11 @@ from .readers.office import to_docx
 from .readers.pdf import read_pdf
 from .readers.sheet import read_xls, read_xlsx
 from .readers.text import read_text
-from .record import Record, build_record
+from .record import build_record
 from .sniff import sniff
+from .typed_record import CONTEXT_KEYS, Record
 
 DEFAULT_MAX_BYTES = int(os.environ.get("NIANBAO_MAX_BYTES", 50 * 1024 * 1024))
-CONTEXT_KEYS = ("source_url", "published_at", "site", "region_code", "region_name", "list_title", "column")
 
 
 def read(data: bytes, *, name: str | None = None, media_type: str | None = None, charset: str | None = None,
@@ -52,10 +52,10 @@ def read(data: bytes, *, name: str | None = None, media_type: str | None = None,
 
 def _is_report(record: Record, doc: Document) -> bool:
     """True where the document shows the marks of an annual report: a report title, tables or parts."""
-    if record.get("proactive") or record.get("requests") or record.get("review_litigation"):
+    if record.proactive or record.requests or record.review_litigation:
         return True
-    found = sum(1 for v in (record.get("sections") or {}).values() if v)
-    title = record.get("title") or ""
+    found = sum(1 for _, v in record.sections.items() if v)
+    title = record.title or ""
     return found >= 3 or ("年度报告" in title and found >= 2)
 
 
@@ -68,13 +68,33 @@ def extract(
     context: dict[str, Any] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     converted: bytes | None = None,
+) -> dict[str, Any]:
+    """Return the record (docs/record-schema.md) of one report document as its JSON object.
+
+    The same as `extract_record(...).to_dict()`; the arguments and errors are `extract_record`'s.
+    """
+    return extract_record(
+        source, name=name, media_type=media_type, charset=charset, context=context, max_bytes=max_bytes,
+        converted=converted,
+    ).to_dict()  # fmt: skip
+
+
+def extract_record(
+    source: bytes | str | os.PathLike[str],
+    *,
+    name: str | None = None,
+    media_type: str | None = None,
+    charset: str | None = None,
+    context: dict[str, Any] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    converted: bytes | None = None,
 ) -> Record:
-    """Return the record (spec/record-schema.md) of one report document.
+    """Return the typed record (`Record`, docs/record-schema.md) of one report document.
 
     `source` is the bytes or a path. `context` carries what the crawler knew (source_url,
     published_at, site, region_code, region_name, …); it is copied onto the record and
-    `published_at` feeds the timeliness checks. Raises ExtractionError, with a one-line reason,
-    for a document that is too large, unreadable or not an annual report.
+    `published_at` feeds the timeliness checks. Raises an ExtractionError, with a one-line reason,
+    whose class says what failed: TooLarge, NotAReport, Unreadable (Corrupt, Encrypted, …), … (errors.py).
     """
     if isinstance(source, bytes | bytearray):
         data = bytes(source)
@@ -84,26 +104,26 @@ def extract(
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise ExtractionError(f"cannot read: {exc.strerror}", source=str(path)) from None
+            raise Unreadable(f"cannot read: {exc.strerror}", source=str(path)) from None
         if size > max_bytes:
-            raise ExtractionError(f"file is {size} bytes, over the {max_bytes}-byte limit", source=str(path))
+            raise TooLarge(f"file is {size} bytes, over the {max_bytes}-byte limit", source=str(path))
         data = path.read_bytes()
     if len(data) > max_bytes:
-        raise ExtractionError(f"document is {len(data)} bytes, over the {max_bytes}-byte limit", source=name)
+        raise TooLarge(f"document is {len(data)} bytes, over the {max_bytes}-byte limit", source=name)
     try:
         doc = read(data, name=name, media_type=media_type, charset=charset, converted=converted)
         context = dict(context or {})
         record = build_record(doc, published_at=context.get("published_at") or doc.meta.get("PubDate"))
         if not _is_report(record, doc):
-            raise ExtractionError("not an annual report (no report title, parts or tables found)")
+            raise NotAReport("not an annual report (no report title, parts or tables found)")
     except ExtractionError as exc:
         exc.source = exc.source or name
         raise
     except RecursionError:
-        raise ExtractionError("document nested too deeply", source=name) from None
+        raise TooLarge("document nested too deeply", source=name) from None
     for key in CONTEXT_KEYS:
         if context.get(key) is not None:
-            record[key] = context[key]
-    if "published_at" not in record and doc.meta.get("PubDate"):
-        record["published_at"] = doc.meta["PubDate"]
+            setattr(record, key, context[key])
+    if record.published_at is None and doc.meta.get("PubDate"):
+        record.published_at = doc.meta["PubDate"]
     return record

@@ -10,22 +10,22 @@ import datetime as dt
 import re
 from typing import Any
 
-from .labels import REQUEST_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS
 from .metadata import is_government_level
 from .prose import appeal_numbers, request_numbers
 from .rules import lookup
+from .typed_record import TABLES, Check, Record, Sections
+from .typed_tables import (
+    OUTCOME_ROWS,
+    REQUEST_COLUMNS,
+    REQUEST_ROWS_2021,
+    REVIEW_COLUMNS,
+    REVIEW_GROUPS,
+    Proactive2019,
+    Proactive2021,
+    Requests,
+    ReviewLitigation,
+)
 
-Check = dict[str, Any]
-OUTCOME_ROWS = (
-    "granted", "partially_granted",
-    "withheld_state_secret", "withheld_prohibited_by_law", "withheld_security_stability",
-    "withheld_third_party_rights", "withheld_internal_affairs", "withheld_process_info",
-    "withheld_enforcement_file", "withheld_administrative_query",
-    "unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear",
-    "rejected_petition", "rejected_duplicate", "rejected_publication", "rejected_excessive",
-    "rejected_reconfirm", "other_handling",
-)  # fmt: skip
-_SUBROWS = ("other_overdue_correction", "other_overdue_fee", "other_misc")
 _ASPECTS = {
     "主动公开": r"主动公开",
     "依申请公开": r"依申请",
@@ -40,33 +40,29 @@ _TOWNSHIP = re.compile(r"(?:镇|乡|街道|办事处)(?:人民政府)?$")
 _REVIEW_RULES = ("T4-01", "T4-02", "T4-03")  # one identity per group of REVIEW_GROUPS, in that order
 
 
-def _fail(rule: str, where: str, severity: str, expected: Any = None, found: Any = None, **extra: Any) -> Check:
+def _fail(
+    rule: str, where: str, severity: Any, expected: Any = None, found: Any = None, *,
+    message: str | None = None, column: str | None = None,
+) -> Check:  # fmt: skip
     """Return the `checks` entry of a failed rule; raise ValueError for an id `extractors.rules` does not define."""
     lookup(rule, "record")
-    check: Check = {"rule": rule, "where": where, "severity": severity}
-    if expected is not None:
-        check["expected"] = expected
-    if found is not None:
-        check["found"] = found
-    check.update(extra)
-    return check
+    return Check(rule, where, severity, expected, found, message, column)
 
 
 def _z(v: Any) -> int | float:
     return 0 if v is None else v
 
 
-def _table_blank(rows: dict[str, Any]) -> bool:
-    vals: list[Any] = []
-    for v in rows.values():
-        vals.extend(v.values() if isinstance(v, dict) else v)
-    return all(x is None for x in vals if not isinstance(x, str))
+def _blank(values: Any) -> bool:
+    """True where every value (of a row list, or of the rows of a table) is None."""
+    return all(v is None for row in values for v in row)
 
 
-def check_requests(req: dict[str, list[Any]], fmt: str | None, ambiguous: set[str], text: str | None) -> list[Check]:
+def check_requests(table: Requests, ambiguous: set[str], text: str | None) -> list[Check]:
     """Return the failures of T3-01…T3-06 on table 三."""
     out: list[Check] = []
-    if _table_blank(req):
+    req = table.values()
+    if _blank(req.values()):
         return [_fail("NUM-03", "requests", "W", message="table 三 is entirely blank")]
 
     def amb(row: str, col: int) -> bool:
@@ -98,8 +94,8 @@ def check_requests(req: dict[str, list[Any]], fmt: str | None, ambiguous: set[st
         s = sum(_z(v) for v in vals[:6])
         if s != _z(vals[6]):
             out.append(_fail("T3-02", row, "E", s, _z(vals[6])))
-    if fmt == "2021" and all(r in req for r in _SUBROWS):
-        derived = [sum(_z(req[r][c]) for r in _SUBROWS) for c in range(7)]
+    if table.format == "2021" and all(r in req for r in REQUEST_ROWS_2021):
+        derived = [sum(_z(req[r][c]) for r in REQUEST_ROWS_2021) for c in range(7)]
         if "other_handling" in req and [_z(v) for v in req["other_handling"]] != derived:
             out.append(_fail("T3-04", "other_handling", "E", derived, req["other_handling"]))
     for key, quoted in request_numbers(text).items():
@@ -108,10 +104,11 @@ def check_requests(req: dict[str, list[Any]], fmt: str | None, ambiguous: set[st
     return out
 
 
-def check_review(rl: dict[str, dict[str, Any]], ambiguous: set[str], text: str | None) -> list[Check]:
+def check_review(table: ReviewLitigation, ambiguous: set[str], text: str | None) -> list[Check]:
     """Return the failures of T4-01…T4-05 on table 四."""
     out: list[Check] = []
-    if _table_blank(rl):
+    rl = {name: {c: cell.value for c, cell in group.cells()} for name, group in table.groups()}
+    if _blank(g.values() for g in rl.values()):
         return [_fail("NUM-03", "review_litigation", "W", message="table 四 is entirely blank")]
     for n, group in enumerate(REVIEW_GROUPS):
         g = rl[group]
@@ -132,57 +129,64 @@ def check_review(rl: dict[str, dict[str, Any]], ambiguous: set[str], text: str |
     return out
 
 
-def check_proactive(pro: dict[str, dict[str, Any]], fmt: str | None, agency: str | None) -> list[Check]:
+def _get(row: Any, column: str) -> Any:
+    """Return the value of a row's column, or None where the row was not found or has no such column."""
+    cell = getattr(row, column, None)
+    return None if cell is None else cell.value
+
+
+def check_proactive(table: Proactive2019 | Proactive2021, agency: str | None) -> list[Check]:
     """Return the failures of NUM-01 and T2-01…T2-05 on table 二."""
     out: list[Check] = []
-    if _table_blank(pro):
+    fmt = table.FORMAT
+    if _blank([cell.value for _, cell in row.cells()] for _, row in table.rows()):
         return [_fail("NUM-03", "proactive", "W", message="table 二 is entirely blank")]
-    for row, cols in pro.items():
-        for col, v in cols.items():
-            if col.endswith("_raw") or v is None:
+    for name, row in table.rows():
+        for col, cell in row.cells():
+            v, raw = cell.value, cell.raw
+            if v is None:
                 continue
             if col != "items_change" and v < 0:
-                out.append(_fail("T2-01" if fmt == "2021" else "NUM-01", row, "E", found=v, column=col))
-            raw = cols.get(f"{col}_raw")
+                out.append(_fail("T2-01" if fmt == "2021" else "NUM-01", name, "E", found=v, column=col))
             if raw and col == "items_change":
-                out.append(_fail("NUM-02", row, "I", found=raw, column=col))
+                out.append(_fail("NUM-02", name, "I", found=raw, column=col))
             elif raw and re.search(r"元", raw):
                 sev = "W" if fmt == "2021" and "万" not in raw else "I"
-                out.append(_fail("NUM-04", row, sev, found=raw, column=col))
+                out.append(_fail("NUM-04", name, sev, found=raw, column=col))
     if fmt == "2021":
-        fee = pro.get("fees", {}).get("amount_wan_yuan")
+        fee = _get(table.fees, "amount_wan_yuan")
         if fee is not None and agency and _TOWNSHIP.search(agency) and fee > 10000:
             out.append(_fail("T2-01", "fees", "W", found=fee, message="fee over 10,000 万元 for a 乡镇/街道"))
-    regs = pro.get("regulations", {})
-    if agency and _TOWNSHIP.search(agency) and any(_z(v) for k, v in regs.items() if not k.endswith("_raw")):
-        out.append(_fail("T2-02", "regulations", "W", found=regs))
+    regs = table.regulations
+    if agency and _TOWNSHIP.search(agency) and regs is not None and any(_z(c.value) for _, c in regs.cells()):
+        out.append(_fail("T2-02", "regulations", "W", found=regs.to_dict()))
     if fmt == "2019":
-        for row in ("regulations", "normative_documents"):
-            r = pro.get(row, {})
-            made, total = r.get("newly_published"), r.get("total_published")
+        for name in ("regulations", "normative_documents"):
+            row = getattr(table, name)
+            made, total = _get(row, "newly_published"), _get(row, "total_published")
             if made is not None and total is not None and total < made:
-                out.append(_fail("T2-03", row, "W", f">= {made}", total))
-        for row in ("licensing", "other_services", "punishment", "coercion", "fees"):
-            r = pro.get(row, {})
-            if r.get("prior_year_items") is None or r.get("items_change") is None:
+                out.append(_fail("T2-03", name, "W", f">= {made}", total))
+        for name in ("licensing", "other_services", "punishment", "coercion", "fees"):
+            row = getattr(table, name)
+            prior, change, decisions = (_get(row, c) for c in ("prior_year_items", "items_change", "decisions"))
+            if prior is None or change is None:
                 continue
-            after = r["prior_year_items"] + r["items_change"]
+            after = prior + change
             if after < 0:
-                out.append(_fail("T2-04", row, "W", ">= 0", after))
-            if r.get("decisions") and after == r["decisions"]:
-                out.append(_fail("T2-05", row, "I", message="上一年项目数量 + 本年增/减 equals 处理决定数量"))
+                out.append(_fail("T2-04", name, "W", ">= 0", after))
+            if decisions and after == decisions:
+                out.append(_fail("T2-05", name, "I", message="上一年项目数量 + 本年增/减 equals 处理决定数量"))
     return out
 
 
-def check_structure(record: dict[str, Any], missing_rows: dict[str, list[str]]) -> list[Check]:
+def check_structure(record: Record, missing_rows: dict[str, list[str]]) -> list[Check]:
     """Return the failures of STR-01…STR-05 (parts present, format fits the year, rows present)."""
     out: list[Check] = []
-    sections = record.get("sections") or {}
-    has_tables = any(record.get(t) for t in ("proactive", "requests", "review_litigation"))
-    for key, text in sections.items():
+    has_tables = any(getattr(record, t) is not None for t in TABLES)
+    for key, text in record.sections.items():
         if text is None and has_tables:
             out.append(_fail("STR-01", key, "E", message=f"part {key} not found"))
-    year, fmt = record.get("year"), record.get("format")
+    year, fmt = record.year, record.format
     if year and fmt:
         want = "2021" if year >= 2021 else "2019" if year >= 2019 else None
         if want is None or fmt != want:
@@ -190,26 +194,25 @@ def check_structure(record: dict[str, Any], missing_rows: dict[str, list[str]]) 
     for table, rows in missing_rows.items():
         for row in rows:
             out.append(_fail("STR-03", f"{table}.{row}", "E", message="official row not found"))
-    for table in ("proactive", "requests", "review_litigation"):
-        if record.get(table) is None:
+    for table in TABLES:
+        if getattr(record, table) is None:
             out.append(_fail("STR-05", table, "W", message="table not found"))
     return out
 
 
-def check_text(record: dict[str, Any]) -> list[Check]:
-    """Return the failures of TXT-01…TXT-03 (five aspects, fee statement, part 五 content)."""
+def check_text(sections: Sections, fmt: str | None) -> list[Check]:
+    """Return the failures of TXT-01…TXT-03 (five aspects, fee statement, part 五 content) of a record's parts."""
     out: list[Check] = []
-    sections = record.get("sections") or {}
-    overview = sections.get("overview")
+    overview = sections.overview
     if overview:
         for aspect, pattern in _ASPECTS.items():
             if not re.search(pattern, overview):
                 out.append(_fail("TXT-01", aspect, "W", message=f"part 一 does not cover {aspect}"))
-    if record.get("format") == "2021":
-        other = sections.get("other") or ""
+    if fmt == "2021":
+        other = sections.other or ""
         if not re.search(r"信息处理费|处理费", other):
             out.append(_fail("TXT-02", "other", "W", message="part 六 does not state the 信息处理费"))
-    problems = sections.get("problems")
+    problems = sections.problems
     if problems is not None:
         body = re.sub(r"^\S{0,3}[、.]?\S*?(?:改进情况|改进措施)", "", problems).strip(" ：:。\n")
         if len(body) < 10 or body in ("无", "暂无"):

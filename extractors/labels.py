@@ -10,19 +10,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .values import Kind
-
-REQUEST_COLUMNS = (
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "social_welfare_org",
-    "legal_service_org",
-    "other_org",
-    "total",
+# The key lists and columns are the typed tables' (typed_tables); the lists stay importable from here.
+from .typed_tables import (  # noqa: F401
+    REQUEST_COLUMNS,
+    REQUEST_ROWS_2021,
+    REVIEW_COLUMNS,
+    REVIEW_GROUPS,
+    Proactive2019,
+    Proactive2021,
+    RequestRow,
+    column_kind,
 )
-REVIEW_GROUPS = ("review", "litigation_direct", "litigation_after_review")
-REVIEW_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
+from .values import Kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +36,12 @@ class RowSpec:
     """The official label, compact and without its enumerator: the target of fuzzy matching."""
 
 
-_C, _S, _M = Kind.COUNT, Kind.SIGNED, Kind.MONEY
-_REQ = tuple((c, _C) for c in REQUEST_COLUMNS)
+def _columns(row: type) -> tuple[tuple[str, Kind], ...]:
+    """Return a row class's columns with their kinds, in table order."""
+    return tuple((c, column_kind(row, c)) for c in row.COLUMNS)  # type: ignore[attr-defined]
+
+
+_REQ = _columns(RequestRow)
 
 
 # A row whose label is too short to match by likeness ("（七）总" for "（七）总计") is named by its own
@@ -48,6 +51,11 @@ OFFICIAL_ENUMERATORS = {"total_processed": ("(七)", "总计")}
 
 def _row(key: str, pattern: str, columns: tuple[tuple[str, Kind], ...] = _REQ, optional: bool = False) -> RowSpec:
     return RowSpec(key, re.compile(pattern), columns, optional, OFFICIAL_LABELS.get(key, ""))
+
+
+def _pro(table: type[Proactive2019] | type[Proactive2021], key: str, pattern: str) -> RowSpec:
+    """Return the spec of a table 二 row, its columns those of the table class's row."""
+    return _row(key, pattern, _columns(table.ROWS[key]))
 
 
 # The official wording (format-spec §3–§4) of every row long enough to be matched fuzzily ("a|b": either).
@@ -114,26 +122,25 @@ REQUEST_ROWS: tuple[RowSpec, ...] = (
     _row("total_processed", r"\(七\)总计"),
     _row("carried_forward", r"结转下年度|下年度继续办理"),
 )
-REQUEST_ROWS_2021 = ("other_overdue_correction", "other_overdue_fee", "other_misc")
 
 # Table 二: rows of both formats, in table order; the format decides the columns.
 PROACTIVE_ROWS_2019: tuple[RowSpec, ...] = (
-    _row("regulations", r"^规章", (("newly_made", _C), ("newly_published", _C), ("total_published", _C))),
-    _row("normative_documents", r"规范性文件", (("newly_made", _C), ("newly_published", _C), ("total_published", _C))),
-    _row("licensing", r"^行政许可", (("prior_year_items", _C), ("items_change", _S), ("decisions", _C))),
-    _row("other_services", r"其他对外管理服务", (("prior_year_items", _C), ("items_change", _S), ("decisions", _C))),
-    _row("punishment", r"^行政处罚", (("prior_year_items", _C), ("items_change", _S), ("decisions", _C))),
-    _row("coercion", r"^行政强制", (("prior_year_items", _C), ("items_change", _S), ("decisions", _C))),
-    _row("fees", r"^行政事业性收费", (("prior_year_items", _C), ("items_change", _S))),
-    _row("procurement", r"政府集中采购", (("items", _C), ("amount_wan_yuan", _M))),
+    _pro(Proactive2019, "regulations", r"^规章"),
+    _pro(Proactive2019, "normative_documents", r"规范性文件"),
+    _pro(Proactive2019, "licensing", r"^行政许可"),
+    _pro(Proactive2019, "other_services", r"其他对外管理服务"),
+    _pro(Proactive2019, "punishment", r"^行政处罚"),
+    _pro(Proactive2019, "coercion", r"^行政强制"),
+    _pro(Proactive2019, "fees", r"^行政事业性收费"),
+    _pro(Proactive2019, "procurement", r"政府集中采购"),
 )
 PROACTIVE_ROWS_2021: tuple[RowSpec, ...] = (
-    _row("regulations", r"^规章", (("issued", _C), ("repealed", _C), ("in_force", _C))),
-    _row("normative_documents", r"规范性文件", (("issued", _C), ("repealed", _C), ("in_force", _C))),
-    _row("licensing", r"^行政许可", (("decisions", _C),)),
-    _row("punishment", r"^行政处罚", (("decisions", _C),)),
-    _row("coercion", r"^行政强制", (("decisions", _C),)),
-    _row("fees", r"^行政事业性收费", (("amount_wan_yuan", _M),)),
+    _pro(Proactive2021, "regulations", r"^规章"),
+    _pro(Proactive2021, "normative_documents", r"规范性文件"),
+    _pro(Proactive2021, "licensing", r"^行政许可"),
+    _pro(Proactive2021, "punishment", r"^行政处罚"),
+    _pro(Proactive2021, "coercion", r"^行政强制"),
+    _pro(Proactive2021, "fees", r"^行政事业性收费"),
 )
 OPTIONAL_2019_PROACTIVE = ("other_services", "procurement")
 

@@ -1,35 +1,38 @@
-"""Assemble the report record (spec/record-schema.md) from a read document."""
+"""Assemble the typed report record (docs/record-schema.md) from a read document."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import checks as C
-from .labels import (
-    PROACTIVE_ROWS_2019,
-    PROACTIVE_ROWS_2021,
-    REQUEST_COLUMNS,
-    REQUEST_ROWS,
-    REQUEST_ROWS_2021,
-    REVIEW_COLUMNS,
-    REVIEW_GROUPS,
-)
 from .metadata import find_agency, find_title, find_year
 from .model import Document, Paragraph
 from .normalize import nfkc, text_sha256
 from .prose import proactive_numbers, request_numbers
 from .sections import find_sections
 from .tables import TableResult, parse_tables
-from .values import Cell
+from .typed_record import Record, Sections
+from .typed_tables import (
+    PROACTIVE_CLASSES,
+    REQUEST_COLUMNS,
+    REQUEST_ROWS,
+    REQUEST_ROWS_2021,
+    REVIEW_COLUMNS,
+    REVIEW_GROUPS,
+    Cell,
+    Proactive2019,
+    Proactive2021,
+    RequestRow,
+    Requests,
+    ReviewGroup,
+    ReviewLitigation,
+)
+from .values import Cell as Parsed
 
-Record = dict[str, Any]
 
-
-def _value(cell: Cell | None) -> int | float | None:
+def _value(cell: Parsed | None) -> int | float | None:
     return None if cell is None else cell.value
 
 
-def _raw_if_unclean(cell: Cell | None) -> str | None:
+def _raw_if_unclean(cell: Parsed | None) -> str | None:
     """Return the raw text where it was not simply the number (a unit, a sign word, an annotation)."""
     if cell is None or cell.value is None or not cell.raw:
         return None
@@ -44,67 +47,47 @@ def _raw_if_unclean(cell: Cell | None) -> str | None:
     return cell.raw
 
 
-def _proactive(t: TableResult, specs: dict[str, list[str]]) -> tuple[dict[str, Any], list[str]]:
-    out: dict[str, Any] = {}
-    ambiguous = [f"proactive.{row}.{specs[row][i]}" for row, i in t.ambiguous]
-    for row, cells in t.rows.items():
-        cols: dict[str, Any] = {}
-        for name, cell in zip(specs[row], cells, strict=True):
-            cols[name] = _value(cell)
-            raw = _raw_if_unclean(cell)
-            if raw is not None:
-                cols[f"{name}_raw"] = raw
-        out[row] = cols
-    return out, ambiguous
+def _cell(parsed: Parsed | None) -> Cell:
+    """Return the record's cell of a parsed one: its value, and its text where that was not simply the number."""
+    return Cell(_value(parsed), _raw_if_unclean(parsed))
 
 
-def _requests(t: TableResult) -> tuple[dict[str, list[Any]], dict[str, list[str | None]], list[str]]:
-    rows: dict[str, list[Any]] = {}
-    raws: dict[str, list[str | None]] = {}
-    order = [s.key for s in REQUEST_ROWS]
+def _proactive(t: TableResult) -> tuple[Proactive2019 | Proactive2021, list[str]]:
+    """Return table 二 in the class of its format, and the paths of its ambiguous cells."""
+    table = PROACTIVE_CLASSES["2021" if t.format == "2021" else "2019"]
+    rows = {key: table.ROWS[key](*(_cell(c) for c in cells)) for key, cells in t.rows.items()}
+    ambiguous = [f"proactive.{row}.{table.ROWS[row].COLUMNS[i]}" for row, i in t.ambiguous]
+    return table(**rows), ambiguous  # type: ignore[arg-type]
+
+
+def _requests(t: TableResult) -> tuple[Requests, list[str]]:
+    """Return table 三 (a 2021 table's （六） row derived from its sub-rows where missing) and its ambiguous cells."""
+    order = list(REQUEST_ROWS)
     if t.format == "2021":
         subs = [[_value(c) for c in t.rows[k]] for k in REQUEST_ROWS_2021 if k in t.rows]
         if "other_handling" not in t.rows and subs:
             derived = [None if all(s[i] is None for s in subs) else sum(s[i] or 0 for s in subs) for i in range(7)]
-            t.rows["other_handling"] = [Cell(v, "", True) for v in derived]
+            t.rows["other_handling"] = [Parsed(v, "", True) for v in derived]
     else:
         order = [k for k in order if k not in REQUEST_ROWS_2021]
-    for key in order:
-        if key not in t.rows:
-            continue
-        cells = t.rows[key]
-        rows[key] = [_value(c) for c in cells]
-        raw = [_raw_if_unclean(c) for c in cells]
-        if any(raw):
-            raws[key] = raw
+    rows = {key: RequestRow(*(_cell(c) for c in t.rows[key])) for key in order if key in t.rows}
     ambiguous = [f"requests.{row}.{REQUEST_COLUMNS[i]}" for row, i in t.ambiguous]
-    return rows, raws, ambiguous
+    return Requests("2021" if t.format == "2021" else "2019", **rows), ambiguous  # type: ignore[arg-type]
 
 
-def _review(t: TableResult) -> tuple[dict[str, dict[str, Any]], list[str]]:
+def _review(t: TableResult) -> tuple[ReviewLitigation, list[str]]:
+    """Return table 四 (15 cells: three groups of five) and the paths of its ambiguous cells."""
     cells = t.rows["review_litigation"]
-    out: dict[str, dict[str, Any]] = {}
-    for g, group in enumerate(REVIEW_GROUPS):
-        out[group] = {}
-        for c, col in enumerate(REVIEW_COLUMNS):
-            cell = cells[g * 5 + c]
-            out[group][col] = _value(cell)
-            raw = _raw_if_unclean(cell)
-            if raw is not None:
-                out[group][f"{col}_raw"] = raw
+    groups = [ReviewGroup(*(_cell(cells[g * 5 + c]) for c in range(5))) for g in range(len(REVIEW_GROUPS))]
     ambiguous = [f"review_litigation.{REVIEW_GROUPS[i // 5]}.{REVIEW_COLUMNS[i % 5]}" for _, i in t.ambiguous]
-    return out, ambiguous
-
-
-def _format(*formats: str | None) -> str | None:
-    seen = {f for f in formats if f}
-    if not seen:
-        return None
-    return seen.pop() if len(seen) == 1 else "mixed"
+    return ReviewLitigation(*groups), ambiguous
 
 
 def build_record(doc: Document, *, published_at: str | None = None) -> Record:
-    """Return the record of a read document: metadata, sections, the three tables and failed checks."""
+    """Return the typed record of a read document: metadata, sections, the three tables and failed checks.
+
+    `published_at` only feeds the timeliness checks; the caller sets the record's context keys.
+    """
     text = doc.text()
     folded = nfkc(text)
     lines = [b.text for b in doc.blocks[:60] if isinstance(b, Paragraph)]
@@ -118,52 +101,38 @@ def build_record(doc: Document, *, published_at: str | None = None) -> Record:
     ambiguous: list[str] = []
     missing: dict[str, list[str]] = {}
     proactive = requests = review = None
-    requests_raw: dict[str, list[str | None]] = {}
     if tables.proactive is not None:
-        specs = PROACTIVE_ROWS_2021 if tables.proactive.format == "2021" else PROACTIVE_ROWS_2019
-        proactive, amb = _proactive(tables.proactive, {s.key: [c for c, _ in s.columns] for s in specs})
+        proactive, amb = _proactive(tables.proactive)
         ambiguous += amb
         missing["proactive"] = tables.proactive.missing
     if tables.requests is not None:
-        requests, requests_raw, amb = _requests(tables.requests)
+        requests, amb = _requests(tables.requests)
         ambiguous += amb
         missing["requests"] = tables.requests.missing
     if tables.review is not None:
         review, amb = _review(tables.review)
         ambiguous += amb
-    fmt = _format(
-        tables.proactive.format if tables.proactive else None,
-        tables.requests.format if tables.requests else None,
+    record = Record(
+        title=title,
+        year=year,
+        agency=agency,
+        sections=Sections(**sections),
+        proactive=proactive,
+        requests=requests,
+        review_litigation=review,
+        ambiguous=ambiguous,
+        carrier=doc.carrier,
+        text_sha256=text_sha256(folded),
     )
-    record: Record = {
-        "title": title,
-        "year": year,
-        "format": fmt,
-        "agency": agency,
-        "sections": sections,
-        "proactive": proactive,
-        "requests": requests,
-        "review_litigation": review,
-        "table_formats": {
-            "proactive": tables.proactive.format if tables.proactive else None,
-            "requests": tables.requests.format if tables.requests else None,
-        },
-        "ambiguous": ambiguous,
-        "carrier": doc.carrier,
-        "text_sha256": text_sha256(folded),
-    }
-    if requests_raw:
-        record["requests_raw"] = requests_raw
     amb_set = set(ambiguous)
-    found: list[C.Check] = []
-    found += C.check_structure(record, missing)
-    if proactive:
-        found += C.check_proactive(proactive, tables.proactive.format if tables.proactive else None, agency)
-    if requests:
-        found += C.check_requests(requests, tables.requests.format if tables.requests else None, amb_set, prose_text)
-    if review:
+    found = C.check_structure(record, missing)
+    if proactive is not None:
+        found += C.check_proactive(proactive, agency)
+    if requests is not None:
+        found += C.check_requests(requests, amb_set, prose_text)
+    if review is not None:
         found += C.check_review(review, amb_set, prose_text)
-    found += C.check_text(record)
+    found += C.check_text(record.sections, record.format)
     found += C.check_time(year, published_at, agency, folded[:6000])
-    record["checks"] = found
+    record.checks = found
     return record

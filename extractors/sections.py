@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from .normalize import compact_with_map
-
-SECTION_KEYS = ("overview", "proactive", "requests", "review_litigation", "problems", "other")
+from .typed_record import SECTION_KEYS
 
 # Compact-text patterns; a numeral and its comma are required so that prose mentioning a part is
 # not a heading, and table 三's "四、结转下年度继续办理" never matches part 四.

@@ -6,7 +6,7 @@ import io
 import re
 import zipfile
 
-from .errors import ExtractionError
+from .errors import Corrupt, NoText, Unsupported
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|meta|div|p|title|tr|td|span|br)[\s>/]", re.I)
@@ -19,7 +19,7 @@ def _ole_kind(data: bytes, name: str | None) -> str:
     # A real compound file has byte order FFFE and 512- or 4096-byte sectors; LibreOffice imports
     # anything else as plain text, so a damaged header is refused here.
     if len(data) < 512 or data[28:30] != b"\xfe\xff" or data[30:32] not in (b"\x09\x00", b"\x0c\x00"):
-        raise ExtractionError("corrupt OLE container (damaged DOC/WPS/XLS header)")
+        raise Corrupt("corrupt OLE container (damaged DOC/WPS/XLS header)")
     # OLE directory entries are UTF-16LE names; they usually sit near the start of small files.
     head = data[: 1 << 20]
     if "WordDocument".encode("utf-16-le") in head:
@@ -36,12 +36,12 @@ def _zip_kind(data: bytes) -> str:
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        raise ExtractionError("corrupt zip container (not a readable DOCX/XLSX)") from None
+        raise Corrupt("corrupt zip container (not a readable DOCX/XLSX)") from None
     if "word/document.xml" in names:
         return "docx"
     if "xl/workbook.xml" in names:
         return "xlsx"
-    raise ExtractionError("zip archive that is neither DOCX nor XLSX")
+    raise Unsupported("zip archive that is neither DOCX nor XLSX")
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -52,9 +52,12 @@ def _looks_binary(head: bytes) -> bool:
 
 
 def sniff(data: bytes, name: str | None = None, media_type: str | None = None) -> str:
-    """Return the carrier of `data` (one of CARRIERS). Raises ExtractionError for empty or unknown bytes."""
+    """Return the carrier of `data` (one of CARRIERS).
+
+    Raises NoText for empty bytes, Unsupported for unknown ones and Corrupt for a damaged OLE or zip container.
+    """
     if not data or not data.strip():
-        raise ExtractionError("empty file")
+        raise NoText("empty file")
     head = data[:8192]
     if b"%PDF-" in head[:1024]:
         return "pdf"
@@ -72,7 +75,7 @@ def sniff(data: bytes, name: str | None = None, media_type: str | None = None) -
     if (media_type or "").startswith(("text/html", "application/xhtml")):
         return "html"
     if _looks_binary(head):
-        raise ExtractionError("unrecognised binary format (not HTML, PDF, DOCX, DOC, WPS, XLS or text)")
+        raise Unsupported("unrecognised binary format (not HTML, PDF, DOCX, DOC, WPS, XLS or text)")
     lower = (name or "").lower()
     if lower.endswith((".md", ".markdown")):
         return "markdown"

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from extractors.api import DEFAULT_MAX_BYTES
+from extractors import DEFAULT_MAX_BYTES
 
 from . import exits
 from .commands.crawl import BUNDLED, cmd_crawl, cmd_sites
@@ -14,6 +14,7 @@ from .commands.data import cmd_export, cmd_validate
 from .commands.demo import cmd_demo
 from .commands.extract import cmd_extract, cmd_summary
 from .commands.rules import cmd_rules
+from .commands.schema import cmd_schema
 
 DEFAULT_DB = "sqlite:///data/nianbao.sqlite"
 DEFAULT_FEED = "data/crawl-events.jsonl"
@@ -113,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     ru = _sub(sub, "rules", "list every check id with its severity and meaning")
     ru.add_argument("--markdown", action="store_true", help="as a Markdown table")
     ru.set_defaults(func=cmd_rules)
+
+    sc = _sub(sub, "schema", "print the JSON Schema of the record (what extract prints and the exports hold)")
+    sc.add_argument("--compact", action="store_true", help="on one line")
+    sc.set_defaults(func=cmd_schema)
 
     demo = _sub(sub, "demo", "the main job on the bundled sample: serve the demo web, crawl, store, export, validate")
     demo.add_argument("--data", default="data", help="folder for the database, state and exports")

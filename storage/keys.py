@@ -6,8 +6,8 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from extractors.metadata import is_government_level as _is_government_level
-from extractors.normalize import compact
+from extractors import compact
+from extractors import is_government_level as _is_government_level
 
 _GOV_OFFICE = re.compile(r"(人民政府)(办公室|办公厅)$")
 # A region's government under its other names: "平潭综合实验区管委会", "XX区人民政府", "XX街道办事处" → the region.
@@ -26,7 +26,7 @@ def agency_key(agency: str | None) -> str | None:
 
 
 def is_government_level(agency: str | None) -> bool:
-    """Return True for a 本级政府 report (see `extractors.metadata.is_government_level`)."""
+    """Return True for a 本级政府 report (see `extractors.is_government_level`)."""
     return _is_government_level(agency)
 
 

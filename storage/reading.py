@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from extractors import Source as SourceDetail
+
 from .keys import iso
 from .models import Document, Report, ReportDocument, Source
 
@@ -67,17 +69,17 @@ def with_sources(s: Session, reports: list[Report]) -> Iterator[dict[str, Any]]:
             if row.url not in urls:
                 urls.append(row.url)
             details.append(
-                {
-                    "url": row.url,
-                    "raw_sha256": row.sha256,
-                    "fetched_at": iso(row.fetched_at),
-                    "http_status": row.http_status,
-                    "site": row.site,
-                    "list_title": row.list_title,
-                    "list_date": row.list_date,
-                    "column": row.column,
-                    "published_at": row.published_at,
-                }
+                SourceDetail(
+                    url=row.url,
+                    raw_sha256=row.sha256,
+                    fetched_at=iso(row.fetched_at),
+                    http_status=row.http_status,
+                    site=row.site,
+                    list_title=row.list_title,
+                    list_date=row.list_date,
+                    column=row.column,
+                    published_at=row.published_at,
+                ).to_dict()
             )
         own = r.record.get("raw_sha256")
         if own in raw:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from extractors.labels import REQUEST_COLUMNS
+from extractors import SECTION_KEYS, table_cells  # the record's conventions are read by `extractors.table_cells`
 
-SECTION_ORDER = ("overview", "proactive", "requests", "review_litigation", "problems", "other")
-TABLES = ("proactive", "requests", "review_litigation")
+SECTION_ORDER = SECTION_KEYS
 TIDY_COLUMNS = ("report_id", "seq", "agency", "year", "region_code", "format", "table", "row", "column", "value", "raw")
 
 
@@ -24,28 +23,6 @@ def record_text(record: dict[str, Any]) -> str:
     if title and not (parts and parts[0].lstrip().startswith(title)):
         parts.insert(0, title)
     return "\n\n".join(p.strip("\n") for p in parts) + "\n"
-
-
-def table_cells(record: dict[str, Any]) -> Iterator[tuple[str, str, str, Any, str | None]]:
-    """Yield (table, row, column, value, raw) for every cell of tables 二, 三 and 四 in the record.
-
-    `raw` is the cell's text where the record keeps it beside the value (`<column>_raw`), else None.
-    Rows of table 三 are lists in `REQUEST_COLUMNS` order; other tables are row → column → value.
-    """
-    for table in TABLES:
-        data = record.get(table)
-        if not isinstance(data, dict):
-            continue
-        for row, cells in data.items():
-            if isinstance(cells, list):
-                for column, value in zip(REQUEST_COLUMNS, cells, strict=False):
-                    yield table, row, column, value, None
-            elif isinstance(cells, dict):
-                for column, value in cells.items():
-                    if column.endswith("_raw") or isinstance(value, dict | list):
-                        continue
-                    raw = cells.get(f"{column}_raw")
-                    yield table, row, column, value, None if raw is None else str(raw)
 
 
 def tidy_rows(record: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from extractors.normalize import text_sha256
+from extractors import REQUEST_COLUMNS, text_sha256
 
-from .records import REQUEST_COLUMNS, record_text
+from .records import record_text
 from .store import Store
 
 PG_ADMIN_URL = os.environ.get("NIANBAO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -15,12 +15,11 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from extractors.normalize import compact
-from extractors.rules import RULES as ALL_RULES
-from extractors.rules import lookup
+from extractors import REQUEST_COLUMNS, compact
+from extractors import RULES as ALL_RULES
+from extractors import lookup_rule as lookup
 
 from .keys import agency_key, entity_key, is_government_level, parse_datetime
-from .records import REQUEST_COLUMNS
 from .store import Store
 
 # Rule id → one-line meaning, for the rules checked here (cross-year first, as `nianbao validate` lists them).

@@ -79,7 +79,7 @@ def _read_and_build(reader: Callable[[bytes], Document], data: bytes) -> None:
         return
     assert isinstance(doc, Document)
     event("reader read" + (" tables" if any(hasattr(b, "rows") for b in doc.blocks) else ""))
-    _attempt(lambda: build_record(doc))
+    _attempt(lambda: build_record(doc).to_dict())
 
 
 # --- real samples ----------------------------------------------------------------------------------------------

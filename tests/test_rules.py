@@ -211,7 +211,7 @@ def test_fail_and_finding_refuse_unknown_ids():
         checks_module._fail("T3-99", "total", "E")
     with pytest.raises(ValueError, match="not a record rule"):
         checks_module._fail("XY-01", "total", "E")
-    assert checks_module._fail("T3-01", "total", "E", 1, 2) == {
+    assert checks_module._fail("T3-01", "total", "E", 1, 2).to_dict() == {
         "rule": "T3-01", "where": "total", "severity": "E", "expected": 1, "found": 2,
     }  # fmt: skip
     cur = {"year": 2023, "agency": "某局", "region_code": "110101", "report_id": 1}

@@ -54,7 +54,7 @@ def test_row_total_and_column_identities_settle_a_split():
     # 220000325 cuts two ways that both satisfy the row total: 22|0|0|0|0|3|25 and 2|20|0|0|0|3|25;
     # only the first keeps the commercial-enterprise column balanced (0 new, 0 processed).
     text = REQUESTS_2021.format(new="250000328", granted="3000003", held="220000325", total="250000328")
-    record = build_record(_doc(text))
+    record = build_record(_doc(text)).to_dict()
     req = record["requests"]
     assert req["unavailable_not_held"] == [22, 0, 0, 0, 0, 3, 25]
     assert req["new_received"] == [25, 0, 0, 0, 0, 3, 28]
@@ -67,7 +67,7 @@ def test_unsettled_cells_stay_null_and_are_listed():
         "二、主动公开政府信息情况 第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数"
         "规章000行政规范性文件7777166第二十条第（五）项信息内容本年处理决定数量行政许可12"
     )
-    record = build_record(_doc(text))
+    record = build_record(_doc(text)).to_dict()
     docs = record["proactive"]["normative_documents"]
     assert docs == {"issued": None, "repealed": None, "in_force": None}
     assert "proactive.normative_documents.issued" in record["ambiguous"]
@@ -82,7 +82,7 @@ def test_prose_numbers_settle_table_two():
         "规章000行政规范性文件8855698第二十条第（五）项信息内容本年处理决定数量行政许可12"
     )
     doc = Document([Paragraph("某某区2022年度政府信息公开工作年度报告"), *map(Paragraph, text.split(" "))], carrier="text")
-    record = build_record(doc)
+    record = build_record(doc).to_dict()
     assert record["proactive"]["normative_documents"] == {"issued": 88, "repealed": 55, "in_force": 698}
 
 
@@ -93,7 +93,7 @@ def test_signed_glued_cells_keep_what_every_cut_agrees_on():
         "第二十条第（八）项信息内容上一年项目数量本年增/减行政事业性收费35-15"
     )
     doc = Document([Paragraph("某某区2020年政府信息公开工作年度报告"), Paragraph(text)], carrier="text")
-    pro = build_record(doc)["proactive"]
+    pro = build_record(doc).to_dict()["proactive"]
     assert pro["punishment"]["prior_year_items"] == 2648
     assert pro["punishment"]["items_change"] is None
     assert pro["fees"] == {"prior_year_items": 35, "items_change": -15}
@@ -107,7 +107,7 @@ def test_review_table_digits_split_by_group_totals():
         "10203120001200000五、存在的主要问题及改进情况"
     )
     doc = Document([Paragraph("某某区2021年度政府信息公开工作年度报告"), Paragraph(text)], carrier="text")
-    rl = build_record(doc)["review_litigation"]
+    rl = build_record(doc).to_dict()["review_litigation"]
     assert rl["review"] == {"upheld": 1, "corrected": 0, "other": 2, "pending": 0, "total": 3}
     assert rl["litigation_direct"]["total"] == 12
     assert rl["litigation_after_review"]["total"] == 0
@@ -129,5 +129,5 @@ def test_a_whole_row_in_one_cell_is_read():
     for heading, rows in rows_2019(gold):
         blocks.append(Paragraph(heading))
         blocks.append(Table([[" ".join(c or "-" for c in row)] for row in rows]))
-    score = compare(build_record(Document(blocks, carrier="pdf")), gold)
+    score = compare(build_record(Document(blocks, carrier="pdf")).to_dict(), gold)
     assert not score.diffs, score.diffs[:10]

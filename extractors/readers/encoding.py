@@ -6,7 +6,7 @@ import codecs
 
 from charset_normalizer import from_bytes
 
-from ..errors import ExtractionError
+from ..errors import Unreadable
 
 # gb2312 and gbk labels are decoded as gb18030, their superset, so rare characters survive.
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "ascii": "utf-8"}
@@ -26,7 +26,7 @@ def canonical(charset: str | None) -> str | None:
 
 def decode(data: bytes, declared: str | None = None) -> str:
     """Return `data` decoded: BOM, then the declared charset if it decodes strictly, then UTF-8,
-    then GB18030, then charset-normalizer's guess. Raises ExtractionError where nothing fits.
+    then GB18030, then charset-normalizer's guess. Raises Unreadable where nothing fits.
     """
     boms = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
     for bom, codec in boms:
@@ -51,5 +51,5 @@ def decode(data: bytes, declared: str | None = None) -> str:
         return lossy
     best = from_bytes(data[:200_000]).best()
     if best is None or best.encoding is None:
-        raise ExtractionError("cannot determine the text encoding")
+        raise Unreadable("cannot determine the text encoding")
     return data.decode(best.encoding, errors="replace")

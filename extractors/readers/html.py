@@ -10,7 +10,7 @@ import re
 
 from lxml import etree, html
 
-from ..errors import ExtractionError
+from ..errors import Corrupt, NoText, TooLarge
 from ..model import Block, Document, Paragraph, Table
 from .encoding import decode
 
@@ -68,7 +68,7 @@ def _rows_of(table: etree._Element) -> list[etree._Element]:
 
 
 def grid(table: etree._Element) -> Table:
-    """Return the table as a grid; positions covered by a span hold None. Raises on absurd sizes."""
+    """Return the table as a grid; positions covered by a span hold None. Raises TooLarge on absurd sizes."""
     rows: list[list[str | None]] = []
     pending: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
     cells_total = 0
@@ -95,7 +95,7 @@ def grid(table: etree._Element) -> Table:
             col += 1
         cells_total += len(row)
         if cells_total > MAX_GRID_CELLS:
-            raise ExtractionError(f"table too large (over {MAX_GRID_CELLS} cells)")
+            raise TooLarge(f"table too large (over {MAX_GRID_CELLS} cells)")
         rows.append(row)
     return Table(rows)
 
@@ -127,7 +127,7 @@ class _Walker:
             table = grid(node)
             self.cells += sum(len(row) for row in table.rows)
             if self.cells > MAX_PAGE_CELLS:
-                raise ExtractionError(f"tables too large (over {MAX_PAGE_CELLS} cells in all)")
+                raise TooLarge(f"tables too large (over {MAX_PAGE_CELLS} cells in all)")
             if any(c for row in table.rows for c in row):
                 self.blocks.append(table)
         else:
@@ -159,11 +159,11 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     text = decode(data, declared_charset or _declared_charset(data))
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
-        raise ExtractionError("empty HTML page")
+        raise NoText("empty HTML page")
     try:
         root = html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
-        raise ExtractionError(f"unparseable HTML: {' '.join(str(exc).split())[:80]}") from None
+        raise Corrupt(f"unparseable HTML: {' '.join(str(exc).split())[:80]}") from None
     meta = {}
     for name in ("PubDate", "ContentSource", "ColumnName", "SiteName"):
         got = root.xpath(f'//meta[@name="{name}"]/@content')

@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import ExtractionError
+from ..errors import ConverterMissing, ExtractionError, Unreadable
 
 TIMEOUT_BASE = 60
 TIMEOUT_PER_FILE = 15
@@ -28,7 +28,7 @@ def to_docx(files: dict[str, bytes]) -> dict[str, bytes | ExtractionError]:
     """
     exe = soffice()
     if exe is None:
-        err = ExtractionError(
+        err = ConverterMissing(
             "LibreOffice (soffice) is not installed: needed for DOC/WPS (apt install libreoffice-writer-nogui)"
         )
         return {name: err for name in files}
@@ -56,5 +56,5 @@ def to_docx(files: dict[str, bytes]) -> dict[str, bytes | ExtractionError]:
             if result.exists() and result.stat().st_size > 0:
                 out[name] = result.read_bytes()
             else:
-                out[name] = ExtractionError("LibreOffice could not convert this DOC/WPS file (corrupt or unsupported)")
+                out[name] = Unreadable("LibreOffice could not convert this DOC/WPS file (corrupt or unsupported)")
     return out

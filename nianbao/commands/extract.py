@@ -12,9 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from extractors import ExtractionError, extract
-from extractors.readers.office import to_docx
-from extractors.sniff import sniff
+from extractors import TABLES, ExtractionError, extract, to_docx
+from extractors import sniff_carrier as sniff
 
 from ..exits import ATTENTION, OK, UsageError
 from ..output import dump, print_table
@@ -126,7 +125,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def filled(record: dict[str, Any]) -> int:
     """Return how many cells of the three tables hold a number."""
     n = 0
-    for table in ("proactive", "requests", "review_litigation"):
+    for table in TABLES:
         for row in (record.get(table) or {}).values():
             values = row.values() if isinstance(row, dict) else row
             n += sum(1 for v in values if isinstance(v, int | float) and not isinstance(v, bool))
