@@ -165,11 +165,14 @@ def _record() -> dict[str, Any]:
     schema["required"].remove("checks")
     schema["required"] += ["format", "table_formats", "checks"]
     props["format"] = {"enum": [*FORMATS, "mixed", None], "description": _doc(Record.format)}
-    formats = {"enum": [*FORMATS, None]}
+    formats = {
+        "proactive": {"enum": [*FORMATS, None], "description": "The format of table 二; null where not found."},
+        "requests": {"enum": [*FORMATS, None], "description": "The format of table 三; null where not found."},
+    }
     props["table_formats"] = {
         "type": "object",
         "description": _doc(Record.table_formats),
-        "properties": {t: formats for t in ("proactive", "requests")},
+        "properties": formats,
         "required": ["proactive", "requests"],
         "additionalProperties": False,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from ..errors import ExtractionError
+from ..errors import Bomb, Corrupt, ExtractionError, TooLarge
 from ..model import Block, Document, Paragraph, Table
 
 MAX_UNZIPPED = 200 * 1024 * 1024
@@ -27,13 +27,13 @@ def check_zip(data: bytes, what: str) -> zipfile.ZipFile:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        raise ExtractionError(f"corrupt {what} (bad zip: {_one_line(exc)})") from None
+        raise Corrupt(f"corrupt {what} (bad zip: {_one_line(exc)})") from None
     if len(infos) > MAX_MEMBERS:
-        raise ExtractionError(f"{what} archive has {len(infos)} members (limit {MAX_MEMBERS})")
+        raise TooLarge(f"{what} archive has {len(infos)} members (limit {MAX_MEMBERS})")
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if total > MAX_UNZIPPED or total / packed > MAX_RATIO:
-        raise ExtractionError(f"{what} unpacks to {total} bytes (ratio {total // packed}): refused as a zip bomb")
+        raise Bomb(f"{what} unpacks to {total} bytes (ratio {total // packed}): refused as a zip bomb")
     return zf
 
 
@@ -44,10 +44,10 @@ def _table(table: object, budget: list[int]) -> Table:
     for row in table.rows:  # type: ignore[attr-defined]
         width = sum(tc.grid_span for tc in row._tr.tc_lst)
         if width > MAX_ROW_SPAN:
-            raise ExtractionError(f"DOCX table row spans {width} columns (limit {MAX_ROW_SPAN})")
+            raise TooLarge(f"DOCX table row spans {width} columns (limit {MAX_ROW_SPAN})")
         budget[0] += width
         if budget[0] > MAX_CELLS:
-            raise ExtractionError(f"DOCX tables too large (over {MAX_CELLS} cells)")
+            raise TooLarge(f"DOCX tables too large (over {MAX_CELLS} cells)")
         out: list[str | None] = []
         for cell in row.cells:
             tc = cell._tc
@@ -70,14 +70,14 @@ def _blocks(table: object, budget: list[int], depth: int = 0) -> list[Block]:
     from docx.table import _Cell
 
     if depth > MAX_NESTING:
-        raise ExtractionError(f"DOCX tables nested more than {MAX_NESTING} deep")
+        raise TooLarge(f"DOCX tables nested more than {MAX_NESTING} deep")
     # Physical cells straight from the XML: `row.cells` would expand every gridSpan first.
     tcs = [tc for tr in table._tbl.tr_lst for tc in tr.tc_lst]  # type: ignore[attr-defined]
     if not any(tc.tbl_lst for tc in tcs):
         return [_table(table, budget)]
     budget[0] += len(tcs)
     if budget[0] > MAX_CELLS:
-        raise ExtractionError(f"DOCX tables too large (over {MAX_CELLS} cells)")
+        raise TooLarge(f"DOCX tables too large (over {MAX_CELLS} cells)")
     blocks: list[Block] = []
     for tc in tcs:
         for part in _Cell(tc, table).iter_inner_content():  # type: ignore[arg-type]
@@ -95,7 +95,7 @@ def read_docx(data: bytes, carrier: str = "docx") -> Document:
 
     zf = check_zip(data, "DOCX")
     if "word/document.xml" not in zf.namelist():
-        raise ExtractionError("not a Word document (no word/document.xml)")
+        raise Corrupt("not a Word document (no word/document.xml)")
     try:
         document = docx.Document(io.BytesIO(data))
         blocks: list[Block] = []
@@ -111,5 +111,5 @@ def read_docx(data: bytes, carrier: str = "docx") -> Document:
     except ExtractionError:
         raise
     except Exception as exc:  # python-docx and lxml raise many types on broken parts
-        raise ExtractionError(f"corrupt {carrier.upper()}: {type(exc).__name__}: {_one_line(exc)}") from None
+        raise Corrupt(f"corrupt {carrier.upper()}: {type(exc).__name__}: {_one_line(exc)}") from None
     return Document(blocks, carrier=carrier, title=title)

@@ -6,7 +6,7 @@ import io
 import logging
 from typing import Any
 
-from ..errors import ExtractionError
+from ..errors import Corrupt, Encrypted, ExtractionError, NoText, TooLarge
 from ..model import Block, Document, Paragraph, Table
 from .pdf_rows import rebuild
 
@@ -64,9 +64,9 @@ def _pdf_error(exc: Exception) -> ExtractionError:
 
     inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
     if isinstance(inner, PDFPasswordIncorrect | PDFEncryptionError):
-        return ExtractionError("encrypted PDF (password required)")
+        return Encrypted("encrypted PDF (password required)")
     detail = " ".join(str(inner).split())[:80]
-    return ExtractionError(f"unreadable PDF: {type(inner).__name__}" + (f": {detail}" if detail else ""))
+    return Corrupt(f"unreadable PDF: {type(inner).__name__}" + (f": {detail}" if detail else ""))
 
 
 def read_pdf(data: bytes) -> Document:
@@ -81,7 +81,7 @@ def read_pdf(data: bytes) -> Document:
     try:
         with pdf:
             if len(pdf.pages) > MAX_PAGES:
-                raise ExtractionError(f"PDF has {len(pdf.pages)} pages (limit {MAX_PAGES})")
+                raise TooLarge(f"PDF has {len(pdf.pages)} pages (limit {MAX_PAGES})")
             for page in pdf.pages:
                 blocks.extend(_page_blocks(page))
                 page.flush_cache()
@@ -91,5 +91,5 @@ def read_pdf(data: bytes) -> Document:
     except Exception as exc:
         raise _pdf_error(exc) from None
     if not any(isinstance(b, Table) or b.text for b in blocks):
-        raise ExtractionError("PDF has no text layer (scanned image?)")
+        raise NoText("PDF has no text layer (scanned image?)")
     return Document(blocks, carrier="pdf", title=meta.get("Title") or None, meta=meta)

@@ -6,7 +6,7 @@ import io
 import re
 import zipfile
 
-from ..errors import ExtractionError
+from ..errors import Corrupt, TooLarge
 from ..model import Block, Document, Table
 from .docx import check_zip
 
@@ -44,7 +44,7 @@ def _check_merges(zf: zipfile.ZipFile) -> None:
             rows = abs((r1 or 1048576) - (r0 or 1)) + 1
             area += cols * rows
             if area > MAX_CELLS:
-                raise ExtractionError(f"workbook merges over {MAX_CELLS} cells")
+                raise TooLarge(f"workbook merges over {MAX_CELLS} cells")
 
 
 def read_xlsx(data: bytes) -> Document:
@@ -55,7 +55,7 @@ def read_xlsx(data: bytes) -> Document:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
     except Exception as exc:
-        raise ExtractionError(f"corrupt XLSX: {type(exc).__name__}") from None
+        raise Corrupt(f"corrupt XLSX: {type(exc).__name__}") from None
     blocks: list[Block] = []
     total = 0
     for ws in wb.worksheets:
@@ -69,7 +69,7 @@ def read_xlsx(data: bytes) -> Document:
         for r, row in enumerate(ws.iter_rows(values_only=True), start=1):
             total += len(row)
             if total > MAX_CELLS:
-                raise ExtractionError(f"workbook too large (over {MAX_CELLS} cells)")
+                raise TooLarge(f"workbook too large (over {MAX_CELLS} cells)")
             rows.append([None if (r, c) in covered else _fmt(v) for c, v in enumerate(row, start=1)])
         blocks.append(Table(rows))
     return Document(blocks, carrier="xlsx")
@@ -82,11 +82,11 @@ def read_xls(data: bytes) -> Document:
     try:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True)
     except Exception as exc:
-        raise ExtractionError(f"corrupt XLS: {type(exc).__name__}") from None
+        raise Corrupt(f"corrupt XLS: {type(exc).__name__}") from None
     blocks: list[Block] = []
     for sheet in book.sheets():
         if sheet.nrows * max(sheet.ncols, 1) > MAX_CELLS:
-            raise ExtractionError(f"workbook too large (over {MAX_CELLS} cells)")
+            raise TooLarge(f"workbook too large (over {MAX_CELLS} cells)")
         covered: set[tuple[int, int]] = set()
         area = 0
         for r0, r1, c0, c1 in sheet.merged_cells:
@@ -94,7 +94,7 @@ def read_xls(data: bytes) -> Document:
             r1, c1 = min(r1, sheet.nrows), min(c1, sheet.ncols)
             area += max(0, r1 - r0) * max(0, c1 - c0)
             if area > MAX_CELLS:
-                raise ExtractionError(f"workbook merges cover over {MAX_CELLS} cells")
+                raise TooLarge(f"workbook merges cover over {MAX_CELLS} cells")
             for r in range(r0, r1):
                 for c in range(c0, c1):
                     if (r, c) != (r0, c0):
