@@ -1,4 +1,4 @@
-"""Extensions: the crawl state file, marking documents done, the per-site summary, live progress."""
+"""Extensions: the per-site summary and the live progress line (the store's is crawler.store.StoreExtension)."""
 
 from __future__ import annotations
 
@@ -12,38 +12,6 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
-
-from .state import CrawlState
-
-
-class CrawlStateExtension:
-    """Opens the state file (NIANBAO_STATE) and marks a document done once its item was written."""
-
-    def __init__(self, crawler: Any, path: str) -> None:
-        self.crawler = crawler
-        crawler.crawl_state = CrawlState(path)
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> CrawlStateExtension:
-        from scrapy.exceptions import NotConfigured
-
-        path = crawler.settings.get("NIANBAO_STATE")
-        if not path:
-            raise NotConfigured
-        ext = cls(crawler, path)
-        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(ext.closed, signal=signals.spider_closed)
-        return ext
-
-    def item_scraped(self, item: dict[str, Any]) -> None:
-        # Errors are not marked done: the next crawl fetches the document again (the failure may pass).
-        if item.get("kind") in ("report", "source"):
-            self.crawler.crawl_state.document_done(
-                item["source_url"], item["raw_sha256"], item.get("etag"), item.get("last_modified"), report=True
-            )
-
-    def closed(self) -> None:
-        self.crawler.crawl_state.close()
 
 
 def site_summary(stats: dict[str, Any], site_ids: list[str]) -> list[dict[str, Any]]:
@@ -76,10 +44,12 @@ def site_summary(stats: dict[str, Any], site_ids: list[str]) -> list[dict[str, A
 
 
 class SummaryExtension:
-    """At the end, logs a table per site and writes it as JSON to NIANBAO_SUMMARY (if set)."""
+    """At the end, keeps the crawl's summary (`summary`) and writes it as JSON to NIANBAO_SUMMARY (if set)."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
+        self.summary: dict[str, Any] | None = None
+        """{"reason": why the crawl ended, "sites": one `site_summary` row per site}, once the spider closed."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SummaryExtension:
@@ -89,11 +59,11 @@ class SummaryExtension:
 
     def closed(self, spider: Any, reason: str) -> None:
         rows = site_summary(self.crawler.stats.get_stats(), [s.site_id for s in spider.sites])
-        self.crawler.nianbao_summary = {"reason": reason, "sites": rows}
+        self.summary = {"reason": reason, "sites": rows}
         path = self.crawler.settings.get("NIANBAO_SUMMARY")
         if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            Path(path).write_text(json.dumps(self.crawler.nianbao_summary, ensure_ascii=False, indent=1), "utf-8")
+            Path(path).write_text(json.dumps(self.summary, ensure_ascii=False, indent=1), "utf-8")
 
 
 class ProgressExtension:

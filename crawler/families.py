@@ -26,7 +26,6 @@ class ListRequest:
     method: str = "GET"
     form: dict[str, str] | None = None
     kind: str = "html"
-    family: str = ""
 
 
 # --- TRS WCM -----------------------------------------------------------------------------------
@@ -47,7 +46,7 @@ def trs_pages(url: str, html: str) -> list[ListRequest]:
         return []
     count = min(count, 200)
     base = urljoin(url, "./")
-    return [ListRequest(urljoin(base, f"{stem}_{k}.{ext}"), family="trs") for k in range(1, count)]
+    return [ListRequest(urljoin(base, f"{stem}_{k}.{ext}")) for k in range(1, count)]
 
 
 # --- Hanweb JCMS -------------------------------------------------------------------------------
@@ -92,7 +91,7 @@ def hanweb_pages(url: str, html: str) -> list[ListRequest]:
     for page in range(2, min(total_pages, 200) + 1):
         start = (page - 1) * perpage + 1
         query = urlencode({"page": page, "startrecord": start, "endrecord": start + perpage - 1, "perpage": perpage})
-        out.append(ListRequest(f"{proxy}?{query}", "POST", dict(params), "xml", "hanweb"))
+        out.append(ListRequest(f"{proxy}?{query}", "POST", dict(params), "xml"))
     return out
 
 
@@ -131,9 +130,7 @@ def gkmlpt_api(url: str, html: str, fragment_ids: list[str]) -> list[ListRequest
     for c in cats:
         if c not in seen:
             seen.append(c)
-    return [
-        ListRequest(f"{root}/gkmlpt/api/all/{c}?page=1&sid={sid.group(1)}", kind="json", family="gkmlpt") for c in seen
-    ]
+    return [ListRequest(f"{root}/gkmlpt/api/all/{c}?page=1&sid={sid.group(1)}", kind="json") for c in seen]
 
 
 def gkmlpt_articles(url: str, body: str) -> tuple[list[Link], ListRequest | None]:
@@ -158,9 +155,7 @@ def gkmlpt_articles(url: str, body: str) -> tuple[list[Link], ListRequest | None
     page = int(m.group(1)) if m else 1
     total = (data.get("classify") or {}).get("post_count") if isinstance(data.get("classify"), dict) else None
     more = total is None or page * len(articles) < int(total)
-    nxt = (
-        ListRequest(re.sub(r"([?&]page=)\d+", rf"\g<1>{page + 1}", url), kind="json", family="gkmlpt") if more else None
-    )
+    nxt = ListRequest(re.sub(r"([?&]page=)\d+", rf"\g<1>{page + 1}", url), kind="json") if more else None
     return links, nxt
 
 

@@ -1,25 +1,43 @@
-"""Downloader middlewares: challenge detection, encoding sanity, retry backoff, conditional requests."""
+"""Downloader middlewares: challenge detection, robots.txt, encoding sanity, retry backoff, conditional requests.
+
+A request the crawl refuses fails with an exception of its own type (`Blocked`, `RobotsRefused`), so the
+spider tells refusals apart by type, never by their wording.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import Any
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response, TextResponse
+from scrapy.robotstxt import RobotParser
 
 from extractors.errors import ExtractionError
 from extractors.readers.encoding import canonical, decode
 
 from .documents import is_document
 from .registry import host_of
+from .store import StoreExtension, StoreFailed
+
+logger = logging.getLogger(__name__)
 
 # 瑞数 (412 + $_ts), 加速乐/创宇盾 (521/512 + __jsl_clearance), and 200 block pages of WAFs.
 _RUISHU = re.compile(rb"\$_ts\s*=|\$_ts\[|window\[['\"]\$_ts", re.I)
 _JSL = re.compile(rb"__jsl_clearance|__jsluid", re.I)
 _BLOCK_PAGE = re.compile("当前访问疑似黑客攻击|访问异常|您的访问已被拦截|安全威胁|WAF拦截|请开启JavaScript并刷新")
+
+
+class Blocked(IgnoreRequest):
+    """A request refused because its host answered with an anti-bot challenge or block page (now or before)."""
+
+
+class RobotsRefused(IgnoreRequest):
+    """A request refused by the host's robots.txt."""
 
 
 def challenge_reason(response: Response) -> str | None:
@@ -40,23 +58,23 @@ def challenge_reason(response: Response) -> str | None:
 
 
 class ChallengeMiddleware:
-    """Detects challenge pages, counts them per host and site, and never lets them reach the spider."""
+    """Detects challenge pages, counts them per host and site, and never lets them reach the spider: the request
+    fails with `Blocked`, and so does every later request to that host."""
 
     def __init__(self, crawler: Any) -> None:
         self.stats = crawler.stats
         self.blocked: dict[str, str] = {}
+        """host → why it is blocked (the first challenge it answered)."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ChallengeMiddleware:
-        mw = cls(crawler)
-        crawler.challenge_middleware = mw
-        return mw
+        return cls(crawler)
 
     def process_request(self, request: Any) -> None:
         host = host_of(request.url)
         if host in self.blocked and not request.url.endswith("/robots.txt"):
             self._count(request, host, self.blocked[host])
-            raise IgnoreRequest(f"{host} is blocked: {self.blocked[host]}")
+            raise Blocked(f"{host} is blocked: {self.blocked[host]}")
 
     def process_response(self, request: Any, response: Response) -> Response:
         reason = challenge_reason(response)
@@ -65,7 +83,7 @@ class ChallengeMiddleware:
         host = host_of(request.url)
         self.blocked.setdefault(host, reason)
         self._count(request, host, reason)
-        raise IgnoreRequest(f"challenge from {host}: {reason}")
+        raise Blocked(f"challenge from {host}: {reason}")
 
     def _count(self, request: Any, host: str, reason: str) -> None:
         self.stats.inc_value(f"challenge/{host}")
@@ -73,6 +91,16 @@ class ChallengeMiddleware:
         if site is not None:
             self.stats.inc_value(f"site/{site.site_id}/blocked")
             self.stats.set_value(f"site/{site.site_id}/blocked_reason", reason)
+
+
+class RobotsMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, failing a refused request with `RobotsRefused`."""
+
+    def process_request_2(self, rp: RobotParser | None, request: Any) -> None:
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as exc:
+            raise RobotsRefused(str(exc)) from None
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.I)
@@ -137,40 +165,38 @@ class BackoffRetryMiddleware(RetryMiddleware):
             await asyncio.sleep(min(delay, 60))
 
 
-VALIDATOR_HEADERS = (b"If-None-Match", b"If-Modified-Since")
-
-
 class ConditionalRequestMiddleware:
-    """Adds If-None-Match / If-Modified-Since for URLs fully handled by an earlier crawl.
+    """Asks the crawl memory (the store's) about each GET: for a URL an earlier crawl handled fully, sends its
+    If-None-Match / If-Modified-Since and leaves what the memory holds in `request.meta["remembered"]`, which the
+    spider replays where the answer is 304. Not configured without a store."""
 
-    A request marked `unconditional` goes out without them, even when it is a copy of one that had them.
-    """
-
-    def __init__(self, crawler: Any) -> None:
-        self.crawler = crawler
-        self.stats = crawler.stats
+    def __init__(self, stats: Any, store: StoreExtension) -> None:
+        self.stats = stats
+        self.store = store
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ConditionalRequestMiddleware:
-        return cls(crawler)
+        store = crawler.get_extension(StoreExtension)
+        if store is None:
+            raise NotConfigured("no store: no crawl memory to make requests conditional")
+        return cls(crawler.stats, store)
 
-    def process_request(self, request: Any) -> None:
-        if request.meta.get("unconditional"):
-            for name in VALIDATOR_HEADERS:
-                request.headers.pop(name, None)
+    async def process_request(self, request: Any) -> None:
+        if request.method != "GET":
             return None
-        state = getattr(self.crawler, "crawl_state", None)
-        if state is None or request.method != "GET":
+        try:
+            known = await self.store.run(self.store.memory.recall, request.url)
+        except StoreFailed as exc:  # asked in full instead: nothing is lost, only bandwidth
+            logger.warning("crawl memory not read for %s: %s", request.url, exc)
             return None
-        known = state.validators(request.url)
         if known is None:
             return None
-        etag, modified = known
-        if etag:
-            request.headers.setdefault(b"If-None-Match", etag.encode("latin-1"))
-        if modified:
-            request.headers.setdefault(b"If-Modified-Since", modified.encode("latin-1"))
-        if etag or modified:
+        request.meta["remembered"] = known
+        if known.etag:
+            request.headers.setdefault(b"If-None-Match", known.etag.encode("latin-1"))
+        if known.last_modified:
+            request.headers.setdefault(b"If-Modified-Since", known.last_modified.encode("latin-1"))
+        if known.etag or known.last_modified:
             request.meta["conditional"] = True
             self.stats.inc_value("conditional/sent")
         return None

@@ -9,18 +9,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-FIELDS = (
-    "site_id",
-    "name",
-    "region_code",
-    "region_name",
-    "level",
-    "start_urls",
-    "allowed_hosts",
-    "platform",
-    "overrides",
-)
-
 
 class RegistryError(ValueError):
     """A registry file that cannot be used, with the row and the reason."""
@@ -28,7 +16,11 @@ class RegistryError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Site:
-    """One site to crawl. `allowed_hosts` are host or host:port names; nothing else is ever requested."""
+    """One site to crawl. `allowed_hosts` are host or host:port names; nothing else is ever requested.
+
+    A registry's `level` and `platform` columns are notes for people: the crawler detects the CMS family from
+    the pages themselves.
+    """
 
     site_id: str
     name: str
@@ -36,8 +28,6 @@ class Site:
     allowed_hosts: frozenset[str]
     region_code: str = ""
     region_name: str = ""
-    level: str = ""
-    platform: str = ""
     overrides: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def allows(self, url: str) -> bool:
@@ -112,8 +102,6 @@ def load_sites(path: str | Path, region: str | None = None) -> list[Site]:
                 allowed_hosts=hosts,
                 region_code=code,
                 region_name=(row.get("region_name") or "").strip(),
-                level=(row.get("level") or "").strip(),
-                platform=(row.get("platform") or "").strip().lower(),
                 overrides=_overrides(row.get("overrides") or "", n),
             )
         )

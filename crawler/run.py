@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
+from .extensions import SummaryExtension
 from .registry import Site
 from .spiders.annual_reports import AnnualReportsSpider
 from .useragent import user_agent
+
+NOT_STARTED: dict[str, Any] = {"reason": "not started", "sites": []}
 
 
 def crawl_settings(overrides: dict[str, Any] | None = None) -> Settings:
@@ -32,7 +35,16 @@ def run_crawl(sites: list[Site], overrides: dict[str, Any] | None = None) -> dic
     crawler = process.create_crawler(AnnualReportsSpider)
     process.crawl(crawler, sites=sites)
     process.start()
-    return getattr(crawler, "nianbao_summary", {"reason": "not started", "sites": []})
+    return crawl_summary(crawler)
+
+
+def crawl_summary(crawler: Crawler) -> dict[str, Any]:
+    """Return the summary the crawl's SummaryExtension kept, or `NOT_STARTED` where the crawl never ran."""
+    try:
+        summary = crawler.get_extension(SummaryExtension)
+    except RuntimeError:  # the crawl failed before its extensions were made
+        return NOT_STARTED
+    return summary.summary if summary is not None and summary.summary is not None else NOT_STARTED
 
 
 def attention(summary: dict[str, Any]) -> dict[str, str]:

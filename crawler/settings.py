@@ -40,20 +40,30 @@ COOKIES_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.SafetyMiddleware": 60,
     "crawler.middlewares.ConditionalRequestMiddleware": 80,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.ChallengeMiddleware": 560,
     "crawler.middlewares.EncodingMiddleware": 585,
 }
-ITEM_PIPELINES = {"crawler.pipelines.ExtractPipeline": 300}
+# One job each: see crawler/pipelines/__init__.py. The store pipeline is left out where there is no store.
+ITEM_PIPELINES = {
+    "crawler.pipelines.dedup.DedupPipeline": 200,
+    "crawler.pipelines.extract.ExtractPipeline": 300,
+    "crawler.pipelines.storing.StorePipeline": 400,
+    "crawler.pipelines.tally.TallyPipeline": 900,
+}
 EXTENSIONS = {
-    "crawler.extensions.CrawlStateExtension": 100,
+    "crawler.store.StoreExtension": 100,
     "crawler.extensions.SummaryExtension": 200,
     "crawler.extensions.ProgressExtension": 300,
 }
 NIANBAO_PROGRESS = False
-NIANBAO_STATE = "data/crawl-state.sqlite"
+# The store holds the records and the crawl memory (incremental, resumable crawls); empty: neither.
+NIANBAO_DB = "sqlite:///data/nianbao.sqlite"
 NIANBAO_SUMMARY = "data/crawl-summary.json"
 FEEDS = {"data/crawl-events.jsonl": {"format": "jsonlines", "encoding": "utf-8", "overwrite": False}}
+FEED_EXPORTERS = {"jsonlines": "crawler.feed.FeedLinesExporter"}
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

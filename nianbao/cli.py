@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--blobs", help="folder of the raw documents (default: blobs/ beside a SQLite file, "
                     "else data/blobs)")  # fmt: skip
     cr.add_argument("--feed", default=DEFAULT_FEED, help="JSON-lines event feed appended to ('' for none)")
-    cr.add_argument("--state", default="data/crawl-state.sqlite", help="state file for incremental, resumable crawls")
+    cr.add_argument("--state", help="deprecated, ignored: the crawl's memory (incremental, resumable) is in --db")
     cr.add_argument("--summary", default="data/crawl-summary.json", help="per-site summary written here as JSON")
     cr.add_argument("--contact", help="operator's e-mail or URL for the User-Agent (or $NIANBAO_CONTACT); set it")
     cr.add_argument("--fast", action="store_true", help="no AutoThrottle or delay (local test sites only)")

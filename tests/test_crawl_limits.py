@@ -10,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
+import pytest
+
 from storage import Store
 
 from .conftest import DOCUMENTS, ROOT
@@ -72,6 +74,7 @@ class _Site(BaseHTTPRequestHandler):
             _Site.streamed[name] = sent
 
 
+@pytest.mark.slow
 def test_oversized_documents_are_abandoned_recorded_and_the_crawl_goes_on(tmp_path: Path) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -81,7 +84,7 @@ def test_oversized_documents_are_abandoned_recorded_and_the_crawl_goes_on(tmp_pa
     try:
         run = subprocess.run(
             [sys.executable, "-m", "nianbao.cli", "crawl", url, "--fast", "--db", db,
-             "--feed", str(tmp_path / "feed.jsonl"), "--state", str(tmp_path / "state.sqlite"),
+             "--feed", str(tmp_path / "feed.jsonl"),
              "--summary", str(tmp_path / "summary.json"), "-s", f"DOWNLOAD_MAXSIZE={LIMIT}",
              "-s", "DOWNLOAD_TIMEOUT=20", "-s", "RETRY_TIMES=0"],
             cwd=ROOT, capture_output=True, timeout=300,

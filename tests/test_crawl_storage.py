@@ -1,4 +1,5 @@
-"""Crawls into storage: a SIGKILLed crawl run again, and two crawls writing into one PostgreSQL database."""
+"""Crawls into storage: a SIGKILLed crawl run again, two crawls writing into one PostgreSQL database, writes that
+fail, and a crawl into a fresh database. The crawl memory is the store's, so each runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -20,14 +21,16 @@ from storage.testing import pg_unavailable, temp_pg_database
 
 from .conftest import ROOT
 
+pytestmark = pytest.mark.slow
+
 SETTINGS = ["-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_BACKOFF_BASE=0.1", "-s", "RETRY_TIMES=1"]
 
 
 def _crawl_cmd(registry: Path, out: Path, db: str, *extra: str, blobs: Path | None = None) -> list[str]:
     where = ["--blobs", str(blobs)] if blobs else []
     return [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(registry), "--fast", "--db", db, *where,
-            "--feed", str(out / "reports.jsonl"), "--state", str(out / "state.sqlite"),
-            "--summary", str(out / "summary.json"), *SETTINGS, *extra]  # fmt: skip
+            "--feed", str(out / "reports.jsonl"), "--summary", str(out / "summary.json"), *SETTINGS,
+            *extra]  # fmt: skip
 
 
 def _consistent(store: Store) -> None:
@@ -50,34 +53,40 @@ def _expected_urls(web: FixtureWeb) -> set[str]:
     return {u for r in web.expected()["reports"] if r.get("phase", 1) == 1 for u in r["urls"]}
 
 
-def test_crawl_killed_with_sigkill_and_run_again(tmp_path):
-    db = f"sqlite:///{tmp_path / 'nianbao.sqlite'}"
+def _stored_urls(db: str, blobs: Path) -> set[str]:
+    """Return every URL the store at `db` holds a report's document from."""
+    with Store(db, blob_root=blobs) as store:
+        return {u for r in store.reports(latest_only=False) for u in r["sources"]}
+
+
+def _reports_stored(db: str, blobs: Path) -> int:
+    """Return how many reports the store holds so far (0 while its tables do not exist yet)."""
+    try:
+        with Store(db, blob_root=blobs) as store:
+            return store.counts()["reports"]
+    except Exception:  # not created or not migrated yet
+        return 0
+
+
+def test_crawl_killed_with_sigkill_and_run_again(backend_db_url: str, tmp_path: Path) -> None:
+    db, blobs = backend_db_url, tmp_path / "blobs"
     with FixtureWeb() as web:
         registry = web.write_registry(tmp_path / "sites.csv")
-        proc = subprocess.Popen(
-            _crawl_cmd(registry, tmp_path, db, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.2"),
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        slow = ("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.2")
+        proc = subprocess.Popen(_crawl_cmd(registry, tmp_path, db, *slow, blobs=blobs), cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         deadline = time.time() + 90
-        store = None
-        while time.time() < deadline:
+        while time.time() < deadline and _reports_stored(db, blobs) < 3:
             time.sleep(0.3)
-            if (tmp_path / "nianbao.sqlite").exists():
-                store = store or Store(db)
-                try:
-                    if store.counts()["reports"] >= 3:
-                        break
-                except Exception:  # tables not created yet
-                    continue
         os.kill(proc.pid, signal.SIGKILL)
         assert proc.wait(timeout=30) == -signal.SIGKILL, "the crawl ended before it could be killed"
-        if store is not None:
-            store.close()
-        rerun = subprocess.run(_crawl_cmd(registry, tmp_path, db), cwd=ROOT, capture_output=True, timeout=600)
+        killed_with = _stored_urls(db, blobs)
+        rerun = subprocess.run(_crawl_cmd(registry, tmp_path, db, blobs=blobs), cwd=ROOT, capture_output=True,
+                               timeout=600)  # fmt: skip
         expected = _expected_urls(web)
     assert b"Traceback" not in rerun.stderr, rerun.stderr.decode()[-3000:]
-    with Store(db) as store:
-        store.migrate()
+    assert killed_with < expected, "the kill must land before every report was stored"
+    with Store(db, blob_root=blobs) as store:
         _consistent(store)
         stored_urls = {u for r in store.reports(latest_only=False) for u in r["sources"]}
         assert expected <= stored_urls, f"sources lost: {sorted(expected - stored_urls)[:5]}"
@@ -85,7 +94,7 @@ def test_crawl_killed_with_sigkill_and_run_again(tmp_path):
         assert [r["status"] for r in store.runs()] == ["interrupted", "finished"]
 
 
-def test_two_crawls_into_one_postgresql_database(tmp_path):
+def test_two_crawls_into_one_postgresql_database(tmp_path: Path) -> None:
     reason = pg_unavailable()
     if reason:
         pytest.skip(f"PostgreSQL not reachable: {reason}")
@@ -119,9 +128,11 @@ def test_two_crawls_into_one_postgresql_database(tmp_path):
             urls_base = {u for r in base.reports(latest_only=False) for u in r["sources"]}
             urls_pg = {u for r in pg.reports(latest_only=False) for u in r["sources"]}
             assert urls_pg == urls_base
+            # Both crawls share one memory: every page either parsed is remembered once, for any later worker.
+            assert pg.memory.recall(web.url("trs", "/")) is not None
 
 
-def test_documents_not_stored_are_fetched_again_by_the_next_crawl(tmp_path):
+def test_documents_not_stored_are_fetched_again_by_the_next_crawl(tmp_path: Path) -> None:
     """A crawl whose every write fails marks nothing done: the next crawl fetches and stores every report."""
     db = f"sqlite:///{tmp_path / 'nianbao.sqlite'}"
     broken = tmp_path / "not-a-folder"
@@ -153,11 +164,9 @@ def test_documents_not_stored_are_fetched_again_by_the_next_crawl(tmp_path):
     assert expected <= stored_urls, f"not fetched again: {sorted(expected - stored_urls)[:5]}"
 
 
-def test_a_state_file_reused_with_a_new_database_loses_nothing(tmp_path):
-    """The state file says every page is unchanged (304), but the new database has none of it: all is fetched.
-
-    Run again into the first database, the unchanged report URLs get their fetch time moved forward.
-    """
+def test_a_crawl_into_a_fresh_database_fetches_everything(tmp_path: Path) -> None:
+    """The memory is the database's: a crawl into a fresh one, with every other path as before, sends no
+    conditional request and stores every report; run again into the first, the 304s move fetch times forward."""
     first_db = f"sqlite:///{tmp_path / 'first.sqlite'}"
     other_db = f"sqlite:///{tmp_path / 'other.sqlite'}"
     with FixtureWeb() as web:
@@ -165,11 +174,22 @@ def test_a_state_file_reused_with_a_new_database_loses_nothing(tmp_path):
         subprocess.run(_crawl_cmd(registry, tmp_path, first_db), cwd=ROOT, capture_output=True, timeout=600)
         with Store(first_db) as store:
             before = {d["url"]: d["fetched_at"] for r in store.reports(latest_only=False) for d in r["source_details"]}
+        web.clear_requests()
         other = subprocess.run(_crawl_cmd(registry, tmp_path, other_db, blobs=tmp_path / "other-blobs"), cwd=ROOT,
                                capture_output=True, timeout=600)  # fmt: skip
+        into_fresh = list(web.requests)
         again = subprocess.run(_crawl_cmd(registry, tmp_path, first_db), cwd=ROOT, capture_output=True, timeout=600)
         expected = _expected_urls(web)
     assert b"Traceback" not in other.stderr + again.stderr
+    # Only what this very crawl had fetched before may be asked for conditionally (a page linking itself).
+    fetched: set[str] = set()
+    for r in into_fresh:
+        url = f"http://{r['host']}{r['path']}" + (f"?{r['query']}" if r.get("query") else "")
+        if {"if-none-match", "if-modified-since"} & {k.lower() for k in r["headers"]}:
+            assert url in fetched, f"a fresh database has no memory, yet {url} was asked for conditionally"
+        elif r["status"] == 200:
+            fetched.add(url)
+    assert expected <= fetched, f"not fetched into the fresh database: {sorted(expected - fetched)[:5]}"
     with Store(other_db, blob_root=tmp_path / "other-blobs") as store:
         _consistent(store)
         got = {u for r in store.reports(latest_only=False) for u in r["sources"]}

@@ -98,18 +98,22 @@ def test_requests_never_reach_unnamed_internal_addresses():
     from twisted.internet.error import DNSLookupError
 
     from crawler.registry import Site
-    from crawler.safety import SafetyMiddleware, check_address, name_hosts
+    from crawler.safety import SafetyMiddleware, check_address
 
     site = Site("s", "s", ("http://127.0.0.41:8000/",), frozenset({"127.0.0.41:8000", "*.example.gov.cn"}))
-    name_hosts([site])
     mw = SafetyMiddleware(get_crawler())
+    mw.name_hosts([site])
     assert mw.process_request(Request("http://127.0.0.41:8000/a", meta={"site": site})) is None
     assert mw.process_request(Request("http://www.example.gov.cn/a", meta={"site": site})) is None
     for url in ("http://127.0.0.42:8000/a", "http://10.0.0.8/a", "http://evil.example.com/a"):
         with pytest.raises(IgnoreRequest):
             mw.process_request(Request(url, meta={"site": site}))
+    # The named hosts belong to this middleware: another crawl's middleware named none of them.
+    with pytest.raises(IgnoreRequest):
+        SafetyMiddleware(get_crawler()).process_request(Request("http://127.0.0.41:8000/a"))
     # A subdomain allowed by pattern that resolves inside the network is refused after resolution.
+    assert not mw.is_named("intranet.example.gov.cn")
     with pytest.raises(DNSLookupError):
-        check_address("intranet.example.gov.cn", "192.168.1.10")
-    assert check_address("www.example.gov.cn", "202.96.1.1") == "202.96.1.1"
-    assert check_address("127.0.0.41", "127.0.0.41") == "127.0.0.41"
+        check_address("intranet.example.gov.cn", "192.168.1.10", mw.is_named("intranet.example.gov.cn"))
+    assert check_address("www.example.gov.cn", "202.96.1.1", named=False) == "202.96.1.1"
+    assert check_address("127.0.0.41", "127.0.0.41", mw.is_named("127.0.0.41")) == "127.0.0.41"

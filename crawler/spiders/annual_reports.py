@@ -3,6 +3,9 @@
 Discovery is generic first: links are scored by anchor text and URL slug, report pages are classified
 positively (report title + parts or table labels), and list mechanisms of the CMS families are
 detected from the page (`crawler.families`). Per-site overrides only where a site needs them.
+
+With a store (crawler.store), each parsed page is remembered with the requests it led to, and a page
+answering 304 replays them from the crawl memory (`request.meta["remembered"]`, crawler.middlewares).
 """
 
 from __future__ import annotations
@@ -11,21 +14,26 @@ import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import scrapy
 from parsel import Selector
 from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import FormRequest, Response, TextResponse
 
+from storage.memory import Remembered
+
 from .. import discovery as D
 from .. import families as F
 from ..documents import is_document
 from ..failures import too_large
 from ..hosts import HostGivenUp
+from ..items import DocumentItem, FetchErrorItem, UnchangedItem
+from ..middlewares import Blocked, RobotsRefused
 from ..pages import UnreadablePage, read_page
 from ..registry import Site, load_sites, sites_from_urls
-from ..safety import name_hosts, safe_filename
+from ..safety import safe_filename
+from ..store import StoreExtension, StoreFailed
 
 DEFAULT_MAX_PAGES = 2000
 DEFAULT_MAX_DEPTH = 8
@@ -66,12 +74,14 @@ class AnnualReportsSpider(scrapy.Spider):
         if not chosen:
             raise ValueError("no sites to crawl: give sites=FILE (and region=PREFIX) or urls=URL…")
         self.sites = chosen
-        name_hosts(chosen)
         self.pages: Counter[str] = Counter()
         self.requested: set[tuple[str, str, str]] = set()
+        self.store: StoreExtension | None = None
+        """The crawl's store, where it has one (found when the crawl starts): parsed pages are remembered in it."""
 
     # -- requests -----------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
+        self.store = self.crawler.get_extension(StoreExtension)
         for site in self.sites:
             self.crawler.stats.set_value(f"site/{site.site_id}/pages", 0)
             for url in site.start_urls:
@@ -123,12 +133,12 @@ class AnnualReportsSpider(scrapy.Spider):
             )
         return scrapy.Request(canon, callback=cb, meta=meta, dont_filter=dont_filter, errback=self.failed)
 
-    def failed(self, failure: Any) -> Iterator[dict[str, Any]]:
+    def failed(self, failure: Any) -> Iterator[FetchErrorItem]:
         """Count a failed request per site; a report document that could not be fetched becomes an error item."""
         request = failure.request
         site: Site | None = request.meta.get("site")
         reason = failure.getErrorMessage() or failure.type.__name__
-        if site is None or "challenge" in reason or "blocked" in reason:
+        if site is None or failure.check(Blocked):
             return  # counted by the challenge middleware
         if failure.check(HostGivenUp):
             # Counted by the host budget (site/<id>/given_up); a report document is still an error line.
@@ -138,7 +148,7 @@ class AnnualReportsSpider(scrapy.Spider):
         if failure.check(DownloadCancelledError) and not self.crawler.crawling:
             return  # in flight when the crawl was stopped: fetched again next time
         response = getattr(failure.value, "response", None)
-        if "robots.txt" in reason:
+        if failure.check(RobotsRefused):
             kind = "robots_refused"
         elif response is not None and response.status in (404, 410):
             kind = "broken_links"
@@ -157,11 +167,13 @@ class AnnualReportsSpider(scrapy.Spider):
             yield _error(request.url, request.meta, site, reason)
 
     # -- responses ----------------------------------------------------------------------------
-    def parse_page(self, response: Response) -> Iterator[Any]:
+    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
+        """Yield what a page or document leads to: a document item, the requests of its links, error items."""
         site: Site = response.meta["site"]
         self.crawler.stats.inc_value(f"site/{site.site_id}/pages")
         if response.status == 304:
-            yield from self._replay(response, site)
+            for out in self._replay(response, site):
+                yield out
             return
         if is_document(response.body) or not isinstance(response, TextResponse):
             if is_document(response.body):
@@ -182,16 +194,16 @@ class AnnualReportsSpider(scrapy.Spider):
         column = D.column_name(sel) or context.get("column")
         is_report = D.looks_like_report_page(title, text)
         links = D.list_links(sel, response.url)
-        children = list(self._follow(response, site, sel, title, links, column, pub))
-        # Remembered before the document item goes out, so its later `document_done` is the last word.
-        self._remember(response, children, done=not is_report)
+        children = [c for c in self._follow(response, site, sel, title, links, column, pub) if c is not None]
+        await self._remember(response, children, document=is_report)
         if is_report:
             yield self._document(
                 response,
                 site,
                 {**context, "column": column, "page_title": title, "published_at": pub or context.get("list_date")},
             )
-        yield from (c for c in children if c is not None)
+        for child in children:
+            yield child
 
     def _follow(
         self,
@@ -267,6 +279,7 @@ class AnnualReportsSpider(scrapy.Spider):
             yield self._request(site, lk.url, role="list", depth=depth + 1, context={"column": text or column})
 
     def parse_xml(self, response: Response) -> Iterator[Any]:
+        """Yield the requests of the records of a Hanweb dataproxy.jsp answer (POST: never remembered)."""
         site: Site = response.meta["site"]
         self.crawler.stats.inc_value(f"site/{site.site_id}/pages")
         body = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
@@ -274,11 +287,13 @@ class AnnualReportsSpider(scrapy.Spider):
         for lk in F.hanweb_records(response.url, body):
             yield from self._follow_link(site, lk, response.meta["depth"], column, None, None, True)
 
-    def parse_json(self, response: Response) -> Iterator[Any]:
+    async def parse_json(self, response: Response) -> AsyncIterator[Any]:
+        """Yield the requests of the articles of a gkmlpt JSON list page, and of its next page."""
         site: Site = response.meta["site"]
         self.crawler.stats.inc_value(f"site/{site.site_id}/pages")
         if response.status == 304:
-            yield from self._replay(response, site)
+            for out in self._replay(response, site):
+                yield out
             return
         body = response.body.decode("utf-8", errors="replace")
         links, nxt = F.gkmlpt_articles(response.url, body)
@@ -297,13 +312,18 @@ class AnnualReportsSpider(scrapy.Spider):
                     callback=self.parse_json,
                 )
             )
-        self._remember(response, children)
-        yield from (c for c in children if c is not None)
+        kept = [c for c in children if c is not None]
+        await self._remember(response, kept, document=False)
+        for child in kept:
+            yield child
 
     # -- incremental --------------------------------------------------------------------------
-    def _remember(self, response: Response, children: list[scrapy.Request | None], done: bool = True) -> None:
-        state = getattr(self.crawler, "crawl_state", None)
-        if state is None or response.request is None or response.request.method != "GET":
+    async def _remember(self, response: Response, children: list[scrapy.Request], document: bool) -> None:
+        """Record the page in the crawl memory with the requests it led to (a GET only; without a store nothing).
+
+        `document` True is for a report page: it is done only once its own fetch is stored.
+        """
+        if self.store is None or response.request is None or response.request.method != "GET":
             return
         kept = [
             {
@@ -315,25 +335,28 @@ class AnnualReportsSpider(scrapy.Spider):
                 "form": c.body.decode("latin-1") if c.method == "POST" else None,
             }
             for c in children
-            if c is not None
         ]
-        state.list_done(response.url, _header(response, b"ETag"), _header(response, b"Last-Modified"), kept, done)
+        try:
+            await self.store.run(self.store.memory.remember_page, response.url, etag=_header(response, b"ETag"),
+                                 last_modified=_header(response, b"Last-Modified"), children=kept, document=document,
+                                 run_id=self.store.run_id)  # fmt: skip
+        except StoreFailed as exc:  # not remembered: the next crawl fetches the page whole, nothing is lost
+            self.logger.warning("page not remembered %s: %s", response.url, exc)
 
     def _replay(self, response: Response, site: Site) -> Iterator[Any]:
-        """A list answered 304: follow the links it had last time (their own requests are conditional)."""
-        state = self.crawler.crawl_state
-        if state.kind(response.url) == "document":
+        """A page answered 304: yield what the crawl memory holds of it (`request.meta["remembered"]`): an
+        unchanged item for a document, and the requests it led to last time (their own requests are conditional)."""
+        known: Remembered | None = response.meta.get("remembered")
+        if known is not None and known.document:
             self.crawler.stats.inc_value(f"site/{site.site_id}/documents_unchanged")
-            if state.is_report_url(response.url):
+            if known.report:
                 self.crawler.stats.inc_value(f"site/{site.site_id}/reports_known")
-            # The pipeline moves the URL's fetch time forward, or fetches it whole where the store lacks it.
-            yield {"kind": "unchanged", "site": site.site_id, "source_url": response.url,
-                   "_refetch": _unconditional(response.request)}  # fmt: skip
+            yield UnchangedItem(site=site.site_id, source_url=response.url)  # its fetch time moves forward
         else:
             self.crawler.stats.inc_value(f"site/{site.site_id}/lists_unchanged")
         # A report page links its attachments too: they are replayed like a list's entries.
         depth = response.meta["depth"]
-        for child in state.children(response.url):
+        for child in known.children if known is not None else ():
             cb = getattr(self, child["cb"], self.parse_page)
             if child["method"] == "POST":
                 req = self._request(
@@ -354,49 +377,40 @@ class AnnualReportsSpider(scrapy.Spider):
                 yield req
 
     # -- items --------------------------------------------------------------------------------
-    def _document(self, response: Response, site: Site, context: dict[str, Any]) -> dict[str, Any]:
-        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        charset = response.encoding if isinstance(response, TextResponse) else None
-        return {
-            "kind": "document",
-            "site": site.site_id,
-            "region_code": site.region_code or None,
-            "region_name": site.region_name or None,
-            "url": response.url,
-            "status": response.status,
-            "body": response.body,
-            "content_type": ctype,
-            "charset": charset,
-            "filename": _filename(response),
-            "etag": _header(response, b"ETag"),
-            "last_modified": _header(response, b"Last-Modified"),
-            "list_title": context.get("list_title") or context.get("page_title"),
-            "list_date": context.get("list_date"),
-            "published_at": context.get("published_at") or context.get("list_date"),
-            "column": context.get("column"),
-        }
+    def _document(self, response: Response, site: Site, context: dict[str, Any]) -> DocumentItem:
+        """Return the document item of a fetched document or report page, with what the crawl knew of it."""
+        return DocumentItem(
+            site=site.site_id,
+            region_code=site.region_code or None,
+            region_name=site.region_name or None,
+            url=response.url,
+            status=response.status,
+            body=response.body,
+            content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1"),
+            charset=response.encoding if isinstance(response, TextResponse) else None,
+            filename=_filename(response),
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            list_title=context.get("list_title") or context.get("page_title"),
+            list_date=context.get("list_date"),
+            published_at=context.get("published_at") or context.get("list_date"),
+            column=context.get("column"),
+        )
 
 
-def _error(url: str, meta: dict[str, Any], site: Site, reason: str) -> dict[str, Any]:
+def _error(url: str, meta: dict[str, Any], site: Site, reason: str) -> FetchErrorItem:
     """Return the feed's error item for a page or document at `url` that could not be had."""
     context = meta.get("context") or {}
-    return {"kind": "error", "site": site.site_id, "source_url": url, "error": reason[:300],
-            "list_title": context.get("list_title"), "list_date": context.get("list_date")}  # fmt: skip
-
-
-def _unconditional(request: scrapy.Request | None) -> scrapy.Request | None:
-    """Return the request again, to go out without validators (see ConditionalRequestMiddleware), or None."""
-    if request is None or request.meta.get("unconditional"):
-        return None  # a request that already went out whole is never repeated: no loop
-    return request.replace(dont_filter=True, meta={**request.meta, "unconditional": True})
+    return FetchErrorItem(site=site.site_id, source_url=url, error=reason[:300], list_title=context.get("list_title"),
+                          list_date=context.get("list_date"))  # fmt: skip
 
 
 def _header(response: Response, name: bytes) -> str | None:
+    """Return a response header as text (latin-1, as HTTP has it), or None where it was not sent."""
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
 
 
 def _form(body: str | None) -> list[tuple[str, str]]:
-    from urllib.parse import parse_qsl
-
+    """Return the (name, value) pairs of a form body as a remembered POST request had it."""
     return parse_qsl(body or "", keep_blank_values=True)

@@ -82,14 +82,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         raise UsageError(f"--contact: {exc}") from None
     if args.db:
         parse_db_url(args.db)
-    for path, what in ((args.feed, "--feed"), (args.state, "--state"), (args.summary, "--summary")):
+    if args.state:
+        print("warning: --state is ignored: the crawl's memory now lives in the store (--db)", file=sys.stderr)
+    for path, what in ((args.feed, "--feed"), (args.summary, "--summary")):
         if path:
             _writable(path, what)
     if args.db:
         open_store(args.db, create=True, blobs=args.blobs).close()  # fails here, in one line, not mid-crawl
     overrides: dict[str, Any] = {
         "FEEDS": {args.feed: {"format": "jsonlines", "encoding": "utf-8", "overwrite": False}} if args.feed else {},
-        "NIANBAO_STATE": args.state,
         "NIANBAO_DB": args.db or None,
         "NIANBAO_BLOBS": args.blobs,
         "NIANBAO_SUMMARY": args.summary,

@@ -50,8 +50,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         registry = web.write_registry(data / "fixture-sites.csv")
         expected = web.expected()
         print(f"demo web: {len(load_sites(registry))} sites on 127.0.0.x:{web.port}")
-        settings = {"NIANBAO_DB": db, "NIANBAO_STATE": str(data / "crawl-state.sqlite"),
-                    "NIANBAO_SUMMARY": str(data / "crawl-summary.json"),
+        settings = {"NIANBAO_DB": db, "NIANBAO_SUMMARY": str(data / "crawl-summary.json"),
                     "NIANBAO_PROGRESS": sys.stderr.isatty(), **DEMO_SETTINGS}  # fmt: skip
         summary = run_crawl(load_sites(registry), settings)
     if summary["reason"] == "shutdown":

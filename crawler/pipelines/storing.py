@@ -1,0 +1,73 @@
+"""The store step: every document the crawl handled goes into the store, and 304s move fetch times forward.
+
+A document the store could not write (disk full, read-only folder, database gone) becomes a `NotStoredItem`
+("not stored: …"); its URL is not done in the crawl memory, so the next crawl fetches it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from scrapy.exceptions import NotConfigured
+
+from ..items import DocumentItem, NotReportItem, NotStoredItem, ReportItem, SourceItem, UnchangedItem, UnreadableItem
+from ..store import StoreExtension, StoreFailed
+from .dedup import DedupPipeline
+
+logger = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    """Writes report, source, non-report and unreadable items into the store and touches unchanged URLs."""
+
+    def __init__(self, crawler: Any, store: StoreExtension) -> None:
+        self.crawler = crawler
+        self.store = store
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StorePipeline:
+        store = crawler.get_extension(StoreExtension)
+        if store is None:
+            raise NotConfigured("no store (NIANBAO_DB is empty)")
+        return cls(crawler, store)
+
+    async def process_item(self, item: Any) -> Any:
+        """Return the item once stored (a report with its id, seq and status), or a `NotStoredItem`."""
+        try:
+            return await self._write(item)
+        except StoreFailed as exc:
+            return self._not_stored(item, exc)
+
+    async def _write(self, item: Any) -> Any:
+        """Return the item after writing it; raise StoreFailed where the store refused."""
+        store, run_id = self.store.store, self.store.run_id
+        if isinstance(item, ReportItem):
+            doc = item.document
+            result = await self.store.run(store.add, doc.body, item.record, doc.source(time.time(), run_id),
+                                          doc.media_type)  # fmt: skip
+            item.report_id, item.seq, item.stored = result.report_id, result.seq, result.report
+        elif isinstance(item, SourceItem | NotReportItem):
+            doc = item.document
+            await self.store.run(store.add, doc.body, None, doc.source(time.time(), run_id), doc.media_type)
+        elif isinstance(item, UnreadableItem):
+            doc = item.document
+            await self.store.run(store.add_error, doc.body, doc.source(time.time(), run_id), item.error,
+                                 doc.media_type)  # fmt: skip
+        elif isinstance(item, UnchangedItem):
+            await self.store.run(store.memory.touch, item.source_url, time.time(), run_id)
+        return item
+
+    def _not_stored(self, item: Any, exc: StoreFailed) -> NotStoredItem:
+        """Return the feed's error item for a write the store refused, and let the bytes' next URL try again."""
+        doc: DocumentItem | None = getattr(item, "document", None)
+        if doc is not None:
+            dedup = self.crawler.get_item_pipeline(DedupPipeline)
+            if dedup is not None:
+                dedup.forget(doc)
+        self.crawler.stats.set_value("store/last_error", str(exc))
+        url = doc.url if doc is not None else item.source_url
+        logger.error("not stored %s: %s", url, exc)
+        return NotStoredItem(site=doc.site if doc else item.site, source_url=url, error=f"not stored: {exc}",
+                             document=doc)  # fmt: skip

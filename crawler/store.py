@@ -1,0 +1,101 @@
+"""The crawl's store (NIANBAO_DB): opened once, the crawl run recorded in it, store calls run off the reactor.
+
+The pipelines, the conditional-request middleware and the spider find it with
+`crawler.get_extension(StoreExtension)`; where NIANBAO_DB is empty it is not configured, and the crawl
+stores nothing and remembers nothing (every crawl then fetches everything).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from twisted.internet import task, threads
+
+from storage import Store
+from storage.memory import CrawlMemory
+
+HEARTBEAT_S = 60
+T = TypeVar("T")
+
+
+class StoreFailed(Exception):
+    """A store call failed (disk full, read-only folder, database gone); the message is its one-line reason."""
+
+
+def one_line(exc: BaseException) -> str:
+    """Return `Type: first line` of an exception, the database driver's own where SQLAlchemy wraps one."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return f"{type(orig).__name__}: {lines[0]}" if lines else type(orig).__name__
+
+
+class StoreExtension:
+    """Opens and migrates the store named by NIANBAO_DB (blobs in NIANBAO_BLOBS), records the crawl run in it
+    (start, a heartbeat every minute, end with the stats) and runs store calls in worker threads."""
+
+    def __init__(self, crawler: Any, store: Store) -> None:
+        self.crawler = crawler
+        self.store = store
+        self.run_id: int | None = None
+        """The crawl run's id, from the moment the spider opens."""
+        self._beat: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StoreExtension:
+        db = crawler.settings.get("NIANBAO_DB")
+        if not db:
+            raise NotConfigured("NIANBAO_DB is empty: nothing is stored or remembered")
+        store = Store(db, crawler.settings.get("NIANBAO_BLOBS") or None)
+        store.migrate()
+        ext = cls(crawler, store)
+        crawler.signals.connect(ext.opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.closed, signal=signals.spider_closed)
+        return ext
+
+    @property
+    def memory(self) -> CrawlMemory:
+        """The crawl memory in the store: what earlier crawls, by any worker, learnt of each URL."""
+        return self.store.memory
+
+    async def run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Return what `call(*args, **kwargs)` returns, run in a worker thread.
+
+        Raises StoreFailed with one line where it failed: counted by the caller, never lost silently.
+        """
+        try:
+            return await asyncio.to_thread(call, *args, **kwargs)
+        except Exception as exc:
+            raise StoreFailed(one_line(exc)) from exc
+
+    def opened(self, spider: Any) -> None:
+        self.run_id = self.store.start_run([s.site_id for s in spider.sites])
+        self._beat = task.LoopingCall(self._heartbeat)
+        self._beat.start(HEARTBEAT_S, now=False)
+
+    def _heartbeat(self) -> Any:
+        """Return the Deferred of recording, in a thread, that the run is alive."""
+
+        def beat() -> None:
+            try:
+                self.store.beat(self.run_id)  # type: ignore[arg-type]
+            except Exception as exc:  # a lost heartbeat only makes the run look silent; the crawl goes on
+                self.crawler.spider.logger.warning("crawl run heartbeat not stored: %s", one_line(exc))
+
+        return threads.deferToThread(beat)
+
+    def closed(self, spider: Any, reason: str) -> None:
+        if self._beat is not None and self._beat.running:
+            self._beat.stop()
+        if self.run_id is not None:
+            stats = {k: v for k, v in self.crawler.stats.get_stats().items() if isinstance(v, int | float | str)}
+            status = {"finished": "finished", "shutdown": "interrupted"}.get(reason, reason[:16])
+            try:
+                self.store.finish_run(self.run_id, stats, status=status)
+            except Exception as exc:  # the next run marks this one interrupted; say so once
+                spider.logger.error("crawl run %s: end not recorded in the store: %s", self.run_id, one_line(exc))
+                self.crawler.stats.set_value("store/run_not_recorded", one_line(exc))
+        self.store.close()
