@@ -16,9 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from extractors import extract  # noqa: E402
-from extractors.readers.office import to_docx  # noqa: E402
-from extractors.sniff import sniff  # noqa: E402
+from extractors import extract, to_docx  # noqa: E402
+from extractors import sniff_carrier as sniff  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "corpus" / "real"
 DOCS = ROOT / "fixtures" / "documents"

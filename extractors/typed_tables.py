@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any, ClassVar, Literal, TypeVar, get_args, get_type_hints
 
 from .values import Kind
@@ -280,11 +281,11 @@ class RequestRow(_Row):
 
     def values(self) -> list[Number | None]:
         """Return the 7 values in column order (the row's JSON)."""
-        return [getattr(self, c).value for c in self.COLUMNS]
+        return [c.value for c in _request_cells(self)]
 
     def raws(self) -> list[str | None]:
         """Return the 7 raw texts in column order (None for a clean cell)."""
-        return [getattr(self, c).raw for c in self.COLUMNS]
+        return [c.raw for c in _request_cells(self)]
 
     @classmethod
     def from_lists(cls, values: list[Any], raws: list[Any] | None = None) -> RequestRow:
@@ -292,6 +293,10 @@ class RequestRow(_Row):
         raws = raws or []
         return cls(*(Cell(values[i] if i < len(values) else None, raws[i] if i < len(raws) else None)
                      for i in range(len(cls.COLUMNS))))  # fmt: skip
+
+
+# The cells of a row of table 三 in column order, at C speed (a record has up to 26 × 7 of them).
+_request_cells = attrgetter(*RequestRow.COLUMNS)
 
 
 @dataclass(slots=True)
@@ -368,7 +373,12 @@ class Requests:
 
     def raws(self) -> dict[str, list[str | None]]:
         """Return `requests_raw`: row key → the 7 raw texts, for the rows where a cell kept its text."""
-        return {name: row.raws() for name, row in self.rows() if any(c.raw is not None for _, c in row.cells())}
+        out = {}
+        for name, row in self.rows():
+            raws = row.raws()
+            if raws.count(None) < len(raws):
+                out[name] = raws
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], fmt: str | None, raws: Mapping[str, Any] | None = None) -> Requests:
