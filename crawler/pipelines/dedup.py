@@ -7,6 +7,7 @@ from typing import Any
 
 from ..items import DocumentItem, SourceItem
 from ..store import StoreExtension, StoreFailed
+from .storing import document_not_stored
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +23,9 @@ class DedupPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DedupPipeline:
-        return cls(crawler.get_extension(StoreExtension))
+        pipe = cls(crawler.get_extension(StoreExtension))
+        crawler.signals.connect(pipe.forget, signal=document_not_stored)
+        return pipe
 
     async def process_item(self, item: Any) -> Any:
         """Return a `SourceItem` for bytes met before, else the document item itself."""
@@ -47,6 +50,7 @@ class DedupPipeline:
             return False
 
     def forget(self, item: DocumentItem) -> None:
-        """Let a later URL of these bytes try again where this URL, their first, could not be stored."""
+        """Let a later URL of these bytes try again where this URL, their first, could not be stored (connected to
+        the store step's `document_not_stored` signal)."""
         if self.first_url.get(item.sha256) == item.url:
             del self.first_url[item.sha256]

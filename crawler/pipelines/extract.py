@@ -5,24 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import extractors.errors as extraction_errors
-from extractors import ExtractionError, extract
+from extractors import ExtractionError, NotAReport, extract
 
 from ..items import DocumentItem, NotReportItem, ReportItem, UnreadableItem
 
 
-def not_a_report(exc: ExtractionError) -> bool:
-    """True where the extractor refused the document as no annual report (rather than failing to read it)."""
-    kind = getattr(extraction_errors, "NotAReport", None)
-    if kind is not None:
-        return isinstance(exc, kind)
-    # TODO(issue 8): drop this line once extractors.errors.NotAReport (an ExtractionError) lands; until then the
-    # extractor tells a non-report only by this reason (extractors/api.py, `extract`).
-    return exc.reason.startswith("not an annual report")
-
-
 class ExtractPipeline:
-    """Reads a `DocumentItem` into a `ReportItem`, a `NotReportItem` (no annual report) or an `UnreadableItem`."""
+    """Reads a `DocumentItem` into a `ReportItem`, a `NotReportItem` (no annual report) or an `UnreadableItem`
+    (any other `ExtractionError`: corrupt, too large, encrypted, no text, LibreOffice missing …)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -40,8 +30,8 @@ class ExtractPipeline:
                 extract, item.body, name=item.filename, media_type=item.media_type, charset=item.charset,
                 context=item.context(), max_bytes=self.max_bytes,
             )  # fmt: skip
+        except NotAReport as exc:
+            return NotReportItem(document=item, reason=exc.reason)
         except ExtractionError as exc:
-            if not_a_report(exc):
-                return NotReportItem(document=item, reason=exc.reason)
             return UnreadableItem(site=item.site, source_url=item.url, error=exc.reason, document=item)
         return ReportItem(document=item, record=record)

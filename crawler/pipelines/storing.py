@@ -14,9 +14,11 @@ from scrapy.exceptions import NotConfigured
 
 from ..items import DocumentItem, NotReportItem, NotStoredItem, ReportItem, SourceItem, UnchangedItem, UnreadableItem
 from ..store import StoreExtension, StoreFailed
-from .dedup import DedupPipeline
 
 logger = logging.getLogger(__name__)
+
+document_not_stored = object()
+"""Signal sent with `item=` the DocumentItem whose write the store refused (the dedup step forgets its bytes)."""
 
 
 class StorePipeline:
@@ -63,9 +65,7 @@ class StorePipeline:
         """Return the feed's error item for a write the store refused, and let the bytes' next URL try again."""
         doc: DocumentItem | None = getattr(item, "document", None)
         if doc is not None:
-            dedup = self.crawler.get_item_pipeline(DedupPipeline)
-            if dedup is not None:
-                dedup.forget(doc)
+            self.crawler.signals.send_catch_log(document_not_stored, item=doc)
         self.crawler.stats.set_value("store/last_error", str(exc))
         url = doc.url if doc is not None else item.source_url
         logger.error("not stored %s: %s", url, exc)

@@ -1,0 +1,261 @@
+"""Unit tests of every callback of the `annual_reports` spider (start, parse_page, parse_json, parse_xml, the 304
+replay and the errback), on responses made from the demo web's recorded pages and the fixture documents: no server,
+no subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from scrapy import FormRequest, Request
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
+
+from crawler import families as F
+from crawler.hosts import HostGivenUp
+from crawler.items import DocumentItem, FetchErrorItem, UnchangedItem
+from crawler.middlewares import Blocked, RobotsRefused
+from crawler.registry import Site, load_sites
+from crawler.spiders.annual_reports import AnnualReportsSpider
+from crawler.store import StoreExtension
+from storage.memory import Remembered
+
+from .responses import WEB, document, make_response, not_modified, page
+
+LIST = "/zfxxgk/zfxxgknb/index.html"
+REPORT = "/zfxxgk/zfxxgknb/202403/t20240308_87885.html"
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Site]:
+    """The demo web's registry, as `nianbao demo` writes it."""
+    return {s.site_id: s for s in load_sites(WEB.write_registry(tmp_path_factory.mktemp("reg") / "sites.csv"))}
+
+
+def spider_for(*chosen: Site, tmp_path: Path | None = None, **settings: Any) -> AnnualReportsSpider:
+    """Return the spider over `chosen`, with a store under `tmp_path` if given, started (its store found)."""
+    if tmp_path is not None:
+        settings.update(EXTENSIONS={StoreExtension: 100}, NIANBAO_DB=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    crawler = get_crawler(AnnualReportsSpider, settings)
+    spider = AnnualReportsSpider.from_crawler(crawler, sites=list(chosen))
+    crawler.spider = spider
+    collect(spider.start())
+    return spider
+
+
+def collect(out: Any) -> list[Any]:
+    """Return everything a callback yields, be it a generator or an async generator."""
+    if hasattr(out, "__aiter__"):
+
+        async def drain() -> list[Any]:
+            return [x async for x in out]
+
+        return asyncio.run(drain())
+    return list(out or [])
+
+
+def meta(site: Site, role: str = "list", depth: int = 0, **context: Any) -> dict[str, Any]:
+    """Return the meta the spider gives its own requests."""
+    return {"site": site, "role": role, "depth": depth, "context": context}
+
+
+def stats(spider: AnnualReportsSpider, site: str) -> dict[str, Any]:
+    """Return the crawl stats of one site, without the `site/<id>/` prefix."""
+    prefix = f"site/{site}/"
+    return {k[len(prefix) :]: v for k, v in spider.crawler.stats.get_stats().items() if k.startswith(prefix)}
+
+
+# -- start --------------------------------------------------------------------------------------------------------
+def test_the_crawl_starts_at_every_start_url_of_every_site(sites: dict[str, Site]) -> None:
+    spider = AnnualReportsSpider.from_crawler(get_crawler(AnnualReportsSpider), sites=[sites["trs"], sites["waf412"]])
+    requests = collect(spider.start())
+    assert [r.url for r in requests] == [*sites["trs"].start_urls, *sites["waf412"].start_urls]
+    assert all(r.dont_filter and r.meta["role"] == "list" and r.meta["depth"] == 0 for r in requests)
+    assert stats(spider, "trs") == {"pages": 0} and spider.store is None
+
+
+# -- parse_page ---------------------------------------------------------------------------------------------------
+def test_a_trs_list_leads_to_its_reports_and_its_pager_and_is_remembered(sites: dict[str, Site], tmp_path: Path) -> None:
+    trs = sites["trs"]
+    spider = spider_for(trs, tmp_path=tmp_path)
+    response = page("trs", LIST, meta=meta(trs))
+    out = collect(spider.parse_page(response))
+    assert all(isinstance(r, Request) for r in out)
+    urls = {r.url: r for r in out}
+    for path in ("/zfxxgk/zfxxgknb/202503/t20250310_97791.html", REPORT):
+        assert WEB.url("trs", path) in urls, f"{path} not followed"
+    for n in (1, 2):
+        pager = urls[WEB.url("trs", f"/zfxxgk/zfxxgknb/index_{n}.html")]
+        assert (pager.meta["role"], pager.meta["depth"], pager.callback.__name__) == ("list", 1, "parse_page")
+    assert all(trs.allows(u) for u in urls) and all(r.errback == spider.failed for r in out)
+    assert stats(spider, "trs")["pages"] == 1
+    known = spider.store.memory.recall(response.url)
+    assert known is not None and not known.document and known.etag == response.headers[b"ETag"].decode()
+    assert [c["url"] for c in known.children] == [r.url for r in out]
+    assert {c["cb"] for c in known.children} == {"parse_page"}
+
+
+def test_a_report_page_is_a_document_with_what_the_list_said(sites: dict[str, Site], tmp_path: Path) -> None:
+    trs = sites["trs"]
+    spider = spider_for(trs, tmp_path=tmp_path)
+    said = meta(trs, "candidate", 1, column="政府信息公开年报", list_title="平潭综合实验区2023年度政府信息公开工作年度报告",
+                list_date="2024-03-08")  # fmt: skip
+    response = page("trs", REPORT, meta=said)
+    [doc, *links] = collect(spider.parse_page(response))
+    assert isinstance(doc, DocumentItem) and all(isinstance(r, Request) for r in links)
+    assert (doc.url, doc.body, doc.status, doc.site) == (response.url, response.body, 200, "trs")
+    assert doc.list_title == said["context"]["list_title"] and doc.list_date == "2024-03-08"
+    assert doc.published_at and doc.published_at.startswith("2024-03-08") and doc.column == "政府信息公开年报"
+    assert (doc.region_code, doc.charset, doc.filename) == ("350128", "utf-8", "t20240308_87885.html")
+    assert doc.etag == response.headers[b"ETag"].decode() and doc.last_modified
+    # Remembered with its links, but a report page is done only once its own fetch is stored.
+    assert spider.store.memory.recall(response.url) is None
+
+
+def test_a_document_served_as_a_page_is_a_document_and_leads_nowhere(sites: dict[str, Site]) -> None:
+    trs = sites["trs"]
+    spider = spider_for(trs)
+    url = WEB.url("trs", "/nb/download?id=4")
+    response = make_response(url, document("seed001_pdf"), {"Content-Type": "text/html; charset=utf-8"},
+                             meta=meta(trs, "candidate", 2, list_title="年报"))  # fmt: skip
+    [doc] = collect(spider.parse_page(response))
+    assert isinstance(doc, DocumentItem) and doc.body.startswith(b"%PDF") and doc.list_title == "年报"
+    blank = make_response(WEB.url("trs", "/x.bin"), b"\x00\x01binary", {"Content-Type": "application/octet-stream"},
+                          meta=meta(trs, "candidate", 2))  # fmt: skip
+    assert collect(spider.parse_page(blank)) == []
+
+
+def test_a_page_too_deep_to_read_whole_is_refused_aloud_and_not_remembered(sites: dict[str, Site], tmp_path: Path) -> None:
+    trs = sites["trs"]
+    spider = spider_for(trs, tmp_path=tmp_path)
+    html = f"<html><body>{'<div>' * 3000}<a href='/nb/r.pdf'>2024年度政府信息公开工作年度报告</a></body></html>"
+    deep = make_response(WEB.url("trs", "/deep.html"), html.encode(), {"Content-Type": "text/html; charset=utf-8"},
+                         meta=meta(trs, "list", 1, list_title="深", list_date="2025-01-01"))  # fmt: skip
+    [error] = collect(spider.parse_page(deep))
+    assert isinstance(error, FetchErrorItem) and "not read whole" in error.error
+    assert (error.list_title, error.list_date) == ("深", "2025-01-01")
+    assert stats(spider, "trs")["errors"] == 1 and spider.store.memory.recall(deep.url) is None
+
+
+def test_links_past_the_budget_or_off_the_site_are_not_requested(sites: dict[str, Site]) -> None:
+    trs = sites["trs"]
+    small = Site(trs.site_id, trs.name, trs.start_urls, trs.allowed_hosts, overrides={"max_pages": 3})
+    spider = spider_for(small)
+    out = collect(spider.parse_page(page("trs", LIST, meta=meta(small))))
+    assert len(out) == 2 and spider.pages["trs"] == 3  # the start URL was the first of the three
+    assert stats(spider, "trs")["budget_refused"] > 0
+    html = b"<html><body><ul><li><a href='http://127.0.0.12:8765/nb.html'>2024\xe5\xb9\xb4\xe5\xba\xa6\xe6\x8a\xa5\xe5\x91\x8a</a></li></ul></body></html>"
+    away = make_response(WEB.url("trs", "/away.html"), html, {"Content-Type": "text/html; charset=utf-8"},
+                         meta=meta(trs))  # fmt: skip
+    assert collect(spider_for(trs).parse_page(away)) == []
+
+
+# -- the 304 replay -------------------------------------------------------------------------------------------------
+def test_a_list_answering_304_replays_its_requests_callbacks_and_forms(sites: dict[str, Site]) -> None:
+    hanweb = sites["hanweb"]
+    spider = spider_for(hanweb)
+    proxy = WEB.url("hanweb", "/module/web/jpage/dataproxy.jsp?page=2")
+    children = (
+        {"url": WEB.url("hanweb", "/art/2021/1/26/art_1229325036_3701234.html"), "role": "candidate",
+         "context": {"list_title": "年报", "list_date": "2021-01-26"}, "cb": "parse_page", "method": "GET", "form": None},
+        {"url": proxy, "role": "list", "context": {"column": "年报"}, "cb": "parse_xml", "method": "POST",
+         "form": "columnid=1229325036&webname=%E5%AE%81%E6%B3%A2"},
+        {"url": WEB.url("hanweb", "/api.json"), "role": "list", "context": {}, "cb": "parse_json", "method": "GET",
+         "form": None},
+    )  # fmt: skip
+    request = Request(WEB.url("hanweb", "/col/col1229325036/index.html"),
+                      meta={**meta(hanweb), "remembered": Remembered('"e"', None, False, False, children)})  # fmt: skip
+    out = collect(spider.parse_page(not_modified(request)))
+    assert [r.url for r in out] == [c["url"] for c in children]
+    assert [r.callback.__name__ for r in out] == ["parse_page", "parse_xml", "parse_json"]
+    assert out[0].meta["context"] == children[0]["context"] and out[0].meta["depth"] == 1
+    assert isinstance(out[1], FormRequest) and out[1].method == "POST"
+    assert dict(parse_qsl(out[1].body.decode())) == {"columnid": "1229325036", "webname": "宁波"}
+    assert stats(spider, "hanweb") == {"pages": 1, "lists_unchanged": 1}
+
+
+def test_a_document_answering_304_is_unchanged_and_counted_known_if_a_report(sites: dict[str, Site]) -> None:
+    trs = sites["trs"]
+    spider = spider_for(trs)
+    attachment = {"url": WEB.url("trs", "/nb/a.pdf"), "role": "document", "context": {}, "cb": "parse_page",
+                  "method": "GET", "form": None}  # fmt: skip
+    request = Request(WEB.url("trs", REPORT),
+                      meta={**meta(trs, "candidate", 1), "remembered": Remembered('"e"', None, True, True, (attachment,))})
+    [unchanged, replayed] = collect(spider.parse_page(not_modified(request)))
+    assert unchanged == UnchangedItem(site="trs", source_url=request.url)
+    assert replayed.url == attachment["url"] and replayed.meta["role"] == "document"
+    letter = Request(WEB.url("trs", "/letter.html"), meta={**meta(trs), "remembered": Remembered(None, "Mon", True, False)})
+    assert collect(spider.parse_page(not_modified(letter))) == [UnchangedItem(site="trs", source_url=letter.url)]
+    unprompted = Request(WEB.url("trs", "/other.html"), meta=meta(trs))
+    assert collect(spider.parse_page(not_modified(unprompted))) == []
+    assert stats(spider, "trs") == {"pages": 3, "documents_unchanged": 2, "reports_known": 1, "lists_unchanged": 1}
+
+
+# -- parse_json and parse_xml ---------------------------------------------------------------------------------------
+def test_a_gkmlpt_json_page_leads_to_its_articles_and_is_remembered(sites: dict[str, Site], tmp_path: Path) -> None:
+    gkmlpt = sites["gkmlpt"]
+    spider = spider_for(gkmlpt, tmp_path=tmp_path)
+    start = page("gkmlpt", "/gkmlpt/annualreport", meta=meta(gkmlpt))
+    api = [r for r in collect(spider.parse_page(start)) if r.callback.__name__ == "parse_json"]
+    assert [r.url for r in api] == [WEB.url("gkmlpt", "/gkmlpt/api/all/2629?page=1&sid=175")]
+    answer = page("gkmlpt", "/gkmlpt/api/all/2629?page=1&sid=175", request=api[0])
+    out = collect(spider.parse_json(answer))
+    links, _ = F.gkmlpt_articles(answer.url, answer.text)
+    assert len(links) == 3 and {lk.url for lk in links} <= {r.url for r in out}
+    assert all(r.meta["depth"] == 2 for r in out)
+    assert stats(spider, "gkmlpt")["pages"] == 2
+    assert [c["url"] for c in spider.store.memory.recall(answer.url).children] == [r.url for r in out]
+
+
+def test_a_hanweb_dataproxy_answer_leads_to_its_records(sites: dict[str, Site]) -> None:
+    hanweb = sites["hanweb"]
+    spider = spider_for(hanweb)
+    column = page("hanweb", "/col/col1229325036/index.html", meta=meta(hanweb))
+    [post] = [r for r in collect(spider.parse_page(column)) if r.callback.__name__ == "parse_xml"]
+    assert isinstance(post, FormRequest) and post.method == "POST"
+    parts, form = urlsplit(post.url), parse_qsl(post.body.decode())
+    # The demo web answers a POST through its own router (what its server does for the request).
+    answer = WEB._resolve(WEB.sites["hanweb"], "POST", parts.path, parse_qsl(parts.query), form)
+    response = make_response(post.url, answer.body, answer.headers, request=post)
+    out = collect(spider.parse_xml(response))
+    records = F.hanweb_records(response.url, response.text)
+    assert records and [r.url for r in out] == [lk.url for lk in records]
+    assert all(r.meta["role"] in ("candidate", "document", "list") for r in out)
+
+
+# -- the errback ----------------------------------------------------------------------------------------------------
+def fail(spider: AnnualReportsSpider, exc: BaseException, request: Request) -> list[Any]:
+    """Return what the errback yields for `exc` failing `request`."""
+    failure = Failure(exc)
+    failure.request = request  # type: ignore[attr-defined]  # as Scrapy hands it to an errback
+    return collect(spider.failed(failure))
+
+
+def test_failures_are_told_apart_by_type_and_counted(sites: dict[str, Site]) -> None:
+    trs = sites["trs"]
+    spider = spider_for(trs)
+    spider.crawler.crawling = True
+    doc = Request(WEB.url("trs", "/nb/a.pdf"), meta=meta(trs, "document", 2, list_title="年报", list_date="2025-01-02"))
+    listing = Request(WEB.url("trs", "/list.html"), meta=meta(trs, "list", 1))
+    assert fail(spider, Blocked("challenge from 127.0.0.11: robots.txt says blocked"), doc) == []
+    assert fail(spider, RobotsRefused("Forbidden by robots.txt"), listing) == []
+    gone = Response(listing.url, status=404, request=listing)
+    assert fail(spider, HttpError(gone, "Ignoring non-200 response"), listing) == []
+    [timeout] = fail(spider, DownloadTimeoutError("took longer than 3.0 seconds"), doc)
+    assert isinstance(timeout, FetchErrorItem) and (timeout.list_title, timeout.list_date) == ("年报", "2025-01-02")
+    [big] = fail(spider, DownloadCancelledError(""), doc)
+    assert "larger than download max size" in big.error
+    [given_up] = fail(spider, HostGivenUp("host given up: 127.0.0.11:8765: 5 consecutive timeouts"), doc)
+    assert given_up.error.startswith("host given up")
+    assert fail(spider, DownloadTimeoutError("slow list"), listing) == []  # a list is counted, not a feed line
+    assert stats(spider, "trs") == {"pages": 0, "robots_refused": 1, "broken_links": 1, "errors": 2, "too_large": 1}
+    spider.crawler.crawling = False
+    assert fail(spider, DownloadCancelledError(""), doc) == []  # in flight when the crawl stopped: fetched next time
+    unsited = Request(WEB.url("trs", "/robots.txt"))
+    assert fail(spider, DownloadTimeoutError("robots"), unsited) == []
