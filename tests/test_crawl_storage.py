@@ -199,3 +199,25 @@ def test_a_crawl_into_a_fresh_database_fetches_everything(tmp_path: Path) -> Non
     assert after.keys() == before.keys()
     moved = {u for u in before if after[u] > before[u]}
     assert expected <= moved, f"304 answers left fetch times as they were: {sorted(expected - moved)[:5]}"
+
+
+def test_a_crawl_without_a_store_reads_everything_and_remembers_nothing(tmp_path: Path) -> None:
+    """`--db ''`: the feed has every report, and the next crawl, with no memory, fetches everything again."""
+    feeds = []
+    with FixtureWeb() as web:
+        registry = web.write_registry(tmp_path / "sites.csv")
+        for n in (1, 2):
+            out = tmp_path / f"run{n}"
+            out.mkdir()
+            web.clear_requests()
+            run = subprocess.run(_crawl_cmd(registry, out, ""), cwd=ROOT, capture_output=True, timeout=600)
+            assert run.returncode == 1 and b"Traceback" not in run.stderr, run.stderr.decode()[-2000:]  # challenges
+            asked = [r for r in web.requests if {"if-none-match", "if-modified-since"} & {k.lower() for k in r["headers"]}]
+            assert not asked, f"crawl {n} has no memory, yet asked conditionally: {asked[:2]}"
+            feeds.append([json.loads(x) for x in (out / "reports.jsonl").read_text(encoding="utf-8").splitlines()])
+        expected = _expected_urls(web)
+    for feed in feeds:
+        found = {i["source_url"] for i in feed if i["kind"] in ("report", "source")}
+        assert expected <= found, f"not read without a store: {sorted(expected - found)[:5]}"
+        assert not any("report_id" in i for i in feed), "nothing is stored, so no report has an id"
+    assert not list(tmp_path.rglob("*.sqlite")) and not list(tmp_path.rglob("blobs"))
