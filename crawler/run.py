@@ -64,7 +64,3 @@ def attention(summary: dict[str, Any]) -> dict[str, str]:
             out[r["site"]] = "; ".join(why)
     return out
 
-
-def failing_sites(summary: dict[str, Any]) -> list[str]:
-    """Return the sites that need attention (see `attention`): cron should hear of them."""
-    return list(attention(summary))

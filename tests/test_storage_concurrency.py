@@ -19,6 +19,8 @@ from storage import Store
 from storage.models import Report
 from storage.testing import add_items, overlap_dataset
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def url(backend_db_url: str) -> str:

@@ -19,6 +19,8 @@ from storage import Store
 from storage.models import Document, Report, ReportDocument, Source
 from storage.testing import add_items, crash_dataset
 
+pytestmark = pytest.mark.slow
+
 KILLS = 3
 
 

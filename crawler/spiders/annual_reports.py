@@ -41,6 +41,7 @@ _CD_NAME = re.compile(r"""filename\*\s*=\s*[\w-]+''([^;]+)|filename\s*=\s*"?([^"
 
 
 def _filename(response: Response) -> str | None:
+    """Return a safe file name for the response: Content-Disposition's, else the URL's last segment, or None."""
     cd = response.headers.get(b"Content-Disposition")
     if cd:
         text = cd.decode("utf-8", errors="replace")
@@ -302,16 +303,8 @@ class AnnualReportsSpider(scrapy.Spider):
             r for lk in links for r in self._follow_link(site, lk, response.meta["depth"], column, None, None, True)
         ]
         if nxt is not None and links:
-            children.append(
-                self._request(
-                    site,
-                    nxt.url,
-                    role="list",
-                    depth=response.meta["depth"],
-                    context={"column": column},
-                    callback=self.parse_json,
-                )
-            )
+            children.append(self._request(site, nxt.url, role="list", depth=response.meta["depth"],
+                                          context={"column": column}, callback=self.parse_json))  # fmt: skip
         kept = [c for c in children if c is not None]
         await self._remember(response, kept, document=False)
         for child in kept:
@@ -357,22 +350,10 @@ class AnnualReportsSpider(scrapy.Spider):
         # A report page links its attachments too: they are replayed like a list's entries.
         depth = response.meta["depth"]
         for child in known.children if known is not None else ():
-            cb = getattr(self, child["cb"], self.parse_page)
-            if child["method"] == "POST":
-                req = self._request(
-                    site,
-                    child["url"],
-                    role=child["role"],
-                    depth=depth + 1,
-                    context=child["context"],
-                    callback=cb,
-                    method="POST",
-                    form=dict(_form(child["form"])),
-                )
-            else:
-                req = self._request(
-                    site, child["url"], role=child["role"], depth=depth + 1, context=child["context"], callback=cb
-                )
+            post = child["method"] == "POST"
+            req = self._request(site, child["url"], role=child["role"], depth=depth + 1, context=child["context"],
+                                callback=getattr(self, child["cb"], self.parse_page), method=child["method"],
+                                form=dict(_form(child["form"])) if post else None)  # fmt: skip
             if req is not None:
                 yield req
 
