@@ -4,6 +4,7 @@ from storage import Store, export, validate
 store = Store("sqlite:///data/nianbao.sqlite")   # or "postgresql+psycopg://user@host/db"
 store.migrate()
 store.add(raw_bytes, record, {"url": url, "etag": ..., "site": ...})
+store.memory.recall(url)                          # the crawl memory: what earlier crawls left of a URL
 export(store, "jsonl", "out/reports.jsonl")
 findings = validate(store)
 """
