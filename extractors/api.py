@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ExtractionError, NotAReport, TooLarge, Unreadable
+from .limits import admit
 from .model import Document
 from .readers.docx import read_docx
 from .readers.html import read_html
@@ -19,6 +20,7 @@ from .sniff import sniff
 from .typed_record import CONTEXT_KEYS, Record
 
 DEFAULT_MAX_BYTES = int(os.environ.get("NIANBAO_MAX_BYTES", 50 * 1024 * 1024))
+"""Largest document `extract` reads; under it a run peaks below limits.RSS_CEILING_MB of memory."""
 
 
 def read(data: bytes, *, name: str | None = None, media_type: str | None = None, charset: str | None = None,
@@ -112,6 +114,7 @@ def extract_record(
         raise TooLarge(f"document is {len(data)} bytes, over the {max_bytes}-byte limit", source=name)
     try:
         doc = read(data, name=name, media_type=media_type, charset=charset, converted=converted)
+        admit(doc)  # the record builder's memory grows with the text: refuse or make room before it starts
         context = dict(context or {})
         record = build_record(doc, published_at=context.get("published_at") or doc.meta.get("PubDate"))
         if not _is_report(record, doc):

@@ -17,6 +17,7 @@ from .encoding import decode
 MAX_SPAN = 64  # no official table is wider than 16 columns or taller than ~40 rows
 MAX_GRID_CELLS = 20_000
 MAX_PAGE_CELLS = 200_000  # all tables of a page together: many small span-blown tables add up
+MAX_TAGS = 3_000_000  # "<" in the page: parsing and walking cost ~200 bytes a tag (a 30 MB report has ~150k)
 _SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg", "head", "select", "option"})
 _BLOCK = frozenset(
     {"p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "dd", "dt",
@@ -156,6 +157,9 @@ def _title(root: etree._Element) -> str | None:
 
 def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     """Return the Document of an HTML page (charset from the caller, the page's meta, or detection)."""
+    tags = data.count(b"<")
+    if tags > MAX_TAGS:
+        raise TooLarge(f"HTML page has {tags} tags (limit {MAX_TAGS})")
     text = decode(data, declared_charset or _declared_charset(data))
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():

@@ -4,15 +4,207 @@ from __future__ import annotations
 
 import io
 import logging
-from typing import Any
+import zlib
+from contextvars import ContextVar
+from types import SimpleNamespace
+from typing import Any, NoReturn
 
-from ..errors import Corrupt, Encrypted, ExtractionError, NoText, TooLarge
+from ..errors import Bomb, Corrupt, Encrypted, ExtractionError, NoText, TooLarge
+from ..limits import PDF_PAGE_OBJECTS, PDF_STREAM_BYTES, PDF_TOTAL_BYTES
 from ..model import Block, Document, Paragraph, Table
 from .pdf_rows import rebuild
 
 MAX_PAGES = 300
 for _name in ("pdfminer", "pdfplumber"):
     logging.getLogger(_name).setLevel(logging.ERROR)
+
+_OUT_STEP = 1024 * 1024  # inflate output per step: the most a stream ever gets past its budget
+_IN_STEP = 64 * 1024  # compressed input per step: what is replayed byte by byte after a zlib error
+_SLOW_SHARE = 16  # RunLength, ASCII85 and CCITT output is built from small Python objects: ~16 bytes a byte
+
+
+class _Budget:
+    """What the PDF being read may still inflate and draw, and the refusal once it went over."""
+
+    def __init__(self) -> None:
+        self.left = PDF_TOTAL_BYTES
+        self.page = 0  # the page being laid out, from 1
+        self.drawn = 0  # objects laid out on it
+        self.refused: ExtractionError | None = None
+
+    def cap(self) -> int:
+        """Return the bytes the next stream may inflate to: the per-stream limit or what the file has left."""
+        return min(PDF_STREAM_BYTES, self.left)
+
+    def refuse(self, limit: int) -> NoReturn:
+        """Raise (and remember, for pdfminer code that swallows errors) the refusal of a stream past `limit` bytes."""
+        if self.refused is None:
+            if limit == self.left < PDF_STREAM_BYTES:
+                reason = f"PDF streams inflate past {PDF_TOTAL_BYTES} bytes in all: refused as a decompression bomb"
+            else:
+                reason = f"PDF stream inflates past {limit} bytes: refused as a decompression bomb"
+            self.refused = Bomb(reason)
+        raise self.refused
+
+    def charge(self, out: bytes) -> bytes:
+        """Return `out` once its size is taken off what is left."""
+        self.left -= len(out)
+        return out
+
+    def start_page(self, number: int) -> None:
+        """Start counting the objects page `number` draws."""
+        self.page, self.drawn = number, 0
+
+    def draw(self) -> None:
+        """Count one object laid out on the page; refuse the page past PDF_PAGE_OBJECTS.
+
+        A form XObject drawn again and again, or one long string, lays out millions of characters
+        (2 KB each in pdfplumber) from a few bytes no inflate budget sees.
+        """
+        self.drawn += 1
+        if self.drawn > PDF_PAGE_OBJECTS:
+            if self.refused is None:
+                self.refused = TooLarge(f"PDF page {self.page} draws over {PDF_PAGE_OBJECTS} objects")
+            raise self.refused
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("pdf_inflate_budget", default=None)
+
+
+def _replay(d: Any, data: bytes, start: int, out: io.BytesIO, cap: int) -> bytes | None:
+    """Return what pdfminer keeps of a damaged zlib stream, `d` being the inflater as it was at byte `start`.
+
+    pdfminer then inflates byte by byte: damage in the last three bytes (the checksum) keeps the output,
+    damage before them gives b"". Returns None past `cap` bytes.
+    """
+    for k in range(start, len(data)):
+        try:
+            got = d.decompress(data[k : k + 1])  # one byte inflates to a few hundred at most
+        except zlib.error:
+            return out.getvalue() if k >= len(data) - 3 else b""
+        out.write(got)
+        if out.tell() > cap:
+            return None
+        if d.eof:
+            break
+    return out.getvalue()
+
+
+def _inflate(data: bytes, cap: int) -> bytes | None:
+    """Return `data` inflated as pdfminer would (a cut-off stream keeps what came out), or None past `cap` bytes.
+
+    Output comes _OUT_STEP at a time, so a bomb costs at most cap + _OUT_STEP bytes before it is refused.
+    """
+    d = zlib.decompressobj()
+    out = io.BytesIO()
+    pos, pending = 0, b""
+    while not d.eof:
+        if not pending and pos < len(data):
+            pending = data[pos : pos + _IN_STEP]
+            pos += len(pending)
+        before = d.copy()
+        try:
+            got = d.decompress(pending, _OUT_STEP)
+        except zlib.error:
+            return _replay(before, data, pos - len(pending), out, cap)
+        pending = d.unconsumed_tail
+        if not got and not pending and pos >= len(data):
+            break  # the input ran out before the end of the stream
+        out.write(got)
+        if out.tell() > cap:
+            return None
+    return out.getvalue()
+
+
+def _flate(data: bytes) -> bytes:
+    """Return `data` inflated: pdfminer's `zlib.decompress`, held to the budget while a PDF is being read."""
+    budget = _BUDGET.get()
+    if budget is None:
+        return zlib.decompress(data)
+    cap = budget.cap()
+    got = _inflate(data, cap)
+    if got is None:
+        budget.refuse(cap)
+    return budget.charge(got)
+
+
+def _lzw(data: bytes) -> bytes:
+    """Return `data` LZW-decoded, piece by piece against the budget while a PDF is being read."""
+    from pdfminer.lzw import LZWDecoder
+
+    budget = _BUDGET.get()
+    out = io.BytesIO()
+    for piece in LZWDecoder(io.BytesIO(data)).run():
+        out.write(piece)
+        if budget is not None and out.tell() > budget.cap():
+            budget.refuse(budget.cap())
+    return budget.charge(out.getvalue()) if budget is not None else out.getvalue()
+
+
+def _runlength_size(data: bytes) -> int:
+    """Return the bytes a RunLengthDecode stream expands to, read from its run headers alone."""
+    size = i = 0
+    while i < len(data) and data[i] != 128:
+        n = data[i]
+        size += n + 1 if n < 128 else 257 - n
+        i += n + 2 if n < 128 else 2
+    return size
+
+
+def _slow_filter(decode: Any, bound: Any) -> Any:
+    """Return `decode` refusing, while a PDF is being read, input whose output `bound(data, params)` is too large."""
+
+    def guarded(data: bytes, *params: Any) -> bytes:
+        budget = _BUDGET.get()
+        if budget is None:
+            return decode(data, *params)
+        limit = budget.cap() // _SLOW_SHARE
+        if bound(data, *params) > limit:
+            budget.refuse(limit)
+        return budget.charge(decode(data, *params))
+
+    return guarded
+
+
+def _ccitt_bound(data: bytes, params: Any) -> int:
+    """Return the most a CCITT stream can expand to: a row (Columns bits) for every bit of input."""
+    cols = params.get("Columns") if isinstance(params, dict) else None
+    return len(data) * 8 * ((cols + 7) // 8) if isinstance(cols, int) else 0
+
+
+def _install_budget() -> None:
+    """Route pdfminer's expanding stream filters, and its layout, through the budget (outside read_pdf: as before)."""
+    from pdfminer import pdftypes
+
+    if getattr(pdftypes, "_nianbao_budgeted", False):
+        return
+    names = ("zlib", "lzwdecode", "rldecode", "ascii85decode", "ccittfaxdecode")
+    missing = [n for n in names if not hasattr(pdftypes, n)]
+    if missing:
+        # Fail closed: without the hook a decompression bomb would be inflated whole.
+        raise RuntimeError(f"pdfminer.pdftypes no longer has {missing}: the inflate budget cannot be installed")
+    pdftypes.zlib = SimpleNamespace(decompress=_flate, decompressobj=zlib.decompressobj, error=zlib.error)
+    pdftypes.lzwdecode = _lzw
+    pdftypes.rldecode = _slow_filter(pdftypes.rldecode, _runlength_size)
+    pdftypes.ascii85decode = _slow_filter(pdftypes.ascii85decode, lambda data: 4 * data.count(b"z") + len(data))
+    pdftypes.ccittfaxdecode = _slow_filter(pdftypes.ccittfaxdecode, _ccitt_bound)
+    _install_draw_count()
+    pdftypes._nianbao_budgeted = True
+
+
+def _install_draw_count() -> None:
+    """Make pdfminer count, against the budget, every object it adds to a page or figure while a PDF is read."""
+    from pdfminer.layout import LTContainer
+
+    add = LTContainer.add
+
+    def counted_add(self: Any, obj: Any) -> None:
+        budget = _BUDGET.get()
+        if budget is not None:
+            budget.draw()
+        add(self, obj)
+
+    LTContainer.add = counted_add  # type: ignore[method-assign]
 
 
 def _inside(obj: dict[str, Any], boxes: list[tuple[float, float, float, float]]) -> bool:
@@ -63,6 +255,8 @@ def _pdf_error(exc: Exception) -> ExtractionError:
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
+    if isinstance(inner, ExtractionError):
+        return inner  # the inflate budget's refusal, raised from inside pdfminer
     if isinstance(inner, PDFPasswordIncorrect | PDFEncryptionError):
         return Encrypted("encrypted PDF (password required)")
     detail = " ".join(str(inner).split())[:80]
@@ -70,7 +264,21 @@ def _pdf_error(exc: Exception) -> ExtractionError:
 
 
 def read_pdf(data: bytes) -> Document:
-    """Return the Document of a PDF. Raises ExtractionError for encrypted, broken or image-only files."""
+    """Return the Document of a PDF. Raises ExtractionError for encrypted, broken, bomb or image-only files."""
+    _install_budget()
+    budget = _Budget()
+    token = _BUDGET.set(budget)
+    try:
+        blocks, meta = _read_pages(data, budget)
+    finally:
+        _BUDGET.reset(token)
+    if not any(isinstance(b, Table) or b.text for b in blocks):
+        raise NoText("PDF has no text layer (scanned image?)")
+    return Document(blocks, carrier="pdf", title=meta.get("Title") or None, meta=meta)
+
+
+def _read_pages(data: bytes, budget: _Budget) -> tuple[list[Block], dict[str, str]]:
+    """Return the blocks of every page and the metadata strings, the streams inflating against `budget`."""
     import pdfplumber
 
     try:
@@ -82,14 +290,17 @@ def read_pdf(data: bytes) -> Document:
         with pdf:
             if len(pdf.pages) > MAX_PAGES:
                 raise TooLarge(f"PDF has {len(pdf.pages)} pages (limit {MAX_PAGES})")
-            for page in pdf.pages:
+            for number, page in enumerate(pdf.pages, start=1):
+                budget.start_page(number)
                 blocks.extend(_page_blocks(page))
                 page.flush_cache()
+                if budget.refused:
+                    raise budget.refused
             meta = {k: _meta_text(v) for k, v in (pdf.metadata or {}).items() if isinstance(v, str | bytes)}
     except ExtractionError:
         raise
     except Exception as exc:
         raise _pdf_error(exc) from None
-    if not any(isinstance(b, Table) or b.text for b in blocks):
-        raise NoText("PDF has no text layer (scanned image?)")
-    return Document(blocks, carrier="pdf", title=meta.get("Title") or None, meta=meta)
+    if budget.refused:
+        raise budget.refused
+    return blocks, meta

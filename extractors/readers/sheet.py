@@ -11,6 +11,8 @@ from ..model import Block, Document, Table
 from .docx import check_zip
 
 MAX_CELLS = 200_000
+MAX_TAGS = 600_000  # XML tags ("<"): openpyxl builds an object of up to ~1 KB for a style, row or link tag
+_CELL = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
 _MERGE_REF = re.compile(rb"""<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"']{1,40})["']""")
 
 
@@ -22,11 +24,32 @@ def _fmt(value: object) -> str:
     return str(value).strip()
 
 
-def _check_merges(zf: zipfile.ZipFile) -> None:
-    """Refuse merged ranges covering more than MAX_CELLS: openpyxl makes an object per merged cell on load."""
+def _merged_area(xml: bytes) -> int:
+    """Return the cells the merged ranges of one worksheet's XML cover, open ranges counted to the sheet's edge."""
     from openpyxl.utils.cell import range_boundaries
 
     area = 0
+    for m in _MERGE_REF.finditer(xml):
+        try:
+            c0, r0, c1, r1 = range_boundaries(m.group(1).decode("ascii", "replace"))
+        except (ValueError, TypeError):
+            continue
+        # "A:C" and "2:5" leave rows or columns open: the whole sheet extent (16384 x 1048576).
+        cols = abs((c1 or 16384) - (c0 or 1)) + 1
+        rows = abs((r1 or 1048576) - (r0 or 1)) + 1
+        area += cols * rows
+        if area > MAX_CELLS:
+            break
+    return area
+
+
+def _check_sheets(zf: zipfile.ZipFile) -> None:
+    """Refuse, before openpyxl loads anything, worksheets holding or merging more than MAX_CELLS cells.
+
+    openpyxl (not read-only) makes an object for every cell and every merged cell on load; the cells
+    are counted here in the XML (check_zip has bounded its size), the merged areas from their refs.
+    """
+    cells = area = 0
     for name in zf.namelist():
         if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
             continue
@@ -34,24 +57,20 @@ def _check_merges(zf: zipfile.ZipFile) -> None:
             xml = zf.read(name)
         except Exception:
             continue  # a broken member is openpyxl's to report
-        for m in _MERGE_REF.finditer(xml):
-            try:
-                c0, r0, c1, r1 = range_boundaries(m.group(1).decode("ascii", "replace"))
-            except (ValueError, TypeError):
-                continue
-            # "A:C" and "2:5" leave rows or columns open: the whole sheet extent (16384 x 1048576).
-            cols = abs((c1 or 16384) - (c0 or 1)) + 1
-            rows = abs((r1 or 1048576) - (r0 or 1)) + 1
-            area += cols * rows
-            if area > MAX_CELLS:
-                raise TooLarge(f"workbook merges over {MAX_CELLS} cells")
+        for _ in _CELL.finditer(xml):
+            cells += 1
+            if cells > MAX_CELLS:
+                raise TooLarge(f"workbook too large (over {MAX_CELLS} cells)")
+        area += _merged_area(xml)
+        if area > MAX_CELLS:
+            raise TooLarge(f"workbook merges over {MAX_CELLS} cells")
 
 
 def read_xlsx(data: bytes) -> Document:
     """Return the Document of an XLSX workbook."""
     import openpyxl
 
-    _check_merges(check_zip(data, "XLSX"))
+    _check_sheets(check_zip(data, "XLSX", max_tags=MAX_TAGS))
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
     except Exception as exc:
