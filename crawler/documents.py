@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extractors.sniff import OLE_MAGIC
+from extractors import OLE_MAGIC
 
 DOC_MAGIC = (b"%PDF", b"PK\x03\x04", OLE_MAGIC, b"{\\rtf")
 

@@ -17,8 +17,9 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response, TextResponse
 from scrapy.robotstxt import RobotParser
 
-from extractors.errors import ExtractionError
-from extractors.readers.encoding import canonical, decode
+from extractors import ExtractionError
+from extractors import canonical_charset as canonical
+from extractors import decode_text as decode
 
 from .documents import is_document
 from .registry import host_of

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from extractors.normalize import text_sha256
+from extractors import TABLES, is_raw_key, text_sha256
 
 from .engine import aware
 from .keys import parse_datetime, version_key
@@ -28,7 +28,6 @@ KIND_RANK = {"error": 0, "not_report": 1, "report": 2}
 """Document kinds from worst to best outcome: a later, better outcome replaces a worse one, never the reverse."""
 COMPUTED_KEYS = ("sources", "source_details", "raw_sha256", "documents", "seq", "report_id", "version", "is_latest")
 """Record keys the store computes when reading (provenance); never stored from a record handed in."""
-TABLES = ("proactive", "requests", "review_litigation")
 
 
 @dataclass(frozen=True)
@@ -204,7 +203,7 @@ def _cells(table: Any) -> Any:
     """Return a table without the raw texts kept beside unclean values (they differ between carriers)."""
     if not isinstance(table, dict):
         return table
-    return {row: {k: v for k, v in cols.items() if not k.endswith("_raw")} if isinstance(cols, dict) else cols
+    return {row: {k: v for k, v in cols.items() if not is_raw_key(k)} if isinstance(cols, dict) else cols
             for row, cols in table.items()}  # fmt: skip
 
 

@@ -461,3 +461,18 @@ def test_dir_mode_reports_every_file(tmp_path: Path) -> None:
     assert "zip bomb" in by_path["bomb.docx"]["error"]
     assert "not an annual report" in by_path["news.html"]["error"]
     assert "LibreOffice" in by_path["unconvertible.doc"]["error"]
+
+
+def test_html_nested_past_the_parsers_default_limit_is_read_and_past_its_huge_limit_refused():
+    from extractors import TooLarge
+
+    page = (DOCUMENTS / "seed000_html" / "input.html").read_text(encoding="utf-8")
+    start, end = page.index(">", page.index("<body")) + 1, page.rindex("</body>")
+
+    def nested(n: int) -> bytes:
+        return (page[:start] + "<div>" * n + page[start:end] + "</div>" * n + page[end:]).encode("utf-8")
+
+    flat = extract(page.encode("utf-8"))
+    assert extract(nested(300))["requests"] == flat["requests"]  # libxml2's default stops at 256 levels
+    with pytest.raises(TooLarge, match="HTML not read whole"):
+        extract(nested(3000))

@@ -244,7 +244,6 @@ def test_deep_html_is_read_within_the_parser_limit_and_refused_with_an_error_lin
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="extractors/readers/html.py parses without huge_tree: past 255 levels a report is 'not one'")
 def test_a_report_page_nested_past_lxmls_default_limit_is_kept(tmp_path: Path) -> None:
     html = REPORT_PAGE.decode("utf-8")
     start, end = html.index(">", html.index("<body")) + 1, html.rindex("</body>")

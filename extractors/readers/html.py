@@ -164,10 +164,15 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
         raise NoText("empty HTML page")
+    # Real CMS pages nest past libxml2's default 256 levels; past its huge limit the tree would be cut short.
+    parser = html.HTMLParser(huge_tree=True)
     try:
-        root = html.document_fromstring(text)
+        root = html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise Corrupt(f"unparseable HTML: {' '.join(str(exc).split())[:80]}") from None
+    for error in parser.error_log:
+        if error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            raise TooLarge(f"HTML not read whole: the parser stopped at its limit ({error.message.split(',')[0]})")
     meta = {}
     for name in ("PubDate", "ContentSource", "ColumnName", "SiteName"):
         got = root.xpath(f'//meta[@name="{name}"]/@content')

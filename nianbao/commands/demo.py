@@ -86,7 +86,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _complete(expected: dict[str, Any], stored_urls: set[str]) -> int:
     """Return OK where every report of the demo web was stored; else print which are missing and why."""
-    from extractors.readers.office import soffice
+    from extractors import soffice
 
     missing = missing_reports(expected, stored_urls)
     omitted = expected.get("omitted_reports") or []
