@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .api import DEFAULT_MAX_BYTES, extract, extract_record, read
+    from .deadlines import publication_deadline
     from .errors import (
         Bomb,
         ConverterMissing,
@@ -124,6 +125,7 @@ __all__ = [
     "is_raw_key",
     "lookup_rule",
     "normalized_text",
+    "publication_deadline",
     "raw_key",
     "read",
     "record_schema",
@@ -137,6 +139,7 @@ __all__ = [
 # Names are imported on first use: `python -m extractors.rules` must find its module not yet imported,
 # and `from extractors import RULES` need not load the document readers.
 _HOMES = {
+    "publication_deadline": ".deadlines",
     "extract": ".api",
     "extract_record": ".api",
     "read": ".api",

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from .metadata import is_government_level
+from .deadlines import publication_deadline
 from .prose import appeal_numbers, request_numbers
 from .rules import lookup
 from .typed_record import TABLES, Check, Record, Sections
@@ -233,13 +233,10 @@ def check_time(year: int | None, published_at: str | None, agency: str | None, t
         published = dt.date.fromisoformat(published_at[:10])
     except ValueError:
         return [*out, _fail("TIME-01", "published_at", "W", message=f"unreadable date {published_at!r}")]
-    whole_region = is_government_level(agency)
-    if year <= 2018:
-        rule, deadline = "TIME-03", dt.date(year + 1, 3, 31)
-    elif whole_region:
-        rule, deadline = "TIME-02", dt.date(year + 1, 3, 31)
-    else:
-        rule, deadline = "TIME-01", dt.date(year + 1, 1, 31)
+    due = publication_deadline(year, agency)
+    if due is None:
+        return out
+    rule, deadline = due
     if published > deadline:
         out.append(_fail(rule, "published_at", "W", f"<= {deadline.isoformat()}", published.isoformat()))
     return out

@@ -15,11 +15,11 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from extractors import REQUEST_COLUMNS, compact
+from extractors import REQUEST_COLUMNS, compact, publication_deadline
 from extractors import RULES as ALL_RULES
 from extractors import lookup_rule as lookup
 
-from .keys import agency_key, entity_key, is_government_level, parse_datetime
+from .keys import agency_key, entity_key, parse_datetime
 from .store import Store
 
 # Rule id → one-line meaning, for the rules checked here (cross-year first, as `nianbao validate` lists them).
@@ -212,14 +212,7 @@ def _identity(prev: dict[str, Any], cur: dict[str, Any]) -> list[Finding]:
 
 def deadline(record: dict[str, Any]) -> tuple[str, date] | None:
     """Return (rule, last allowed publication day) for a report, or None without a year."""
-    year = record.get("year")
-    if not isinstance(year, int):
-        return None
-    if year <= 2018:
-        return "TIME-03", date(year + 1, 3, 31)
-    if is_government_level(record.get("agency")):
-        return "TIME-02", date(year + 1, 3, 31)
-    return "TIME-01", date(year + 1, 1, 31)
+    return publication_deadline(record.get("year"), record.get("agency"))
 
 
 def _timeliness(rec: dict[str, Any]) -> list[Finding]:

@@ -33,6 +33,7 @@ NOT_RULE_IDS = re.compile(r"^(?:UTF|UCS|ISO|GB)-")  # encodings and standards th
 SOURCE_DIRS = ("extractors", "storage")
 CHECKS_PY = ROOT / "extractors" / "checks.py"
 VALIDATE_PY = ROOT / "storage" / "validate.py"
+DEADLINES_PY = ROOT / "extractors" / "deadlines.py"
 # A published date after every deadline, so that the timeliness rules run on every fixture.
 LATE = {"published_at": "2099-12-31"}
 # `storage` exports its function `validate`, which hides the module of that name from attribute access.
@@ -104,7 +105,8 @@ def test_every_rule_literal_in_the_source_is_registered():
 
 
 def test_every_implemented_rule_is_in_the_code_that_checks_it():
-    in_checks, in_validate = _literals(CHECKS_PY), _literals(VALIDATE_PY)
+    shared = _literals(DEADLINES_PY)  # TIME-01…03, decided in one place for both
+    in_checks, in_validate = _literals(CHECKS_PY) | shared, _literals(VALIDATE_PY) | shared
     for rule in RULES.values():
         assert (rule.id in in_checks) == rule.in_record, f"{rule.id}: scope {rule.scope!r} vs extractors/checks.py"
         assert (rule.id in in_validate) == rule.in_store, f"{rule.id}: scope {rule.scope!r} vs storage/validate.py"
@@ -137,10 +139,22 @@ def _resolve(name: str, scope: ast.AST, functions: dict[str, ast.FunctionDef], d
         found |= _rule_ids_in(node.value)
         for sub in ast.walk(node.value):
             if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in functions:
-                returns = [r.value for r in ast.walk(functions[sub.func.id]) if isinstance(r, ast.Return)]
-                found |= {i for value in returns if value is not None for i in _rule_ids_in(value)}
+                found |= _returned_ids(functions[sub.func.id], functions, depth + 1)
             elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id != name:
                 found |= _resolve(sub.id, scope, functions, depth + 1)
+    return found
+
+
+def _returned_ids(function: ast.FunctionDef, functions: dict[str, ast.FunctionDef], depth: int) -> set[str]:
+    """Return the rule ids `function` can return, following calls of the known `functions` it returns."""
+    found: set[str] = set()
+    if depth > 3:
+        return found
+    for ret in (r.value for r in ast.walk(function) if isinstance(r, ast.Return) and r.value is not None):
+        found |= _rule_ids_in(ret)
+        for call in ast.walk(ret):
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in functions:
+                found |= _returned_ids(functions[call.func.id], functions, depth + 1)
     return found
 
 
@@ -148,9 +162,13 @@ def _calls(path: Path, func: str, severity_arg: int) -> list[tuple[set[str], str
     """Return (rule ids, constant severity or None) for every call of `func` in `path`."""
     module = checks_module if path == CHECKS_PY else validate_module
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    functions = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
+    own = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
+    # The deadlines (TIME-01…03) are decided in one module that both checkers call.
+    shared = {f.name: f for f in ast.parse(DEADLINES_PY.read_text(encoding="utf-8")).body
+              if isinstance(f, ast.FunctionDef)}  # fmt: skip
+    functions = {**own, **shared}
     out = []
-    for scope in functions.values():
+    for scope in own.values():
         for node in ast.walk(scope):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == func):
                 continue

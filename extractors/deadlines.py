@@ -1,0 +1,26 @@
+"""When a report is due: 条例 Art. 49 (years from 2019) or the old Art. 31 (years up to 2018).
+
+The one place the timeliness rules TIME-01…03 are decided; a record's checks (`extractors.checks`) and
+`nianbao validate` (`storage.validate`) both ask it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .metadata import is_government_level
+
+
+def publication_deadline(year: int | None, agency: str | None) -> tuple[str, dt.date] | None:
+    """Return (rule id, last day the report of `year` may be published) for its issuer, or None without a year.
+
+    TIME-03 for years up to 2018 (31 March); TIME-02 for a 本级政府 report (31 March); TIME-01 for a
+    department's report (31 January of the next year).
+    """
+    if not isinstance(year, int) or isinstance(year, bool):
+        return None
+    if year <= 2018:
+        return "TIME-03", dt.date(year + 1, 3, 31)
+    if is_government_level(agency):
+        return "TIME-02", dt.date(year + 1, 3, 31)
+    return "TIME-01", dt.date(year + 1, 1, 31)
