@@ -1,0 +1,109 @@
+"""Read a row's values: the raw tokens after its label, and their candidate cell lists.
+
+In a grid a row's values are the cells after its label in the same grid row; in a run of text
+they are the numbers between its label and the next one (annotations dropped, money units kept),
+cut apart by `splitting` where a dump glued the digits together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .splitting import TooMany, cuts
+from .table_items import Item, Loc, _original_slice
+from .values import Cell, Kind, is_blank, is_number_like, parse
+
+_NUMBER = re.compile(r"[+\-增减]?\d+(?:\.\d+)?(?:\s*[(（]?\s*万?元\s*[)）]?)?")
+_ANNOTATION = re.compile(r"[(（][^()（）]*[\u4e00-\u9fff][^()（）]*[)）]")
+_UNIT_ONLY = re.compile(r"^[(（]\s*万?元\s*[)）]$")
+
+
+@dataclass(slots=True)
+class _Raw:
+    tokens: list[str]
+    glued: bool  # True where the tokens came from a run and may hold several cells each
+
+
+def _values_between(items: list[Item], loc: Loc, nxt: Loc | None, stop: Loc) -> _Raw:
+    """Return the raw value tokens of the row labelled at `loc`."""
+    end = nxt or stop
+    label = items[loc.item]
+    if label.row is not None:
+        cells: list[str] = []
+        for j in range(loc.item + 1, min(end.item, len(items))):
+            it = items[j]
+            if it.row != label.row:
+                break
+            if is_blank(it.text) or is_number_like(it.text) or _multi_number(it.text):
+                cells.append(it.text)
+        if cells:
+            return _Raw(cells, False)
+        inline = _chunks(_original_slice(label, loc.end, len(label.compact)))
+        if inline:
+            # A converter that put a whole row in one cell: "一、本年新收…申请数量 3001 53 0 0 61 4 3119".
+            return _Raw(inline, True)
+        # A grid whose values sit in the next row(s) without their own label (split PDF rows).
+        text_parts = [items[j].text for j in range(loc.item + 1, min(end.item, len(items)))]
+        return _Raw(_chunks(" ".join(text_parts)), True)
+    parts: list[str] = []
+    if end.item == loc.item:
+        parts.append(_original_slice(label, loc.end, end.start))
+    else:
+        parts.append(_original_slice(label, loc.end, len(label.compact)))
+        for j in range(loc.item + 1, min(end.item + 1, len(items))):
+            it = items[j]
+            if j == end.item:
+                parts.append(_original_slice(it, 0, end.start) if it.row is None else "")
+            else:
+                parts.append(it.text)
+    return _Raw(_chunks(" ".join(parts)), True)
+
+
+def _multi_number(text: str) -> bool:
+    toks = text.split()
+    return len(toks) > 1 and all(is_number_like(t) for t in toks)
+
+
+def _chunks(text: str) -> list[str]:
+    """Return the number tokens of a run, annotations and labels dropped, units kept on money."""
+    text = _ANNOTATION.sub(lambda m: m.group(0) if _UNIT_ONLY.match(m.group(0)) else " ", text)
+    return [re.sub(r"\s+", "", m.group(0)) for m in _NUMBER.finditer(text)]
+
+
+def _part_cell(part: str, kind: Kind) -> Cell:
+    """Return the cell of a part `cuts` already validated: plain ints need no regex."""
+    if kind is Kind.MONEY:
+        return parse(part, kind)
+    return Cell(int(part), part, True)
+
+
+def _cells_to_values(raw: _Raw, kinds: list[Kind]) -> tuple[list[list[Cell]], bool]:
+    """Return the candidate cell lists for one row and whether the row was cut from glued digits."""
+    n = len(kinds)
+    if not raw.glued:
+        toks: list[str] = []
+        for t in raw.tokens:
+            toks.extend(t.split() if _multi_number(t) else [t])
+        while len(toks) > n and is_blank(toks[-1]):
+            toks.pop()
+        while len(toks) > n and is_blank(toks[0]):
+            toks.pop(0)
+        toks = toks[:n] + [""] * (n - len(toks))
+        return [[parse(t, k) for t, k in zip(toks, kinds, strict=True)]], False
+    toks = raw.tokens
+    if len(toks) == n:
+        parsed = [parse(t, k) for t, k in zip(toks, kinds, strict=True)]
+        if all(c.ok for c in parsed):
+            return [parsed], False
+    if len(toks) < n and toks:
+        try:
+            found = cuts(toks, kinds)
+        except TooMany:
+            found = []
+        if found:
+            return [[_part_cell(t, k) for t, k in zip(c, kinds, strict=True)] for c in found], True
+    if len(toks) > n:
+        return [[parse(t, k) for t, k in zip(toks[:n], kinds, strict=True)]], False
+    toks = toks + [""] * (n - len(toks))
+    return [[parse(t, k) for t, k in zip(toks, kinds, strict=True)]], False
