@@ -36,7 +36,7 @@ def sqlite_store(tmp_path: Path):
 
 
 def _backends() -> tuple[str, ...]:
-    from storage.testing import BACKENDS
+    from .databases import BACKENDS
 
     return BACKENDS
 
@@ -44,7 +44,7 @@ def _backends() -> tuple[str, ...]:
 @pytest.fixture(params=_backends())
 def backend_db_url(request: pytest.FixtureRequest, tmp_path: Path):
     """The URL of a fresh database on each backend (SQLite, PostgreSQL), skipped where one is unreachable."""
-    from storage.testing import BackendUnavailable, backend_url
+    from .databases import BackendUnavailable, backend_url
 
     try:
         with backend_url(request.param, tmp_path) as u:

@@ -1,7 +1,7 @@
 """Helpers for the storage tests: throw-away databases, synthetic reports, writer processes.
 
-Kept in the package (not in tests/) so that processes started with `multiprocessing` "spawn" can
-import the writer functions without importing pytest. Nothing here is used in production.
+Processes started with `multiprocessing` "spawn" import the writer functions from here (`tests.databases`,
+found through the parent's sys.path) without importing pytest. Not shipped: nothing here runs in production.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from extractors import REQUEST_COLUMNS, text_sha256
-
-from .records import record_text
-from .store import Store
+from storage.records import record_text
+from storage.store import Store
 
 PG_ADMIN_URL = os.environ.get("NIANBAO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")

@@ -21,9 +21,9 @@ import pytest
 from nianbao import exits
 from nianbao.cli import build_parser
 from storage import Store
-from storage.testing import raw_bytes, synthetic_record
 
 from .conftest import DOCUMENTS, ROOT
+from .databases import raw_bytes, synthetic_record
 
 REPORT = (DOCUMENTS / "seed004_html" / "input.html").read_bytes()
 TITLE = "某某区人民政府办公室2024年政府信息公开工作年度报告"

@@ -25,7 +25,7 @@ from .conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
-CRAWL_SETTINGS = ["-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_BACKOFF_BASE=0.1", "-s", "RETRY_TIMES=2"]
+CRAWL_SETTINGS = ["-s", "DOWNLOAD_TIMEOUT=1.5", "-s", "RETRY_BACKOFF_BASE=0.1", "-s", "RETRY_TIMES=2"]
 
 
 def _crawl(

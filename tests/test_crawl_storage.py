@@ -17,13 +17,13 @@ from sqlalchemy import select
 from nianbao.demo.server import FixtureWeb
 from storage import Store
 from storage.models import Report
-from storage.testing import pg_unavailable, temp_pg_database
 
 from .conftest import ROOT
+from .databases import pg_unavailable, temp_pg_database
 
 pytestmark = pytest.mark.slow
 
-SETTINGS = ["-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_BACKOFF_BASE=0.1", "-s", "RETRY_TIMES=1"]
+SETTINGS = ["-s", "DOWNLOAD_TIMEOUT=1.5", "-s", "RETRY_BACKOFF_BASE=0.1", "-s", "RETRY_TIMES=1"]
 
 
 def _crawl_cmd(registry: Path, out: Path, db: str, *extra: str, blobs: Path | None = None) -> list[str]:

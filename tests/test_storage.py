@@ -24,7 +24,8 @@ from storage import BlobStore, NotMigrated, Store
 from storage.memory import Remembered
 from storage.migrations import current, upgrade
 from storage.models import Base, CrawlPage, CrawlRun, Document, Report
-from storage.testing import raw_bytes, synthetic_record
+
+from .databases import raw_bytes, synthetic_record
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "documents"

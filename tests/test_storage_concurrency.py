@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from storage import Store
 from storage.models import Report
-from storage.testing import add_items, overlap_dataset
+
+from .databases import add_items, overlap_dataset
 
 pytestmark = pytest.mark.slow
 

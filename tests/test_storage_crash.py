@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from storage import Store
 from storage.models import Document, Report, ReportDocument, Source
-from storage.testing import add_items, crash_dataset
+
+from .databases import add_items, crash_dataset
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,8 @@ from extractors import extract
 from storage import ExportError, Store, export
 from storage.export import file_stem
 from storage.records import TIDY_COLUMNS, record_text
-from storage.testing import raw_bytes, synthetic_record
+
+from .databases import raw_bytes, synthetic_record
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "documents"

@@ -9,8 +9,9 @@ import pytest
 
 from extractors import extract
 from storage import Store, summary, validate
-from storage.testing import raw_bytes, synthetic_record
 from storage.validate import RULES, problems_text, title_issuer, validate_records
+
+from .databases import raw_bytes, synthetic_record
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
 
