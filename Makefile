@@ -34,7 +34,7 @@ demo: $(VENV)/.installed
 
 test: install system-deps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --durations=15
 
 lint: install
 	$(BIN)/ruff check .

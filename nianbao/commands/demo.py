@@ -15,7 +15,7 @@ from .data import print_validation
 
 DEMO_SETTINGS = {
     "FEEDS": {}, "LOG_LEVEL": "ERROR", "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
-    "DOWNLOAD_TIMEOUT": 3, "RETRY_BACKOFF_BASE": 0.2,
+    "DOWNLOAD_TIMEOUT": 2, "RETRY_BACKOFF_BASE": 0.2,
 }  # fmt: skip
 
 
