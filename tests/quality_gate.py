@@ -16,6 +16,15 @@ from typing import Any
 GATE_FILE = Path(__file__).resolve().parent / "quality_gate.json"
 
 
+def corpus_hash(corpus: Path) -> str:
+    """Return the SHA-256 over every gold record of `corpus` with its source document, in name order."""
+    h = hashlib.sha256()
+    for gold_path in sorted((corpus / "gold").glob("*.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        h.update(doc_hash(gold_path, corpus / gold["source"]).encode())
+    return h.hexdigest()
+
+
 def doc_hash(gold: Path, source: Path) -> str:
     """Return the SHA-256 over a gold record's bytes and its source document's bytes."""
     h = hashlib.sha256()
@@ -40,12 +49,10 @@ def pin(corpus: Path, allow_lower: bool) -> int:
 
     old = load_gate()["documents"]
     docs: dict[str, Any] = {}
-    corpus_h = hashlib.sha256()
     status = 0
     for gold_path in sorted((corpus / "gold").glob("*.json")):
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
         h = doc_hash(gold_path, corpus / gold["source"])
-        corpus_h.update(h.encode())
         value = round(compare(extract(corpus / gold["source"]), gold).value, 6)
         floor = value
         prev = old.get(gold_path.stem)
@@ -54,7 +61,7 @@ def pin(corpus: Path, allow_lower: bool) -> int:
             floor, status = prev["floor"], 1
         docs[gold_path.stem] = {"floor": floor, "sha256": h}
         print(f"{gold_path.stem}: {value}")
-    gate = {"corpus_sha256": corpus_h.hexdigest(), "documents": docs}
+    gate = {"corpus_sha256": corpus_hash(corpus), "documents": docs}
     GATE_FILE.write_text(json.dumps(gate, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return status
 
