@@ -14,7 +14,6 @@ import shutil
 import struct
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -358,10 +357,8 @@ def test_oversized_file_refused_before_reading(tmp_path: Path, monkeypatch: pyte
         raise AssertionError(f"{self} was read although it is over the size limit")
 
     monkeypatch.setattr(Path, "read_bytes", refuse)
-    started = time.monotonic()
     with pytest.raises(ExtractionError) as info:
-        extract(path)
-    assert time.monotonic() - started < 1.0
+        extract(path)  # refused by its size: `read_bytes` above fails the test if the file is read
     reason = info.value.reason
     assert "limit" in reason and str(size) in reason and str(DEFAULT_MAX_BYTES) in reason
     # the same through max_bytes given by the caller
@@ -373,9 +370,7 @@ def test_cli_refuses_oversized_file(tmp_path: Path) -> None:
     path = tmp_path / "huge.pdf"
     with path.open("wb") as f:
         f.truncate(200 * MB)
-    started = time.monotonic()
     proc = _cli(str(path), timeout=60)
-    assert time.monotonic() - started < 30
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.splitlines()
