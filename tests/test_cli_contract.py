@@ -303,3 +303,13 @@ def test_a_demo_port_in_use_is_one_line(tmp_path):
         proc = run("demo", "--port", str(web.port), "--data", str(tmp_path), cwd=tmp_path)
     assert proc.returncode == exits.USAGE
     assert "cannot listen there" in one_line(proc)
+
+
+def test_unreadable_documents_in_a_folder_need_attention_only_under_strict(tmp_path):
+    (tmp_path / "good.html").write_bytes(REPORT)
+    (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.4 truncated")
+    lenient = run("extract", str(tmp_path), "--quiet")
+    assert lenient.returncode == exits.OK
+    assert len(lenient.stdout.splitlines()) == 2 and "1 file(s)" in one_line(lenient)
+    strict = run("extract", str(tmp_path), "--quiet", "--strict")
+    assert strict.returncode == exits.ATTENTION and "could not be read" in one_line(strict)
