@@ -115,7 +115,7 @@ def main() -> None:
             url = f"http://127.0.0.1:{server.server_port}/zfxxgk/zfxxgknb/index.html"
             pages = n + -(-n // PER_PAGE) + 1
             # A store of its own: records go to storage as in a real crawl, never into the user's data/.
-            ours = ["crawl", url, "--fast", "--feed", f"{tmp}/r.jsonl", "--state", f"{tmp}/s.sqlite",
+            ours = ["crawl", url, "--fast", "--feed", f"{tmp}/r.jsonl",
                     "--db", f"sqlite:///{tmp}/bench.sqlite", "--blobs", f"{tmp}/blobs",
                     "--summary", f"{tmp}/sum.json", "-s", "LOG_LEVEL=ERROR"]  # fmt: skip
             bare_s, bare_mb = run(BARE, [url])

@@ -17,6 +17,7 @@ from twisted.internet import task, threads
 
 from storage import Store
 from storage.memory import CrawlMemory
+from storage.sql import error_line
 
 HEARTBEAT_S = 60
 T = TypeVar("T")
@@ -24,13 +25,6 @@ T = TypeVar("T")
 
 class StoreFailed(Exception):
     """A store call failed (disk full, read-only folder, database gone); the message is its one-line reason."""
-
-
-def one_line(exc: BaseException) -> str:
-    """Return `Type: first line` of an exception, the database driver's own where SQLAlchemy wraps one."""
-    orig = getattr(exc, "orig", None) or exc
-    lines = str(orig).strip().splitlines()
-    return f"{type(orig).__name__}: {lines[0]}" if lines else type(orig).__name__
 
 
 class StoreExtension:
@@ -69,7 +63,7 @@ class StoreExtension:
         try:
             return await asyncio.to_thread(call, *args, **kwargs)
         except Exception as exc:
-            raise StoreFailed(one_line(exc)) from exc
+            raise StoreFailed(error_line(exc)) from exc
 
     def opened(self, spider: Any) -> None:
         self.run_id = self.store.start_run([s.site_id for s in spider.sites])
@@ -83,7 +77,7 @@ class StoreExtension:
             try:
                 self.store.beat(self.run_id)  # type: ignore[arg-type]
             except Exception as exc:  # a lost heartbeat only makes the run look silent; the crawl goes on
-                self.crawler.spider.logger.warning("crawl run heartbeat not stored: %s", one_line(exc))
+                self.crawler.spider.logger.warning("crawl run heartbeat not stored: %s", error_line(exc))
 
         return threads.deferToThread(beat)
 
@@ -96,6 +90,6 @@ class StoreExtension:
             try:
                 self.store.finish_run(self.run_id, stats, status=status)
             except Exception as exc:  # the next run marks this one interrupted; say so once
-                spider.logger.error("crawl run %s: end not recorded in the store: %s", self.run_id, one_line(exc))
-                self.crawler.stats.set_value("store/run_not_recorded", one_line(exc))
+                spider.logger.error("crawl run %s: end not recorded in the store: %s", self.run_id, error_line(exc))
+                self.crawler.stats.set_value("store/run_not_recorded", error_line(exc))
         self.store.close()

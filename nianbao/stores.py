@@ -12,12 +12,6 @@ URL_HINT = "give a SQLAlchemy URL such as sqlite:///data/nianbao.sqlite or postg
 POSTGRES_HINT = "pip install 'nianbao[postgres]'"
 
 
-def _first_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip().splitlines()
-    return text[0] if text else type(orig).__name__
-
-
 def parse_db_url(url: str) -> Any:
     """Return the parsed SQLAlchemy URL of `--db`, with `postgresql://` using psycopg 3 where only it is installed.
 
@@ -63,6 +57,7 @@ def open_store(url: str, *, create: bool, blobs: str | None = None) -> Any:
             if path.is_dir():
                 raise UsageError(f"--db {shown}: {path} is a folder, not a database file")
     from storage import Store
+    from storage.sql import error_line
 
     try:
         store = Store(parsed.render_as_string(hide_password=False), blobs)
@@ -82,5 +77,5 @@ def open_store(url: str, *, create: bool, blobs: str | None = None) -> Any:
         store.migrate()
     except (SQLAlchemyError, OSError) as exc:
         store.close()
-        raise StartError(f"cannot open {shown}: {_first_line(exc)}") from None
+        raise StartError(f"cannot open {shown}: {error_line(exc)}") from None
     return store

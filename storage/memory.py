@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .engine import aware
 from .keys import utc_datetime
 from .models import CrawlPage, Document, Source
 from .sources import url_sha256
+from .sql import upsert
 
 if TYPE_CHECKING:
     from .store import Store
@@ -89,22 +89,7 @@ class CrawlMemory:
         """
         values = dict(url=url, url_sha256=url_sha256(url), etag=etag, last_modified=last_modified, document=document,
                       children=children, fetched_at=datetime.now(UTC), run_id=run_id)  # fmt: skip
-        changed = {k: v for k, v in values.items() if k not in ("url", "url_sha256")}
-
-        def work(s: Session) -> None:
-            dialect = s.get_bind().dialect.name
-            if dialect in ("postgresql", "sqlite"):
-                ins = (postgresql if dialect == "postgresql" else sqlite).insert(CrawlPage).values(**values)
-                s.execute(ins.on_conflict_do_update(index_elements=["url_sha256"], set_=changed))
-                return
-            row = s.execute(select(CrawlPage).where(CrawlPage.url_sha256 == values["url_sha256"])).scalar_one_or_none()
-            if row is None:
-                s.add(CrawlPage(**values))
-            else:
-                for key, value in changed.items():
-                    setattr(row, key, value)
-
-        self.store.write(work)
+        self.store.write(lambda s: upsert(s, CrawlPage, values, ["url_sha256"]))
 
     def stored_before(self, sha256: str) -> bool:
         """Return True where bytes of this SHA-256 were stored as a report or a non-report (not as an error,

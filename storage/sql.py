@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -26,6 +26,30 @@ def insert_ignore(s: Session, model: Any, values: dict[str, Any], conflict: list
             return s.execute(insert(table).values(**values)).inserted_primary_key[0]
     except IntegrityError:
         return None
+
+
+def error_line(exc: BaseException) -> str:
+    """Return `Type: first line` of a failed store call, the database driver's own error where SQLAlchemy wraps one."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return f"{type(orig).__name__}: {lines[0]}" if lines else type(orig).__name__
+
+
+def upsert(s: Session, model: Any, values: dict[str, Any], conflict: list[str]) -> None:
+    """Insert a row, or update the row holding the same `conflict` key with the other `values`."""
+    changed = {k: v for k, v in values.items() if k not in conflict}
+    dialect = s.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        ins = (postgresql if dialect == "postgresql" else sqlite).insert(model.__table__).values(**values)
+        s.execute(ins.on_conflict_do_update(index_elements=conflict, set_=changed))
+        return
+    key = {k: values[k] for k in conflict}
+    row = s.execute(select(model).filter_by(**key)).scalar_one_or_none()
+    if row is None:
+        s.add(model(**values))
+    else:
+        for name, value in changed.items():
+            setattr(row, name, value)
 
 
 def retryable(exc: DBAPIError) -> bool:

@@ -228,7 +228,7 @@ def site() -> Iterator[str]:
 
 def _crawl(tmp_path: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "nianbao.cli", "crawl", "--fast", "--db", f"sqlite:///{tmp_path / 'db.sqlite'}",
-            "--feed", str(tmp_path / "feed.jsonl"), "--state", str(tmp_path / "state.sqlite"),
+            "--feed", str(tmp_path / "feed.jsonl"),
             "--summary", str(tmp_path / "summary.json"), "-s", "DOWNLOAD_TIMEOUT=5", *args]  # fmt: skip
 
 
