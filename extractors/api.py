@@ -105,11 +105,11 @@ def extract_record(
         name = name or path.name
         try:
             size = path.stat().st_size
+            if size > max_bytes:
+                raise TooLarge(f"file is {size} bytes, over the {max_bytes}-byte limit", source=str(path))
+            data = path.read_bytes()  # a folder, a permission refused, a file gone since the stat: one line
         except OSError as exc:
             raise Unreadable(f"cannot read: {exc.strerror}", source=str(path)) from None
-        if size > max_bytes:
-            raise TooLarge(f"file is {size} bytes, over the {max_bytes}-byte limit", source=str(path))
-        data = path.read_bytes()
     if len(data) > max_bytes:
         raise TooLarge(f"document is {len(data)} bytes, over the {max_bytes}-byte limit", source=name)
     try:

@@ -80,18 +80,25 @@ def _rss_mb() -> int | None:
         return None
 
 
+_trimmed_at = 0
+"""Resident MiB right after the last trim (0: none yet)."""
+
+
 def _release_freed_memory() -> None:
     """Collect garbage and hand freed heap pages back to the system, once this process holds over TRIM_ABOVE_MB.
 
     A reader's parse tree (lxml, python-docx, openpyxl) is freed when it returns, but glibc keeps the
     pages and the record builder's objects come from others: without this the two peaks add up.
     """
+    global _trimmed_at
     rss = _rss_mb()
-    if rss is None or rss < TRIM_ABOVE_MB:
+    # A long crawl sits above the threshold for good: collect only once this document has grown it again.
+    if rss is None or rss < max(TRIM_ABOVE_MB, _trimmed_at + TRIM_ABOVE_MB // 2):
         return
     gc.collect()  # python-docx and openpyxl objects hold the trees in reference cycles
     with contextlib.suppress(OSError, AttributeError):  # not glibc: the pages stay with the process
         ctypes.CDLL(None).malloc_trim(0)
+    _trimmed_at = _rss_mb() or rss
 
 
 def admit(doc: Document) -> None:

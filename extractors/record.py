@@ -71,7 +71,7 @@ def _requests(t: TableResult) -> tuple[Requests, list[str]]:
     else:
         order = [k for k in order if k not in REQUEST_ROWS_2021]
     found = [key for key in order if key in t.rows]
-    rows = {key: RequestRow(*[Cell(_value(c), _raw_if_unclean(c)) for c in t.rows[key]]) for key in found}
+    rows = {key: RequestRow(*[_cell(c) for c in t.rows[key]]) for key in found}
     ambiguous = [f"requests.{row}.{REQUEST_COLUMNS[i]}" for row, i in t.ambiguous]
     return Requests("2021" if t.format == "2021" else "2019", **rows), ambiguous  # type: ignore[arg-type]
 

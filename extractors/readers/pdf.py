@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 import zlib
 from contextvars import ContextVar
 from types import SimpleNamespace
@@ -172,12 +173,21 @@ def _ccitt_bound(data: bytes, params: Any) -> int:
     return len(data) * 8 * ((cols + 7) // 8) if isinstance(cols, int) else 0
 
 
+_INSTALL_LOCK = threading.Lock()
+
+
 def _install_budget() -> None:
     """Route pdfminer's expanding stream filters, and its layout, through the budget (outside read_pdf: as before)."""
     from pdfminer import pdftypes
 
-    if getattr(pdftypes, "_nianbao_budgeted", False):
-        return
+    # The crawler reads PDFs in several threads at once: the hooks must go in exactly once.
+    with _INSTALL_LOCK:
+        if not getattr(pdftypes, "_nianbao_budgeted", False):
+            _install_hooks(pdftypes)
+
+
+def _install_hooks(pdftypes: Any) -> None:
+    """Replace pdfminer's expanding filters and its layout's `add` with budgeted ones (under `_INSTALL_LOCK`)."""
     names = ("zlib", "lzwdecode", "rldecode", "ascii85decode", "ccittfaxdecode")
     missing = [n for n in names if not hasattr(pdftypes, n)]
     if missing:
