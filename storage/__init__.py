@@ -10,7 +10,7 @@ findings = validate(store)
 """
 
 from .blobs import BlobStore
-from .export import FORMATS, ExportError, export
+from .export import FORMATS, ExportError, MissingDependency, export
 from .store import AddResult, FsckResult, NotMigrated, Store
 from .validate import Finding, summary, validate
 
@@ -21,6 +21,7 @@ __all__ = [
     "ExportError",
     "Finding",
     "FsckResult",
+    "MissingDependency",
     "NotMigrated",
     "Store",
     "export",

@@ -29,6 +29,10 @@ class ExportError(RuntimeError):
     """An export that cannot be made (unknown format, missing optional dependency)."""
 
 
+class MissingDependency(ExportError):
+    """An export whose optional dependency is not installed (the message names the extra to install)."""
+
+
 @dataclass(frozen=True)
 class ExportResult:
     """What an export wrote: the format, where, how many reports and how many rows or files."""
@@ -107,7 +111,7 @@ def _parquet(records: Iterator[dict[str, Any]], out: str | Path | IO[str]) -> Ex
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError as exc:
-        raise ExportError(f"Parquet export needs pyarrow: {PARQUET_HINT}") from exc
+        raise MissingDependency(f"Parquet export needs pyarrow: {PARQUET_HINT}") from exc
     schema = pa.schema(
         [
             ("report_id", pa.int64()),

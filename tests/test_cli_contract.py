@@ -324,3 +324,11 @@ def test_unreadable_documents_in_a_folder_need_attention_only_under_strict(tmp_p
     assert len(lenient.stdout.splitlines()) == 2 and "1 file(s)" in one_line(lenient)
     strict = run("extract", str(tmp_path), "--quiet", "--strict")
     assert strict.returncode == exits.ATTENTION and "could not be read" in one_line(strict)
+
+
+def test_a_missing_optional_dependency_cannot_start_and_names_the_extra(tmp_path, stored):
+    hide = "import sys; sys.modules['pyarrow'] = None; from nianbao.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.run([sys.executable, "-c", hide, "export", "--db", stored, "--format", "parquet", "--out",
+                           str(tmp_path / "c.parquet")], capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == exits.CANNOT_START
+    assert "pip install 'nianbao[parquet]'" in one_line(proc)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..exits import ATTENTION, OK, UsageError
+from ..exits import ATTENTION, OK, StartError, UsageError
 from ..output import print_table
 from ..regions import describe
 from ..stores import open_store
@@ -39,13 +39,15 @@ def _unplaced(store: Any, year: int | None) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the stored reports in one of the export formats; return the exit status."""
-    from storage import ExportError, export
+    from storage import ExportError, MissingDependency, export
 
     region = check_region(args.region) if args.region and args.region.isdigit() else args.region
     _check_out(args.format, args.out)
     with open_store(args.db, create=False) as store:
         try:
             result = export(store, args.format, args.out, region=region, year=args.year)
+        except MissingDependency as exc:
+            raise StartError(str(exc)) from None
         except ExportError as exc:
             raise UsageError(str(exc)) from None
         except OSError as exc:
