@@ -8,7 +8,8 @@
 - 2 bad usage or input: an unknown option or region code, a database URL that is not one, a database
   file that does not exist (`export`, `validate`), an output path that cannot be written, a document
   that cannot be read (`extract FILE`).
-- 3 could not start: the store is unreachable or refuses us, a database driver is missing.
+- 3 could not start: the store is unreachable or refuses us, a database driver or an optional dependency is
+  missing.
 - 4 an unexpected internal error (a bug; the line says where, NIANBAO_DEBUG=1 shows the traceback).
 - 130 interrupted (Ctrl-C): run the same command to resume.
 """
