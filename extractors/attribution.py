@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from .bodies import make_body_key, name_key, title_issuer
@@ -35,7 +36,9 @@ from .regions import Region, longest_name, lookup, named
 
 _CONNECTOR = re.compile(r"人民政府|政府")
 _LEVEL_WORD = re.compile(r"^(街道|区|县|市|州|旗|盟|镇|乡)(?!政府|人民政府)")
-_ORGAN = re.compile(r"(?:人民政府|政府|管委会|管理委员会|办事处|办公室|办公厅|委员会|局|委|办|厅|署|院|中心|街道|镇|乡)$")
+_ORGAN = re.compile(
+    r"(?:人民政府|政府|管委会|管理委员会|办事处|办公室|办公厅|委员会|局|委|办|厅|署|院|中心|街道|镇|乡)$"
+)
 _USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}(\d{6})[0-9A-HJ-NPQRTUWXY]{10}$")
 _SITE_SOURCES = ("registry", "site_id_code", "site_name")
 
@@ -68,7 +71,7 @@ class Evidence:
 class AttributionAmbiguity:
     """Evidence the attribution did not follow because it could mean more than one region or disagrees."""
 
-    field: str
+    key: str
     """What it was about: `region_code` (the body's region) or `site_region` (the site's)."""
     source: str
     """Which evidence: agency, title, breadcrumb, column, index_organ, site_id_code or site_name."""
@@ -81,13 +84,13 @@ class AttributionAmbiguity:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the ambiguity as JSON: every key."""
-        return {"field": self.field, "source": self.source, "text": self.text, "candidates": list(self.candidates),
+        return {"key": self.key, "source": self.source, "text": self.text, "candidates": list(self.candidates),
                 "reason": self.reason}  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AttributionAmbiguity:
         """Return the ambiguity read from its JSON."""
-        return cls(str(data.get("field") or ""), str(data.get("source") or ""), str(data.get("text") or ""),
+        return cls(str(data.get("key") or ""), str(data.get("source") or ""), str(data.get("text") or ""),
                    list(data.get("candidates") or []), str(data.get("reason") or ""))  # fmt: skip
 
 
@@ -107,8 +110,8 @@ class AttributionBasis:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the basis as JSON: every key."""
-        return {"region_from": self.region_from, "body_from": self.body_from,
-                "site_region_code": self.site_region_code, "ambiguous": [a.to_dict() for a in self.ambiguous]}  # fmt: skip
+        return {"region_from": self.region_from, "body_from": self.body_from, "site_region_code": self.site_region_code,
+                "ambiguous": [a.to_dict() for a in self.ambiguous]}  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AttributionBasis:
@@ -140,8 +143,12 @@ class Attribution:
 
     def apply(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Return a copy of a record dict with the attribution's keys set (region keys removed where unknown)."""
-        out = {k: v for k, v in record.items() if k not in ("body", "body_key", "region_code", "region_name")}
-        out.update(self.record_fields())
+        out = dict(record)
+        found = self.record_fields()
+        for key in ("body", "body_key", "region_code", "region_name"):
+            if key not in found:
+                out.pop(key, None)
+        out.update(found)  # keys the record had keep their place
         return out
 
 
@@ -214,7 +221,7 @@ def _resolve(source: str, text: str, scope: Region | None) -> _Found:
 
 def _ambiguity(source: str, text: str, regions: Any, reason: str, what: str = "region_code") -> AttributionAmbiguity:
     codes = [r.full_code for r in regions][:10]
-    return AttributionAmbiguity(field=what, source=source, text=text, candidates=codes, reason=reason)
+    return AttributionAmbiguity(key=what, source=source, text=text, candidates=codes, reason=reason)
 
 
 def _organ_region(organ_code: str | None) -> Region | None:
@@ -293,7 +300,7 @@ def _canonical(name: str, region: Region | None) -> str:
         return name
     cut = 0
     chain = region_chain(name)
-    for (_start, end, token), (following, _e, _t) in zip(chain, chain[1:], strict=False):
+    for (_start, _end, token), (following, _e, _t) in pairwise(chain):
         # A region above the body's, followed by another region name: a prefix to drop.
         if region not in named(token) and any(r.contains(region) for r in named(token)):
             cut = following
