@@ -27,7 +27,15 @@ if TYPE_CHECKING:
         attribute,
         attribute_record,
     )
-    from .bodies import entity_of, fold_governing_body, fold_office, make_body_key, name_key, title_issuer
+    from .bodies import (
+        entity_of,
+        fold_governing_body,
+        fold_office,
+        make_body_key,
+        name_key,
+        title_issuer,
+        unit_name,
+    )
     from .deadlines import publication_deadline
     from .errors import (
         Bomb,
@@ -157,6 +165,7 @@ __all__ = [
     "text_sha256",
     "title_issuer",
     "to_docx",
+    "unit_name",
 ]
 
 # Names are imported on first use: `python -m extractors.rules` must find its module not yet imported,
@@ -174,6 +183,7 @@ _HOMES = {
     "make_body_key": ".bodies",
     "name_key": ".bodies",
     "title_issuer": ".bodies",
+    "unit_name": ".bodies",
     "ATTRIBUTION_KEYS": ".typed_record",
     "publication_deadline": ".deadlines",
     "extract": ".api",

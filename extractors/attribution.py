@@ -31,14 +31,11 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from .bodies import make_body_key, name_key, title_issuer
+from .bodies import make_body_key, name_key, title_issuer, unit_name
 from .regions import Region, longest_name, lookup, named
 
 _CONNECTOR = re.compile(r"人民政府|政府")
 _LEVEL_WORD = re.compile(r"^(街道|区|县|市|州|旗|盟|镇|乡)(?!政府|人民政府)")
-_ORGAN = re.compile(
-    r"(?:人民政府|政府|管委会|管理委员会|办事处|办公室|办公厅|委员会|局|委|办|厅|署|院|中心|街道|镇|乡)$"
-)
 _USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}(\d{6})[0-9A-HJ-NPQRTUWXY]{10}$")
 _SITE_SOURCES = ("registry", "site_id_code", "site_name")
 
@@ -341,7 +338,7 @@ def attribute(ev: Evidence) -> Attribution:
             primary = found  # the part of an ambiguous chain that did resolve
             break
     others = []
-    for source, text in (("breadcrumb", ev.breadcrumb_unit), ("column", _unit(ev.column))):
+    for source, text in (("breadcrumb", ev.breadcrumb_unit), ("column", unit_name(ev.column))):
         if text:
             others.append(_resolve(source, text, scope))
     organ = _organ_region(ev.index_organ_code)
@@ -371,16 +368,10 @@ def attribute(ev: Evidence) -> Attribution:
     return Attribution(canonical or None, make_body_key(code, canonical), code, region_name, basis)
 
 
-def _unit(text: str | None) -> str | None:
-    """Return a column or breadcrumb text where it names a unit (ends like an organ's name), else None."""
-    key = name_key(text)
-    return key if key and _ORGAN.search(key) else None
-
-
 def _body_name(ev: Evidence) -> tuple[str | None, str | None]:
     """Return the issuing body's name as found and where: the agency, the title's issuer, the breadcrumb's unit."""
     for source, text in (("agency", ev.agency), ("title", title_issuer(ev.title)),
-                         ("breadcrumb", _unit(ev.breadcrumb_unit)), ("column", _unit(ev.column))):  # fmt: skip
+                         ("breadcrumb", unit_name(ev.breadcrumb_unit)), ("column", unit_name(ev.column))):  # fmt: skip
         if name_key(text):
             return text, source
     return None, None

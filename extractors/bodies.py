@@ -17,6 +17,9 @@ _GOV_OFFICE = re.compile(r"(人民政府|政府)(办公室|办公厅)$")
 _GOVERNING_BODY = re.compile(
     r"(?<=[省市区县旗盟州镇乡道])(?:人民政府|党工委管委会|工委管委会|管委会|管理委员会|办事处|政府)$"
 )
+_UNIT = re.compile(
+    r"(?:人民政府|政府|管委会|管理委员会|办事处|办公室|办公厅|委员会|局|委|办|厅|署|院|中心|街道|镇|乡)$"
+)
 _YEAR = re.compile(r"[（(]?(?:19|20)\d{2}[)）]?(?:年度|年)?")
 _TITLE_TAIL = re.compile(r"(?:关于)?(?:政府信息公开|政务公开|信息公开).*$")
 
@@ -26,6 +29,12 @@ def name_key(name: str | None) -> str | None:
     if not name:
         return None
     return compact(name) or None
+
+
+def unit_name(text: str | None) -> str | None:
+    """Return a text in matching form where it names a unit (ends like 局, 人民政府, 街道 …), else None."""
+    key = name_key(text)
+    return key if key and _UNIT.search(key) else None
 
 
 def fold_governing_body(name: str) -> str:
