@@ -147,6 +147,9 @@ def run(name: str, timeout: float) -> dict[str, Any]:
         s = per[r["site"]]
         s["requests"] += 1
         url = f"http://{r['host']}{r['path']}" + (f"?{r['query']}" if r["query"] else "")
+        if len(s.setdefault("request_log", [])) < 300:
+            qs = f"?{r['query']}" if r["query"] else ""
+            s["request_log"].append(f"{r['method']} {r['path']}{qs} {r['status']}")
         if r["path"] == "/robots.txt":
             continue
         n = norm(url)
