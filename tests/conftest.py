@@ -23,6 +23,30 @@ def need_shared() -> None:
         pytest.skip(f"corpus not found at {CORPUS}: clone the project with shared/ beside it")
 
 
+OFFICE_CARRIERS = ("doc", "wps")
+"""The carriers read through LibreOffice (soffice): without it they raise ConverterMissing and are not stored."""
+
+
+def readable_here(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the expected reports (of `FixtureWeb.expected()`) this machine can read: all where LibreOffice is
+    installed, else all but the DOC/WPS ones (`make system-deps` installs it)."""
+    from extractors import soffice
+
+    if soffice() is not None:
+        return reports
+    return [r for r in reports if r["carrier"] not in OFFICE_CARRIERS]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a test marked `libreoffice` where soffice is not installed, saying so."""
+    if item.get_closest_marker("libreoffice") is not None:
+        from extractors import soffice
+
+        if soffice() is None:
+            pytest.skip("LibreOffice (soffice) is not installed: DOC/WPS cannot be converted here "
+                        "(apt-get install libreoffice-writer-nogui, or `make system-deps`)")  # fmt: skip
+
+
 @pytest.fixture
 def corpus() -> Path:
     need_shared()

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 from extractors.readers.office import soffice
 
+from . import clirun
 from .conftest import CORPUS, DOCUMENTS, ROOT, need_shared
 
 
-def _run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "nianbao.cli", *args], capture_output=True, cwd=cwd, timeout=300)
+def _run(*args, cwd=ROOT, env=None):
+    """Run `nianbao ARGS` (a child forked from the test process's fork server, see tests/clirun.py)."""
+    return clirun.run(list(args), cwd=cwd, env=env, timeout=300)
 
 
 def test_extract_prints_utf8_json_not_ascii_escaped():
@@ -76,7 +76,7 @@ def test_demo_crawls_stores_exports_and_adds_nothing_the_second_time(tmp_path):
     lines = (tmp_path / "export" / "reports.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(texts)
     second = _run("demo", "--data", str(tmp_path), "--port", port)
-    assert second.returncode == 0
+    assert second.returncode == 0, second.stderr.decode()[-2000:]
     assert "this run added nothing new" in second.stdout.decode("utf-8")
     assert sorted((tmp_path / "export" / "text").glob("*.txt")) == texts
 
@@ -113,8 +113,7 @@ def test_export_and_validate_commands(tmp_path):
 def test_a_demo_missing_documents_says_so_and_exits_1(tmp_path):
     """Without the real reports its web serves, the demo stores fewer reports and says which, loudly."""
     env = {**os.environ, "NIANBAO_CORPUS": str(tmp_path / "empty")}
-    proc = subprocess.run([sys.executable, "-m", "nianbao.cli", "demo", "--data", str(tmp_path), "--port",
-                           str(_free_port())], capture_output=True, cwd=tmp_path, env=env, timeout=300)  # fmt: skip
+    proc = _run("demo", "--data", str(tmp_path), "--port", str(_free_port()), cwd=tmp_path, env=env)
     err = proc.stderr.decode("utf-8")
     assert proc.returncode == 1, err[-2000:]
     assert "DEMO INCOMPLETE" in err and "not even served, their files are missing" in err
