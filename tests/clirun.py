@@ -16,6 +16,8 @@ are the variables a module reads at import time, so a command given other values
 from __future__ import annotations
 
 import contextlib
+import io
+import locale
 import multiprocessing
 import os
 import subprocess
@@ -127,9 +129,12 @@ def start(argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str] | No
                             stderr=subprocess.PIPE)  # fmt: skip
 
 
-def run(argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str] | None = None,
-        timeout: float = 600) -> subprocess.CompletedProcess:  # fmt: skip
-    """Run `nianbao ARGV` to its end; return its exit status and output as `subprocess.run(capture_output=True)`."""
+def run(argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str] | None = None, timeout: float = 600,
+        text: bool = False) -> subprocess.CompletedProcess:  # fmt: skip
+    """Run `nianbao ARGV` to its end; return its exit status and output as `subprocess.run(capture_output=True)`
+    does (with `text`, decoded as it decodes them: the locale's encoding, universal newlines)."""
     proc = start(argv, cwd, env)
     out, err = proc.communicate(timeout=timeout)
+    if text:
+        out, err = (io.TextIOWrapper(io.BytesIO(b), encoding=locale.getpreferredencoding(False)).read() for b in (out, err))
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)

@@ -23,6 +23,7 @@ from nianbao import exits
 from nianbao.cli import build_parser
 from storage import Store
 
+from . import clirun
 from .conftest import DOCUMENTS, ROOT
 from .databases import raw_bytes, synthetic_record
 
@@ -31,9 +32,9 @@ TITLE = "某某区人民政府办公室2024年政府信息公开工作年度报�
 
 
 def run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 300):
-    """Run `nianbao ARGS`; return the finished process (stdout/stderr as text)."""
-    return subprocess.run([sys.executable, "-m", "nianbao.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          env=env, timeout=timeout)  # fmt: skip
+    """Run `nianbao ARGS`; return the finished process (stdout/stderr as text). The process is forked from a
+    server that imported nianbao once (tests/clirun.py), a fresh interpreter where `env` changes what imports read."""
+    return clirun.run(list(args), cwd=cwd, env=env, timeout=timeout, text=True)
 
 
 def one_line(proc: subprocess.CompletedProcess) -> str:
@@ -236,16 +237,16 @@ def _crawl(tmp_path: Path, *args: str) -> list[str]:
 
 
 def test_a_crawl_that_finds_reports_succeeds_and_one_that_finds_none_needs_attention(tmp_path, site):
-    good = subprocess.run(_crawl(tmp_path, f"{site}/"), capture_output=True, text=True, timeout=300)
+    good = clirun.run(_crawl(tmp_path, f"{site}/")[3:], cwd=ROOT, timeout=300, text=True)
     assert good.returncode == exits.OK, good.stderr
-    empty = subprocess.run(_crawl(tmp_path / "e", f"{site}/empty/"), capture_output=True, text=True, timeout=300)
+    empty = clirun.run(_crawl(tmp_path / "e", f"{site}/empty/")[3:], cwd=ROOT, timeout=300, text=True)
     assert empty.returncode == exits.ATTENTION
     assert "no report found" in one_line(empty) and "Traceback" not in empty.stderr
 
 
 def test_the_user_agent_is_ascii_and_names_the_operators_contact(tmp_path, site):
-    proc = subprocess.run(_crawl(tmp_path, "--contact", "harvest-ops@example.org", f"{site}/"), capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+    proc = clirun.run(_crawl(tmp_path, "--contact", "harvest-ops@example.org", f"{site}/")[3:], cwd=ROOT,
+                      timeout=300, text=True)  # fmt: skip
     assert proc.returncode == exits.OK, proc.stderr
     assert _Site.agents and all(a.isascii() for a in _Site.agents)
     assert {a for a in _Site.agents} == {f"nianbao/{_version()} (+harvest-ops@example.org)"}
