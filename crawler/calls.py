@@ -53,6 +53,8 @@ def script_calls(url: str, html: str, sel: Selector) -> list[tuple[ListCall, int
 
 def _list_call(page_url: str, found: ScriptCall) -> tuple[ListCall, int] | None:
     """Return the list call of one script request and the first page to ask for, or None where it is no list."""
+    if "${" in found.url:
+        return None  # an address built from names the page does not define
     target = urljoin(page_url, found.url)
     parts = urlsplit(target)
     if parts.scheme not in ("http", "https") or parts.netloc.lower() != urlsplit(page_url).netloc.lower():
@@ -115,6 +117,25 @@ def _first_page(params: dict[str, str], page_key: str | None, window: tuple[str,
         value = next((v for k, v in data.items() if k.lower() in PAGE_KEYS), 1)
         return int(value) if str(value).isdigit() else 1
     return 1
+
+
+_LIBRARY = re.compile(r"jquery|bootstrap|vue|react|angular|layer|echarts|swiper|polyfill|html5shiv|respond|"
+                      r"analytics|stat|baidu|share|jweixin|flexible|zepto|lodash|moment", re.I)
+MAX_SCRIPT_FILES = 4
+"""At most this many of a page's own script files are read for a name its list call needs."""
+
+
+def script_files(url: str, sel: Selector) -> list[str]:
+    """Return the page's own script files (same host, not a well-known library), where settings may live."""
+    host = urlsplit(url).netloc.lower()
+    out = []
+    for src in sel.xpath("//script/@src").getall():
+        target = urljoin(url, src.strip())
+        parts = urlsplit(target)
+        name = parts.path.rsplit("/", 1)[-1]
+        if parts.netloc.lower() == host and name.endswith(".js") and not _LIBRARY.search(name) and target not in out:
+            out.append(target)
+    return out[:MAX_SCRIPT_FILES]
 
 
 def frame_lists(url: str, sel: Selector) -> list[str]:

@@ -40,10 +40,11 @@ class ScriptCall:
 class _Parser:
     """A tolerant reader of JavaScript literals: strings, numbers, objects, arrays and names."""
 
-    def __init__(self, text: str, names: dict[str, Any]) -> None:
+    def __init__(self, text: str, names: dict[str, Any], placeholders: bool = False) -> None:
         self.text = text
         self.i = 0
         self.names = names
+        self.placeholders = placeholders
 
     def skip(self) -> None:
         while self.i < len(self.text):
@@ -94,6 +95,8 @@ class _Parser:
             if name == "null" or name == "undefined":
                 return None
             got = self.names.get(name, self.names.get(name.rsplit(".", 1)[-1]))
+            if got is None and self.placeholders and re.fullmatch(r"[A-Za-z_$][\w$]*", name):
+                got = placeholder(name)  # defined in another script file of the site, maybe
             return self._concat(got, depth) if isinstance(got, str) else got
         self.i += 1
         return None
@@ -242,7 +245,7 @@ def calls(text: str, names: dict[str, Any] | None = None) -> list[ScriptCall]:
     names = variables(text) if names is None else names
     out: list[ScriptCall] = []
     for m in _CALL.finditer(text):
-        parser = _Parser(text, names)
+        parser = _Parser(text, names, placeholders=True)
         parser.i = m.end()
         verb = (m.group("verb") or "fetch").lower()
         first = parser.value()
@@ -298,6 +301,38 @@ def _flat(value: Any) -> Any:
     if isinstance(value, list):
         return json.dumps(value, ensure_ascii=False)
     return "" if value is None else str(value)
+
+
+_PLACEHOLDER = re.compile(r"^\$\{([A-Za-z_$][\w$]*)\}$")
+
+
+def placeholder(name: str) -> str:
+    """Return the stand-in for a name a script uses but the page does not define (`${name}`)."""
+    return "${" + name + "}"
+
+
+def missing_names(params: dict[str, Any]) -> set[str]:
+    """Return the names whose values `params` still lacks (their stand-ins from `placeholder`)."""
+    return {m.group(1) for v in params.values() if isinstance(v, str) for m in [_PLACEHOLDER.match(v)] if m}
+
+
+def fill(params: dict[str, str], script: str) -> dict[str, str]:
+    """Return `params` with stand-ins replaced by what another script file defines (`var n = …` or `{n: …}`)."""
+    names = variables(script)
+    out = dict(params)
+    for key, value in params.items():
+        m = _PLACEHOLDER.match(value)
+        if not m:
+            continue
+        got = names.get(m.group(1))
+        if got is None:
+            got = find_key(list(names.values()), m.group(1))
+        if got is None:
+            found = re.search(rf"""['"]?{re.escape(m.group(1))}['"]?\s*[:=]\s*['"]([^'"]+)['"]""", script)
+            got = found.group(1) if found else None
+        if isinstance(got, str):
+            out[key] = got
+    return out
 
 
 def find_key(obj: Any, *names: str) -> Any:

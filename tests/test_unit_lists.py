@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 from parsel import Selector
 
 from crawler.answers import answer_links, unwrap_jsonp
-from crawler.calls import frame_lists, script_calls, year_forms
+from crawler.calls import frame_lists, script_calls, script_files, year_forms
 from crawler.paging import ListCall
-from crawler.scripts import calls, variables
+from crawler.scripts import calls, fill, missing_names, variables
 
 BASE = "http://www.example.gov.cn/col/nb/index.html"
 
@@ -113,3 +113,16 @@ def test_a_list_call_survives_its_round_trip_through_the_crawl_memory() -> None:
     call = ListCall("http://h/p", "POST", {"a": "1"}, page_key="page", window=("s", "e"), per_page=5, last=4)
     again = ListCall.from_dict(json.loads(json.dumps(call.to_dict())))
     assert again == call and again.page(3) == call.page(3) and not again.has_page(5)
+
+
+def test_a_setting_defined_in_another_script_file_is_waited_for_and_filled() -> None:
+    html = """<script src="/js/jquery.min.js"></script><script src="/js/webBuilderCommon.js"></script>
+    <script>$.ajax({url: '/EWB-FRONT/rest/lightfrontaction/getgovinfolist', type: 'post',
+      data: JSON.stringify({siteGuid: siteGuid, categorynum: '004', pageIndex: 0, pageSize: 20})});</script>"""
+    sel = Selector(text=html)
+    [(call, n)] = script_calls(BASE, html, sel)
+    assert missing_names(call.params) == {"siteGuid"}
+    assert script_files(BASE, sel) == ["http://www.example.gov.cn/js/webBuilderCommon.js"]
+    filled = fill(call.params, "var webBuilderCommon = {siteGuid: '7eb5f7f1-9041-43ad', other: 1};")
+    assert filled["siteGuid"] == "7eb5f7f1-9041-43ad" and not missing_names(filled)
+    assert missing_names(fill(call.params, "var nothing = 1;")) == {"siteGuid"}

@@ -36,6 +36,7 @@ from ..pages import UnreadablePage, read_page
 from ..paging import ListCall
 from ..registry import Site, load_sites, sites_from_urls
 from ..safety import safe_filename
+from ..scripts import fill, missing_names
 from ..store import StoreExtension, StoreFailed
 
 DEFAULT_MAX_PAGES = 2000
@@ -238,9 +239,15 @@ class AnnualReportsSpider(scrapy.Spider):
         fragments = re.findall(r"annualreport#(\d+)", html) + re.findall(r"#(\d+)$", response.url)
         calls = [c for c in found if c is not None] + F.gkmlpt_calls(response.url, html, fragments)
         taken = {c.url for c, _ in calls}
-        calls += [c for c in C.script_calls(response.url, html, sel) if c[0].url not in taken]
+        scripted = [c for c in C.script_calls(response.url, html, sel) if c[0].url not in taken]
+        calls += [c for c in scripted if not missing_names(c[0].params)]
         for call, n in calls:
             yield self._list_request(site, call, n, depth + 1, column)
+        pending = [[c.to_dict(), n] for c, n in scripted if missing_names(c.params)]
+        if pending:  # a setting the call needs is defined in one of the site's script files
+            for src in C.script_files(response.url, sel):
+                yield self._request(site, src, role="list", depth=depth + 1, callback=self.parse_script,
+                                    context={"column": column, "pending": pending})  # fmt: skip
         extra = F.lonsun_links(links) if F.is_lonsun(html) else []
         for lk in [*records, *links]:
             yield from self._follow_link(site, lk, depth, column, title if wrapper else None, pub, wrapper or listing)
@@ -334,6 +341,29 @@ class AnnualReportsSpider(scrapy.Spider):
         await self._remember(response, kept, document=False)
         for child in kept:
             yield child
+
+    async def parse_script(self, response: Response) -> AsyncIterator[Any]:
+        """Yield the list requests that waited for a setting this script file of the site defines."""
+        site: Site = response.meta["site"]
+        self.crawler.stats.inc_value(f"site/{site.site_id}/pages")
+        if response.status == 304:
+            for out in self._replay(response, site):
+                yield out
+            return
+        text = response.body[: 2 * 1024 * 1024].decode(response.encoding if isinstance(response, TextResponse)
+                                                       else "utf-8", errors="replace")  # fmt: skip
+        context = response.meta["context"]
+        kept = []
+        for data, n in context.get("pending") or ():
+            call = ListCall.from_dict(data)
+            call.params = fill(call.params, text)
+            if not missing_names(call.params):
+                req = self._list_request(site, call, int(n), response.meta["depth"], context.get("column"))
+                if req is not None:
+                    kept.append(req)
+        await self._remember(response, kept, document=False)
+        for req in kept:
+            yield req
 
     parse_xml = parse_list  # names a crawl memory written before parse_list may hold
     parse_json = parse_list
