@@ -23,6 +23,7 @@ from crawler.answers import answer_links
 from crawler.hosts import HostGivenUp
 from crawler.items import DocumentItem, FetchErrorItem, UnchangedItem
 from crawler.middlewares import Blocked, RobotsRefused
+from crawler.paging import ListCall
 from crawler.registry import Site, load_sites
 from crawler.spiders.annual_reports import AnnualReportsSpider
 from crawler.store import StoreExtension
@@ -278,3 +279,17 @@ def test_failures_are_told_apart_by_type_and_counted(sites: dict[str, Site]) -> 
     assert fail(spider, DownloadCancelledError(""), doc) == []  # in flight when the crawl stopped: fetched next time
     unsited = Request(WEB.url("trs", "/robots.txt"))
     assert fail(spider, DownloadTimeoutError("robots"), unsited) == []
+
+
+def test_a_paged_list_refused_as_post_is_asked_again_by_get(sites: dict[str, Site]) -> None:
+    hanweb = sites["hanweb"]
+    spider = spider_for(hanweb)
+    call = ListCall(WEB.url("hanweb", "/module/web/jpage/dataproxy.jsp"), "POST", {"columnid": "9"}, page_key="page",
+                    in_query=("page",))  # fmt: skip
+    post = spider._list_request(hanweb, call, 2, 1, "年报")
+    refused = Response(post.url, status=405, request=post)
+    [again] = fail(spider, HttpError(refused), post)
+    assert again.method == "GET" and again.callback == spider.parse_list
+    assert dict(parse_qsl(urlsplit(again.url).query)) == {"columnid": "9", "page": "2"}
+    assert fail(spider, HttpError(Response(again.url, status=405, request=again)), again) == []  # counted, not looped
+    assert stats(spider, "hanweb")["errors"] == 1

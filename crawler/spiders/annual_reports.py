@@ -145,7 +145,7 @@ class AnnualReportsSpider(scrapy.Spider):
             )
         return scrapy.Request(canon, callback=cb, meta=meta, dont_filter=dont_filter, errback=self.failed)
 
-    def failed(self, failure: Any) -> Iterator[FetchErrorItem]:
+    def failed(self, failure: Any) -> Iterator[FetchErrorItem | scrapy.Request | None]:
         """Count a failed request per site; a report document that could not be fetched becomes an error item."""
         request = failure.request
         site: Site | None = request.meta.get("site")
@@ -160,6 +160,10 @@ class AnnualReportsSpider(scrapy.Spider):
         if failure.check(DownloadCancelledError) and not self.crawler.crawling:
             return  # in flight when the crawl was stopped: fetched again next time
         response = getattr(failure.value, "response", None)
+        retry = self._as_get(request, response)
+        if retry is not None:
+            yield retry
+            return
         if failure.check(RobotsRefused):
             kind = "robots_refused"
         elif response is not None and response.status in (404, 410):
@@ -177,6 +181,17 @@ class AnnualReportsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"site/{site.site_id}/{kind}")
         if kind in ("too_large", "errors") and request.meta.get("role") in ("document", "candidate"):
             yield _error(request.url, request.meta, site, reason)
+
+    def _as_get(self, request: scrapy.Request, response: Response | None) -> scrapy.Request | None:
+        """Return the GET form of a paged list's POST that the site refused as a method (404/405/501), or None."""
+        pager = (request.meta.get("context") or {}).get("pager")
+        if not pager or request.method != "POST" or response is None or response.status not in (404, 405, 501):
+            return None
+        call = ListCall.from_dict(pager)
+        call.method, call.in_query = "GET", ()
+        context = request.meta["context"]
+        return self._list_request(request.meta["site"], call, int(context["page"]), request.meta["depth"],
+                                  context.get("column"))  # fmt: skip
 
     # -- responses ----------------------------------------------------------------------------
     async def parse_page(self, response: Response) -> AsyncIterator[Any]:
