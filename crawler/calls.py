@@ -150,6 +150,26 @@ def frame_lists(url: str, sel: Selector) -> list[str]:
     return out
 
 
+def form_calls(url: str, sel: Selector) -> list[tuple[ListCall, int]]:
+    """Return the paged lists behind a page's forms: a form with a page-number field (`currpage`, `pageNo`)
+    whose action is a list (Hanweb's 信息公开 `search.jsp`, a column's pager form), GET or POST as it says."""
+    out: list[tuple[ListCall, int]] = []
+    host = urlsplit(url).netloc.lower()
+    for form in sel.xpath("//form"):
+        fields = {i.attrib["name"]: i.attrib.get("value") or ""
+                  for i in form.xpath(".//input[@name][not(@type='submit') and not(@type='button')]")}  # fmt: skip
+        page_key = page_key_of(fields)
+        action = urljoin(url, form.attrib.get("action") or url)
+        parts = urlsplit(action)
+        if page_key is None or parts.netloc.lower() != host or not _LISTISH.search(parts.path + " " + " ".join(fields)):
+            continue
+        first = int(fields[page_key]) if fields[page_key].isdigit() else 1
+        method = "POST" if (form.attrib.get("method") or "get").lower() == "post" else "GET"
+        params = {k: v for k, v in fields.items() if k != page_key}
+        out.append((ListCall(action, method, params, page_key=page_key, first=first), first))
+    return out
+
+
 def year_forms(url: str, sel: Selector, limit: int = 30) -> list[str]:
     """Return a GET request per year a list form offers (`<select name="fbtime">` of years), newest first."""
     out: list[str] = []

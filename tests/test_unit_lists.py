@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from parsel import Selector
 
 from crawler.answers import answer_links, unwrap_jsonp
-from crawler.calls import frame_lists, script_calls, script_files, year_forms
+from crawler.calls import form_calls, frame_lists, script_calls, script_files, year_forms
 from crawler.paging import ListCall
 from crawler.scripts import calls, fill, missing_names, variables
 
@@ -126,3 +126,13 @@ def test_a_setting_defined_in_another_script_file_is_waited_for_and_filled() -> 
     filled = fill(call.params, "var webBuilderCommon = {siteGuid: '7eb5f7f1-9041-43ad', other: 1};")
     assert filled["siteGuid"] == "7eb5f7f1-9041-43ad" and not missing_names(filled)
     assert missing_names(fill(call.params, "var nothing = 1;")) == {"siteGuid"}
+
+
+def test_a_paged_search_form_is_a_list_call() -> None:
+    html = """<form name="searchform" action="/module/xxgk/search.jsp" method="post">
+      <input type="hidden" name="infotypeId" value="A0301"><input type="hidden" name="area" value="0010">
+      <input type="hidden" name="currpage" value="1"><input type="submit" name="go" value="查询"></form>
+    <form action="/login.do" method="post"><input name="user"></form>"""
+    [(call, n)] = form_calls(BASE, Selector(text=html))
+    assert (call.method, call.page_key, n) == ("POST", "currpage", 1)
+    assert call.page(2).form == {"infotypeId": "A0301", "area": "0010", "currpage": "2"}

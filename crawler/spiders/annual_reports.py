@@ -254,7 +254,8 @@ class AnnualReportsSpider(scrapy.Spider):
         fragments = re.findall(r"annualreport#(\d+)", html) + re.findall(r"#(\d+)$", response.url)
         calls = [c for c in found if c is not None] + F.gkmlpt_calls(response.url, html, fragments)
         taken = {c.url for c, _ in calls}
-        scripted = [c for c in C.script_calls(response.url, html, sel) if c[0].url not in taken]
+        scripted = [c for c in C.script_calls(response.url, html, sel) + C.form_calls(response.url, sel)
+                    if c[0].url not in taken]
         calls += [c for c in scripted if not missing_names(c[0].params)]
         for call, n in calls:
             yield self._list_request(site, call, n, depth + 1, column)
