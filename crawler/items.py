@@ -12,6 +12,9 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+PAGE_MARKS = ("site_id_code", "site_name", "breadcrumb_unit", "index_no", "index_organ_code")
+"""The page marks a `DocumentItem` carries (crawler/page_meta.py's `PageMarks`)."""
+
 
 @dataclass(kw_only=True, slots=True)
 class DocumentItem:
@@ -47,6 +50,16 @@ class DocumentItem:
     """The publication date the page states, else the list date."""
     column: str | None = None
     """The name of the column (栏目) the document was found in."""
+    site_id_code: str | None = None
+    """The `<meta name="SiteIDCode">` of the page (for an attachment: of the page that linked it)."""
+    site_name: str | None = None
+    """The `<meta name="SiteName">` of that page."""
+    breadcrumb_unit: str | None = None
+    """The unit (organ) that page's breadcrumb names, e.g. 淮安市洪泽区人民政府."""
+    index_no: str | None = None
+    """That page's 索引号, as written."""
+    index_organ_code: str | None = None
+    """The 索引号's organ-code part (before its first `/`)."""
     sha256: str = field(init=False)
     """The SHA-256 of `body`, in lowercase hex."""
 
@@ -63,6 +76,17 @@ class DocumentItem:
         return {"region_code": self.region_code, "region_name": self.region_name, "list_title": self.list_title,
                 "column": self.column, "source_url": self.url, "site": self.site,
                 "published_at": self.published_at}  # fmt: skip
+
+    def page_marks(self) -> dict[str, Any]:
+        """Return the page's marks the attribution weighs (`extractors.attribute_record(record, page=…)`)."""
+        return {"site_id_code": self.site_id_code, "site_name": self.site_name, "breadcrumb_unit": self.breadcrumb_unit,
+                "index_organ_code": self.index_organ_code}  # fmt: skip
+
+    @staticmethod
+    def marks_from(context: dict[str, Any]) -> dict[str, Any]:
+        """Return the page-mark fields of a request context (`page_marks`, see crawler/page_meta.py) as keywords."""
+        marks = context.get("page_marks") or {}
+        return {k: marks.get(k) for k in PAGE_MARKS}
 
     def source(self, fetched_at: float, run_id: int | None) -> dict[str, Any]:
         """Return the source dict `Store.add` takes for this fetch (`run_id`: the crawl run storing it)."""

@@ -19,6 +19,23 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .api import DEFAULT_MAX_BYTES, extract, extract_record, read
+    from .attribution import (
+        Attribution,
+        AttributionAmbiguity,
+        AttributionBasis,
+        Evidence,
+        attribute,
+        attribute_record,
+    )
+    from .bodies import (
+        entity_of,
+        fold_governing_body,
+        fold_office,
+        make_body_key,
+        name_key,
+        title_issuer,
+        unit_name,
+    )
     from .deadlines import publication_deadline
     from .errors import (
         Bomb,
@@ -43,6 +60,7 @@ if TYPE_CHECKING:
     from .sniff import CARRIERS, OLE_MAGIC
     from .sniff import sniff as sniff_carrier
     from .typed_record import (
+        ATTRIBUTION_KEYS,
         CHECK_KEYS,
         CONTEXT_KEYS,
         PROVENANCE_KEYS,
@@ -76,6 +94,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "ATTRIBUTION_KEYS",
     "CARRIERS",
     "CHECK_KEYS",
     "CONTEXT_KEYS",
@@ -93,12 +112,16 @@ __all__ = [
     "SECTION_KEYS",
     "SOURCE_KEYS",
     "TABLES",
+    "Attribution",
+    "AttributionAmbiguity",
+    "AttributionBasis",
     "Bomb",
     "Cell",
     "Check",
     "ConverterMissing",
     "Corrupt",
     "Encrypted",
+    "Evidence",
     "ExtractionError",
     "NoText",
     "NotAReport",
@@ -116,14 +139,21 @@ __all__ = [
     "TooLarge",
     "Unreadable",
     "Unsupported",
+    "attribute",
+    "attribute_record",
     "canonical_charset",
     "compact",
     "decode_text",
+    "entity_of",
     "extract",
     "extract_record",
+    "fold_governing_body",
+    "fold_office",
     "is_government_level",
     "is_raw_key",
     "lookup_rule",
+    "make_body_key",
+    "name_key",
     "normalized_text",
     "publication_deadline",
     "raw_key",
@@ -133,12 +163,28 @@ __all__ = [
     "soffice",
     "table_cells",
     "text_sha256",
+    "title_issuer",
     "to_docx",
+    "unit_name",
 ]
 
 # Names are imported on first use: `python -m extractors.rules` must find its module not yet imported,
 # and `from extractors import RULES` need not load the document readers.
 _HOMES = {
+    "Attribution": ".attribution",
+    "AttributionAmbiguity": ".attribution",
+    "AttributionBasis": ".attribution",
+    "Evidence": ".attribution",
+    "attribute": ".attribution",
+    "attribute_record": ".attribution",
+    "entity_of": ".bodies",
+    "fold_governing_body": ".bodies",
+    "fold_office": ".bodies",
+    "make_body_key": ".bodies",
+    "name_key": ".bodies",
+    "title_issuer": ".bodies",
+    "unit_name": ".bodies",
+    "ATTRIBUTION_KEYS": ".typed_record",
     "publication_deadline": ".deadlines",
     "extract": ".api",
     "extract_record": ".api",

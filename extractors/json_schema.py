@@ -16,9 +16,10 @@ import types
 from dataclasses import fields, is_dataclass
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
+from .attribution import AttributionAmbiguity, AttributionBasis
 from .rules import RULES
 from .sniff import CARRIERS
-from .typed_record import CONTEXT_KEYS, Check, Provenance, Record, Sections, Source
+from .typed_record import ATTRIBUTION_KEYS, CONTEXT_KEYS, Check, Provenance, Record, Sections, Source
 from .typed_tables import (
     PROACTIVE_CLASSES,
     RAW_SUFFIX,
@@ -159,7 +160,7 @@ def _record() -> dict[str, Any]:
     """Return the schema of the record's top level: its fields, the keys derived from them and the store's."""
     schema = _object(Record, skip=("provenance",))
     props, hints = schema["properties"], get_type_hints(Record)
-    for key in CONTEXT_KEYS:  # absent where None
+    for key in (*CONTEXT_KEYS, *ATTRIBUTION_KEYS):  # absent where None
         props[key] = {**_type(hints[key], nullable=False), "description": props[key]["description"]}
         schema["required"].remove(key)
     schema["required"].remove("checks")
@@ -202,6 +203,8 @@ def record_schema() -> dict[str, Any]:
             "required": list(REVIEW_GROUPS),
         },
         "ReviewGroup": _row(ReviewGroup),
+        "AttributionBasis": _object(AttributionBasis),
+        "AttributionAmbiguity": _object(AttributionAmbiguity),
     }
     defs["Check"]["properties"]["rule"]["enum"] = [r.id for r in RULES.values() if r.in_record]
     for cls in PROACTIVE_CLASSES.values():

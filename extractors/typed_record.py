@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, get_args, get_type_hints
 
+from .attribution import AttributionBasis
 from .typed_tables import (
     PROACTIVE_CLASSES,
     RAW_SUFFIX,
@@ -26,6 +27,8 @@ from .typed_tables import (
 
 CONTEXT = {"context": True}
 """Field metadata of a key the caller's context sets (`extract(..., context=…)`); absent where None."""
+ATTRIBUTED = {"attributed": True}
+"""Field metadata of a key the attribution sets (`extractors.attribute_record`); absent where None."""
 
 
 # -- the rest of the record -------------------------------------------------------------------------
@@ -206,13 +209,20 @@ class Record:
     site: str | None = field(default=None, metadata=CONTEXT)
     """The crawl registry's site id."""
     region_code: str | None = field(default=None, metadata=CONTEXT)
-    """The GB/T 2260 region code (6 digits) of the site."""
+    """The GB/T 2260 code of the issuing body's region (6 digits, 9 for a township): the site's as the crawl
+    passes it, the body's once attributed (a district's report on a city site carries the district's code)."""
     region_name: str | None = field(default=None, metadata=CONTEXT)
     """The region's name."""
     list_title: str | None = field(default=None, metadata=CONTEXT)
     """The title of the link the crawler followed."""
     column: str | None = field(default=None, metadata=CONTEXT)
     """The site's column (栏目) the link was listed in."""
+    body: str | None = field(default=None, metadata=ATTRIBUTED)
+    """The issuing body's canonical name (compact, the parent regions' prefixes dropped: 洪泽区人民政府)."""
+    body_key: str | None = field(default=None, metadata=ATTRIBUTED)
+    """`REGION|NAME`, one per body across years and namings (人民政府/政府/管委会/办事处 forms folded)."""
+    attribution: AttributionBasis | None = field(default=None, metadata=ATTRIBUTED)
+    """How body and region_code were decided: the deciding evidence, the site's region, what stayed ambiguous."""
     provenance: Provenance | None = None
     """What the store added (its keys sit at the top level of the JSON); None for a record fresh from `extract`."""
 
@@ -256,6 +266,12 @@ class Record:
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
+        if self.body is not None:
+            out["body"] = self.body
+        if self.body_key is not None:
+            out["body_key"] = self.body_key
+        if self.attribution is not None:
+            out["attribution"] = self.attribution.to_dict()
         if self.provenance is not None:
             out.update(self.provenance.to_dict())
         return out
@@ -285,6 +301,11 @@ class Record:
             text_sha256=data.get("text_sha256") or "",
             checks=[Check.from_dict(c) for c in data.get("checks") or []],
             **{k: data.get(k) for k in CONTEXT_KEYS},
+            body=data.get("body"),
+            body_key=data.get("body_key"),
+            attribution=AttributionBasis.from_dict(basis)
+            if isinstance(basis := data.get("attribution"), Mapping)
+            else None,
             provenance=Provenance.from_dict(data),
         )
 
@@ -297,6 +318,8 @@ SECTION_KEYS = field_names(Sections)
 """The six part keys, in report order."""
 CONTEXT_KEYS = tuple(f.name for f in fields(Record) if f.metadata.get("context"))
 """The keys `extract(..., context=…)` copies onto a record (the crawl's context)."""
+ATTRIBUTION_KEYS = tuple(f.name for f in fields(Record) if f.metadata.get("attributed"))
+"""The keys the attribution adds to a record (besides region_code and region_name): body, body_key, attribution."""
 CHECK_KEYS = field_names(Check)
 """The keys a `checks` entry may have, in the order they are written."""
 SOURCE_KEYS = field_names(Source)

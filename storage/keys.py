@@ -1,4 +1,7 @@
-"""Keys that group reports: normalised agency, version key, entity key; date parsing for provenance."""
+"""Keys that group reports: normalised agency, body key, version key, entity key; date parsing for provenance.
+
+Name folding lives in one place, `extractors.bodies` (and the attribution, `extractors.attribution`).
+"""
 
 from __future__ import annotations
 
@@ -6,23 +9,15 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from extractors import compact
+from extractors import attribute_record, entity_of, name_key
 from extractors import is_government_level as _is_government_level
 
-_GOV_OFFICE = re.compile(r"(人民政府)(办公室|办公厅)$")
-# A region's government under its other names: "平潭综合实验区管委会", "XX区人民政府", "XX街道办事处" → the region.
-_GOVERNING_BODY = re.compile(
-    r"(?<=[省市区县旗盟州镇乡道])(?:人民政府|党工委管委会|工委管委会|管委会|管理委员会|办事处)$"
-)
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
 
 def agency_key(agency: str | None) -> str | None:
     """Return the agency name in matching form (NFKC, no spaces or quotes), or None when there is none."""
-    if not agency:
-        return None
-    key = compact(agency)
-    return key or None
+    return name_key(agency)
 
 
 def is_government_level(agency: str | None) -> bool:
@@ -30,30 +25,39 @@ def is_government_level(agency: str | None) -> bool:
     return _is_government_level(agency)
 
 
-def entity_key(agency: str | None, region_code: str | None) -> str | None:
-    """Return the reporting entity across years: region plus agency, a government's office folded into it.
+def attributed(record: dict[str, Any]) -> dict[str, Any]:
+    """Return the record with its body, body_key and region set: as it is where it carries a `body_key` or
+    has no agency or title to place, else attributed from its agency and region code (`extractors.attribute_record`)."""
+    if record.get("body_key") or not (record.get("agency") or record.get("title")):
+        return record
+    return attribute_record(record)
+
+
+def body_key_of(record: dict[str, Any]) -> str | None:
+    """Return the record's `body_key` (computed from its agency and region where it has none), or None."""
+    return attributed(record).get("body_key")
+
+
+def entity_key(body_key: str | None) -> str | None:
+    """Return the reporting entity across years: the body, a government's office folded into it.
 
     `XX区人民政府办公室` and `XX区人民政府` are one entity here, so that XY-05 can flag the years where a
-    region's 汇总 report and its office's own report are mixed. A region's governing body is the region
-    under any of its names (`平潭综合实验区管委会`, `平潭综合实验区`; `XX街道办事处`, `XX街道`), so
-    a report that names itself one way one year and the other way the next is still compared.
+    region's 汇总 report and its office's own report are mixed. The body key already folds a region's
+    governing body under its names (`平潭综合实验区管委会`, `平潭综合实验区`; `XX街道办事处`, `XX街道`) and
+    the parent region's prefix (`淮安市洪泽区人民政府`, `洪泽区人民政府`), so a body that names itself one
+    way one year and the other way the next is still compared.
     """
-    key = agency_key(agency)
-    if key is None:
-        return None
-    government = _GOVERNING_BODY.sub("", _GOV_OFFICE.sub(r"\1", key)) or key
-    return f"{region_code or ''}|{government}"
+    return entity_of(body_key)
 
 
-def version_key(agency: str | None, year: int | None, region_code: str | None) -> str | None:
-    """Return `region|agency|year` with the agency normalised, or None without agency or year.
+def version_key(body_key: str | None, year: int | None) -> str | None:
+    """Return `body_key|year` (`REGION|NAME|YEAR`), or None without a body key or a year.
 
     Two reports with one version key are versions of one report (a re-publication with changes).
     """
-    key = agency_key(agency)
-    if key is None or year is None:
+    if not body_key or year is None:
         return None
-    return f"{region_code or ''}|{key}|{int(year)}"
+    return f"{body_key}|{int(year)}"
 
 
 def parse_datetime(value: Any) -> datetime | None:

@@ -139,7 +139,7 @@ class Report(Base):
     """One report per normalized text (`text_sha256`), with the record as JSON and queryable columns.
 
     `seq` numbers reports in order of first discovery (1, 2, 3 …) and never changes. Reports of one
-    `version_key` (region, normalised agency, year) are versions of each other: `version` counts them
+    `version_key` (`body_key` and year) are versions of each other: `version` counts them
     from 1, `supersedes_id` points at the previous one, and exactly one has `is_latest` set. Reports
     without agency or year have no version key and are always latest.
     """
@@ -153,7 +153,12 @@ class Report(Base):
     year: Mapped[int | None] = mapped_column(Integer, index=True)
     agency: Mapped[str | None] = mapped_column(Text)
     region_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    """The issuing body's GB/T 2260 code (the attribution's, see extractors/attribution.py), not the site's."""
     region_name: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
+    """The issuing body's canonical name."""
+    body_key: Mapped[str | None] = mapped_column(Text, index=True)
+    """`REGION|NAME`: one per body across years and namings; versions and the cross-year rules group by it."""
     site: Mapped[str | None] = mapped_column(String(100))
     format: Mapped[str | None] = mapped_column(String(8))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))

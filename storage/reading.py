@@ -99,7 +99,7 @@ def with_sources(s: Session, reports: list[Report]) -> Iterator[dict[str, Any]]:
             supersedes_id=r.supersedes_id,
             first_seen=iso(r.first_seen),
         )
-        for key in ("region_code", "region_name", "site"):
+        for key in ("region_code", "region_name", "site", "body", "body_key"):
             if out.get(key) is None and getattr(r, key) is not None:
                 out[key] = getattr(r, key)
         if not out.get("source_url") and urls:

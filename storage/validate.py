@@ -1,8 +1,9 @@
 """Checks across reports: format-spec §8.5 cross-year rules XY-01…XY-05 and §8.6 timeliness TIME-01…03.
 
-Reports are grouped by reporting entity (region code plus normalised agency, a government's
-办公室/办公厅 folded into the government, see `keys.entity_key`); the cross-year rules compare each
-report with the entity's report of the year before. Only latest versions are compared.
+Reports are grouped by reporting entity: the issuing body's `body_key` (region code plus canonical name,
+one key for `淮安市洪泽区人民政府` and `洪泽区人民政府`; see `extractors.attribution`), a government's
+办公室/办公厅 folded into the government (`keys.entity_key`); the cross-year rules compare each report
+with the entity's report of the year before. Only latest versions are compared.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from typing import Any
 from extractors import REQUEST_COLUMNS, compact, publication_deadline
 from extractors import RULES as ALL_RULES
 from extractors import lookup_rule as lookup
+from extractors import title_issuer as _title_issuer
 
-from .keys import agency_key, entity_key, parse_datetime
+from .keys import agency_key, attributed, entity_key, parse_datetime
 from .store import Store
 
 # Rule id → one-line meaning, for the rules checked here (cross-year first, as `nianbao validate` lists them).
@@ -28,8 +30,6 @@ RULES: dict[str, str] = {
 }
 SIMILARITY_LIMIT = 0.5
 _HEADING_5 = re.compile(r"^\s*五\s*[、.．]?[^。\n]{0,30}?改进情况[:：]?")
-_YEAR = re.compile(r"[（(]?(?:19|20)\d{2}[)）]?(?:年度|年)?")
-_TITLE_TAIL = re.compile(r"(?:关于)?(?:政府信息公开|政务公开|信息公开).*$")
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,8 @@ def validate_records(records: Iterable[dict[str, Any]]) -> list[Finding]:
     findings: list[Finding] = []
     for rec in records:
         findings += _timeliness(rec)
-        key = entity_key(rec.get("agency"), rec.get("region_code"))
+        rec = attributed(rec)
+        key = entity_key(rec.get("body_key"))
         year = rec.get("year")
         if key is not None and isinstance(year, int):
             groups[key][year].append(rec)
@@ -104,8 +105,8 @@ def summary(findings: Iterable[Finding]) -> dict[str, dict[str, Any]]:
 
 # -- helpers --------------------------------------------------------------------------------------
 def _previous(cur: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any]:
-    """Return the year-before report to compare `cur` with: the same agency where there is one, else the first."""
-    same = [c for c in candidates if agency_key(c.get("agency")) == agency_key(cur.get("agency"))]
+    """Return the year-before report to compare `cur` with: the same body where there is one, else the first."""
+    same = [c for c in candidates if c.get("body_key") == cur.get("body_key")]
     return (same or candidates)[0]
 
 
@@ -193,19 +194,28 @@ def _problems_copy(prev: dict[str, Any], cur: dict[str, Any]) -> list[Finding]:
 
 def title_issuer(record: dict[str, Any]) -> str | None:
     """Return who the title names as issuer: the title without years and the 政府信息公开… tail."""
-    title = compact(record.get("title") or "")
-    issuer = _TITLE_TAIL.sub("", _YEAR.sub("", title))
-    return issuer or None
+    return _title_issuer(record.get("title"))
+
+
+def _same_name(a: dict[str, Any], b: dict[str, Any], name_a: str | None, name_b: str | None) -> bool:
+    """True where two names (of reports `a` and `b`) are one: equal, or equal once the parent regions' prefixes
+    are dropped (the canonical body name). `平潭综合实验区管委会` and `平潭综合实验区` are one body but two names."""
+    if agency_key(name_a) == agency_key(name_b):
+        return True
+    names = [attributed({"agency": n, "region_code": r.get("region_code")}).get("body") for n, r in
+             ((name_a, a), (name_b, b))]  # fmt: skip
+    return names[0] is not None and names[0] == names[1]
 
 
 def _identity(prev: dict[str, Any], cur: dict[str, Any]) -> list[Finding]:
-    """XY-05: the agency and the issuer named in the title are those of the year before."""
+    """XY-05: the agency and the issuer named in the title are those of the year before (`淮安市洪泽区人民政府`
+    and `洪泽区人民政府` are one name, its parent's prefix dropped; a government and its 办公室 are two)."""
     out = []
-    a, b = agency_key(prev.get("agency")), agency_key(cur.get("agency"))
-    if a and b and a != b:
-        out.append(_finding("XY-05", "W", prev, cur, "agency", prev.get("agency"), cur.get("agency")))
+    a, b = prev.get("agency"), cur.get("agency")
+    if agency_key(a) and agency_key(b) and not _same_name(prev, cur, a, b):
+        out.append(_finding("XY-05", "W", prev, cur, "agency", a, b))
     ta, tb = title_issuer(prev), title_issuer(cur)
-    if ta and tb and ta != tb:
+    if ta and tb and not _same_name(prev, cur, ta, tb):
         out.append(_finding("XY-05", "W", prev, cur, "title", ta, tb))
     return out
 

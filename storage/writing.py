@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from extractors import TABLES, is_raw_key, text_sha256
 
 from .engine import aware
-from .keys import parse_datetime, version_key
+from .keys import attributed, parse_datetime, version_key
 from .models import Counter, Document, Report, ReportDocument, Source
 from .records import record_text
 from .sources import SourceFields
@@ -129,9 +129,10 @@ def _report(
         # Report creation is serialised by the counter's row lock; look again once it is held.
         counter = s.execute(select(Counter).where(Counter.name == "report_seq").with_for_update()).scalar_one()
         found = s.execute(find).first()
-    region_code = record.get("region_code") or src.region_code
+    record = _attributed(record, src)
+    region_code = record.get("region_code")
     year = _int(record.get("year"))
-    vkey = version_key(record.get("agency"), year, region_code)
+    vkey = version_key(record.get("body_key"), year)
     if found is None and vkey is not None:
         # The same report in another form (an HTML page and a PDF of it): other text, the same tables.
         for twin in s.execute(select(Report).where(Report.version_key == vkey)).scalars():
@@ -154,7 +155,9 @@ def _report(
         year=year,
         agency=record.get("agency"),
         region_code=region_code,
-        region_name=record.get("region_name") or src.region_name,
+        region_name=record.get("region_name"),
+        body=record.get("body"),
+        body_key=record.get("body_key"),
         site=record.get("site") or src.site,
         format=record.get("format"),
         published_at=parse_datetime(record.get("published_at") or src.published_at or src.list_date),
@@ -174,6 +177,16 @@ def _report(
     if vkey is not None and _relink_versions(s, vkey) > 1:
         status = "new_version"
     return status, report.id, report.seq, report.version
+
+
+def _attributed(record: dict[str, Any], src: SourceFields) -> dict[str, Any]:
+    """Return the record attributed (body, body_key, region): as handed in where it carries a body key, else
+    from its agency with the source's site region where the record has none (see `keys.attributed`)."""
+    if not record.get("region_code") and src.region_code:
+        record = {**record, "region_code": src.region_code, "region_name": src.region_name}
+    elif not record.get("region_name") and src.region_name and src.region_code in (None, record.get("region_code")):
+        record = {**record, "region_name": src.region_name}
+    return attributed(record)
 
 
 def _relink_versions(s: Session, vkey: str) -> int:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,3 +56,56 @@ def backend_db_url(request: pytest.FixtureRequest, tmp_path: Path):
             yield u
     except BackendUnavailable as exc:
         pytest.skip(str(exc))
+
+
+# -- one crawl of the demo web, shared ------------------------------------------------------------------------
+
+CRAWL_SETTINGS = ["-s", "DOWNLOAD_TIMEOUT=1.5", "-s", "RETRY_BACKOFF_BASE=0.1", "-s", "RETRY_TIMES=2"]
+
+
+def crawl_argv(registry: Path, out: Path, *extra: str, db: str | None = None) -> list[str]:
+    """Return the arguments of `nianbao crawl` of `registry` into `db` (default: `out/nianbao.sqlite`), its blobs,
+    feed (`reports.jsonl`) and summary in `out`."""
+    return ["crawl", "--sites", str(registry), "--fast", "--db", db or f"sqlite:///{out / 'nianbao.sqlite'}",
+            "--blobs", str(out / "blobs"), "--feed", str(out / "reports.jsonl"), "--summary", str(out / "summary.json"),
+            *CRAWL_SETTINGS, *extra]  # fmt: skip
+
+
+@dataclass
+class FirstCrawl:
+    """The first crawl of a fresh demo web (phase 1) into a fresh SQLite store, everything in `out`."""
+
+    web: Any  # the FixtureWeb crawled, still serving on the same port (so the copies' URLs stay right)
+    out: Path
+    registry: Path
+    proc: subprocess.CompletedProcess
+    expected: dict[str, Any]
+    requests: list[dict[str, Any]]
+
+    def copy(self, dest: Path) -> Path:
+        """Copy the crawl's store, blobs, feed, summary and registry into `dest`; return `dest`.
+
+        The web goes back to phase 1 with an empty request log, as it was when the crawl ended.
+        """
+        shutil.copytree(self.out, dest, dirs_exist_ok=True)
+        self.web.set_phase(1)
+        self.web.clear_requests()
+        return dest
+
+
+@pytest.fixture(scope="session")
+def first_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstCrawl]:
+    """The demo web crawled once per test process (`crawl_argv`); read it, or work on a `copy()` of it.
+
+    Only tests that need a first crawl, not the first crawl's own course (interrupted, killed, failing), use it:
+    a test that crawls again crawls the same web, as it would after a first crawl of its own.
+    """
+    from nianbao.demo.server import FixtureWeb
+
+    from .clirun import run
+
+    out = tmp_path_factory.mktemp("first-crawl")
+    with FixtureWeb() as web:
+        registry = web.write_registry(out / "sites.csv")
+        proc = run(crawl_argv(registry, out), cwd=ROOT)
+        yield FirstCrawl(web, out, registry, proc, web.expected(), list(web.requests))

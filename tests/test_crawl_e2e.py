@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -21,24 +21,18 @@ from nianbao.demo.server import FixtureWeb
 from storage import Store
 from storage.models import Report
 
-from .conftest import ROOT
+from . import clirun
+from .conftest import ROOT, FirstCrawl, crawl_argv
+from .databases import BACKENDS, BackendUnavailable, backend_url
 
 pytestmark = pytest.mark.slow
 
-CRAWL_SETTINGS = ["-s", "DOWNLOAD_TIMEOUT=1.5", "-s", "RETRY_BACKOFF_BASE=0.1", "-s", "RETRY_TIMES=2"]
+def _crawl(registry: Path, out: Path, *extra: str, wait: bool = True, db: str | None = None) -> Any:
+    """Run `nianbao crawl` of the registry into `db` (default: a SQLite file in `out`), blobs and feed in `out`.
 
-
-def _crawl(
-    registry: Path, out: Path, *extra: str, wait: bool = True, db: str | None = None
-) -> subprocess.CompletedProcess | subprocess.Popen:
-    """Run `nianbao crawl` of the registry into `db` (default: a SQLite file in `out`), blobs and feed in `out`."""
-    cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(registry), "--fast",
-           "--db", db or f"sqlite:///{out / 'nianbao.sqlite'}", "--blobs", str(out / "blobs"),
-           "--feed", str(out / "reports.jsonl"), "--summary", str(out / "summary.json"),
-           *CRAWL_SETTINGS, *extra]  # fmt: skip
-    if not wait:
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=600)
+    Waits for its end (a CompletedProcess) or, with `wait=False`, returns the running process."""
+    argv = crawl_argv(registry, out, *extra, db=db)
+    return clirun.run(argv, cwd=ROOT) if wait else clirun.start(argv, cwd=ROOT)
 
 
 def _items(out: Path) -> list[dict]:
@@ -56,24 +50,13 @@ def _groups(items: list[dict]) -> dict[str, set[str]]:
     return groups
 
 
-@pytest.fixture(scope="module")
-def first_crawl(tmp_path_factory):
-    out = tmp_path_factory.mktemp("crawl")
-    with FixtureWeb() as web:
-        registry = web.write_registry(out / "sites.csv")
-        proc = _crawl(registry, out)
-        expected = web.expected()
-        requests = list(web.requests)
-        yield {"web": web, "out": out, "proc": proc, "expected": expected, "requests": requests, "registry": registry}
-
-
 def test_every_expected_report_found_once_with_all_its_urls(first_crawl):
-    items = _items(first_crawl["out"])
-    assert items, first_crawl["proc"].stderr.decode("utf-8", "replace")[-3000:]
+    items = _items(first_crawl.out)
+    assert items, first_crawl.proc.stderr.decode("utf-8", "replace")[-3000:]
     groups = _groups(items)
     by_url = {u: sha for sha, urls in groups.items() for u in urls}
     missing, wrong = [], []
-    for rep in [r for r in first_crawl["expected"]["reports"] if r.get("phase", 1) == 1]:
+    for rep in [r for r in first_crawl.expected["reports"] if r.get("phase", 1) == 1]:
         shas = {by_url.get(u) for u in rep["urls"]}
         if None in shas or len(shas) != 1:
             missing.append((rep["id"], sorted(u for u in rep["urls"] if u not in by_url)))
@@ -87,34 +70,34 @@ def test_every_expected_report_found_once_with_all_its_urls(first_crawl):
 
 
 def test_no_negative_is_taken_for_a_report(first_crawl):
-    items = _items(first_crawl["out"])
-    expected_urls = {u for r in first_crawl["expected"]["reports"] for u in r["urls"]}
+    items = _items(first_crawl.out)
+    expected_urls = {u for r in first_crawl.expected["reports"] for u in r["urls"]}
     taken = {u for urls in _groups(items).values() for u in urls}
-    assert not taken & set(first_crawl["expected"]["negatives"])
+    assert not taken & set(first_crawl.expected["negatives"])
     assert taken <= expected_urls, f"precision below 100%: {sorted(taken - expected_urls)}"
 
 
 def test_nothing_disallowed_or_offsite_is_requested(first_crawl):
     from urllib.parse import urlsplit
 
-    asked = {f"http://{r['host']}{r['path']}" + (f"?{r['query']}" if r.get("query") else "") for r in first_crawl["requests"]}
-    forbidden = set(first_crawl["expected"]["must_not_request"])
+    asked = {f"http://{r['host']}{r['path']}" + (f"?{r['query']}" if r.get("query") else "") for r in first_crawl.requests}
+    forbidden = set(first_crawl.expected["must_not_request"])
     assert not asked & forbidden
     forbidden_paths = {(urlsplit(u).netloc, urlsplit(u).path) for u in forbidden}
-    assert not {(r["host"], r["path"]) for r in first_crawl["requests"]} & forbidden_paths
+    assert not {(r["host"], r["path"]) for r in first_crawl.requests} & forbidden_paths
 
 
 def test_challenge_hosts_are_recorded_as_blocked(first_crawl):
-    summary = json.loads((first_crawl["out"] / "summary.json").read_text(encoding="utf-8"))
+    summary = json.loads((first_crawl.out / "summary.json").read_text(encoding="utf-8"))
     rows = {r["site"]: r for r in summary["sites"]}
-    for site, reason in first_crawl["expected"]["blocked"].items():
+    for site, reason in first_crawl.expected["blocked"].items():
         assert rows[site]["blocked"], f"{site} not recorded as blocked"
         assert reason.split()[0] in rows[site]["blocked"]
-    assert first_crawl["proc"].returncode == 1, "blocked sites must make the crawl exit non-zero"
+    assert first_crawl.proc.returncode == 1, "blocked sites must make the crawl exit non-zero"
 
 
 def test_records_carry_their_context(first_crawl):
-    reports = [i for i in _items(first_crawl["out"]) if i["kind"] == "report"]
+    reports = [i for i in _items(first_crawl.out) if i["kind"] == "report"]
     for r in reports:
         assert r["source_url"].startswith("http://127.0.0.")
         assert r["site"] and r["region_code"] and len(r["region_code"]) == 6 and r["region_name"]
@@ -122,17 +105,34 @@ def test_records_carry_their_context(first_crawl):
     assert any(r.get("published_at") for r in reports)
 
 
-def test_second_crawl_is_incremental_and_finds_the_new_report(tmp_path, backend_db_url):
-    with FixtureWeb() as web:
-        registry = web.write_registry(tmp_path / "sites.csv")
-        _crawl(registry, tmp_path, db=backend_db_url)
-        first = _items(tmp_path)
-        n_first = len(web.requests)
-        web.set_phase(2)
-        second_proc = _crawl(registry, tmp_path, db=backend_db_url)
-        second = _items(tmp_path)[len(first):]
-        later = web.requests[n_first:]
-        expected = web.expected()
+@pytest.fixture(params=BACKENDS)
+def first_crawled(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple]:
+    """(web, registry, out, db) after a first crawl of the web into a store in `out` (SQLite: a copy of the shared
+    first crawl; PostgreSQL: a crawl of its own, into a fresh database, of a fresh web)."""
+    if request.param == "sqlite":
+        first_crawl: FirstCrawl = request.getfixturevalue("first_crawl")
+        first_crawl.copy(tmp_path)
+        yield first_crawl.web, tmp_path / "sites.csv", tmp_path, f"sqlite:///{tmp_path / 'nianbao.sqlite'}"
+        return
+    try:
+        with backend_url(request.param, tmp_path) as db, FixtureWeb() as web:
+            registry = web.write_registry(tmp_path / "sites.csv")
+            _crawl(registry, tmp_path, db=db)
+            web.clear_requests()
+            yield web, registry, tmp_path, db
+    except BackendUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+def test_second_crawl_is_incremental_and_finds_the_new_report(first_crawled):
+    web, registry, out, db = first_crawled
+    first = _items(out)
+    assert first, "the first crawl wrote its feed"
+    web.set_phase(2)
+    second_proc = _crawl(registry, out, db=db)
+    second = _items(out)[len(first):]
+    later = list(web.requests)
+    expected = web.expected()
     new_reports = [i for i in second if i["kind"] == "report"]
     phase2 = [r for r in expected["reports"] if r.get("phase", 1) == 2]
     assert phase2, "the fixture web publishes a report in phase 2"
@@ -212,19 +212,17 @@ def envelopes(lines: list[dict], port: int) -> list[dict]:
     return sorted(out, key=lambda e: (e["source_url"], e["kind"]))
 
 
-def test_the_feed_is_line_for_line_what_it_was_before_the_typed_items(tmp_path):
-    crawls = []
-    with FixtureWeb() as web:
-        registry = web.write_registry(tmp_path / "sites.csv")
-        seen = 0
-        for phase in (1, 2):
-            web.set_phase(phase)
-            proc = _crawl(registry, tmp_path)
-            assert proc.returncode == 1, proc.stderr.decode()[-2000:]  # the challenge hosts need attention
-            lines = _items(tmp_path)
-            crawls.append(lines[seen:])
-            seen = len(lines)
-        port = web.port
+def test_the_feed_is_line_for_line_what_it_was_before_the_typed_items(tmp_path, first_crawl):
+    # Crawl 1: the shared first crawl into a fresh store; crawl 2: phase 2, into (a copy of) the same store.
+    assert first_crawl.proc.returncode == 1, first_crawl.proc.stderr.decode()[-2000:]  # the challenge hosts
+    first_crawl.copy(tmp_path)
+    web = first_crawl.web
+    crawls = [_items(tmp_path)]
+    web.set_phase(2)
+    proc = _crawl(tmp_path / "sites.csv", tmp_path)
+    assert proc.returncode == 1, proc.stderr.decode()[-2000:]  # the challenge hosts need attention
+    crawls.append(_items(tmp_path)[len(crawls[0]):])
+    port = web.port
     before = json.loads(BEFORE.read_text(encoding="utf-8"))
     assert len(before) == len(crawls) == 2
     for n, (was, lines) in enumerate(zip(before, crawls, strict=True), 1):

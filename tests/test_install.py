@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -17,15 +18,36 @@ pytestmark = pytest.mark.slow
 DEMO = ROOT / "nianbao" / "demo"
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return the bin folder of a fresh venv holding the project's wheel and its dependencies."""
-    base = tmp_path_factory.mktemp("install")
+def _uv() -> str | None:
+    """Return the `uv` beside this interpreter (the test extra installs it) or on PATH, or None."""
+    here = Path(sys.executable).with_name("uv")
+    return str(here) if here.is_file() else shutil.which("uv")
+
+
+def _install_with_uv(uv: str, base: Path) -> Path | None:
+    """Build the wheel and install it with its dependencies into a fresh venv with uv; None where uv cannot."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "VIRTUAL_ENV", "PYTHONPATH"))}
+    wheels, target = base / "uv-wheels", base / "venv"
+    steps = [[uv, "build", "--quiet", "--wheel", "--out-dir", str(wheels), str(ROOT)],
+             # A venv of the base interpreter, which sees none of the packages of the venv running the tests.
+             [uv, "venv", "--quiet", "--python", sys._base_executable, str(target)]]  # fmt: skip
+    for cmd in steps:
+        if subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600).returncode != 0:
+            return None  # e.g. no network for the build backend: pip below says why, or skips
+    [wheel] = wheels.glob("nianbao-*.whl")
+    pip = subprocess.run([uv, "pip", "install", "--quiet", "--python", str(target / "bin" / "python"), str(wheel)],
+                         capture_output=True, text=True, env=env, timeout=900)  # fmt: skip
+    return target / "bin" if pip.returncode == 0 else None
+
+
+def _install_with_pip(base: Path) -> Path:
+    """Build the wheel and install it with its dependencies into a fresh venv with pip (slow; no uv here)."""
     wheels = base / "wheels"
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
                            capture_output=True, text=True, timeout=600)  # fmt: skip
     assert build.returncode == 0, build.stderr[-3000:]
     [wheel] = wheels.glob("nianbao-*.whl")
+    shutil.rmtree(base / "venv", ignore_errors=True)
     venv.EnvBuilder(with_pip=True).create(base / "venv")
     bin_dir = base / "venv" / "bin"
     pip = subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)], capture_output=True,
@@ -34,6 +56,29 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip(f"the package index is not reachable from here: {pip.stderr.strip().splitlines()[-1]}")
     assert pip.returncode == 0, pip.stderr[-3000:]
     return bin_dir
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the bin folder of a fresh venv holding the project's wheel and its declared dependencies.
+
+    uv (seconds) where it is installed and can reach the index, else pip (about a minute). Either way the venv is
+    made from the base interpreter with nothing in it but the wheel and what the wheel's metadata asks for.
+    """
+    base = tmp_path_factory.mktemp("install")
+    uv = _uv()
+    bin_dir = (_install_with_uv(uv, base) if uv else None) or _install_with_pip(base)
+    system = subprocess.run([str(bin_dir / "python"), "-c", "import sys; print(sys.prefix != sys.base_prefix)"],
+                            capture_output=True, text=True)  # fmt: skip
+    assert system.stdout.strip() == "True", "not a venv"
+    return bin_dir
+
+
+def test_the_venv_holds_only_the_wheel_and_its_dependencies(installed, tmp_path):
+    """Neither the test tools nor the checkout are visible in the fresh venv (else an undeclared one could hide)."""
+    proc = subprocess.run([str(installed / "python"), "-c", "import pytest"], capture_output=True, text=True,
+                          cwd=tmp_path)  # fmt: skip
+    assert proc.returncode != 0 and "No module named 'pytest'" in proc.stderr
 
 
 def _run(bin_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:

@@ -7,6 +7,7 @@ afterwards; skipped with the reason where the server is unreachable).
 from __future__ import annotations
 
 import hashlib
+import json
 import socket
 import subprocess
 import sys
@@ -44,7 +45,7 @@ def sha(data: bytes) -> str:
 
 
 def test_migrations_create_the_models_schema_and_are_idempotent(store: Store) -> None:
-    assert current(store.engine) == "0003"
+    assert current(store.engine) == "0004"
     store.migrate()  # a second run finds nothing to do
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -323,36 +324,106 @@ def test_an_existing_database_is_upgraded_and_keeps_its_runs(tmp_path: Path) -> 
             conn.execute(text("INSERT INTO crawl_runs(started_at, status) VALUES ('2025-01-01 00:00:00', 'running')"))
     with Store(url, blob_root=tmp_path / "blobs") as new:
         new.migrate()
-        assert current(new.engine) == "0003"
+        assert current(new.engine) == "0004"
         new.start_run(["x"])
         runs = new.runs()
         assert [r["status"] for r in runs] == ["interrupted", "running"]  # silent since 2025
 
 
+def _downgrade(engine, revision: str) -> None:
+    """Take the database behind `engine` back to `revision` (to build a database of an earlier era)."""
+    from alembic import command
+
+    from storage.migrations import config
+
+    cfg = config()
+    with engine.connect() as conn, conn.begin():
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def _unattribute(engine, **columns) -> None:
+    """Make the stored reports what the code before 0004 wrote: no body keys in the record, old version keys."""
+    with engine.begin() as conn:
+        for rid, record, agency, year, region in conn.execute(
+            text("SELECT id, record, agency, year, region_code FROM reports")
+        ).all():
+            record = json.loads(record) if isinstance(record, str) else record
+            for key in ("body", "body_key", "attribution"):
+                record.pop(key, None)
+            values = {"region_code": region, **columns}
+            record.update({k: v for k, v in values.items() if k in ("region_code", "region_name")})
+            conn.execute(
+                update(Report.__table__)
+                .where(Report.__table__.c.id == rid)
+                .values(record=record, version_key=f"{values['region_code']}|{agency}|{year}", **values)
+            )
+
+
 def test_a_0002_database_holding_data_is_upgraded_and_its_documents_are_remembered(
     backend_db_url: str, tmp_path: Path
 ) -> None:
-    """Upgraded to 0003, a database of the state-file era keeps everything and knows its documents are done."""
+    """Upgraded to the newest, a database of the state-file era keeps everything and knows its documents are
+    done. (It is made by writing with today's code and migrating back to 0002: the old code's rows.)"""
     record = synthetic_record("旧库局", 2023)
     raw = raw_bytes(record)
     with Store(backend_db_url, blob_root=tmp_path / "blobs") as old:
-        upgrade(old.engine, "0002")
+        old.migrate()
         run = old.start_run(["old"])
         old.add(raw, record, {"url": "https://old/nb.pdf", "etag": '"e"', "run_id": run})
         old.add(b"not a report", None, {"url": "https://old/letter.html", "last_modified": "Tue"})
         old.finish_run(run, {"pages": 3})
         before = (old.counts(), list(old.reports()), old.runs())
+        _downgrade(old.engine, "0002")
+        _unattribute(old.engine)
         with old.engine.connect() as conn:
             assert "crawl_pages" not in conn.dialect.get_table_names(conn)
     with Store(backend_db_url, blob_root=tmp_path / "blobs") as new:
         new.migrate()
-        assert current(new.engine) == "0003"
+        assert current(new.engine) == "0004"
         assert (new.counts(), list(new.reports()), new.runs()) == before
         assert new.memory.recall("https://old/nb.pdf") == Remembered('"e"', None, document=True, report=True)
         assert new.memory.recall("https://old/letter.html") == Remembered(None, "Tue", document=True, report=False)
         assert new.memory.recall("https://old/list.html") is None  # pages were in the state file: fetched whole
         new.memory.remember_page("https://old/list.html", etag='"l"', last_modified=None, children=[], document=False)
         assert new.memory.recall("https://old/list.html") == Remembered('"l"', None, False, False)
+        with new.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == [], f"models and migrations disagree after the upgrade: {diff}"
+
+
+def test_a_0003_database_is_upgraded_to_bodies_and_one_body_named_two_ways_becomes_one_key(
+    backend_db_url: str, tmp_path: Path
+) -> None:
+    """0004 attributes stored reports: a district's reports stored under its city's code (the site's) move to
+    the district's code, and `淮安市洪泽区人民政府` / `洪泽区人民政府` share one body key (and version keys)."""
+    a = synthetic_record("淮安市洪泽区人民政府", 2023, region_code="320800")
+    b = synthetic_record("洪泽区人民政府", 2024, region_code="320800")
+    with Store(backend_db_url, blob_root=tmp_path / "blobs") as old:
+        old.migrate()
+        for i, r in enumerate((a, b)):
+            old.add(raw_bytes(r), r, {"url": f"https://ha/{i}.pdf", "site": "lonsun", "region_code": "320800"})
+        _downgrade(old.engine, "0003")
+        _unattribute(old.engine, region_code="320800", region_name="江苏省淮安市")
+        with old.engine.connect() as conn:
+            assert {r[0] for r in conn.execute(text("SELECT region_code FROM reports"))} == {"320800"}
+    with Store(backend_db_url, blob_root=tmp_path / "blobs") as new:
+        new.migrate()
+        assert current(new.engine) == "0004"
+        got = list(new.reports())
+        assert [(r["region_code"], r["body"], r["body_key"]) for r in got] == [
+            ("320813", "洪泽区人民政府", "320813|洪泽区"),
+            ("320813", "洪泽区人民政府", "320813|洪泽区"),
+        ]
+        assert all(r["attribution"]["site_region_code"] == "320800" for r in got)
+        with Session(new.engine) as s:
+            rows = s.scalars(select(Report).order_by(Report.seq)).all()
+            assert [(r.body_key, r.version_key, r.is_latest) for r in rows] == [
+                ("320813|洪泽区", "320813|洪泽区|2023", True),
+                ("320813|洪泽区", "320813|洪泽区|2024", True),
+            ]
+        assert [r["agency"] for r in new.reports(region="3208")] == ["淮安市洪泽区人民政府", "洪泽区人民政府"]
+        assert list(new.reports(region="320812")) == []
         with new.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         assert diff == [], f"models and migrations disagree after the upgrade: {diff}"

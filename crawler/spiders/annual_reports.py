@@ -32,6 +32,7 @@ from ..failures import too_large
 from ..hosts import HostGivenUp
 from ..items import DocumentItem, FetchErrorItem, UnchangedItem
 from ..middlewares import Blocked, RobotsRefused
+from ..page_meta import page_marks
 from ..pages import UnreadablePage, read_page
 from ..paging import ListCall
 from ..registry import Site, load_sites, sites_from_urls
@@ -217,17 +218,22 @@ class AnnualReportsSpider(scrapy.Spider):
         title = D.page_title(sel)
         text = " ".join(sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall())
         context = dict(response.meta["context"])
+        marks = {**(context.get("page_marks") or {}), **page_marks(sel).to_dict()}  # this page's over its linker's
         pub = D.published_at(sel, text)
         column = D.column_name(sel) or context.get("column")
         is_report = D.looks_like_report_page(title, text)
         links = D.list_links(sel, response.url)
         children = [c for c in self._follow(response, site, sel, title, links, column, pub) if c is not None]
+        for child in children:  # a document (or report page) linked here carries this page's marks
+            if child.meta.get("role") in ("document", "candidate") and marks:
+                child.meta["context"]["page_marks"] = marks
         await self._remember(response, children, document=is_report)
         if is_report:
             yield self._document(
                 response,
                 site,
-                {**context, "column": column, "page_title": title, "published_at": pub or context.get("list_date")},
+                {**context, "column": column, "page_title": title, "published_at": pub or context.get("list_date"),
+                 "page_marks": marks},
             )
         for child in children:
             yield child
@@ -458,6 +464,7 @@ class AnnualReportsSpider(scrapy.Spider):
             list_date=context.get("list_date"),
             published_at=context.get("published_at") or context.get("list_date"),
             column=context.get("column"),
+            **DocumentItem.marks_from(context),
         )
 
 

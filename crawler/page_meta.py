@@ -1,0 +1,86 @@
+"""Page evidence of who issued a report: the site's marks and the unit the page names (for the attribution).
+
+`page_marks(sel)` reads a page's `<meta name="SiteIDCode">` / `SiteName`, the unit its breadcrumb names
+(`首页 > 政府信息公开 > 淮安市洪泽区人民政府 > 政府信息公开年报` → 淮安市洪泽区人民政府) and its 索引号 with the
+organ-code part (before the first `/`). `extractors.attribute_record` weighs them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from parsel import Selector
+
+from extractors import compact, unit_name
+
+_CRUMBS = (
+    "//*[contains(@class,'position') or contains(@class,'crumb') or contains(@class,'location')"
+    " or contains(@class,'dqwz') or contains(@id,'position') or contains(@id,'crumb') or contains(@id,'location')]"
+)
+_HERE = re.compile(r"^.*?(?:当前位置|所在位置|您的位置|现在位置)\s*[:：]?")
+_SEPARATOR = re.compile(r"\s*(?:>|›|»|＞|→|/)\s*")
+_INDEX_NO = re.compile(r"索\s*引\s*号\s*[:：]?\s*([0-9A-Za-z][0-9A-Za-z\-/_.]{5,60})")
+
+
+@dataclass(frozen=True, slots=True)
+class PageMarks:
+    """What a page says of its site and unit; None where it does not say."""
+
+    site_id_code: str | None = None
+    """`<meta name="SiteIDCode">`: the 政府网站标识码 (6-digit region code + 4-digit serial, or bm… for ministries)."""
+    site_name: str | None = None
+    """`<meta name="SiteName">`: the site's name, usually its owner (淮安市人民政府)."""
+    breadcrumb_unit: str | None = None
+    """The last unit (organ) the breadcrumb names, compact (淮安市洪泽区人民政府)."""
+    index_no: str | None = None
+    """The page's 索引号 as written (11421281MB1C53279A/2021-00003)."""
+    index_organ_code: str | None = None
+    """The 索引号's organ code: its part before the first `/` (a unified social credit code or organ code)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the marks as a dict of the keys that are set (what a request's context carries)."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def _meta(sel: Selector, name: str) -> str | None:
+    """Return the content of `<meta name=NAME>` (any case), stripped, or None."""
+    value = sel.xpath(f"//meta[translate(@name,'{name.upper()}','{name.lower()}')='{name.lower()}']/@content").get()
+    return value.strip() or None if value else None
+
+
+def breadcrumb_unit(sel: Selector) -> str | None:
+    """Return the last unit the page's breadcrumb ("当前位置：首页 > … > UNIT > …") names, or None."""
+    for node in sel.xpath(_CRUMBS)[:5]:
+        text = " ".join(t.strip() for t in node.xpath(".//text()[not(ancestor::script)]").getall() if t.strip())
+        if not text or len(text) > 300:
+            continue
+        parts = [p for p in _SEPARATOR.split(_HERE.sub("", text)) if p.strip()]
+        units = [u for p in parts if (u := unit_name(p))]
+        if units:
+            return units[-1]
+    return None
+
+
+def index_number(sel: Selector) -> tuple[str | None, str | None]:
+    """Return the page's 索引号 and its organ-code part (before the first `/`), or (None, None)."""
+    text = compact(" ".join(sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()))
+    m = _INDEX_NO.search(text)
+    if not m:
+        return None, None
+    value = m.group(1)
+    organ = value.split("/")[0] if "/" in value else value.split("-")[0]
+    return value, organ or None
+
+
+def page_marks(sel: Selector) -> PageMarks:
+    """Return what a page says of its site and unit (see `PageMarks`)."""
+    index_no, organ = index_number(sel)
+    return PageMarks(
+        site_id_code=_meta(sel, "SiteIDCode"),
+        site_name=_meta(sel, "SiteName"),
+        breadcrumb_unit=breadcrumb_unit(sel),
+        index_no=index_no,
+        index_organ_code=organ,
+    )
