@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,7 +16,8 @@ from nianbao.demo.server import FixtureWeb
 from storage import Store
 from storage.models import Report
 
-from .conftest import ROOT
+from . import clirun
+from .conftest import ROOT, FirstCrawl
 from .databases import pg_unavailable, temp_pg_database
 
 pytestmark = pytest.mark.slow
@@ -27,8 +26,9 @@ SETTINGS = ["-s", "DOWNLOAD_TIMEOUT=1.5", "-s", "RETRY_BACKOFF_BASE=0.1", "-s", 
 
 
 def _crawl_cmd(registry: Path, out: Path, db: str, *extra: str, blobs: Path | None = None) -> list[str]:
+    """Return the arguments of `nianbao crawl` of `registry` into `db`, feed and summary in `out`."""
     where = ["--blobs", str(blobs)] if blobs else []
-    return [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(registry), "--fast", "--db", db, *where,
+    return ["crawl", "--sites", str(registry), "--fast", "--db", db, *where,
             "--feed", str(out / "reports.jsonl"), "--summary", str(out / "summary.json"), *SETTINGS,
             *extra]  # fmt: skip
 
@@ -73,16 +73,14 @@ def test_crawl_killed_with_sigkill_and_run_again(backend_db_url: str, tmp_path: 
     with FixtureWeb() as web:
         registry = web.write_registry(tmp_path / "sites.csv")
         slow = ("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.2")
-        proc = subprocess.Popen(_crawl_cmd(registry, tmp_path, db, *slow, blobs=blobs), cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = clirun.start(_crawl_cmd(registry, tmp_path, db, *slow, blobs=blobs), cwd=ROOT)
         deadline = time.time() + 90
         while time.time() < deadline and _reports_stored(db, blobs) < 3:
             time.sleep(0.3)
         os.kill(proc.pid, signal.SIGKILL)
         assert proc.wait(timeout=30) == -signal.SIGKILL, "the crawl ended before it could be killed"
         killed_with = _stored_urls(db, blobs)
-        rerun = subprocess.run(_crawl_cmd(registry, tmp_path, db, blobs=blobs), cwd=ROOT, capture_output=True,
-                               timeout=600)  # fmt: skip
+        rerun = clirun.run(_crawl_cmd(registry, tmp_path, db, blobs=blobs), cwd=ROOT)
         expected = _expected_urls(web)
     assert b"Traceback" not in rerun.stderr, rerun.stderr.decode()[-3000:]
     assert killed_with < expected, "the kill must land before every report was stored"
@@ -94,22 +92,20 @@ def test_crawl_killed_with_sigkill_and_run_again(backend_db_url: str, tmp_path: 
         assert [r["status"] for r in store.runs()] == ["interrupted", "finished"]
 
 
-def test_two_crawls_into_one_postgresql_database(tmp_path: Path) -> None:
+def test_two_crawls_into_one_postgresql_database(tmp_path: Path, first_crawl: FirstCrawl) -> None:
     reason = pg_unavailable()
     if reason:
         pytest.skip(f"PostgreSQL not reachable: {reason}")
-    with FixtureWeb() as web, temp_pg_database() as pg_url:
-        registry = web.write_registry(tmp_path / "sites.csv")
-        baseline = tmp_path / "base"
-        baseline.mkdir()
-        base_db = f"sqlite:///{baseline / 'db.sqlite'}"
-        subprocess.run(_crawl_cmd(registry, baseline, base_db), cwd=ROOT, capture_output=True, timeout=600)
+    # The baseline: one crawl of the same web alone, into SQLite (the shared first crawl, copied).
+    baseline = first_crawl.copy(tmp_path / "base")
+    base_db = f"sqlite:///{baseline / 'nianbao.sqlite'}"
+    web, registry = first_crawl.web, baseline / "sites.csv"
+    with temp_pg_database() as pg_url:
         procs = []
         for n in (1, 2):
             out = tmp_path / f"c{n}"
             out.mkdir()
-            procs.append(subprocess.Popen(_crawl_cmd(registry, out, pg_url, blobs=tmp_path / "pg-blobs"), cwd=ROOT,
-                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE))  # fmt: skip
+            procs.append(clirun.start(_crawl_cmd(registry, out, pg_url, blobs=tmp_path / "pg-blobs"), cwd=ROOT))
         results = [p.communicate(timeout=600) for p in procs]
         for p, (_, err) in zip(procs, results, strict=True):
             assert p.returncode in (0, 1), err.decode()[-3000:]
@@ -139,8 +135,7 @@ def test_documents_not_stored_are_fetched_again_by_the_next_crawl(tmp_path: Path
     broken.write_text("a file where the blob folder should be")
     with FixtureWeb() as web:
         registry = web.write_registry(tmp_path / "sites.csv")
-        first = subprocess.run(_crawl_cmd(registry, tmp_path, db, blobs=broken), cwd=ROOT, capture_output=True,
-                               timeout=600)  # fmt: skip
+        first = clirun.run(_crawl_cmd(registry, tmp_path, db, blobs=broken), cwd=ROOT)
         with Store(db) as store:
             assert store.counts()["reports"] == 0, first.stderr.decode()[-2000:]
             [run] = store.runs()
@@ -157,8 +152,7 @@ def test_documents_not_stored_are_fetched_again_by_the_next_crawl(tmp_path: Path
         assert "document(s) not stored" in first.stderr.decode()
         in_run = sum(v for k, v in run["stats"].items() if k.endswith("/not_stored"))
         assert run["status"] == "finished" and in_run == len(refused)
-        rerun = subprocess.run(_crawl_cmd(registry, tmp_path, db, blobs=tmp_path / "blobs"), cwd=ROOT,
-                               capture_output=True, timeout=600)  # fmt: skip
+        rerun = clirun.run(_crawl_cmd(registry, tmp_path, db, blobs=tmp_path / "blobs"), cwd=ROOT)
         expected = _expected_urls(web)
     assert b"Traceback" not in rerun.stderr, rerun.stderr.decode()[-3000:]
     with Store(db, blob_root=tmp_path / "blobs") as store:
@@ -167,22 +161,19 @@ def test_documents_not_stored_are_fetched_again_by_the_next_crawl(tmp_path: Path
     assert expected <= stored_urls, f"not fetched again: {sorted(expected - stored_urls)[:5]}"
 
 
-def test_a_crawl_into_a_fresh_database_fetches_everything(tmp_path: Path) -> None:
+def test_a_crawl_into_a_fresh_database_fetches_everything(tmp_path: Path, first_crawl: FirstCrawl) -> None:
     """The memory is the database's: a crawl into a fresh one, with every other path as before, sends no
     conditional request and stores every report; run again into the first, the 304s move fetch times forward."""
-    first_db = f"sqlite:///{tmp_path / 'first.sqlite'}"
+    first_crawl.copy(tmp_path)  # the first crawl: its store, blobs, feed and summary
+    web, registry = first_crawl.web, tmp_path / "sites.csv"
+    first_db, first_blobs = f"sqlite:///{tmp_path / 'nianbao.sqlite'}", tmp_path / "blobs"
     other_db = f"sqlite:///{tmp_path / 'other.sqlite'}"
-    with FixtureWeb() as web:
-        registry = web.write_registry(tmp_path / "sites.csv")
-        subprocess.run(_crawl_cmd(registry, tmp_path, first_db), cwd=ROOT, capture_output=True, timeout=600)
-        with Store(first_db) as store:
-            before = {d["url"]: d["fetched_at"] for r in store.reports(latest_only=False) for d in r["source_details"]}
-        web.clear_requests()
-        other = subprocess.run(_crawl_cmd(registry, tmp_path, other_db, blobs=tmp_path / "other-blobs"), cwd=ROOT,
-                               capture_output=True, timeout=600)  # fmt: skip
-        into_fresh = list(web.requests)
-        again = subprocess.run(_crawl_cmd(registry, tmp_path, first_db), cwd=ROOT, capture_output=True, timeout=600)
-        expected = _expected_urls(web)
+    with Store(first_db, blob_root=first_blobs) as store:
+        before = {d["url"]: d["fetched_at"] for r in store.reports(latest_only=False) for d in r["source_details"]}
+    other = clirun.run(_crawl_cmd(registry, tmp_path, other_db, blobs=tmp_path / "other-blobs"), cwd=ROOT)
+    into_fresh = list(web.requests)
+    again = clirun.run(_crawl_cmd(registry, tmp_path, first_db, blobs=first_blobs), cwd=ROOT)
+    expected = _expected_urls(web)
     assert b"Traceback" not in other.stderr + again.stderr
     # Only what this very crawl had fetched before may be asked for conditionally (a page linking itself).
     fetched: set[str] = set()
@@ -197,7 +188,7 @@ def test_a_crawl_into_a_fresh_database_fetches_everything(tmp_path: Path) -> Non
         _consistent(store)
         got = {u for r in store.reports(latest_only=False) for u in r["sources"]}
     assert expected <= got, f"lost in the new database: {sorted(expected - got)[:5]}"
-    with Store(first_db) as store:
+    with Store(first_db, blob_root=first_blobs) as store:
         after = {d["url"]: d["fetched_at"] for r in store.reports(latest_only=False) for d in r["source_details"]}
     assert after.keys() == before.keys()
     moved = {u for u in before if after[u] > before[u]}
@@ -213,7 +204,7 @@ def test_a_crawl_without_a_store_reads_everything_and_remembers_nothing(tmp_path
             out = tmp_path / f"run{n}"
             out.mkdir()
             web.clear_requests()
-            run = subprocess.run(_crawl_cmd(registry, out, ""), cwd=ROOT, capture_output=True, timeout=600)
+            run = clirun.run(_crawl_cmd(registry, out, ""), cwd=ROOT)
             assert run.returncode == 1 and b"Traceback" not in run.stderr, run.stderr.decode()[-2000:]  # challenges
             asked = [r for r in web.requests if {"if-none-match", "if-modified-since"} & {k.lower() for k in r["headers"]}]
             assert not asked, f"crawl {n} has no memory, yet asked conditionally: {asked[:2]}"

@@ -72,5 +72,25 @@ def test_exports_of_a_store_filled_with_them_are_as_before(snapshots, fmt):
         pytest.skip("LibreOffice (soffice) is not installed: the DOC/WPS records are not in the store")
     before, after = ({line["export"]: line["rows"] for line in s if "export" in line}[fmt] for s in snapshots)
     assert len(before) > (10 if fmt == "jsonl" else 1000)
-    found = list(differences(before, after, fmt))
+    found = list(differences(before, _without_attribution(before, after, fmt), fmt))
     assert not found, "\n".join(found[:40])
+
+
+ATTRIBUTED = ("body", "body_key", "attribution", "region_code", "region_name")
+"""Keys the store's attribution (issue 9) adds: a record stored without a region now carries its body's."""
+
+
+def _without_attribution(before: list[Any], after: list[Any], fmt: str) -> list[Any]:
+    """Return the exported rows with only what the attribution added left out: the attribution's keys a record
+    did not have before (JSONL), a region code the CSV row had empty before. Every other change still shows."""
+    out = []
+    if fmt == "jsonl":
+        for b, a in zip(before, after, strict=False):
+            out.append({k: v for k, v in a.items() if k not in ATTRIBUTED or k in b})
+        return out + after[len(before) :]
+    column = before[0].index("region_code") if before and "region_code" in before[0] else None
+    for b, a in zip(before, after, strict=False):
+        if column is not None and b[column] == "" and len(a) > column:
+            a = [*a[:column], "", *a[column + 1 :]]
+        out.append(a)
+    return out + after[len(before) :]

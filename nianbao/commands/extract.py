@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from extractors import TABLES, ExtractionError, extract, to_docx
+from extractors import TABLES, ExtractionError, attribute_record, extract, to_docx
 from extractors import sniff_carrier as sniff
 
 from ..exits import ATTENTION, OK, UsageError
@@ -71,7 +71,7 @@ def iter_records(
         try:
             if isinstance(conv, ExtractionError):
                 raise conv
-            record = extract(p, max_bytes=max_bytes, converted=conv, context=context)
+            record = attribute_record(extract(p, max_bytes=max_bytes, converted=conv, context=context))
             yield {"path": rel, **record}
         except ExtractionError as exc:
             yield {"path": rel, "error": exc.reason}
@@ -113,7 +113,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
     try:
-        record = extract(path, max_bytes=args.max_bytes, context=context)
+        record = attribute_record(extract(path, max_bytes=args.max_bytes, context=context))  # the agency alone
     except ExtractionError as exc:
         raise UsageError(f"{path}: {exc.reason}") from None
     except MemoryError:
