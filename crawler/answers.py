@@ -81,14 +81,13 @@ def json_links(base: str, data: Any) -> list[Link]:
 
 def _object_link(base: str, obj: dict[str, Any]) -> Link | None:
     """Return the link an object of a JSON list describes, or None where it has no title and address."""
-    lowered = {str(k).lower(): v for k, v in obj.items()}
-    title = next((str(lowered[k]) for k in _TITLE_KEYS if isinstance(lowered.get(k), str) and lowered[k].strip()), "")
-    address = next((lowered[k] for k in _URL_KEYS if isinstance(lowered.get(k), str) and _ADDRESS.search(lowered[k])),
-                   None)  # fmt: skip
+    lowered = {str(k).lower(): v for k, v in obj.items() if isinstance(v, (str, int))}
+    title = _first(lowered, _TITLE_KEYS, _TITLE_LIKE, lambda v: bool(v.strip()))
+    address = _first(lowered, _URL_KEYS, _URL_LIKE, lambda v: bool(_ADDRESS.search(v)))
     if not title or not address:
         return None
     date = None
-    for k in _DATE_KEYS:
+    for k in [*_DATE_KEYS, *(k for k in lowered if _DATE_LIKE.search(k))]:
         m = DATE.search(str(lowered.get(k) or ""))
         if m:
             date = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
@@ -100,6 +99,21 @@ def _object_link(base: str, obj: dict[str, Any]) -> Link | None:
     link = links[0]
     link.date = date
     return link
+
+
+# Field names vary by platform (`_doctitle`, `docpuburl`, `docreltime`): matched by what they contain.
+_TITLE_LIKE = re.compile(r"title|^_?(?:name|bt|wzbt)$", re.I)
+_URL_LIKE = re.compile(r"url|link|href", re.I)
+_DATE_LIKE = re.compile(r"date|time|rq$|sj$", re.I)
+
+
+def _first(fields: dict[str, object], names: tuple[str, ...], like: re.Pattern[str], good: object) -> str:
+    """Return the first text value under a known name, else under a name like `like`, that `good` accepts."""
+    for key in [*names, *(k for k in fields if like.search(k) and k not in names)]:
+        value = fields.get(key)
+        if isinstance(value, str) and good(value):  # type: ignore[operator]
+            return value
+    return ""
 
 
 def _attr(value: str) -> str:

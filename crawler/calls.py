@@ -35,10 +35,11 @@ def script_calls(url: str, html: str, sel: Selector) -> list[tuple[ListCall, int
     scripts = " ".join(sel.xpath("//script[not(@src)]/text()").getall())
     if not scripts.strip():
         return []
-    names = variables(scripts)
+    dom = {e.attrib["id"]: dict(e.attrib) for e in sel.xpath("//*[@id][@*[starts-with(name(), 'data-')]]")[:500]}
+    names = variables(scripts, dom)
     out: list[tuple[ListCall, int]] = []
     seen: set[str] = set()
-    for found in calls(scripts, names):
+    for found in calls(scripts, names, dom):
         made = _list_call(url, found)
         if made is None:
             continue

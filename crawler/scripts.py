@@ -17,6 +17,7 @@ _VAR = re.compile(r"""(?:\bvar|\blet|\bconst|[;{\n])\s*([A-Za-z_$][\w$]*)\s*=\s*
 _CALL = re.compile(
     r"""(?P<lib>\$|jQuery|axios)\s*\.\s*(?P<verb>ajax|post|get|getJSON)\s*\(|\bfetch\s*\(""",
 )
+_DOM_READ = re.compile(r"""(?:\$|jQuery)\(\s*['"]#([\w-]+)['"]\s*\)\s*\.\s*(data|attr)\(\s*['"]([\w-]+)['"]\s*\)""")
 MAX_SCRIPT_CHARS = 400_000
 """Scripts are read up to this many characters per page (a hostile page cannot make reading them unbounded)."""
 
@@ -40,11 +41,13 @@ class ScriptCall:
 class _Parser:
     """A tolerant reader of JavaScript literals: strings, numbers, objects, arrays and names."""
 
-    def __init__(self, text: str, names: dict[str, Any], placeholders: bool = False) -> None:
+    def __init__(self, text: str, names: dict[str, Any], placeholders: bool = False,
+                 dom: dict[str, dict[str, str]] | None = None) -> None:  # fmt: skip
         self.text = text
         self.i = 0
         self.names = names
         self.placeholders = placeholders
+        self.dom = dom or {}
 
     def skip(self) -> None:
         while self.i < len(self.text):
@@ -72,6 +75,12 @@ class _Parser:
             return self.obj(depth)
         if c == "[":
             return self.array(depth)
+        m = _DOM_READ.match(self.text, self.i)
+        if m:  # jQuery reading an element's attribute: `$('#list').data('webid')`, `.attr('data-x')`
+            self.i = m.end()
+            attrs = self.dom.get(m.group(1), {})
+            key = m.group(3).lower()
+            return attrs.get(key if m.group(2) == "attr" else f"data-{key}")
         m = re.compile(r"-?\d+(?:\.\d+)?").match(self.text, self.i)
         if m:
             self.i = m.end()
@@ -217,14 +226,17 @@ class _Json(dict):
         super().__init__(value if isinstance(value, dict) else {})
 
 
-def variables(text: str) -> dict[str, Any]:
-    """Return the page's `var name = literal` assignments (strings, numbers, objects), first one kept."""
+def variables(text: str, dom: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+    """Return the page's `var name = literal` assignments (strings, numbers, objects), first one kept.
+
+    `dom` maps element ids to their attributes, for values a script reads from the page with jQuery.
+    """
     text = text[:MAX_SCRIPT_CHARS]
     out: dict[str, Any] = {}
     for m in _VAR.finditer(text):
         if m.group(1) in out:
             continue
-        parser = _Parser(text, out)
+        parser = _Parser(text, out, dom=dom)
         parser.i = m.end()
         value = parser.value()
         if value is not None:
@@ -239,13 +251,14 @@ def literal_at(text: str, start: int, names: dict[str, Any] | None = None) -> An
     return parser.value()
 
 
-def calls(text: str, names: dict[str, Any] | None = None) -> list[ScriptCall]:
+def calls(text: str, names: dict[str, Any] | None = None,
+          dom: dict[str, dict[str, str]] | None = None) -> list[ScriptCall]:  # fmt: skip
     """Return the requests the script `text` makes with jQuery, axios or fetch, where their address is a literal."""
     text = text[:MAX_SCRIPT_CHARS]
-    names = variables(text) if names is None else names
+    names = variables(text, dom) if names is None else names
     out: list[ScriptCall] = []
     for m in _CALL.finditer(text):
-        parser = _Parser(text, names, placeholders=True)
+        parser = _Parser(text, names, placeholders=True, dom=dom)
         parser.i = m.end()
         verb = (m.group("verb") or "fetch").lower()
         first = parser.value()

@@ -121,3 +121,26 @@ def test_requests_never_reach_unnamed_internal_addresses():
         check_address("intranet.example.gov.cn", "192.168.1.10", mw.is_named("intranet.example.gov.cn"))
     assert check_address("www.example.gov.cn", "202.96.1.1", named=False) == "202.96.1.1"
     assert check_address("127.0.0.41", "127.0.0.41", mw.is_named("127.0.0.41")) == "127.0.0.41"
+
+
+def test_portal_entries_and_units_of_a_platform_are_worth_following():
+    from crawler.discovery import has_report_parts, score_link
+
+    assert score_link("http://x.gov.cn/zwgk/xxgkml/index.html", "信息公开目录") >= 5
+    assert score_link("http://x.gov.cn/xxgk/index.html", "信息公开") >= 5
+    assert score_link("http://x.gov.cn/syxjyj/zfxxgk/index.html", "泗阳县教育局") >= 5  # a unit on a 集约化 platform
+    assert score_link("http://x.gov.cn/news/123.html", "泗阳县教育局") < 5  # a unit named outside the platform
+    assert score_link("http://x.gov.cn/xxgk/zn.html", "政府信息公开指南") < 5
+    assert has_report_parts("一、总体情况 二、主动公开政府信息情况 三、收到和处理政府信息公开申请情况")
+    assert not has_report_parts("一、总体情况 关于做好年报工作的通知")
+
+
+def test_a_report_heading_is_the_title_where_the_template_titles_pages_with_the_site():
+    from parsel import Selector
+
+    from crawler.discovery import page_title
+
+    html = ("<title>某县人民政府门户网站</title><h2 class='title'>某县人民政府2024年政府信息公开工作年度报告</h2>"
+            "<div class='title'>无关</div>")
+    assert page_title(Selector(text=html)) == "某县人民政府2024年政府信息公开工作年度报告"
+    assert page_title(Selector(text="<title>某县人民政府门户网站</title>")) == "某县人民政府门户网站"

@@ -136,3 +136,13 @@ def test_a_paged_search_form_is_a_list_call() -> None:
     [(call, n)] = form_calls(BASE, Selector(text=html))
     assert (call.method, call.page_key, n) == ("POST", "currpage", 1)
     assert call.page(2).form == {"infotypeId": "A0301", "area": "0010", "currpage": "2"}
+
+
+def test_values_a_script_reads_from_the_page_with_jquery() -> None:
+    html = """<div id="jpaasList" data-webid="7f4e" data-pageid="c1d2" data-tagid="年报列表"></div>
+    <script>function loadPage(n){ var p = {webId: $('#jpaasList').data('webid'), pageId: $("#jpaasList").attr('data-pageid'),
+      tagId: $('#jpaasList').data('tagid'), paramJson: JSON.stringify({pageNo: n, pageSize: '15'})};
+      $.get('/api-gateway/jpaas-publish-server/front/page/build/unit', p); } loadPage(1);</script>"""
+    [(call, n)] = _calls(html)
+    assert (call.params["webId"], call.params["pageId"], call.params["tagId"]) == ("7f4e", "c1d2", "年报列表")
+    assert call.nested == "paramJson" and n == 1

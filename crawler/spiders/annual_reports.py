@@ -222,6 +222,10 @@ class AnnualReportsSpider(scrapy.Spider):
         pub = D.published_at(sel, text)
         column = D.column_name(sel) or context.get("column")
         is_report = D.looks_like_report_page(title, text)
+        listed = context.get("list_title")
+        if not is_report and not D.is_report_title(title) and D.has_report_parts(text) and D.is_report_title(listed):
+            title = listed  # a template titling every page with the site's name: the list named the report
+            is_report = True
         links = D.list_links(sel, response.url)
         children = [c for c in self._follow(response, site, sel, title, links, column, pub) if c is not None]
         for child in children:  # a document (or report page) linked here carries this page's marks
@@ -325,7 +329,8 @@ class AnnualReportsSpider(scrapy.Spider):
         in_list: bool,
     ) -> Iterator[scrapy.Request | None]:
         text = lk.text
-        if text and D.NOT_REPORT.search(re.sub(r"\s+", "", text)) and not D.is_report_title(text):
+        bare = re.sub(r"\s+", "", text)
+        if text and D.NOT_REPORT.search(bare) and not D.is_report_title(text) and not D.PORTAL_WORDS.search(bare):
             if D.beside_report(text) and lk.kind == "page":
                 # A 解读 or 公布情况 page often links the report (or a twin of it): read it, never take it.
                 yield self._request(site, lk.url, role="list", depth=depth + 1, context={"column": column})
