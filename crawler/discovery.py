@@ -20,6 +20,12 @@ COLUMN_SLUGS = re.compile(
     r"nw12344|annualreport|opennessannualreport|xxgkannualreport|xxgkannual)",
     re.I,
 )
+# The entry of a site's 信息公开 platform, as home pages name it in their navigation.
+PORTAL_WORDS = re.compile(r"^(?:政府)?信息公开(?:目录|专栏|平台|专题)?$|^政务公开(?:专栏|目录)?$|^公开目录$")
+# A unit's name (its 信息公开 page on a 集约化 platform's unit tree): an organ, a government, a township.
+ORGAN_NAME = re.compile(
+    r"^[\u4e00-\u9fff（）()]{2,30}(?:人民政府|政府|局|委员会|委|办公室|办事处|街道|镇|乡|管委会|管理委员会|中心|院|署|厅)$"
+)
 PORTAL_SLUGS = re.compile(r"(?:zfxxgk|xxgk|zwgk|gkml|gongkai|openness|public/column)", re.I)
 DOC_EXT = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|et|ofd)(?:$|[?#])", re.I)
 DOWNLOAD_URL = re.compile(r"downfile|download|attach|getfile|fileid=|file\.jsp", re.I)
@@ -77,11 +83,22 @@ def looks_like_report_page(title: str | None, text: str) -> bool:
     return len(marks) >= 3 or len(re.findall(r"[\u4e00-\u9fff]", body)) >= REPORT_BODY_CHARS
 
 
+def has_report_parts(text: str) -> bool:
+    """True where a text carries at least three of a report's part headings or table labels."""
+    body = re.sub(r"\s+", "", text)
+    return len({m.group(0) for m in MARKS.finditer(body)}) >= 3
+
+
 def page_title(sel: Selector) -> str:
     """Return the article title of a page: ArticleTitle meta, h1, else <title> before its separators."""
     for xp in ('//meta[@name="ArticleTitle"]/@content', '//meta[@name="articletitle"]/@content', "//h1//text()"):
         got = " ".join(t.strip() for t in sel.xpath(xp).getall() if t.strip())
         if got:
+            return got
+    # Templates whose <title> is the site's name put the article's in a heading marked as the title.
+    for node in sel.xpath('//*[self::h2 or self::h3 or self::div or self::p][contains(@class,"title")]')[:10]:
+        got = " ".join(t.strip() for t in node.xpath(".//text()").getall() if t.strip())
+        if is_report_title(got):
             return got
     title = (sel.xpath("//title/text()").get() or "").strip()
     return re.split(r"\s*[-_|–—]\s*", title)[0] if title else ""
@@ -103,11 +120,15 @@ def score_link(url: str, text: str) -> int:
         return 0
     if COLUMN_WORDS.search(t):
         score += 6
+    elif PORTAL_WORDS.search(t):
+        score += 5
     path = urlsplit(url).path + "?" + urlsplit(url).query
     if COLUMN_SLUGS.search(path):
         score += 5
     elif PORTAL_SLUGS.search(path) and re.search(r"公开", t):
         score += 2
+    elif PORTAL_SLUGS.search(path) and ORGAN_NAME.search(t):
+        score += 5  # a unit's own 信息公开 pages on a platform hosting many bodies
     if YEAR.search(t) and ("报告" in t or "年报" in t):
         score += 2
     return score

@@ -10,43 +10,48 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from parsel import Selector
 
 from .discovery import Link, list_links
-
-
-@dataclass(slots=True)
-class ListRequest:
-    """A list request an adapter wants: URL, method, form body, and what the response is (html, xml, json)."""
-
-    url: str
-    method: str = "GET"
-    form: dict[str, str] | None = None
-    kind: str = "html"
-
+from .paging import ListCall, size_of
+from .scripts import find_key, literal_at, variables
 
 # --- TRS WCM -----------------------------------------------------------------------------------
 _TRS_PAGER = re.compile(r"createPageHTML\(\s*([\w.]+)\s*,\s*([\w.]+)\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]")
-_TRS_COUNT = re.compile(r"var\s+countPage\s*=\s*(\d+)")
-_TRS_CURRENT = re.compile(r"var\s+currentPage\s*=\s*(\d+)")
+_NUMBERED = re.compile(r"_(\d+)\.\w+$")
 
 
-def trs_pages(url: str, html: str) -> list[ListRequest]:
-    """Return the other pages of a TRS list: index_1.html … index_{countPage-1}.html."""
+def trs_call(url: str, html: str) -> tuple[ListCall, int] | None:
+    """Return a TRS list's static page series (`index.html`, `index_1.html` …) and the next page to ask for.
+
+    The page count (`createPageHTML(countPage, …)`, a literal or a variable) bounds the series where the page
+    gives it; where it is missing or a name the page never defines, the series goes on until a page has
+    nothing new. None where the page has no TRS pager, or is not the series' first page.
+    """
     m = _TRS_PAGER.search(html)
     if not m:
-        return []
+        return None
     count_s, current_s, stem, ext = m.groups()
-    count = int(count_s) if count_s.isdigit() else int((_TRS_COUNT.search(html) or [0, "0"])[1])
-    current = int(current_s) if current_s.isdigit() else int((_TRS_CURRENT.search(html) or [0, "0"])[1])
-    if current != 0:
-        return []
-    count = min(count, 200)
-    base = urljoin(url, "./")
-    return [ListRequest(urljoin(base, f"{stem}_{k}.{ext}")) for k in range(1, count)]
+    names = variables(" ".join(re.findall(r"<script[^>]*>(.*?)</script>", html, re.S | re.I)))
+    count = _number(count_s, names)
+    current = _number(current_s, names)
+    numbered = _NUMBERED.search(urlsplit(url).path)
+    if current is None:
+        current = int(numbered.group(1)) if numbered else 0
+    if current != 0 or numbered:
+        return None  # later pages are asked for by the series itself
+    call = ListCall(url, path_stem=f"{stem}.{ext}", first=0, last=count - 1 if count else None)
+    return call, 1
+
+
+def _number(token: str, names: dict[str, object]) -> int | None:
+    """Return a script argument as a number: a literal, or a variable the page assigns a number."""
+    if token.isdigit():
+        return int(token)
+    value = names.get(token)
+    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 # --- Hanweb JCMS -------------------------------------------------------------------------------
@@ -54,10 +59,13 @@ _DATASTORE = re.compile(r"<datastore>(.*?)</datastore>", re.S | re.I)
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
 _TOTAL_PAGE = re.compile(r"<totalpage>\s*(\d+)\s*</totalpage>", re.I)
 _TOTAL_RECORD = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.I)
+_NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[.*?href=['\"]([^'\"]+)['\"]", re.S | re.I)
+_JPAGE = re.compile(r"\.jpage\s*\(", re.I)
+_PROXY = re.compile(r"""['"]([^'"\s]*dataproxy\.jsp)[^'"]*['"]""", re.I)
 _JPAGE_KEYS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname", "permissiontype")
-_JPAGE_PARAM = re.compile(r"""['"]?(""" + "|".join(_JPAGE_KEYS) + r""")['"]?\s*[:=]\s*['"]?([^'",;}&\s<]*)""")
+_JPAGE_PARAM = re.compile(r"""['"]?(""" + "|".join(_JPAGE_KEYS) + r""")['"]?\s*[:=]\s*['"]?([^'",;}&\s<]*)""", re.I)
+_PAGING = {"page", "startrecord", "endrecord", "perpage"}
 _PERPAGE = re.compile(r"""perpage['"]?\s*[:=]\s*['"]?(\d+)""", re.I)
-_PROXY = re.compile(r"""['"]([^'"]*dataproxy\.jsp)[^'"]*['"]""", re.I)
 
 
 def hanweb_records(base: str, xml: str) -> list[Link]:
@@ -66,33 +74,80 @@ def hanweb_records(base: str, xml: str) -> list[Link]:
     return list_links(Selector(text=f"<ul>{html}</ul>"), base) if html else []
 
 
-def hanweb_pages(url: str, html: str) -> list[ListRequest]:
-    """Return dataproxy.jsp requests for the pages after the one embedded in a Hanweb column page."""
+def hanweb_call(url: str, html: str) -> tuple[ListCall, int] | None:
+    """Return the dataproxy.jsp list behind a Hanweb column page (jpage) and the first page not embedded in it.
+
+    Parameters are read, in any case, from the jpage config (`proxyUrl`, `perPage`, `ajaxParam`, a request
+    type), the datastore's `<nextgroup>` link and `name: value` pairs in the page's scripts; the proxy may be
+    relative or absolute, asked by POST (the default) or GET where the config says so. `totalrecord` and
+    `totalpage` bound the pages where present. None without a dataproxy list.
+    """
+    if not _PROXY.search(html):
+        return None
+    scripts = " ".join(re.findall(r"<script[^>]*>(.*?)</script>", html, re.S | re.I))
+    names = variables(scripts)
+    config: dict[str, object] = {}
+    for m in _JPAGE.finditer(scripts):
+        found = literal_at(scripts, m.end(), names)
+        if isinstance(found, dict):
+            config = found
+            break
+    else:  # a config kept in a variable
+        config = next((v for v in names.values() if isinstance(v, dict) and find_key(v, "proxyUrl")), {})
     store = _DATASTORE.search(html)
-    if not store or "dataproxy" not in html:
-        return []
-    total_pages = int((_TOTAL_PAGE.search(store.group(1)) or [0, "1"])[1])
-    total = int((_TOTAL_RECORD.search(store.group(1)) or [0, "0"])[1])
-    perpage = int((_PERPAGE.search(html) or [0, "0"])[1]) or max(1, len(_RECORD.findall(store.group(1))))
-    if total and not _TOTAL_PAGE.search(store.group(1)):
-        total_pages = -(-total // perpage)
-    params = {k: v for k, v in _JPAGE_PARAM.findall(html)}
-    params.setdefault("col", "1")
-    params.setdefault("appid", "1")
-    params.setdefault("path", "/")
-    params.setdefault("sourceContentType", "1")
-    params.setdefault("permissiontype", "0")
-    if "columnid" not in params:
+    embedded = store.group(1) if store else ""
+    params: dict[str, str] = {}
+    _merge(params, dict(_JPAGE_PARAM.findall(html)))
+    nextgroup = _NEXTGROUP.search(embedded)
+    if nextgroup:
+        query = urlsplit(nextgroup.group(1).replace("&amp;", "&")).query
+        _merge(params, dict(parse_qsl(query, keep_blank_values=True)))
+    ajax = find_key(config, "ajaxParam", "ajaxParams", "param", "params")
+    if isinstance(ajax, dict):
+        _merge(params, {str(k): "" if v is None else str(v) for k, v in ajax.items()})
+    lowered = {k.lower(): k for k in params}
+    for key, default in (("col", "1"), ("appid", "1"), ("path", "/"), ("sourceContentType", "1"),
+                         ("permissiontype", "0")):  # fmt: skip
+        if key.lower() not in lowered:
+            params[key] = default
+    if "columnid" not in lowered:
         m = re.search(r"col(\d+)", urlsplit(url).path)
         if m:
             params["columnid"] = m.group(1)
-    proxy = urljoin(url, (_PROXY.search(html) or [None, "/module/web/jpage/dataproxy.jsp"])[1])
-    out = []
-    for page in range(2, min(total_pages, 200) + 1):
-        start = (page - 1) * perpage + 1
-        query = urlencode({"page": page, "startrecord": start, "endrecord": start + perpage - 1, "perpage": perpage})
-        out.append(ListRequest(f"{proxy}?{query}", "POST", dict(params), "xml"))
-    return out
+    per = str(find_key(config, "perPage", "pageSize") or (_PERPAGE.search(scripts) or [0, ""])[1])
+    records = len(_RECORD.findall(embedded))
+    perpage = int(per) if per.isdigit() else size_of(params) or max(records, 1)
+    for k in [k for k in params if k.lower() in _PAGING]:
+        del params[k]
+    proxy_url = find_key(config, "proxyUrl", "proxyURL", "url")
+    if not (isinstance(proxy_url, str) and "dataproxy" in proxy_url.lower()):
+        proxy_url = _PROXY.search(html).group(1)  # type: ignore[union-attr]
+    method = str(find_key(config, "ajaxType", "requestType", "method", "type") or "POST").upper()
+    last = _hanweb_last(embedded, perpage)
+    call = ListCall(urljoin(url, proxy_url), "GET" if method == "GET" else "POST", params, page_key="page",
+                    in_query=("page", "startrecord", "endrecord", "perpage"), window=("startrecord", "endrecord"),
+                    per_page=perpage, size_key="perpage", last=last, kind="xml")  # fmt: skip
+    first = 2 if records else 1
+    return (call, first) if call.has_page(first) else None
+
+
+def _merge(params: dict[str, str], new: dict[str, str]) -> None:
+    """Set `new` in `params`, a name in another case replacing the old spelling (`columnId` over `columnid`)."""
+    for key, value in new.items():
+        for old in [k for k in params if k.lower() == key.lower()]:
+            del params[old]
+        params[key] = value
+
+
+def _hanweb_last(store: str, perpage: int) -> int | None:
+    """Return the last page a datastore states (`totalpage`, else `totalrecord` over the page size), or None."""
+    pages = _TOTAL_PAGE.search(store)
+    if pages:
+        return int(pages.group(1))
+    total = _TOTAL_RECORD.search(store)
+    if total and perpage:
+        return -(-int(total.group(1)) // perpage)
+    return None
 
 
 # --- Guangdong gkmlpt --------------------------------------------------------------------------
@@ -112,8 +167,11 @@ def _tree_categories(tree: object) -> Iterator[tuple[str, str]]:
             yield from _tree_categories(node)
 
 
-def gkmlpt_api(url: str, html: str, fragment_ids: list[str]) -> list[ListRequest]:
-    """Return the gkmlpt JSON list requests for the page's annual-report categories (page 1)."""
+def gkmlpt_calls(url: str, html: str, fragment_ids: list[str]) -> list[tuple[ListCall, int]]:
+    """Return the gkmlpt JSON lists (`/gkmlpt/api/all/{cat}?page=n&sid=…`) of the page's annual-report categories.
+
+    Categories come from the page's `#id` fragments and from `var TREE` nodes named 年报/年度报告.
+    """
     sid = _SID.search(html)
     if not sid or "gkmlpt" not in url + html:
         return []
@@ -130,33 +188,8 @@ def gkmlpt_api(url: str, html: str, fragment_ids: list[str]) -> list[ListRequest
     for c in cats:
         if c not in seen:
             seen.append(c)
-    return [ListRequest(f"{root}/gkmlpt/api/all/{c}?page=1&sid={sid.group(1)}", kind="json") for c in seen]
-
-
-def gkmlpt_articles(url: str, body: str) -> tuple[list[Link], ListRequest | None]:
-    """Return the article links of a gkmlpt JSON page and the request for the next page, if any."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return [], None
-    articles = data.get("articles") if isinstance(data, dict) else None
-    if not isinstance(articles, list) or not articles:
-        return [], None
-    links = []
-    for a in articles:
-        if not isinstance(a, dict):
-            continue
-        target = a.get("url") or a.get("post_url")
-        if not target:
-            continue
-        date = str(a.get("created_at") or "")[:10] or None
-        links.append(Link(urljoin(url, str(target)), str(a.get("title") or ""), date, "page"))
-    m = re.search(r"[?&]page=(\d+)", url)
-    page = int(m.group(1)) if m else 1
-    total = (data.get("classify") or {}).get("post_count") if isinstance(data.get("classify"), dict) else None
-    more = total is None or page * len(articles) < int(total)
-    nxt = ListRequest(re.sub(r"([?&]page=)\d+", rf"\g<1>{page + 1}", url), kind="json") if more else None
-    return links, nxt
+    return [(ListCall(f"{root}/gkmlpt/api/all/{c}", params={"sid": sid.group(1)}, page_key="page", kind="json"), 1)
+            for c in seen]  # fmt: skip
 
 
 # --- Lonsun (Anhui) and year selectors ---------------------------------------------------------

@@ -9,6 +9,7 @@ from parsel import Selector
 
 from crawler import discovery as D
 from crawler import families as F
+from crawler.answers import answer_links
 from crawler.safety import internal, safe_filename
 
 
@@ -52,9 +53,10 @@ def test_list_links_carry_the_row_date():
 
 def test_trs_pager_from_create_page_html():
     html = "<script>var currentPage = 0;var countPage = 3//共多少页\ncreatePageHTML(countPage, currentPage, \"index\", \"html\");</script>"
-    got = [r.url for r in F.trs_pages("http://x.gov.cn/zfxxgknb/index.html", html)]
+    call, n = F.trs_call("http://x.gov.cn/zfxxgknb/index.html", html)
+    got = [call.page(k).url for k in range(n, 5) if call.has_page(k)]
     assert got == ["http://x.gov.cn/zfxxgknb/index_1.html", "http://x.gov.cn/zfxxgknb/index_2.html"]
-    assert F.trs_pages("http://x.gov.cn/zfxxgknb/index_1.html", html.replace("currentPage = 0", "currentPage = 1")) == []
+    assert F.trs_call("http://x.gov.cn/zfxxgknb/index_1.html", html.replace("currentPage = 0", "currentPage = 1")) is None
 
 
 def test_hanweb_datastore_and_dataproxy():
@@ -65,7 +67,8 @@ def test_hanweb_datastore_and_dataproxy():
     url = "http://x.gov.cn/col/col1229325036/index.html"
     (rec,) = F.hanweb_records(url, html)
     assert rec.url.endswith("art_1229325036_1.html") and rec.date == "2024-01-16"
-    pages = F.hanweb_pages(url, html)
+    call, n = F.hanweb_call(url, html)
+    pages = [call.page(k) for k in range(n, 6) if call.has_page(k)]
     assert [p.method for p in pages] == ["POST", "POST"]
     assert pages[0].form["columnid"] == "1229325036" and pages[0].form["unitid"] == "7300"
     assert "page=2" in pages[0].url and "startrecord=16" in pages[0].url
@@ -73,13 +76,14 @@ def test_hanweb_datastore_and_dataproxy():
 
 def test_gkmlpt_api_and_articles():
     html = "<script>window._CONFIG = {SID:'175'}; var TREE = [{\"id\": 2629, \"name\": \"政府信息公开年报\"}];\n</script>"
-    (req,) = F.gkmlpt_api("http://x.gd.gov.cn/gkmlpt/annualreport", html, [])
-    assert req.url == "http://x.gd.gov.cn/gkmlpt/api/all/2629?page=1&sid=175"
+    ((call, n),) = F.gkmlpt_calls("http://x.gd.gov.cn/gkmlpt/annualreport", html, [])
+    req = call.page(n)
+    assert req.url == "http://x.gd.gov.cn/gkmlpt/api/all/2629?sid=175&page=1"
     body = json.dumps({"classify": {"post_count": 2}, "articles": [
         {"title": "某厅2023年政府信息公开工作年度报告", "url": "http://x.gd.gov.cn/gkmlpt/content/4/1/post_1.html",
          "created_at": "2024-01-20 10:00:00"}]})
-    links, nxt = F.gkmlpt_articles(req.url, body)
-    assert links[0].date == "2024-01-20" and nxt is not None and "page=2" in nxt.url
+    links = answer_links(req.url, body)
+    assert links[0].date == "2024-01-20" and "page=2" in call.page(n + 1).url
 
 
 def test_internal_addresses_and_safe_filenames():
@@ -117,3 +121,26 @@ def test_requests_never_reach_unnamed_internal_addresses():
         check_address("intranet.example.gov.cn", "192.168.1.10", mw.is_named("intranet.example.gov.cn"))
     assert check_address("www.example.gov.cn", "202.96.1.1", named=False) == "202.96.1.1"
     assert check_address("127.0.0.41", "127.0.0.41", mw.is_named("127.0.0.41")) == "127.0.0.41"
+
+
+def test_portal_entries_and_units_of_a_platform_are_worth_following():
+    from crawler.discovery import has_report_parts, score_link
+
+    assert score_link("http://x.gov.cn/zwgk/xxgkml/index.html", "信息公开目录") >= 5
+    assert score_link("http://x.gov.cn/xxgk/index.html", "信息公开") >= 5
+    assert score_link("http://x.gov.cn/syxjyj/zfxxgk/index.html", "泗阳县教育局") >= 5  # a unit on a 集约化 platform
+    assert score_link("http://x.gov.cn/news/123.html", "泗阳县教育局") < 5  # a unit named outside the platform
+    assert score_link("http://x.gov.cn/xxgk/zn.html", "政府信息公开指南") < 5
+    assert has_report_parts("一、总体情况 二、主动公开政府信息情况 三、收到和处理政府信息公开申请情况")
+    assert not has_report_parts("一、总体情况 关于做好年报工作的通知")
+
+
+def test_a_report_heading_is_the_title_where_the_template_titles_pages_with_the_site():
+    from parsel import Selector
+
+    from crawler.discovery import page_title
+
+    html = ("<title>某县人民政府门户网站</title><h2 class='title'>某县人民政府2024年政府信息公开工作年度报告</h2>"
+            "<div class='title'>无关</div>")
+    assert page_title(Selector(text=html)) == "某县人民政府2024年政府信息公开工作年度报告"
+    assert page_title(Selector(text="<title>某县人民政府门户网站</title>")) == "某县人民政府门户网站"

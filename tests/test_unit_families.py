@@ -20,15 +20,19 @@ def links_of(site: str, path: str) -> tuple[str, list]:
     return response.url, list_links(Selector(text=response.text), response.url)
 
 
-def test_trs_pager_pages_come_from_the_first_page_only() -> None:
+def test_trs_pager_is_a_series_bounded_by_its_count_and_asked_from_the_first_page_only() -> None:
     first = page("trs", "/zfxxgk/zfxxgknb/index.html")
-    assert [r.url for r in F.trs_pages(first.url, first.text)] == [
-        WEB.url("trs", "/zfxxgk/zfxxgknb/index_1.html"),
-        WEB.url("trs", "/zfxxgk/zfxxgknb/index_2.html"),
-    ]
-    assert all((r.method, r.kind, r.form) == ("GET", "html", None) for r in F.trs_pages(first.url, first.text))
+    call, n = F.trs_call(first.url, first.text)
+    assert n == 1 and (call.first, call.last, call.path_stem) == (0, 2, "index.html")
+    assert [call.page(k).url for k in (0, 1, 2)] == [first.url, WEB.url("trs", "/zfxxgk/zfxxgknb/index_1.html"),
+                                                      WEB.url("trs", "/zfxxgk/zfxxgknb/index_2.html")]  # fmt: skip
+    assert call.has_page(2) and not call.has_page(3)
+    assert all((call.page(k).method, call.page(k).form) == ("GET", None) for k in (1, 2))
     second = page("trs", "/zfxxgk/zfxxgknb/index_1.html")
-    assert F.trs_pages(second.url, second.text) == []  # its pager points back; nothing new to ask
+    assert F.trs_call(second.url, second.text) is None  # later pages are asked for by the series itself
+    # A count the page never defines leaves the series open: it ends where a page shows nothing new.
+    unknown = first.text.replace("createPageHTML(countPage", "createPageHTML(pageTotal")
+    assert F.trs_call(first.url, unknown)[0].last is None
 
 
 def test_hanweb_records_and_dataproxy_pages() -> None:
@@ -36,31 +40,30 @@ def test_hanweb_records_and_dataproxy_pages() -> None:
     records = F.hanweb_records(column.url, column.text)
     assert len(records) == 5 and all(r.url.startswith(WEB.url("hanweb", "/art/")) for r in records)
     assert all(r.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", r.date) for r in records)
-    [more] = F.hanweb_pages(column.url, column.text)
-    assert (more.method, more.kind) == ("POST", "xml")
+    call, n = F.hanweb_call(column.url, column.text)
+    assert n == 2 and call.last == 2 and (call.method, call.kind) == ("POST", "xml")
+    more = call.page(2)
     assert urlsplit(more.url).path == "/module/web/jpage/dataproxy.jsp"
     assert {k: v[0] for k, v in parse_qs(urlsplit(more.url).query).items()} == {
         "page": "2", "startrecord": "6", "endrecord": "10", "perpage": "5"}  # fmt: skip
     assert more.form and more.form["columnid"] == "1229325036" and more.form["webid"] == "3"
     one_page = page("nanyang", "/col/col1229501123/index.html")  # everything embedded: no dataproxy page
-    assert F.hanweb_pages(one_page.url, one_page.text) == [] and len(F.hanweb_records(one_page.url, one_page.text)) == 2
+    assert F.hanweb_call(one_page.url, one_page.text) is None and len(F.hanweb_records(one_page.url, one_page.text)) == 2
+    # Another template: GET, absolute proxy, parameters in another case, no totals: paged until nothing new.
+    other = (column.text.replace("proxyUrl: '/module/", f"ajaxType: 'get', proxyUrl: '{WEB.url('hanweb', '/module/')}")
+             .replace("columnid:", "columnId:").replace("<totalpage>", "<x>").replace("<totalrecord>", "<y>"))
+    call, n = F.hanweb_call(column.url, other)
+    assert (call.method, call.last, n) == ("GET", None, 2)
+    got = parse_qs(urlsplit(call.page(3).url).query)
+    assert got["columnId"] == ["1229325036"] and "columnid" not in got and got["page"] == ["3"]
 
 
 def test_gkmlpt_api_and_its_articles() -> None:
     start = page("gkmlpt", "/gkmlpt/annualreport")
-    [api] = F.gkmlpt_api(start.url, start.text, re.findall(r"annualreport#(\d+)", start.text))
-    assert (api.url, api.kind) == (WEB.url("gkmlpt", "/gkmlpt/api/all/2629?page=1&sid=175"), "json")
-    answer = page("gkmlpt", "/gkmlpt/api/all/2629?page=1&sid=175")
-    links, nxt = F.gkmlpt_articles(answer.url, answer.text)
-    assert [lk.date for lk in links] == ["2021-03-01", "2021-01-25", "2021-01-22"]
-    assert all(lk.kind == "page" and lk.url.startswith(WEB.url("gkmlpt", "/gkmlpt/content/")) for lk in links)
-    assert nxt is None  # post_count 3, all on page 1
-    body = answer.text.replace('"post_count": 3', '"post_count": 9')
-    _, more = F.gkmlpt_articles(answer.url, body)
-    assert more is not None and more.url.endswith("page=2&sid=175") and more.kind == "json"
-    assert F.gkmlpt_articles(answer.url, "not json") == ([], None)
+    [(call, n)] = F.gkmlpt_calls(start.url, start.text, re.findall(r"annualreport#(\d+)", start.text))
+    assert (call.page(n).url, call.kind) == (WEB.url("gkmlpt", "/gkmlpt/api/all/2629?sid=175&page=1"), "json")
     other = page("trs", "/zfxxgk/zfxxgknb/index.html")
-    assert F.gkmlpt_api(other.url, other.text, []) == []
+    assert F.gkmlpt_calls(other.url, other.text, []) == []
 
 
 def test_lonsun_year_selectors_and_organs() -> None:

@@ -5,6 +5,7 @@ no subprocess."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -18,9 +19,11 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from crawler import families as F
+from crawler.answers import answer_links
 from crawler.hosts import HostGivenUp
 from crawler.items import DocumentItem, FetchErrorItem, UnchangedItem
 from crawler.middlewares import Blocked, RobotsRefused
+from crawler.paging import ListCall
 from crawler.registry import Site, load_sites
 from crawler.spiders.annual_reports import AnnualReportsSpider
 from crawler.store import StoreExtension
@@ -90,15 +93,24 @@ def test_a_trs_list_leads_to_its_reports_and_its_pager_and_is_remembered(sites: 
     urls = {r.url: r for r in out}
     for path in ("/zfxxgk/zfxxgknb/202503/t20250310_97791.html", REPORT):
         assert WEB.url("trs", path) in urls, f"{path} not followed"
-    for n in (1, 2):
-        pager = urls[WEB.url("trs", f"/zfxxgk/zfxxgknb/index_{n}.html")]
-        assert (pager.meta["role"], pager.meta["depth"], pager.callback.__name__) == ("list", 1, "parse_page")
+    # The pager asks for the next page only: a page showing new links leads to the one after it.
+    pager = urls[WEB.url("trs", "/zfxxgk/zfxxgknb/index_1.html")]
+    assert WEB.url("trs", "/zfxxgk/zfxxgknb/index_2.html") not in urls
+    assert (pager.meta["role"], pager.meta["depth"], pager.callback.__name__) == ("list", 1, "parse_page")
+    assert pager.meta["context"]["page"] == 1 and pager.meta["context"]["pager"]["last"] == 2
     assert all(trs.allows(u) for u in urls) and all(r.errback == spider.failed for r in out)
     assert stats(spider, "trs")["pages"] == 1
     known = spider.store.memory.recall(response.url)
     assert known is not None and not known.document and known.etag == response.headers[b"ETag"].decode()
     assert [c["url"] for c in known.children] == [r.url for r in out]
     assert {c["cb"] for c in known.children} == {"parse_page"}
+    second = collect(spider.parse_page(page("trs", "/zfxxgk/zfxxgknb/index_1.html", request=pager)))
+    [nxt] = [r for r in second if r.url == WEB.url("trs", "/zfxxgk/zfxxgknb/index_2.html")]
+    assert nxt.meta["context"]["page"] == 2 and nxt.meta["depth"] == 1  # paging does not deepen the crawl
+    third = collect(spider.parse_page(page("trs", "/zfxxgk/zfxxgknb/index_2.html", request=nxt)))
+    assert not [r for r in third if "index_" in r.url], "the site's count bounds the series"
+    again = collect(spider.parse_page(page("trs", "/zfxxgk/zfxxgknb/index_1.html", request=pager)))
+    assert not [r for r in again if "pager" in r.meta["context"]], "a page showing nothing new ends its list"
 
 
 def test_a_report_page_is_a_document_with_what_the_list_said(sites: dict[str, Site], tmp_path: Path) -> None:
@@ -168,15 +180,21 @@ def test_a_list_answering_304_replays_its_requests_callbacks_and_forms(sites: di
          "form": "columnid=1229325036&webname=%E5%AE%81%E6%B3%A2"},
         {"url": WEB.url("hanweb", "/api.json"), "role": "list", "context": {}, "cb": "parse_json", "method": "GET",
          "form": None},
+        {"url": WEB.url("hanweb", "/search"), "role": "list", "cb": "parse_list", "method": "POST", "form": "x",
+         "context": {"column": "年报", "page": 3, "pager": {"url": WEB.url("hanweb", "/search"), "method": "POST",
+                     "params": {"siteId": "7"}, "body": "json", "page_key": "pageNo"}}},
     )  # fmt: skip
     request = Request(WEB.url("hanweb", "/col/col1229325036/index.html"),
                       meta={**meta(hanweb), "remembered": Remembered('"e"', None, False, False, children)})  # fmt: skip
     out = collect(spider.parse_page(not_modified(request)))
     assert [r.url for r in out] == [c["url"] for c in children]
-    assert [r.callback.__name__ for r in out] == ["parse_page", "parse_xml", "parse_json"]
+    assert [r.callback.__name__ for r in out] == ["parse_page", "parse_list", "parse_list", "parse_list"]
     assert out[0].meta["context"] == children[0]["context"] and out[0].meta["depth"] == 1
     assert isinstance(out[1], FormRequest) and out[1].method == "POST"
     assert dict(parse_qsl(out[1].body.decode())) == {"columnid": "1229325036", "webname": "宁波"}
+    # A paged list is asked again from its call: a JSON POST keeps its body and its page.
+    assert out[3].method == "POST" and json.loads(out[3].body) == {"siteId": 7, "pageNo": 3}
+    assert out[3].headers[b"Content-Type"].startswith(b"application/json") and out[3].meta["context"]["page"] == 3
     assert stats(spider, "hanweb") == {"pages": 1, "lists_unchanged": 1}
 
 
@@ -197,18 +215,20 @@ def test_a_document_answering_304_is_unchanged_and_counted_known_if_a_report(sit
     assert stats(spider, "trs") == {"pages": 3, "documents_unchanged": 2, "reports_known": 1, "lists_unchanged": 1}
 
 
-# -- parse_json and parse_xml ---------------------------------------------------------------------------------------
+# -- parse_list ---------------------------------------------------------------------------------------
 def test_a_gkmlpt_json_page_leads_to_its_articles_and_is_remembered(sites: dict[str, Site], tmp_path: Path) -> None:
     gkmlpt = sites["gkmlpt"]
     spider = spider_for(gkmlpt, tmp_path=tmp_path)
     start = page("gkmlpt", "/gkmlpt/annualreport", meta=meta(gkmlpt))
-    api = [r for r in collect(spider.parse_page(start)) if r.callback.__name__ == "parse_json"]
-    assert [r.url for r in api] == [WEB.url("gkmlpt", "/gkmlpt/api/all/2629?page=1&sid=175")]
-    answer = page("gkmlpt", "/gkmlpt/api/all/2629?page=1&sid=175", request=api[0])
-    out = collect(spider.parse_json(answer))
-    links, _ = F.gkmlpt_articles(answer.url, answer.text)
+    api = [r for r in collect(spider.parse_page(start)) if r.callback.__name__ == "parse_list"]
+    assert [r.url for r in api] == [WEB.url("gkmlpt", "/gkmlpt/api/all/2629?sid=175&page=1")]
+    answer = page("gkmlpt", "/gkmlpt/api/all/2629?sid=175&page=1", request=api[0])
+    out = collect(spider.parse_list(answer))
+    links = answer_links(answer.url, answer.text)
     assert len(links) == 3 and {lk.url for lk in links} <= {r.url for r in out}
-    assert all(r.meta["depth"] == 2 for r in out)
+    assert [lk.date for lk in links] == ["2021-03-01", "2021-01-25", "2021-01-22"]
+    [nxt] = [r for r in out if r.url.endswith("page=2")]  # three new articles: page 2 may hold more
+    assert all(r.meta["depth"] == 2 for r in out if r is not nxt) and nxt.meta["depth"] == 1
     assert stats(spider, "gkmlpt")["pages"] == 2
     assert [c["url"] for c in spider.store.memory.recall(answer.url).children] == [r.url for r in out]
 
@@ -217,15 +237,15 @@ def test_a_hanweb_dataproxy_answer_leads_to_its_records(sites: dict[str, Site]) 
     hanweb = sites["hanweb"]
     spider = spider_for(hanweb)
     column = page("hanweb", "/col/col1229325036/index.html", meta=meta(hanweb))
-    [post] = [r for r in collect(spider.parse_page(column)) if r.callback.__name__ == "parse_xml"]
+    [post] = [r for r in collect(spider.parse_page(column)) if r.callback.__name__ == "parse_list"]
     assert isinstance(post, FormRequest) and post.method == "POST"
     parts, form = urlsplit(post.url), parse_qsl(post.body.decode())
     # The demo web answers a POST through its own router (what its server does for the request).
     answer = WEB._resolve(WEB.sites["hanweb"], "POST", parts.path, parse_qsl(parts.query), form)
     response = make_response(post.url, answer.body, answer.headers, request=post)
-    out = collect(spider.parse_xml(response))
+    out = collect(spider.parse_list(response))
     records = F.hanweb_records(response.url, response.text)
-    assert records and [r.url for r in out] == [lk.url for lk in records]
+    assert records and [r.url for r in out if "pager" not in r.meta["context"]] == [lk.url for lk in records]
     assert all(r.meta["role"] in ("candidate", "document", "list") for r in out)
 
 
@@ -259,3 +279,17 @@ def test_failures_are_told_apart_by_type_and_counted(sites: dict[str, Site]) -> 
     assert fail(spider, DownloadCancelledError(""), doc) == []  # in flight when the crawl stopped: fetched next time
     unsited = Request(WEB.url("trs", "/robots.txt"))
     assert fail(spider, DownloadTimeoutError("robots"), unsited) == []
+
+
+def test_a_paged_list_refused_as_post_is_asked_again_by_get(sites: dict[str, Site]) -> None:
+    hanweb = sites["hanweb"]
+    spider = spider_for(hanweb)
+    call = ListCall(WEB.url("hanweb", "/module/web/jpage/dataproxy.jsp"), "POST", {"columnid": "9"}, page_key="page",
+                    in_query=("page",))  # fmt: skip
+    post = spider._list_request(hanweb, call, 2, 1, "年报")
+    refused = Response(post.url, status=405, request=post)
+    [again] = fail(spider, HttpError(refused), post)
+    assert again.method == "GET" and again.callback == spider.parse_list
+    assert dict(parse_qsl(urlsplit(again.url).query)) == {"columnid": "9", "page": "2"}
+    assert fail(spider, HttpError(Response(again.url, status=405, request=again)), again) == []  # counted, not looped
+    assert stats(spider, "hanweb")["errors"] == 1

@@ -23,8 +23,10 @@ from scrapy.http import FormRequest, Response, TextResponse
 
 from storage.memory import Remembered
 
+from .. import calls as C
 from .. import discovery as D
 from .. import families as F
+from ..answers import answer_links
 from ..documents import is_document
 from ..failures import too_large
 from ..hosts import HostGivenUp
@@ -32,8 +34,10 @@ from ..items import DocumentItem, FetchErrorItem, UnchangedItem
 from ..middlewares import Blocked, RobotsRefused
 from ..page_meta import page_marks
 from ..pages import UnreadablePage, read_page
+from ..paging import ListCall
 from ..registry import Site, load_sites, sites_from_urls
 from ..safety import safe_filename
+from ..scripts import fill, missing_names
 from ..store import StoreExtension, StoreFailed
 
 DEFAULT_MAX_PAGES = 2000
@@ -78,6 +82,8 @@ class AnnualReportsSpider(scrapy.Spider):
         self.sites = chosen
         self.pages: Counter[str] = Counter()
         self.requested: set[tuple[str, str, str]] = set()
+        self.seen_links: set[str] = set()
+        """Every link URL some page or list answer has shown: a list page showing none new is its list's last."""
         self.store: StoreExtension | None = None
         """The crawl's store, where it has one (found when the crawl starts): parsed pages are remembered in it."""
 
@@ -109,6 +115,7 @@ class AnnualReportsSpider(scrapy.Spider):
         callback: Any = None,
         method: str = "GET",
         form: dict[str, str] | None = None,
+        json_body: str | None = None,
         dont_filter: bool = False,
     ) -> scrapy.Request | None:
         canon = D.canonical(url)
@@ -120,7 +127,7 @@ class AnnualReportsSpider(scrapy.Spider):
         skip = site.overrides.get("skip")
         if skip and re.search(skip, canon):
             return None
-        key = (method, canon, repr(sorted((form or {}).items())))
+        key = (method, canon, json_body or repr(sorted((form or {}).items())))
         # A URL asked for again costs no budget (the dupefilter drops it) but stays a child of this page,
         # so a list that later answers 304 replays every link it had.
         if key not in self.requested:
@@ -129,13 +136,17 @@ class AnnualReportsSpider(scrapy.Spider):
             self.requested.add(key)
         meta = {"site": site, "role": role, "depth": depth, "context": context}
         cb = callback or self.parse_page
+        if method == "POST" and json_body is not None:
+            return scrapy.Request(canon, method="POST", body=json_body.encode("utf-8"), callback=cb, meta=meta,
+                                  headers={"Content-Type": "application/json;charset=UTF-8"}, dont_filter=dont_filter,
+                                  errback=self.failed)  # fmt: skip
         if method == "POST":
             return FormRequest(
                 canon, formdata=form or {}, callback=cb, meta=meta, dont_filter=dont_filter, errback=self.failed
             )
         return scrapy.Request(canon, callback=cb, meta=meta, dont_filter=dont_filter, errback=self.failed)
 
-    def failed(self, failure: Any) -> Iterator[FetchErrorItem]:
+    def failed(self, failure: Any) -> Iterator[FetchErrorItem | scrapy.Request | None]:
         """Count a failed request per site; a report document that could not be fetched becomes an error item."""
         request = failure.request
         site: Site | None = request.meta.get("site")
@@ -150,6 +161,10 @@ class AnnualReportsSpider(scrapy.Spider):
         if failure.check(DownloadCancelledError) and not self.crawler.crawling:
             return  # in flight when the crawl was stopped: fetched again next time
         response = getattr(failure.value, "response", None)
+        retry = self._as_get(request, response)
+        if retry is not None:
+            yield retry
+            return
         if failure.check(RobotsRefused):
             kind = "robots_refused"
         elif response is not None and response.status in (404, 410):
@@ -167,6 +182,17 @@ class AnnualReportsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"site/{site.site_id}/{kind}")
         if kind in ("too_large", "errors") and request.meta.get("role") in ("document", "candidate"):
             yield _error(request.url, request.meta, site, reason)
+
+    def _as_get(self, request: scrapy.Request, response: Response | None) -> scrapy.Request | None:
+        """Return the GET form of a paged list's POST that the site refused as a method (404/405/501), or None."""
+        pager = (request.meta.get("context") or {}).get("pager")
+        if not pager or request.method != "POST" or response is None or response.status not in (404, 405, 501):
+            return None
+        call = ListCall.from_dict(pager)
+        call.method, call.in_query = "GET", ()
+        context = request.meta["context"]
+        return self._list_request(request.meta["site"], call, int(context["page"]), request.meta["depth"],
+                                  context.get("column"))  # fmt: skip
 
     # -- responses ----------------------------------------------------------------------------
     async def parse_page(self, response: Response) -> AsyncIterator[Any]:
@@ -196,6 +222,10 @@ class AnnualReportsSpider(scrapy.Spider):
         pub = D.published_at(sel, text)
         column = D.column_name(sel) or context.get("column")
         is_report = D.looks_like_report_page(title, text)
+        listed = context.get("list_title")
+        if not is_report and not D.is_report_title(title) and D.has_report_parts(text) and D.is_report_title(listed):
+            title = listed  # a template titling every page with the site's name: the list named the report
+            is_report = True
         links = D.list_links(sel, response.url)
         children = [c for c in self._follow(response, site, sel, title, links, column, pub) if c is not None]
         for child in children:  # a document (or report page) linked here carries this page's marks
@@ -226,34 +256,67 @@ class AnnualReportsSpider(scrapy.Spider):
         html = response.text
         wrapper = D.is_report_title(title)
         listing = any(D.is_report_title(lk.text) for lk in links)
-        for req in F.trs_pages(response.url, html) + F.hanweb_pages(response.url, html):
-            cb = self.parse_xml if req.kind == "xml" else self.parse_page
-            yield self._request(
-                site,
-                req.url,
-                role="list",
-                depth=depth + 1,
-                context={"column": column},
-                callback=cb,
-                method=req.method,
-                form=req.form,
-            )
-        fragments = re.findall(r"annualreport#(\d+)", html) + re.findall(r"#(\d+)$", response.url)
-        for req in F.gkmlpt_api(response.url, html, fragments):
-            yield self._request(
-                site, req.url, role="list", depth=depth + 1, context={"column": column}, callback=self.parse_json
-            )
         records = F.hanweb_records(response.url, html)
         if records:
             listing = True
+        new = self._new_links([*records, *links])
+        found = [F.trs_call(response.url, html), F.hanweb_call(response.url, html)]
+        fragments = re.findall(r"annualreport#(\d+)", html) + re.findall(r"#(\d+)$", response.url)
+        calls = [c for c in found if c is not None] + F.gkmlpt_calls(response.url, html, fragments)
+        taken = {c.url for c, _ in calls}
+        scripted = [c for c in C.script_calls(response.url, html, sel) + C.form_calls(response.url, sel)
+                    if c[0].url not in taken]
+        calls += [c for c in scripted if not missing_names(c[0].params)]
+        for call, n in calls:
+            yield self._list_request(site, call, n, depth + 1, column)
+        pending = [[c.to_dict(), n] for c, n in scripted if missing_names(c.params)]
+        if pending:  # a setting the call needs is defined in one of the site's script files
+            for src in C.script_files(response.url, sel):
+                yield self._request(site, src, role="list", depth=depth + 1, callback=self.parse_script,
+                                    context={"column": column, "pending": pending})  # fmt: skip
         extra = F.lonsun_links(links) if F.is_lonsun(html) else []
         for lk in [*records, *links]:
             yield from self._follow_link(site, lk, depth, column, title if wrapper else None, pub, wrapper or listing)
         for lk in extra:
             yield self._request(site, lk.url, role="list", depth=depth + 1, context={"column": column})
-        if listing:
+        in_column = listing or bool(column and D.COLUMN_WORDS.search(column)) or bool(
+            D.COLUMN_SLUGS.search(urlsplit(response.url).path))
+        if not wrapper:
+            for url in C.frame_lists(response.url, sel):
+                if not D.DOC_EXT.search(url):
+                    yield self._request(site, url, role="list", depth=depth + 1, context={"column": column})
+        if in_column:
+            for url in C.year_forms(response.url, sel):
+                yield self._request(site, url, role="list", depth=depth + 1, context={"column": column})
             for lk in F.pager_links(links, response.url):
                 yield self._request(site, lk.url, role="list", depth=depth + 1, context={"column": column})
+        yield from self._next_page(response, site, new)
+
+    def _new_links(self, links: list[D.Link]) -> int:
+        """Return how many of `links` no page or answer had shown before (and note them as shown)."""
+        before = len(self.seen_links)
+        self.seen_links.update(lk.url for lk in links)
+        return len(self.seen_links) - before
+
+    def _list_request(
+        self, site: Site, call: ListCall, n: int, depth: int, column: str | None
+    ) -> scrapy.Request | None:
+        """Return the request for page `n` of a paged list; its context carries the list, to ask for page n+1."""
+        req = call.page(n)
+        callback = self.parse_page if call.path_stem is not None else self.parse_list
+        context = {"column": column, "pager": call.to_dict(), "page": n}
+        return self._request(site, req.url, role="list", depth=depth, context=context, callback=callback,
+                             method=req.method, form=req.form, json_body=req.json_body)  # fmt: skip
+
+    def _next_page(self, response: Response, site: Site, new: int) -> Iterator[scrapy.Request | None]:
+        """Yield the request for the next page of the list this answer is a page of, while it showed new links."""
+        context = response.meta["context"]
+        if not new or "pager" not in context:
+            return
+        call = ListCall.from_dict(context["pager"])
+        n = int(context["page"]) + 1
+        if call.has_page(n):
+            yield self._list_request(site, call, n, response.meta["depth"], context.get("column"))
 
     def _follow_link(
         self,
@@ -266,7 +329,8 @@ class AnnualReportsSpider(scrapy.Spider):
         in_list: bool,
     ) -> Iterator[scrapy.Request | None]:
         text = lk.text
-        if text and D.NOT_REPORT.search(re.sub(r"\s+", "", text)) and not D.is_report_title(text):
+        bare = re.sub(r"\s+", "", text)
+        if text and D.NOT_REPORT.search(bare) and not D.is_report_title(text) and not D.PORTAL_WORDS.search(bare):
             if D.beside_report(text) and lk.kind == "page":
                 # A 解读 or 公布情况 page often links the report (or a twin of it): read it, never take it.
                 yield self._request(site, lk.url, role="list", depth=depth + 1, context={"column": column})
@@ -285,36 +349,51 @@ class AnnualReportsSpider(scrapy.Spider):
         elif D.score_link(lk.url, text) >= 5:
             yield self._request(site, lk.url, role="list", depth=depth + 1, context={"column": text or column})
 
-    def parse_xml(self, response: Response) -> Iterator[Any]:
-        """Yield the requests of the records of a Hanweb dataproxy.jsp answer (POST: never remembered)."""
-        site: Site = response.meta["site"]
-        self.crawler.stats.inc_value(f"site/{site.site_id}/pages")
-        body = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
-        column = response.meta["context"].get("column")
-        for lk in F.hanweb_records(response.url, body):
-            yield from self._follow_link(site, lk, response.meta["depth"], column, None, None, True)
-
-    async def parse_json(self, response: Response) -> AsyncIterator[Any]:
-        """Yield the requests of the articles of a gkmlpt JSON list page, and of its next page."""
+    async def parse_list(self, response: Response) -> AsyncIterator[Any]:
+        """Yield the requests of the entries of a list API's answer (JSON, JSONP, XML datastore, HTML fragment)
+        and of the list's next page while this one showed new entries."""
         site: Site = response.meta["site"]
         self.crawler.stats.inc_value(f"site/{site.site_id}/pages")
         if response.status == 304:
             for out in self._replay(response, site):
                 yield out
             return
-        body = response.body.decode("utf-8", errors="replace")
-        links, nxt = F.gkmlpt_articles(response.url, body)
+        body = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        links = answer_links(response.url, body)
         column = response.meta["context"].get("column")
-        children = [
-            r for lk in links for r in self._follow_link(site, lk, response.meta["depth"], column, None, None, True)
-        ]
-        if nxt is not None and links:
-            children.append(self._request(site, nxt.url, role="list", depth=response.meta["depth"],
-                                          context={"column": column}, callback=self.parse_json))  # fmt: skip
+        depth = response.meta["depth"]
+        children = [r for lk in links for r in self._follow_link(site, lk, depth, column, None, None, True)]
+        children += list(self._next_page(response, site, self._new_links(links)))
         kept = [c for c in children if c is not None]
         await self._remember(response, kept, document=False)
         for child in kept:
             yield child
+
+    async def parse_script(self, response: Response) -> AsyncIterator[Any]:
+        """Yield the list requests that waited for a setting this script file of the site defines."""
+        site: Site = response.meta["site"]
+        self.crawler.stats.inc_value(f"site/{site.site_id}/pages")
+        if response.status == 304:
+            for out in self._replay(response, site):
+                yield out
+            return
+        text = response.body[: 2 * 1024 * 1024].decode(response.encoding if isinstance(response, TextResponse)
+                                                       else "utf-8", errors="replace")  # fmt: skip
+        context = response.meta["context"]
+        kept = []
+        for data, n in context.get("pending") or ():
+            call = ListCall.from_dict(data)
+            call.params = fill(call.params, text)
+            if not missing_names(call.params):
+                req = self._list_request(site, call, int(n), response.meta["depth"], context.get("column"))
+                if req is not None:
+                    kept.append(req)
+        await self._remember(response, kept, document=False)
+        for req in kept:
+            yield req
+
+    parse_xml = parse_list  # names a crawl memory written before parse_list may hold
+    parse_json = parse_list
 
     # -- incremental --------------------------------------------------------------------------
     async def _remember(self, response: Response, children: list[scrapy.Request], document: bool) -> None:
@@ -356,6 +435,14 @@ class AnnualReportsSpider(scrapy.Spider):
         # A report page links its attachments too: they are replayed like a list's entries.
         depth = response.meta["depth"]
         for child in known.children if known is not None else ():
+            pager = (child.get("context") or {}).get("pager")
+            if pager:
+                context = child["context"]
+                req = self._list_request(site, ListCall.from_dict(pager), int(context["page"]), depth + 1,
+                                         context.get("column"))  # fmt: skip
+                if req is not None:
+                    yield req
+                continue
             post = child["method"] == "POST"
             req = self._request(site, child["url"], role=child["role"], depth=depth + 1, context=child["context"],
                                 callback=getattr(self, child["cb"], self.parse_page), method=child["method"],

@@ -1,0 +1,196 @@
+"""List calls a page makes without a family adapter: its scripts' requests, its frames and its year forms.
+
+Many platforms fill a column from a script: truecms `getMessage.do` (JSONP), jpaas `front/page/build/unit`
+(the page number inside `paramJson`), Epoint `getgovinfolist` (a JSON POST), Hanweb's 信息公开 `search.jsp`,
+a site's own search API used as a column. They differ in names, not in kind: an address, a method, some
+parameters and one that numbers pages. This module turns each such request into a `ListCall`; the answer is
+read by `crawler.answers`. A column drawn in a same-host `<iframe>` is read as the list it is, and a form that
+picks a year (`fbtime`, `timeFrame`, `year`) is asked once per year it offers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from parsel import Selector
+
+from .paging import PAGE_KEYS, ListCall, page_key_of, size_of, window_of
+from .scripts import ScriptCall, calls, variables
+
+# A request worth reading as a list: its address or parameters speak of lists, columns, searches or pages.
+_LISTISH = re.compile(
+    r"list|search|query|getmessage|build/unit|govinfo|column|channel|catalog|article|info|xxgk|page|lanmu|data",
+    re.I,
+)
+_NOT_LIST = re.compile(r"count|visit|stat|click|login|weather|captcha|verify|token|share|comment|vote|hits|track", re.I)
+_YEAR_FIELD = re.compile(r"year|fbtime|nd$|niandu|timeframe|pubyear|date", re.I)
+MAX_CALLS = 12
+"""At most this many script requests of one page are read as lists (a page of many widgets stays cheap)."""
+
+
+def script_calls(url: str, html: str, sel: Selector) -> list[tuple[ListCall, int]]:
+    """Return the list requests the page's scripts make, as paged list calls with the page to ask for first."""
+    scripts = " ".join(sel.xpath("//script[not(@src)]/text()").getall())
+    if not scripts.strip():
+        return []
+    dom = {e.attrib["id"]: dict(e.attrib) for e in sel.xpath("//*[@id][@*[starts-with(name(), 'data-')]]")[:500]}
+    names = variables(scripts, dom)
+    out: list[tuple[ListCall, int]] = []
+    seen: set[str] = set()
+    for found in calls(scripts, names, dom):
+        made = _list_call(url, found)
+        if made is None:
+            continue
+        key = json.dumps(made[0].to_dict(), sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            out.append(made)
+        if len(out) >= MAX_CALLS:
+            break
+    return out
+
+
+def _list_call(page_url: str, found: ScriptCall) -> tuple[ListCall, int] | None:
+    """Return the list call of one script request and the first page to ask for, or None where it is no list."""
+    if "${" in found.url:
+        return None  # an address built from names the page does not define
+    target = urljoin(page_url, found.url)
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or parts.netloc.lower() != urlsplit(page_url).netloc.lower():
+        return None  # another host is another site's business (and offsite for the crawl)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    params = {**query, **found.data} if found.method == "GET" else dict(found.data)
+    in_query = tuple(query) if found.method == "POST" else ()
+    endpoint = urlunsplit(parts._replace(query="")) if found.method == "GET" else target
+    described = " ".join([parts.path, *params])
+    if _NOT_LIST.search(parts.path) or not _LISTISH.search(described):
+        return None
+    page_key = page_key_of(params)
+    window = window_of(params)
+    nested = _nested_pager(params)
+    if page_key is None and window is None and nested is None and not _LISTISH.search(parts.path):
+        return None
+    per_page = size_of(params) or (_window_size(params, window) if window else 0)
+    size_key = next((k for k in params if k.lower() in ("perpage", "pagesize")), None) if window else None
+    first = _first_page(params, page_key, window, nested)
+    for k in [k for k in (page_key, *(window or ())) if k]:
+        params.pop(k, None)
+    if found.method == "POST" and page_key and page_key in query:
+        params.pop(page_key, None)
+    call = ListCall(endpoint, found.method, {k: str(v) for k, v in params.items()},
+                    body="json" if found.json_body else "form", page_key=page_key, in_query=in_query, window=window,
+                    per_page=per_page, size_key=size_key, nested=nested, first=first, kind="json")  # fmt: skip
+    if size_key:
+        call.params.pop(size_key, None)
+    return call, first
+
+
+def _nested_pager(params: dict[str, str]) -> str | None:
+    """Return the parameter whose value is JSON with a page number in it (jpaas `paramJson`), or None."""
+    for key, value in params.items():
+        if isinstance(value, str) and value.strip().startswith("{"):
+            try:
+                data = json.loads(value)
+            except ValueError:
+                continue
+            if isinstance(data, dict) and any(k.lower() in PAGE_KEYS for k in data):
+                return key
+    return None
+
+
+def _window_size(params: dict[str, str], window: tuple[str, str]) -> int:
+    """Return the size of a record window as first written (`startrecord=1&endrecord=15` → 15)."""
+    try:
+        return int(params[window[1]]) - int(params[window[0]]) + 1
+    except (KeyError, ValueError):
+        return 0
+
+
+def _first_page(params: dict[str, str], page_key: str | None, window: tuple[str, str] | None,
+                nested: str | None) -> int:  # fmt: skip
+    """Return the number the script gives its first page (1 where it gives none; 0 for zero-based lists)."""
+    if page_key and str(params.get(page_key, "")).isdigit():
+        return int(params[page_key])
+    if nested:
+        data = json.loads(params[nested])
+        value = next((v for k, v in data.items() if k.lower() in PAGE_KEYS), 1)
+        return int(value) if str(value).isdigit() else 1
+    return 1
+
+
+_LIBRARY = re.compile(r"jquery|bootstrap|vue|react|angular|layer|echarts|swiper|polyfill|html5shiv|respond|"
+                      r"analytics|stat|baidu|share|jweixin|flexible|zepto|lodash|moment", re.I)
+MAX_SCRIPT_FILES = 4
+"""At most this many of a page's own script files are read for a name its list call needs."""
+
+
+def script_files(url: str, sel: Selector) -> list[str]:
+    """Return the page's own script files (same host, not a well-known library), where settings may live."""
+    host = urlsplit(url).netloc.lower()
+    out = []
+    for src in sel.xpath("//script/@src").getall():
+        target = urljoin(url, src.strip())
+        parts = urlsplit(target)
+        name = parts.path.rsplit("/", 1)[-1]
+        if parts.netloc.lower() == host and name.endswith(".js") and not _LIBRARY.search(name) and target not in out:
+            out.append(target)
+    return out[:MAX_SCRIPT_FILES]
+
+
+def frame_lists(url: str, sel: Selector) -> list[str]:
+    """Return the same-host frames of a page (`<iframe src>`, `<frame src>`): a column drawn inside a shell."""
+    host = urlsplit(url).netloc.lower()
+    out = []
+    for src in sel.xpath("//iframe/@src | //frame/@src").getall():
+        target = urljoin(url, src.strip())
+        parts = urlsplit(target)
+        if parts.scheme in ("http", "https") and parts.netloc.lower() == host and target not in out:
+            out.append(target)
+    return out
+
+
+def form_calls(url: str, sel: Selector) -> list[tuple[ListCall, int]]:
+    """Return the paged lists behind a page's forms: a form with a page-number field (`currpage`, `pageNo`)
+    whose action is a list (Hanweb's 信息公开 `search.jsp`, a column's pager form), GET or POST as it says."""
+    out: list[tuple[ListCall, int]] = []
+    host = urlsplit(url).netloc.lower()
+    for form in sel.xpath("//form"):
+        fields = {i.attrib["name"]: i.attrib.get("value") or ""
+                  for i in form.xpath(".//input[@name][not(@type='submit') and not(@type='button')]")}  # fmt: skip
+        page_key = page_key_of(fields)
+        action = urljoin(url, form.attrib.get("action") or url)
+        parts = urlsplit(action)
+        if page_key is None or parts.netloc.lower() != host or not _LISTISH.search(parts.path + " " + " ".join(fields)):
+            continue
+        first = int(fields[page_key]) if fields[page_key].isdigit() else 1
+        method = "POST" if (form.attrib.get("method") or "get").lower() == "post" else "GET"
+        params = {k: v for k, v in fields.items() if k != page_key}
+        out.append((ListCall(action, method, params, page_key=page_key, first=first), first))
+    return out
+
+
+def year_forms(url: str, sel: Selector, limit: int = 30) -> list[str]:
+    """Return a GET request per year a list form offers (`<select name="fbtime">` of years), newest first."""
+    out: list[str] = []
+    for form in sel.xpath("//form"):
+        method = (form.attrib.get("method") or "get").lower()
+        if method != "get":
+            continue
+        action = urljoin(url, form.attrib.get("action") or url)
+        fixed = [(i.attrib.get("name"), i.attrib.get("value") or "")
+                 for i in form.xpath(".//input[@type='hidden'][@name]")]  # fmt: skip
+        for select in form.xpath(".//select[@name]"):
+            name = select.attrib["name"]
+            years = [v for v in (o.attrib.get("value") or o.xpath("string()").get() or ""
+                                 for o in select.xpath(".//option"))
+                     if re.fullmatch(r"\s*(?:19|20)\d{2}\s*", v)]
+            if not years or not _YEAR_FIELD.search(name):
+                continue
+            for year in sorted({y.strip() for y in years}, reverse=True)[:limit]:
+                query = urlencode([*fixed, (name, year)])
+                target = urlunsplit(urlsplit(action)._replace(query=query, fragment=""))
+                if target not in out:
+                    out.append(target)
+    return out

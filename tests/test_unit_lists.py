@@ -1,0 +1,148 @@
+"""Unit tests of list calls read from scripts, frames and forms (crawler.calls, crawler.scripts), of paged list
+requests (crawler.paging) and of list answers (crawler.answers), on page snippets shaped like the platforms of
+site-patterns §4: no server, no subprocess."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+from parsel import Selector
+
+from crawler.answers import answer_links, unwrap_jsonp
+from crawler.calls import form_calls, frame_lists, script_calls, script_files, year_forms
+from crawler.paging import ListCall
+from crawler.scripts import calls, fill, missing_names, variables
+
+BASE = "http://www.example.gov.cn/col/nb/index.html"
+
+
+def _calls(html: str) -> list[tuple[ListCall, int]]:
+    return script_calls(BASE, html, Selector(text=html))
+
+
+def test_variables_and_object_literals_are_read_without_running_anything() -> None:
+    script = """var siteGuid = '7eb5f7f1-9041'; var size = 15; const cfg = {a: 'x', "b": [1, 2], c: {d: siteGuid}};
+    let url = '/api/' + 'list'; // a comment
+    var fn = function () { return {x: 1}; };"""
+    names = variables(script)
+    assert names["siteGuid"] == "7eb5f7f1-9041" and names["size"] == "15" and names["url"] == "/api/list"
+    assert names["cfg"] == {"a": "x", "b": ["1", "2"], "c": {"d": "7eb5f7f1-9041"}}
+
+
+def test_truecms_jsonp_window_is_paged_by_its_record_window() -> None:
+    html = """<script>var columnId = '3771';
+    $.ajax({url: '/intertidwebapp/messageController/getMessage.do', dataType: 'jsonp', jsonp: 'callback',
+            data: {startrecord: 1, endrecord: 15, perpage: 15, columnId: columnId, unitid: 'u1'},
+            success: function (d) { render(d); }});</script>"""
+    [(call, n)] = _calls(html)
+    assert n == 1 and call.window == ("startrecord", "endrecord") and call.per_page == 15
+    q = {k: v[0] for k, v in parse_qs(urlsplit(call.page(3).url).query).items()}
+    assert q == {"columnId": "3771", "unitid": "u1", "perpage": "15", "startrecord": "31", "endrecord": "45"}
+    assert urlsplit(call.page(3).url).path == "/intertidwebapp/messageController/getMessage.do"
+
+
+def test_jpaas_pages_inside_its_json_parameter() -> None:
+    html = """<script>$.get('/api-gateway/jpaas-publish-server/front/page/build/unit',
+      {webId: 'a1', pageId: 'p9', tplSetId: 't2', tagId: 'list', paramJson: '{"pageNo":1,"pageSize":"15"}'});
+    </script>"""
+    [(call, n)] = _calls(html)
+    assert n == 1 and call.nested == "paramJson" and call.page_key is None
+    q = {k: v[0] for k, v in parse_qs(urlsplit(call.page(4).url).query).items()}
+    assert json.loads(q["paramJson"]) == {"pageNo": 4, "pageSize": "15"} and q["webId"] == "a1"
+
+
+def test_epoint_and_search_apis_post_json_and_forms() -> None:
+    html = """<script>var siteGuid = '7eb5f7f1';
+    $.ajax({url: '/EWB-FRONT/rest/lightfrontaction/getgovinfolist', type: 'post', contentType: 'application/json',
+            data: JSON.stringify({siteGuid: siteGuid, deptcode: '001', categorynum: '004', pageIndex: 0, pageSize: 20})});
+    $.post('/search/column', {channelId: 'nb', pageNo: 1, pageSize: 10});
+    $.get('/stat/visitCount.jsp', {id: 3});
+    </script>"""
+    found = _calls(html)
+    assert len(found) == 2, [c.url for c, _ in found]
+    (epoint, first), (search, n) = found
+    assert epoint.method == "POST" and epoint.body == "json" and first == 0
+    page1 = epoint.page(1)
+    assert json.loads(page1.json_body) == {"siteGuid": "7eb5f7f1", "deptcode": "001", "categorynum": "004",
+                                           "pageSize": 20, "pageIndex": 1}  # fmt: skip
+    assert (search.method, search.body, n) == ("POST", "form", 1)
+    assert search.page(2).form == {"channelId": "nb", "pageSize": "10", "pageNo": "2"}
+
+
+def test_scripts_on_other_hosts_and_without_literal_addresses_are_not_lists() -> None:
+    html = """<script>$.ajax({url: 'http://other.gov.cn/list.do', data: {page: 1}}); $.ajax({url: u, data: {}});
+    fetch('/api/list', {method: 'POST', body: JSON.stringify({pageNum: 2})});</script>"""
+    [(call, n)] = _calls(html)
+    assert call.url == "http://www.example.gov.cn/api/list" and n == 2 and call.body == "json"
+    assert calls("$.ajax(") == [] and calls("fetch(") == []
+
+
+def test_answers_of_every_shape_give_their_links() -> None:
+    jsonp = 'cb({"total": 2, "data": [{"TITLE": "2023年度报告", "URL": "/art/1.html", "pubDate": "2024-01-20 09:00"},' \
+            ' {"name": "附件", "fileUrl": "/files/2.pdf"}, {"id": 3}]});'
+    assert unwrap_jsonp(jsonp).startswith('{"total"')
+    links = answer_links(BASE, jsonp)
+    assert [(lk.url, lk.text, lk.date, lk.kind) for lk in links] == [
+        ("http://www.example.gov.cn/art/1.html", "2023年度报告", "2024-01-20", "page"),
+        ("http://www.example.gov.cn/files/2.pdf", "附件", None, "document")]  # fmt: skip
+    html_in_json = json.dumps({"data": {"html": '<ul><li><a href="./a.html">A</a><span>2024-02-01</span></li></ul>'}})
+    assert [(lk.url, lk.date) for lk in answer_links(BASE, html_in_json)] == [
+        ("http://www.example.gov.cn/col/nb/a.html", "2024-02-01")]
+    xml = "<datastore><recordset><record><![CDATA[<li><a href='/art/9.html'>九</a></li>]]></record></recordset></datastore>"
+    assert [lk.url for lk in answer_links(BASE, xml)] == ["http://www.example.gov.cn/art/9.html"]
+    assert answer_links(BASE, "") == [] and answer_links(BASE, "{not json") == []
+    marked = json.dumps([{"title": "<em>年度报告</em>2023", "url": "/x.html"}])
+    assert answer_links(BASE, marked)[0].text == "年度报告2023"
+
+
+def test_frames_and_year_forms_of_a_column_shell() -> None:
+    html = """<iframe src="/module/xxgk/list.jsp?area=1"></iframe><iframe src="http://elsewhere.cn/x.html"></iframe>
+    <form action="/module/xxgk/xxgkAnnualReport.jsp" method="get"><input type="hidden" name="area" value="0010">
+      <select name="fbtime"><option value="">请选择</option><option>2023</option><option value="2024">2024年</option>
+      </select></form>
+    <form action="/search" method="post"><select name="year"><option>2022</option></select></form>"""
+    sel = Selector(text=html)
+    assert frame_lists(BASE, sel) == ["http://www.example.gov.cn/module/xxgk/list.jsp?area=1"]
+    assert year_forms(BASE, sel) == [
+        "http://www.example.gov.cn/module/xxgk/xxgkAnnualReport.jsp?area=0010&fbtime=2024",
+        "http://www.example.gov.cn/module/xxgk/xxgkAnnualReport.jsp?area=0010&fbtime=2023"]  # fmt: skip
+
+
+def test_a_list_call_survives_its_round_trip_through_the_crawl_memory() -> None:
+    call = ListCall("http://h/p", "POST", {"a": "1"}, page_key="page", window=("s", "e"), per_page=5, last=4)
+    again = ListCall.from_dict(json.loads(json.dumps(call.to_dict())))
+    assert again == call and again.page(3) == call.page(3) and not again.has_page(5)
+
+
+def test_a_setting_defined_in_another_script_file_is_waited_for_and_filled() -> None:
+    html = """<script src="/js/jquery.min.js"></script><script src="/js/webBuilderCommon.js"></script>
+    <script>$.ajax({url: '/EWB-FRONT/rest/lightfrontaction/getgovinfolist', type: 'post',
+      data: JSON.stringify({siteGuid: siteGuid, categorynum: '004', pageIndex: 0, pageSize: 20})});</script>"""
+    sel = Selector(text=html)
+    [(call, n)] = script_calls(BASE, html, sel)
+    assert n == 0 and missing_names(call.params) == {"siteGuid"}
+    assert script_files(BASE, sel) == ["http://www.example.gov.cn/js/webBuilderCommon.js"]
+    filled = fill(call.params, "var webBuilderCommon = {siteGuid: '7eb5f7f1-9041-43ad', other: 1};")
+    assert filled["siteGuid"] == "7eb5f7f1-9041-43ad" and not missing_names(filled)
+    assert missing_names(fill(call.params, "var nothing = 1;")) == {"siteGuid"}
+
+
+def test_a_paged_search_form_is_a_list_call() -> None:
+    html = """<form name="searchform" action="/module/xxgk/search.jsp" method="post">
+      <input type="hidden" name="infotypeId" value="A0301"><input type="hidden" name="area" value="0010">
+      <input type="hidden" name="currpage" value="1"><input type="submit" name="go" value="查询"></form>
+    <form action="/login.do" method="post"><input name="user"></form>"""
+    [(call, n)] = form_calls(BASE, Selector(text=html))
+    assert (call.method, call.page_key, n) == ("POST", "currpage", 1)
+    assert call.page(2).form == {"infotypeId": "A0301", "area": "0010", "currpage": "2"}
+
+
+def test_values_a_script_reads_from_the_page_with_jquery() -> None:
+    html = """<div id="jpaasList" data-webid="7f4e" data-pageid="c1d2" data-tagid="年报列表"></div>
+    <script>function loadPage(n){ var p = {webId: $('#jpaasList').data('webid'), pageId: $("#jpaasList").attr('data-pageid'),
+      tagId: $('#jpaasList').data('tagid'), paramJson: JSON.stringify({pageNo: n, pageSize: '15'})};
+      $.get('/api-gateway/jpaas-publish-server/front/page/build/unit', p); } loadPage(1);</script>"""
+    [(call, n)] = _calls(html)
+    assert (call.params["webId"], call.params["pageId"], call.params["tagId"]) == ("7f4e", "c1d2", "年报列表")
+    assert call.nested == "paramJson" and n == 1
