@@ -115,6 +115,16 @@ class Child:
         return out, err
 
 
+def stop() -> None:
+    """Stop this process's fork server and reap it (so its children's CPU time counts towards the test run's)."""
+    if _CTX is not None:
+        from multiprocessing import forkserver
+
+        stop_server = getattr(forkserver._forkserver, "_stop", None)  # CPython 3.9+
+        if stop_server is not None:
+            stop_server()
+
+
 def _forkable(env: dict[str, str] | None) -> bool:
     """Whether a command with `env` may run in a forked child (no variable read at import time differs)."""
     _context()
