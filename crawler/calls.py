@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
 
-from .paging import PAGE_KEYS, ListCall, page_key_of, size_of, window_of
+from .paging import PAGE_KEYS, ListCall, page_key_of, set_page_in_json, size_of, window_of
 from .scripts import ScriptCall, calls, variables
 
 # A request worth reading as a list: its address or parameters speak of lists, columns, searches or pages.
@@ -54,11 +54,11 @@ def script_calls(url: str, html: str, sel: Selector) -> list[tuple[ListCall, int
 
 def _list_call(page_url: str, found: ScriptCall) -> tuple[ListCall, int] | None:
     """Return the list call of one script request and the first page to ask for, or None where it is no list."""
-    if "${" in found.url:
-        return None  # an address built from names the page does not define
-    target = urljoin(page_url, found.url)
+    pending_url = "${" in found.url  # built by names or helpers of the site's script files: filled later
+    target = found.url if pending_url else urljoin(page_url, found.url)
     parts = urlsplit(target)
-    if parts.scheme not in ("http", "https") or parts.netloc.lower() != urlsplit(page_url).netloc.lower():
+    if not pending_url and (parts.scheme not in ("http", "https")
+                            or parts.netloc.lower() != urlsplit(page_url).netloc.lower()):  # fmt: skip
         return None  # another host is another site's business (and offsite for the crawl)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     params = {**query, **found.data} if found.method == "GET" else dict(found.data)
@@ -75,13 +75,18 @@ def _list_call(page_url: str, found: ScriptCall) -> tuple[ListCall, int] | None:
     per_page = size_of(params) or (_window_size(params, window) if window else 0)
     size_key = next((k for k in params if k.lower() in ("perpage", "pagesize")), None) if window else None
     first = _first_page(params, page_key, window, nested)
+    guessed = first < 0
+    first = max(first, 0)
+    if nested:
+        params[nested] = set_page_in_json(params[nested], first)
     for k in [k for k in (page_key, *(window or ())) if k]:
         params.pop(k, None)
     if found.method == "POST" and page_key and page_key in query:
         params.pop(page_key, None)
     call = ListCall(endpoint, found.method, {k: str(v) for k, v in params.items()},
                     body="json" if found.json_body else "form", page_key=page_key, in_query=in_query, window=window,
-                    per_page=per_page, size_key=size_key, nested=nested, first=first, kind="json")  # fmt: skip
+                    per_page=per_page, size_key=size_key, nested=nested, first=first, kind="json",
+                    guessed=guessed)  # fmt: skip
     if size_key:
         call.params.pop(size_key, None)
     return call, first
@@ -110,13 +115,15 @@ def _window_size(params: dict[str, str], window: tuple[str, str]) -> int:
 
 def _first_page(params: dict[str, str], page_key: str | None, window: tuple[str, str] | None,
                 nested: str | None) -> int:  # fmt: skip
-    """Return the number the script gives its first page (1 where it gives none; 0 for zero-based lists)."""
-    if page_key and str(params.get(page_key, "")).isdigit():
-        return int(params[page_key])
+    """Return the number the script gives its first page: 1 where it names none, -1 where it names a value the
+    page computes (the list may count from 0 or 1: both are tried)."""
+    if page_key:
+        value = str(params.get(page_key, ""))
+        return int(value) if value.isdigit() else (-1 if "${" in value else 1)
     if nested:
         data = json.loads(params[nested])
         value = next((v for k, v in data.items() if k.lower() in PAGE_KEYS), 1)
-        return int(value) if str(value).isdigit() else 1
+        return int(value) if str(value).isdigit() else (-1 if "${" in str(value) else 1)
     return 1
 
 

@@ -62,6 +62,8 @@ class ListCall:
     """The last page where the site says so: an upper bound, never a promise."""
     kind: str = "html"
     """What an answer is: "html" (a page or fragment), "xml" (Hanweb datastore) or "json" (JSON or JSONP)."""
+    guessed: bool = False
+    """True where the script computes its first page number: pages 0 and 1 are both asked for first."""
 
     def page(self, n: int) -> ListRequest:
         """Return the request for page `n` of this list."""
@@ -118,6 +120,11 @@ def _with_query(url: str, extra: dict[str, str]) -> str:
     lowered = {k.lower() for k in extra}
     kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in lowered]
     return urlunsplit(parts._replace(query=urlencode(kept + list(extra.items()))))
+
+
+def set_page_in_json(value: str, n: int) -> str:
+    """Return the JSON parameter `value` with its page number set to `n` (see `ListCall.nested`)."""
+    return _nested(value, n)
 
 
 def _nested(value: str, n: int) -> str:

@@ -104,11 +104,34 @@ class _Parser:
             if name == "null" or name == "undefined":
                 return None
             got = self.names.get(name, self.names.get(name.rsplit(".", 1)[-1]))
-            if got is None and self.placeholders and re.fullmatch(r"[A-Za-z_$][\w$]*", name):
+            self.skip()
+            if got is None and self.placeholders and self.text.startswith("(", self.i) and "." not in name:
+                got = self._call_placeholder(name, depth)  # a helper function another script file defines, maybe
+            elif got is None and self.placeholders and re.fullmatch(r"[A-Za-z_$][\w$]*", name):
                 got = placeholder(name)  # defined in another script file of the site, maybe
             return self._concat(got, depth) if isinstance(got, str) else got
         self.i += 1
         return None
+
+    def _call_placeholder(self, name: str, depth: int) -> str | None:
+        """Return the stand-in for `name(literal, …)`, or None where an argument is not a literal."""
+        self.i += 1
+        args: list[Any] = []
+        while True:
+            self.skip()
+            if self.i >= len(self.text) or self.text[self.i] == ")":
+                self.i += 1
+                break
+            if self.text[self.i] == ",":
+                self.i += 1
+                continue
+            before = self.i
+            args.append(self.value(depth + 1))
+            if self.i == before:
+                self.i += 1
+        if not all(isinstance(a, str) for a in args):
+            return None
+        return "${" + name + "(" + json.dumps(args, ensure_ascii=False) + ")}"
 
     def _concat(self, first: Any, depth: int) -> Any:
         """Return `first` joined with the literals that follow it by `+` (`'/api/' + 'list'`)."""
@@ -316,7 +339,8 @@ def _flat(value: Any) -> Any:
     return "" if value is None else str(value)
 
 
-_PLACEHOLDER = re.compile(r"^\$\{([A-Za-z_$][\w$]*)\}$")
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_$][\w$]*)(?:\((\[.*?\])\))?\}")
+_FUNCTION = r"function\s+{name}\s*\(([^)]*)\)\s*\{{\s*return\s+([^;}}]+)"
 
 
 def placeholder(name: str) -> str:
@@ -324,28 +348,54 @@ def placeholder(name: str) -> str:
     return "${" + name + "}"
 
 
-def missing_names(params: dict[str, Any]) -> set[str]:
-    """Return the names whose values `params` still lacks (their stand-ins from `placeholder`)."""
-    return {m.group(1) for v in params.values() if isinstance(v, str) for m in [_PLACEHOLDER.match(v)] if m}
+def missing_names(*values: Any) -> set[str]:
+    """Return the names (and helper functions) whose values the given texts or parameter dicts still lack."""
+    texts: list[str] = []
+    for v in values:
+        texts.extend(x for x in (v.values() if isinstance(v, dict) else [v]) if isinstance(x, str))
+    return {m.group(1) for t in texts for m in _PLACEHOLDER.finditer(t)}
+
+
+def fill_text(text: str, script: str, names: dict[str, Any] | None = None) -> str:
+    """Return `text` with stand-ins replaced by what a script file defines: `var n = …`, `{n: …}`, or a helper
+    function `function f(a) { return … }` worked out for the arguments the page gave it. JSON text keeps valid."""
+    names = variables(script) if names is None else names
+
+    def one(m: re.Match[str]) -> str:
+        name, args = m.group(1), m.group(2)
+        got: Any
+        if args is not None:
+            got = _evaluate(name, json.loads(args), script, names)
+        else:
+            got = names.get(name)
+            if got is None:
+                got = find_key(list(names.values()), name)
+            if got is None:
+                found = re.search(rf"""['"]?{re.escape(name)}['"]?\s*[:=]\s*['"]([^'"]+)['"]""", script)
+                got = found.group(1) if found else None
+        if not isinstance(got, str):
+            return m.group(0)
+        inside_json = text.lstrip().startswith("{")
+        return json.dumps(got, ensure_ascii=False)[1:-1] if inside_json else got
+
+    return _PLACEHOLDER.sub(one, text)
 
 
 def fill(params: dict[str, str], script: str) -> dict[str, str]:
-    """Return `params` with stand-ins replaced by what another script file defines (`var n = …` or `{n: …}`)."""
+    """Return `params` with stand-ins replaced by what another script file defines (see `fill_text`)."""
     names = variables(script)
-    out = dict(params)
-    for key, value in params.items():
-        m = _PLACEHOLDER.match(value)
-        if not m:
-            continue
-        got = names.get(m.group(1))
-        if got is None:
-            got = find_key(list(names.values()), m.group(1))
-        if got is None:
-            found = re.search(rf"""['"]?{re.escape(m.group(1))}['"]?\s*[:=]\s*['"]([^'"]+)['"]""", script)
-            got = found.group(1) if found else None
-        if isinstance(got, str):
-            out[key] = got
-    return out
+    return {k: fill_text(v, script, names) for k, v in params.items()}
+
+
+def _evaluate(name: str, args: list[Any], script: str, names: dict[str, Any]) -> str | None:
+    """Return what `function name(p…) { return <literals, names and p joined by +> }` gives for `args`."""
+    m = re.search(_FUNCTION.format(name=re.escape(name)), script[:MAX_SCRIPT_CHARS])
+    if not m:
+        return None
+    params = [p.strip() for p in m.group(1).split(",") if p.strip()]
+    local = {**names, **dict(zip(params, args, strict=False))}
+    got = _Parser(m.group(2), local).value()
+    return got if isinstance(got, str) and "${" not in got else None
 
 
 def find_key(obj: Any, *names: str) -> Any:

@@ -12,7 +12,7 @@ from parsel import Selector
 from crawler.answers import answer_links, unwrap_jsonp
 from crawler.calls import form_calls, frame_lists, script_calls, script_files, year_forms
 from crawler.paging import ListCall
-from crawler.scripts import calls, fill, missing_names, variables
+from crawler.scripts import calls, fill, fill_text, missing_names, variables
 
 BASE = "http://www.example.gov.cn/col/nb/index.html"
 
@@ -146,3 +146,19 @@ def test_values_a_script_reads_from_the_page_with_jquery() -> None:
     [(call, n)] = _calls(html)
     assert (call.params["webId"], call.params["pageId"], call.params["tagId"]) == ("7f4e", "c1d2", "年报列表")
     assert call.nested == "paramJson" and n == 1
+
+
+def test_an_address_built_by_a_helper_of_the_sites_script_file_is_worked_out() -> None:
+    html = """<script src="/js/webBuilderCommon.js"></script><script>var pageSize = 6;
+    function load(pageIndex){ $.ajax({url: getRestUrl('lightfrontaction/getgovinfolist'), type: 'post',
+      contentType: 'application/json', data: JSON.stringify({params: JSON.stringify({siteGuid: siteGuid,
+      pageIndex: pageIndex, pageSize: pageSize})})}); } load(0);</script>"""
+    [(call, n)] = _calls(html)
+    assert missing_names(call.url, call.params) == {"getRestUrl", "siteGuid"}
+    assert (call.nested, call.guessed, n) == ("params", True, 0)  # the page number is computed: 0 and 1 are tried
+    site_js = """var siteGuid = "7eb5"; var rootPath = "/EWB-FRONT";
+    function getRestUrl(a){ return rootPath + '/rest/' + a; }"""
+    assert fill_text(call.url, site_js) == "/EWB-FRONT/rest/lightfrontaction/getgovinfolist"
+    body = json.loads(fill(call.params, site_js)["params"])
+    assert body == {"siteGuid": "7eb5", "pageIndex": 0, "pageSize": "6"}
+    assert fill_text(call.url, "function other(a){ return a; }") == call.url  # not defined there: still missing

@@ -9,8 +9,7 @@ from bench import discovery
 
 pytestmark = pytest.mark.slow
 
-# Epoint's list address is computed by a function in the site's script file (`getRestUrl(…)`): not read (README).
-UNSUPPORTED = {"ks-epoint"}
+UNSUPPORTED: set[str] = set()  # sites whose list mechanism the README says is not read (none today)
 
 
 def test_every_report_of_the_second_web_is_found_and_no_negative_is_taken() -> None:

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 import scrapy
 from parsel import Selector
@@ -37,7 +37,7 @@ from ..pages import UnreadablePage, read_page
 from ..paging import ListCall
 from ..registry import Site, load_sites, sites_from_urls
 from ..safety import safe_filename
-from ..scripts import fill, missing_names
+from ..scripts import fill, fill_text, missing_names
 from ..store import StoreExtension, StoreFailed
 
 DEFAULT_MAX_PAGES = 2000
@@ -266,14 +266,14 @@ class AnnualReportsSpider(scrapy.Spider):
         taken = {c.url for c, _ in calls}
         scripted = [c for c in C.script_calls(response.url, html, sel) + C.form_calls(response.url, sel)
                     if c[0].url not in taken]
-        calls += [c for c in scripted if not missing_names(c[0].params)]
+        calls += [c for c in scripted if not missing_names(c[0].url, c[0].params)]
         for call, n in calls:
-            yield self._list_request(site, call, n, depth + 1, column)
-        pending = [[c.to_dict(), n] for c, n in scripted if missing_names(c.params)]
+            yield from self._first_pages(site, call, n, depth + 1, column)
+        pending = [[c.to_dict(), n] for c, n in scripted if missing_names(c.url, c.params)]
         if pending:  # a setting the call needs is defined in one of the site's script files
             for src in C.script_files(response.url, sel):
                 yield self._request(site, src, role="list", depth=depth + 1, callback=self.parse_script,
-                                    context={"column": column, "pending": pending})  # fmt: skip
+                                    context={"column": column, "pending": pending, "page_url": response.url})
         extra = F.lonsun_links(links) if F.is_lonsun(html) else []
         for lk in [*records, *links]:
             yield from self._follow_link(site, lk, depth, column, title if wrapper else None, pub, wrapper or listing)
@@ -308,13 +308,23 @@ class AnnualReportsSpider(scrapy.Spider):
         return self._request(site, req.url, role="list", depth=depth, context=context, callback=callback,
                              method=req.method, form=req.form, json_body=req.json_body)  # fmt: skip
 
+    def _first_pages(
+        self, site: Site, call: ListCall, n: int, depth: int, column: str | None
+    ) -> Iterator[scrapy.Request | None]:
+        """Yield the request for the list's first page; where its number is a guess (0), page 1 as well."""
+        yield self._list_request(site, call, n, depth, column)
+        if call.guessed and n == 0:
+            yield self._list_request(site, call, 1, depth, column)
+
     def _next_page(self, response: Response, site: Site, new: int) -> Iterator[scrapy.Request | None]:
         """Yield the request for the next page of the list this answer is a page of, while it showed new links."""
         context = response.meta["context"]
-        if not new or "pager" not in context:
+        if "pager" not in context:
             return
         call = ListCall.from_dict(context["pager"])
         n = int(context["page"]) + 1
+        if not new:
+            return
         if call.has_page(n):
             yield self._list_request(site, call, n, response.meta["depth"], context.get("column"))
 
@@ -384,10 +394,12 @@ class AnnualReportsSpider(scrapy.Spider):
         for data, n in context.get("pending") or ():
             call = ListCall.from_dict(data)
             call.params = fill(call.params, text)
-            if not missing_names(call.params):
-                req = self._list_request(site, call, int(n), response.meta["depth"], context.get("column"))
-                if req is not None:
-                    kept.append(req)
+            call.url = urljoin(context.get("page_url") or response.url, fill_text(call.url, text))
+            if urlsplit(call.url).netloc.lower() != urlsplit(response.url).netloc.lower():
+                continue  # a helper pointing at another host: not this site's list
+            if not missing_names(call.url, call.params):
+                kept += [r for r in self._first_pages(site, call, int(n), response.meta["depth"], context.get("column"))
+                         if r is not None]  # fmt: skip
         await self._remember(response, kept, document=False)
         for req in kept:
             yield req
