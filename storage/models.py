@@ -1,4 +1,5 @@
-"""SQLAlchemy models: documents (raw bytes), sources (URLs), reports (records), crawl runs and pages.
+"""SQLAlchemy models: documents (raw bytes), sources (URLs), reports (records), crawl runs and pages, the site
+registry and the obliged bodies.
 
 The tables are created by the Alembic migrations in `storage/migrations/`, never by `create_all`;
 `tests/test_storage.py` checks that the models and the migrations agree.
@@ -201,3 +202,63 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+
+
+class SiteRow(Base):
+    """A government website in the registry: from the official registry download (全国政府网站基本信息数据库),
+    the bundled CSV or a user's CSV. Keyed by its 网站标识码 where known, else by its host."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_key: Mapped[str] = mapped_column(Text, unique=True)
+    """The 网站标识码 (e.g. `3208000001`) where known, else the lower-case host (`www.example.gov.cn`)."""
+    site_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    """The 网站标识码 as the registry prints it, or None."""
+    name: Mapped[str] = mapped_column(Text)
+    """The site's name (网站名称)."""
+    organiser: Mapped[str | None] = mapped_column(Text)
+    """The body that runs the site (主办单位)."""
+    region_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    """GB/T 2260 code: the 网站标识码's first six characters where digits, else from the organiser's name."""
+    region_name: Mapped[str | None] = mapped_column(Text)
+    level: Mapped[str | None] = mapped_column(Text)
+    """The registry's level or kind (政府门户网站 / 部门网站, 省/市/县 …), as a note for people."""
+    start_urls: Mapped[list[Any]]
+    """Where a crawl of the site starts."""
+    allowed_hosts: Mapped[list[Any]]
+    """The hosts a crawl of the site may request (`host`, `host:port`, `*.domain`)."""
+    overrides: Mapped[dict[str, Any]]
+    """Per-site crawl settings (`max_pages`, `max_depth`, `follow`, `skip`)."""
+    origin: Mapped[str] = mapped_column(Text)
+    """Where the row came from: `registry`, `bundled` or `user` (with the file name after a colon)."""
+    updated_at: Mapped[datetime]
+
+
+class Body(Base):
+    """A body obliged to publish an annual report: a government (本级政府), a department (部门), a township or
+    street (乡镇街道) or other, with where the knowledge of it came from. Keyed by the `body_key` reports carry."""
+
+    __tablename__ = "bodies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body_key: Mapped[str] = mapped_column(Text, unique=True)
+    """`REGION|NAME` as `extractors.attribution` makes it (one key however the body's name is written)."""
+    name: Mapped[str] = mapped_column(Text)
+    """The body's canonical name, as last seen."""
+    level: Mapped[str] = mapped_column(String(16))
+    """`government` (本级政府), `department` (部门), `township` (乡镇街道) or `other`."""
+    region_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    parent_key: Mapped[str | None] = mapped_column(Text)
+    """The body_key of the government it belongs to, where known."""
+    site_key: Mapped[str | None] = mapped_column(Text)
+    """The registry site it publishes on, where known."""
+    column_url: Mapped[str | None] = mapped_column(Text)
+    """Its 年报 column, where a platform lists one."""
+    names: Mapped[list[Any]]
+    """Every name it was seen under (former names included), for matching notices and renames."""
+    evidence: Mapped[list[Any]]
+    """Where it was learnt: `{"kind": registry|platform|notice|user|report, "url", "year", "date", "name"}`."""
+    retired_year: Mapped[int | None] = mapped_column(Integer)
+    """The first year it no longer has to publish (merged, abolished), as a user's CSV says; None while active."""
+    updated_at: Mapped[datetime]
