@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,12 +22,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
+from . import bodies as body_table
 from . import migrations, runs
 from .blobs import BlobStore, sha256_hex
 from .engine import WRITE, make_engine
 from .fsck import FsckResult, fsck
 from .memory import CrawlMemory
-from .models import CrawlRun, Document, Report, ReportDocument, Source
+from .models import Body, CrawlRun, Document, Report, ReportDocument, Source
 from .reading import report_query, with_sources
 from .sources import SourceFields
 from .sql import missing_table, retryable
@@ -162,6 +164,20 @@ class Store:
     def memory(self) -> CrawlMemory:
         """The crawl memory kept in this store (validators, pages' requests, what is done)."""
         return CrawlMemory(self)
+
+    # -- obliged bodies ----------------------------------------------------------------------------
+    def learn_bodies(self, sightings: Iterable[body_table.BodySighting]) -> int:
+        """Merge sightings of obliged bodies into the `bodies` table in one transaction (see `storage.bodies`);
+        return how many bodies were added or changed."""
+        items = list(sightings)
+        if not items:
+            return 0
+        return self.write(lambda s: body_table.learn(s, items, datetime.now(UTC)))
+
+    def bodies(self, region: str | None = None) -> list[Body]:
+        """Return the obliged bodies whose region code starts with `region` (all without one), detached rows."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            return body_table.listing(s, region)
 
     # -- reading ----------------------------------------------------------------------------------
     def reports(
