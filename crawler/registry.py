@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from storage.registry import StoredSite
 
 
 class RegistryError(ValueError):
@@ -116,3 +120,23 @@ def sites_from_urls(urls: list[str]) -> list[Site]:
             raise RegistryError(f"not an http(s) URL: {u}")
         by_host.setdefault(host_of(u), []).append(u)
     return [Site(site_id=h, name=h, start_urls=tuple(us), allowed_hosts=frozenset({h})) for h, us in by_host.items()]
+
+
+def sites_from_store(rows: Iterable[StoredSite]) -> tuple[list[Site], int]:
+    """Return the crawlable sites of the store's registry rows (`storage.registry.sites_in_region`) and how many
+    rows were left out for having no start URL (a 网站标识码 the registry gave without an address).
+
+    A stored site's `site_id` is its key (the 网站标识码, else its host); its allowed hosts are the stored ones,
+    else the hosts of its start URLs."""
+    sites: list[Site] = []
+    skipped = 0
+    for row in rows:
+        urls = tuple(u for u in row.start_urls if urlsplit(u).scheme in ("http", "https"))
+        if not urls:
+            skipped += 1
+            continue
+        hosts = frozenset(h.lower() for h in row.allowed_hosts) or frozenset(host_of(u) for u in urls)
+        sites.append(Site(site_id=row.site_key, name=row.name or row.site_key, start_urls=urls, allowed_hosts=hosts,
+                          region_code=row.region_code or "", region_name=row.region_name or "",
+                          overrides=dict(row.overrides)))  # fmt: skip
+    return sites, skipped
