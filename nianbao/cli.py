@@ -9,7 +9,7 @@ import sys
 from extractors import DEFAULT_MAX_BYTES
 
 from . import exits
-from .commands.crawl import BUNDLED, cmd_crawl, cmd_sites
+from .commands.crawl import BUNDLED, cmd_crawl, cmd_sites, cmd_sites_import, cmd_sites_list
 from .commands.data import cmd_export, cmd_validate
 from .commands.demo import cmd_demo
 from .commands.extract import cmd_extract, cmd_summary
@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("urls", nargs="*", help="start URLs; each host becomes a site")
     cr.add_argument("--sites", help=f"registry CSV (site_id,name,region_code,…,start_urls,allowed_hosts,…), "
                     f"or `{BUNDLED}` for the registry shipped with nianbao")  # fmt: skip
-    _region(cr, "only the registry's sites in it")
+    _region(cr, "only the registry's sites in it; without --sites, the store's registry (`sites import`) "
+            f"where it has one, else `{BUNDLED}`")
     _db(cr, "('' for none; a SQLite file is created)")
     cr.add_argument("--blobs", help="folder of the raw documents (default: blobs/ beside a SQLite file, "
                     "else data/blobs)")  # fmt: skip
@@ -86,10 +87,23 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("-s", "--set", action="append", metavar="KEY=VALUE", help="any Scrapy setting (repeatable)")
     cr.set_defaults(func=cmd_crawl)
 
-    si = _sub(sub, "sites", "list a registry's sites (the shipped one by default), optionally one region's")
+    si = _sub(sub, "sites", "list a registry's sites (the shipped one by default), optionally one region's; "
+              "`sites import` and `sites list` keep a registry in the store")  # fmt: skip
     si.add_argument("--sites", default=BUNDLED, help=f"registry CSV, or `{BUNDLED}`")
     _region(si, "only the sites in it")
     si.set_defaults(func=cmd_sites)
+    sis = si.add_subparsers(dest="sites_command", metavar="ACTION",
+                            help="import: registry files into the store; list: the store's registry")  # fmt: skip
+    im = _sub(sis, "import", "import registry files into the store's registry (the official download's zips or "
+              "CSVs, the crawler's CSV format, `bundled`); importing twice changes nothing")  # fmt: skip
+    im.add_argument("files", nargs="+", metavar="FILE", help=f"a registry zip or CSV, or `{BUNDLED}`")
+    _db(im, "(a SQLite file is created)")
+    im.set_defaults(func=cmd_sites_import)
+    sl = _sub(sis, "list", "list the store's registry, optionally one region's (what `crawl --region` selects)")
+    _region(sl, "only the sites in it")
+    _db(sl, "(must exist)")
+    sl.add_argument("--format", default="table", choices=("table", "csv", "json"), help="output format")
+    sl.set_defaults(func=cmd_sites_list)
 
     sm = _sub(sub, "summary", "extract every document under folders and print a table (no crawl, no database)")
     sm.add_argument("paths", nargs="*", help="folders of documents (default: the samples shipped with nianbao)")

@@ -1,4 +1,5 @@
-"""`nianbao crawl` and `nianbao sites`: harvest agency websites, list a registry's sites."""
+"""`nianbao crawl` and `nianbao sites`: harvest agency websites; list a registry's sites; import registry files
+into the store and list the store's registry (`sites import`, `sites list`)."""
 
 from __future__ import annotations
 
@@ -40,13 +41,58 @@ def check_region(region: str | None) -> str | None:
     return region
 
 
+def store_registry(db: str | None, region: str | None) -> list[Any] | None:
+    """Return the crawlable sites of region `region` in the store's registry (`nianbao sites import`), or None
+    where the store holds no registry (no `--db`, no such SQLite file, or an empty `sites` table). Rows with no
+    start URL are left out (counted on stderr); raise UsageError where the registry has none in the region."""
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.orm import Session
+
+    from crawler.registry import sites_from_store
+    from storage.registry import count_sites, sites_in_region
+
+    if not db:
+        return None
+    parsed = parse_db_url(db)
+    if parsed.get_backend_name() == "sqlite":
+        database = make_url(parsed).database or ""
+        if not database or database == ":memory:" or not Path(database).expanduser().is_file():
+            return None
+    store = open_store(db, create=False)
+    try:
+        with Session(store.engine) as s:
+            if not inspect(store.engine).has_table("sites") or count_sites(s) == 0:
+                return None
+            rows = sites_in_region(s, region)
+    finally:
+        store.close()
+    sites, skipped = sites_from_store(rows)
+    where = f" in region {describe(region)}" if region else ""
+    if skipped:
+        print(f"registry: {skipped} site(s){where} left out: the store's registry has no start URL for them",
+              file=sys.stderr)  # fmt: skip
+    if not sites:
+        raise UsageError(f"the store's registry has no site to crawl{where}: import one with "
+                         f"`nianbao sites import FILE…`, or give --sites {BUNDLED}")  # fmt: skip
+    print(f"registry: {len(sites)} site(s){where} from the store's registry", file=sys.stderr)
+    return sites
+
+
 def load(args: argparse.Namespace) -> list[Any]:
-    """Return the sites of `--sites` (filtered by `--region`) and of the URLs given; raise UsageError where none."""
+    """Return the sites of `--sites` (filtered by `--region`) and of the URLs given; raise UsageError where none.
+
+    `--region` without `--sites` selects the store's registry (`--db`) where it holds one, else the shipped
+    registry."""
     from crawler.registry import RegistryError, load_sites, sites_from_urls
 
     region = check_region(args.region)
     try:
-        sites = load_sites(registry_path(args.sites), region) if args.sites else []
+        if not args.sites and region:
+            stored = store_registry(getattr(args, "db", None), region)
+            sites = stored if stored is not None else load_sites(registry_path(BUNDLED), region)
+        else:
+            sites = load_sites(registry_path(args.sites), region) if args.sites else []
         sites += sites_from_urls(args.urls) if getattr(args, "urls", None) else []
     except RegistryError as exc:
         raise UsageError(str(exc)) from None
@@ -137,4 +183,92 @@ def cmd_sites(args: argparse.Namespace) -> int:
     rows += [(s.site_id, s.name, f"{s.region_code} {s.region_name}".strip(), " ".join(s.start_urls)) for s in sites]
     print_table(rows)
     print(f"\n{len(sites)} site(s)")
+    return OK
+
+
+MAX_REFUSED_SHOWN = 20
+"""`sites import` prints at most this many refused rows, one line each, then how many more."""
+
+
+def _site_files(names: list[str]) -> list[Any]:
+    """Return every named registry file read (`bundled` is the shipped CSV); raise UsageError (exit 2) at the
+    first that cannot be read, before anything is stored."""
+    from storage.sitefiles import SiteFileError, read_site_file
+
+    files = []
+    for name in names:
+        path = registry_path(BUNDLED) if name == BUNDLED else Path(name)
+        if name != BUNDLED and not path.is_file():
+            raise UsageError(f"{name}: no such file (a registry zip or CSV, or `{BUNDLED}`)")
+        try:
+            files.append(read_site_file(path, origin="bundled" if name == BUNDLED else None))
+        except SiteFileError as exc:
+            raise UsageError(str(exc)) from None
+    return files
+
+
+def cmd_sites_import(args: argparse.Namespace) -> int:
+    """Import registry files into the store's `sites` table; return 0, or 1 where rows were refused."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.registry import import_sites
+    from storage.sql import error_line
+
+    from ..exits import StartError
+
+    files = _site_files(args.files)
+    for f in files:
+        print(f"{f.path}: {len(f.sites)} site(s), {len(f.refused)} refused ({f.kind})")
+    rows = [site for f in files for site in f.sites]
+    refused = [r for f in files for r in f.refused]
+    store = open_store(args.db, create=True)
+    try:
+        result = store.write(lambda s: import_sites(s, rows, refused))
+    except SQLAlchemyError as exc:
+        raise StartError(f"cannot write the registry: {error_line(exc)}") from None
+    finally:
+        store.close()
+    print(f"added {result.added}, updated {result.updated}, unchanged {result.unchanged}, refused "
+          f"{len(result.refused)}, duplicates {result.duplicates}, without region {result.no_region}")  # fmt: skip
+    for r in result.refused[:MAX_REFUSED_SHOWN]:
+        print(f"refused: {r.where}: {r.reason}", file=sys.stderr)
+    if len(result.refused) > MAX_REFUSED_SHOWN:
+        print(f"refused: … and {len(result.refused) - MAX_REFUSED_SHOWN} more", file=sys.stderr)
+    return ATTENTION if result.refused else OK
+
+
+def cmd_sites_list(args: argparse.Namespace) -> int:
+    """Print the store's registry sites (of `--region`) as a table, CSV or JSON; return 0."""
+    import csv
+    import json
+
+    from sqlalchemy.orm import Session
+
+    from storage.registry import sites_in_region
+
+    region = check_region(args.region)
+    store = open_store(args.db, create=False)
+    try:
+        with Session(store.engine) as s:
+            rows = sites_in_region(s, region)
+    finally:
+        store.close()
+    if args.format == "json":
+        print(json.dumps([{"site_key": r.site_key, "site_code": r.site_code, "name": r.name,
+                           "organiser": r.organiser, "region_code": r.region_code, "region_name": r.region_name,
+                           "level": r.level, "start_urls": list(r.start_urls), "allowed_hosts": list(r.allowed_hosts),
+                           "overrides": r.overrides, "origin": r.origin} for r in rows],
+                         ensure_ascii=False, indent=1))  # fmt: skip
+        return OK
+    header = ("site", "name", "organiser", "region", "level", "start URLs", "origin")
+    cells = [(r.site_key, r.name, r.organiser or "", f"{r.region_code or '-'} {r.region_name or ''}".strip(),
+              r.level or "", " ".join(r.start_urls), r.origin) for r in rows]  # fmt: skip
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(cells)
+        return OK
+    print_table([header, *cells])
+    where = f" in region {describe(region)}" if region else ""
+    print(f"\n{len(rows)} site(s){where} in the store's registry")
     return OK
