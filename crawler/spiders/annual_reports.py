@@ -21,8 +21,10 @@ from parsel import Selector
 from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import FormRequest, Response, TextResponse
 
+from storage.bodies import BodySighting
 from storage.memory import Remembered
 
+from .. import bodies as B
 from .. import calls as C
 from .. import discovery as D
 from .. import families as F
@@ -228,6 +230,8 @@ class AnnualReportsSpider(scrapy.Spider):
             is_report = True
         links = D.list_links(sel, response.url)
         children = [c for c in self._follow(response, site, sel, title, links, column, pub) if c is not None]
+        if not is_report:
+            await self._learn(site, self._sightings(response, site, sel, title, links, pub, marks))
         for child in children:  # a document (or report page) linked here carries this page's marks
             if child.meta.get("role") in ("document", "candidate") and marks:
                 child.meta["context"]["page_marks"] = marks
@@ -357,7 +361,9 @@ class AnnualReportsSpider(scrapy.Spider):
         if D.is_report_title(text) or forced:
             yield self._request(site, lk.url, role="candidate", depth=depth + 1, context=context)
         elif D.score_link(lk.url, text) >= 5:
-            yield self._request(site, lk.url, role="list", depth=depth + 1, context={"column": text or column})
+            unit = {"unit": bare} if D.ORGAN_NAME.search(bare) else {}
+            yield self._request(site, lk.url, role="list", depth=depth + 1,
+                                context={"column": text or column, **unit})  # fmt: skip
 
     async def parse_list(self, response: Response) -> AsyncIterator[Any]:
         """Yield the requests of the entries of a list API's answer (JSON, JSONP, XML datastore, HTML fragment)
@@ -406,6 +412,36 @@ class AnnualReportsSpider(scrapy.Spider):
 
     parse_xml = parse_list  # names a crawl memory written before parse_list may hold
     parse_json = parse_list
+
+    # -- bodies ---------------------------------------------------------------------------------
+    def _sightings(self, response: Response, site: Site, sel: Selector, title: str, links: list[D.Link],
+                   pub: str | None, marks: dict[str, Any]) -> list[BodySighting]:  # fmt: skip
+        """Return the bodies this page names: a platform's units (with a unit's 年报 column) or a notice's units."""
+        code = marks.get("site_id_code") or ""
+        region = site.region_code or (code[:6] if code[:6].isdigit() else None)
+        seen = {"url": response.url, "site": site.site_id, "site_region_code": region}
+        if B.is_notice(title):
+            year = B.notice_year(title)
+            return [BodySighting(u.name, "notice", **seen, year=year, date=pub, report_url=u.report_url)
+                    for u in B.notice_units(sel, response.url)]  # fmt: skip
+        out = [BodySighting(u.name, "platform", **seen) for u in B.platform_units(response.url, links)]
+        unit = response.meta["context"].get("unit")
+        column = B.unit_column(unit, links) if unit else None
+        if column is not None:
+            out.append(BodySighting(unit, "platform", **seen, column_url=column.column_url))
+        return out
+
+    async def _learn(self, site: Site, sightings: list[BodySighting]) -> None:
+        """Keep the bodies a page names in the store (a crawl without a store only counts them)."""
+        if not sightings:
+            return
+        self.crawler.stats.inc_value(f"site/{site.site_id}/bodies_seen", len(sightings))
+        if self.store is None:
+            return
+        try:
+            await self.store.run(self.store.store.learn_bodies, sightings)
+        except StoreFailed as exc:  # learnt again by the next crawl of the page
+            self.logger.warning("bodies not kept from %s: %s", site.site_id, exc)
 
     # -- incremental --------------------------------------------------------------------------
     async def _remember(self, response: Response, children: list[scrapy.Request], document: bool) -> None:
