@@ -36,7 +36,7 @@ if TYPE_CHECKING:
         title_issuer,
         unit_name,
     )
-    from .deadlines import publication_deadline
+    from .deadlines import level_deadline, publication_deadline
     from .errors import (
         Bomb,
         ConverterMissing,
@@ -151,6 +151,7 @@ __all__ = [
     "fold_office",
     "is_government_level",
     "is_raw_key",
+    "level_deadline",
     "lookup_rule",
     "make_body_key",
     "name_key",
@@ -185,6 +186,7 @@ _HOMES = {
     "title_issuer": ".bodies",
     "unit_name": ".bodies",
     "ATTRIBUTION_KEYS": ".typed_record",
+    "level_deadline": ".deadlines",
     "publication_deadline": ".deadlines",
     "extract": ".api",
     "extract_record": ".api",

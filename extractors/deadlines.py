@@ -24,3 +24,19 @@ def publication_deadline(year: int | None, agency: str | None) -> tuple[str, dt.
     if is_government_level(agency):
         return "TIME-02", dt.date(year + 1, 3, 31)
     return "TIME-01", dt.date(year + 1, 1, 31)
+
+
+def level_deadline(year: int | None, level: str | None) -> tuple[str, dt.date] | None:
+    """Return (rule id, last day) for an obliged body of a level (`government`, `department`, `township`,
+    `other`), or None where no statutory deadline applies (a 乡镇/街道: 条例 sets none) or without a year.
+
+    The same rules as `publication_deadline`: TIME-03 (31 March) up to 2018, TIME-02 (31 March) for a
+    本级政府, TIME-01 (31 January) for a 部门 (and `other` bodies, held to the departments' day).
+    """
+    if not isinstance(year, int) or isinstance(year, bool) or level == "township":
+        return None
+    if year <= 2018:
+        return "TIME-03", dt.date(year + 1, 3, 31)
+    if level == "government":
+        return "TIME-02", dt.date(year + 1, 3, 31)
+    return "TIME-01", dt.date(year + 1, 1, 31)

@@ -9,10 +9,14 @@ import sys
 from extractors import DEFAULT_MAX_BYTES
 
 from . import exits
+from .commands.bodies import cmd_bodies_import, cmd_bodies_list
+from .commands.coverage import FORMATS as COVERAGE_FORMATS
+from .commands.coverage import cmd_coverage
 from .commands.crawl import BUNDLED, cmd_crawl, cmd_sites, cmd_sites_import, cmd_sites_list
 from .commands.data import cmd_export, cmd_validate
 from .commands.demo import cmd_demo
 from .commands.extract import cmd_extract, cmd_summary
+from .commands.harvest import cmd_harvest
 from .commands.rules import cmd_rules
 from .commands.schema import cmd_schema
 
@@ -47,6 +51,16 @@ def _db(p: argparse.ArgumentParser, what: str) -> None:
 
 def _region(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--region", help=f"GB/T 2260 code prefix ({what}), e.g. 32, 3208, 320813")
+
+
+def _coverage_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--region", required=True, help="GB/T 2260 code prefix, e.g. 32, 3208, 320813 (a code the "
+                   "bundled table lacks works where stored bodies or reports carry it)")  # fmt: skip
+    p.add_argument("--year", type=int, required=True, help="the report year (reports of YEAR, due in YEAR+1)")
+    p.add_argument("--format", default="table", choices=COVERAGE_FORMATS, help="table and csv end with totals per "
+                   "level; json is one array of the rows")  # fmt: skip
+    p.add_argument("--deadline", action="append", metavar="LEVEL|REGION=YYYY-MM-DD", help="set a deadline per level "
+                   "(township=2025-03-31) or region code prefix (320813=2025-02-28); repeatable")  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,6 +146,40 @@ def build_parser() -> argparse.ArgumentParser:
     sc = _sub(sub, "schema", "print the JSON Schema of the record (what extract prints and the exports hold)")
     sc.add_argument("--compact", action="store_true", help="on one line")
     sc.set_defaults(func=cmd_schema)
+
+    co = _sub(sub, "coverage", "one row per obliged body of a region and year: on_time, late, missing or undated; "
+              "then the year's reports whose body is in no list (unlisted)")  # fmt: skip
+    _coverage_options(co)
+    _db(co, "(must exist)")
+    co.set_defaults(func=cmd_coverage)
+
+    hv = _sub(sub, "harvest", "one-off harvest of a region: select its sites, crawl them, print the coverage table")
+    _coverage_options(hv)
+    _db(hv, "(a SQLite file is created)")
+    hv.add_argument("--sites", help=f"registry CSV or `{BUNDLED}` (default: the store's registry where it has the "
+                    f"region's sites, else `{BUNDLED}`)")  # fmt: skip
+    hv.add_argument("--blobs", help="folder of the raw documents (default: blobs/ beside a SQLite file)")
+    hv.add_argument("--feed", default=DEFAULT_FEED, help="JSON-lines event feed appended to ('' for none)")
+    hv.add_argument("--summary", default="data/crawl-summary.json", help="per-site summary written here as JSON")
+    hv.add_argument("--contact", help="operator's e-mail or URL for the User-Agent (or $NIANBAO_CONTACT); set it")
+    hv.add_argument("--fast", action="store_true", help="no AutoThrottle or delay (local test sites only)")
+    hv.add_argument("--quiet", action="store_true", help="no live progress line on a terminal")
+    hv.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+                    help="Scrapy log level")  # fmt: skip
+    hv.add_argument("-s", "--set", action="append", metavar="KEY=VALUE", help="any Scrapy setting (repeatable)")
+    hv.set_defaults(func=cmd_harvest)
+
+    bo = _sub(sub, "bodies", "the obliged bodies the store knows: import a user's CSV, list them")
+    bos = bo.add_subparsers(dest="bodies_command", metavar="ACTION", required=True)
+    bi = _sub(bos, "import", "apply a CSV of bodies (action add|rename|retire, name, new_name, level, region_code, "
+              "year, column_url) to the store")  # fmt: skip
+    bi.add_argument("file", help="the CSV file (UTF-8)")
+    _db(bi, "(a SQLite file is created)")
+    bi.set_defaults(func=cmd_bodies_import)
+    bl = _sub(bos, "list", "list the obliged bodies the store knows, with level, parent and where they were learnt")
+    _region(bl, "only the bodies in it")
+    _db(bl, "(must exist)")
+    bl.set_defaults(func=cmd_bodies_list)
 
     demo = _sub(sub, "demo", "the main job on the bundled sample: serve the demo web, crawl, store, export, validate")
     demo.add_argument("--data", default="data", help="folder for the database, state and exports")
