@@ -64,8 +64,8 @@ class CoverageRow:
     """The table format of the report (`2019`/`2021`, the record's `format`), or None."""
     failed_checks: list[str]
     """The rule ids of the record's checks at severity E, sorted, without repeats."""
-    ambiguous_cells: int
-    """How many cells the record leaves ambiguous (its `ambiguous` list)."""
+    ambiguous_cells: list[str]
+    """The cells the record leaves ambiguous (its `ambiguous` paths, e.g. `requests.received.natural`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the row as JSON: exactly `KEYS`."""
@@ -186,7 +186,7 @@ def _row(body: Any, level: str, year: int, deadlines: Deadlines, reports: list[M
         urls=urls if status != "missing" else [],
         format=(primary or {}).get("format"),
         failed_checks=failed_checks(primary or {}),
-        ambiguous_cells=len((primary or {}).get("ambiguous") or []),
+        ambiguous_cells=[str(c) for c in (primary or {}).get("ambiguous") or []],
     )  # fmt: skip
 
 
@@ -202,7 +202,7 @@ def _unlisted(report: Mapping[str, Any], year: int, deadlines: Deadlines) -> Cov
         deadline=deadline.isoformat() if deadline else None,
         days_late=(published - deadline).days if late and published and deadline else None,
         urls=_urls(report), format=report.get("format"), failed_checks=failed_checks(report),
-        ambiguous_cells=len(report.get("ambiguous") or []),
+        ambiguous_cells=[str(c) for c in report.get("ambiguous") or []],
     )  # fmt: skip
 
 

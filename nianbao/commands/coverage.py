@@ -71,7 +71,7 @@ def print_coverage(rows: list[Any], fmt: str, region: str, year: int) -> None:
     for r in rows:
         table.append((r.body, r.level, r.region_code or "-", r.status, r.published_at or "-", r.deadline or "-",
                       str(r.days_late) if r.days_late is not None else "-", r.format or "-",
-                      ",".join(r.failed_checks) or "-", str(r.ambiguous_cells),
+                      ",".join(r.failed_checks) or "-", str(len(r.ambiguous_cells)),
                       r.urls[0] if r.urls else "-"))  # fmt: skip
     print(f"coverage of {describe(region)}, reports of {year}\n")
     if len(table) > 1:
