@@ -135,7 +135,8 @@ def read_csv_text(text: str, where: str, level: str | None) -> tuple[list[SiteIm
         if code is None and not hosts:
             address = cell.get("url", "")
             why = f"no usable host in {address!r}" if address else "no 首页网址"
-            refused.append(Refused(f"{where}:{n}", f"no 网站标识码 and {why}"))
+            label = cell.get("name") or cell.get("organiser") or "a row"
+            refused.append(Refused(f"{where}:{n}", f"{label}: no 网站标识码 and {why}"))
             continue
         organiser = cell.get("organiser") or None
         name = cell.get("name") or organiser or (hosts[0] if hosts else code) or ""
