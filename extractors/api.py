@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,25 @@ def read(data: bytes, *, name: str | None = None, media_type: str | None = None,
     if carrier == "html":
         return read_html(data, charset)
     return read_text(data, carrier=carrier)
+
+
+# Titles of what is published beside reports: an interpretation (解读, 图解, 一图读懂), a notice about reports
+# (关于做好…年度报告…工作的通知, …公布情况), never a report however much of one it quotes.
+_BESIDE = re.compile(r"解读|图解|一图|看懂|读懂|(?:公布|发布|报送)情况")
+_NOTICE = re.compile(r"^关于(?:做好|印发|开展|报送|进一步|组织|编制|加强)|(?:的)?通知$|的函$")
+
+
+def not_a_report_title(title: str | None) -> str | None:
+    """Return why a document titled `title` is something published beside a report (its reason), or None."""
+    t = re.sub(r"\s+", "", title or "")
+    if not t:
+        return None
+    m = _BESIDE.search(t)
+    if m:
+        return f"not an annual report: its title names a {m.group(0)} ({t[:60]})"
+    if _NOTICE.search(t):
+        return f"not an annual report: its title is a notice's ({t[:60]})"
+    return None
 
 
 def _is_report(record: Record, doc: Document) -> bool:
@@ -117,6 +137,9 @@ def extract_record(
         admit(doc)  # the record builder's memory grows with the text: refuse or make room before it starts
         context = dict(context or {})
         record = build_record(doc, published_at=context.get("published_at") or doc.meta.get("PubDate"))
+        beside = not_a_report_title(record.title)
+        if beside:
+            raise NotAReport(beside)
         if not _is_report(record, doc):
             raise NotAReport("not an annual report (no report title, parts or tables found)")
     except ExtractionError as exc:
