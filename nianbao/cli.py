@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     hv.set_defaults(func=cmd_harvest)
 
     bo = _sub(sub, "bodies", "the obliged bodies the store knows: import a user's CSV, list them")
-    bos = bo.add_subparsers(dest="bodies_command", metavar="ACTION", required=True)
+    bos = bo.add_subparsers(dest="bodies_command", metavar="ACTION", required=True, help="import or list")
     bi = _sub(bos, "import", "apply a CSV of bodies (action add|rename|retire, name, new_name, level, region_code, "
               "year, column_url) to the store")  # fmt: skip
     bi.add_argument("file", help="the CSV file (UTF-8)")

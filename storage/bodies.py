@@ -314,7 +314,8 @@ def sightings_from_sites(rows: Iterable[Any]) -> list[BodySighting]:
     """
     out: list[BodySighting] = []
     for row in rows:
-        organiser = str(_field(row, "organiser") or "").strip()
+        # Without an organiser column (the crawler's CSV), a site named as a body (淮安市人民政府) is that body.
+        organiser = str(_field(row, "organiser") or _field(row, "name") or "").strip()
         if not organiser:
             continue
         code = _field(row, "region_code")

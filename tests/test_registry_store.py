@@ -194,6 +194,10 @@ def test_the_bundled_csv_imports_and_merges_into_the_registry_row_of_its_host(ba
     assert rows["3208000001"].allowed_hosts == ("www.huaian.gov.cn",)
     status, out, _err = run(capsys, "sites", "import", "bundled", "--db", backend_db_url)
     assert "added 0" in out and len(stored(backend_db_url)) == 28
+    # The registry's bodies are learnt with it: a portal named as a government is that government.
+    with Store(backend_db_url) as store:
+        bodies = {b.body_key: b for b in store.bodies("3208")}
+    assert bodies["320813|洪泽区"].level == "government" and "registry" in {e["kind"] for e in bodies["320813|洪泽区"].evidence}
 
 
 def test_crawl_region_picks_the_stores_sites_else_the_bundled_ones(backend_db_url, tmp_path, capsys):

@@ -209,8 +209,11 @@ def _site_files(names: list[str]) -> list[Any]:
 
 def cmd_sites_import(args: argparse.Namespace) -> int:
     """Import registry files into the store's `sites` table; return 0, or 1 where rows were refused."""
+    from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
+    from storage.bodies import sightings_from_sites
+    from storage.models import SiteRow
     from storage.registry import import_sites
     from storage.sql import error_line
 
@@ -224,12 +227,16 @@ def cmd_sites_import(args: argparse.Namespace) -> int:
     store = open_store(args.db, create=True)
     try:
         result = store.write(lambda s: import_sites(s, rows, refused))
+        # The registry's organisers are obliged bodies too (a portal's organiser is its government).
+        stored = store.write(lambda s: list(s.scalars(select(SiteRow))))
+        learnt = store.learn_bodies(sightings_from_sites(stored))
     except SQLAlchemyError as exc:
         raise StartError(f"cannot write the registry: {error_line(exc)}") from None
     finally:
         store.close()
     print(f"added {result.added}, updated {result.updated}, unchanged {result.unchanged}, refused "
-          f"{len(result.refused)}, duplicates {result.duplicates}, without region {result.no_region}")  # fmt: skip
+          f"{len(result.refused)}, duplicates {result.duplicates}, without region {result.no_region}; "
+          f"bodies added or changed {learnt}")  # fmt: skip
     for r in result.refused[:MAX_REFUSED_SHOWN]:
         print(f"refused: {r.where}: {r.reason}", file=sys.stderr)
     if len(result.refused) > MAX_REFUSED_SHOWN:
