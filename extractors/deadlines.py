@@ -7,18 +7,28 @@ The one place the timeliness rules TIME-01…03 are decided; a record's checks (
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from .metadata import is_government_level
+
+_TOWNSHIP = re.compile(r"(?:镇|乡|街道|苏木)(?:人民政府|政府|办事处|党委)?(?:办公室)?$")
+
+
+def is_township(agency: str | None) -> bool:
+    """True where the agency is a 乡镇/街道 body (its government, office or 办事处), which has no statutory day."""
+    return bool(agency and _TOWNSHIP.search(re.sub(r"\s+", "", agency)))
 
 
 def publication_deadline(year: int | None, agency: str | None) -> tuple[str, dt.date] | None:
     """Return (rule id, last day the report of `year` may be published) for its issuer, or None without a year.
 
     TIME-03 for years up to 2018 (31 March); TIME-02 for a 本级政府 report (31 March); TIME-01 for a
-    department's report (31 January of the next year).
+    department's report (31 January of the next year); None for a 乡镇/街道 body, which has no statutory day.
     """
     if not isinstance(year, int) or isinstance(year, bool):
         return None
+    if is_township(agency):
+        return None  # 条例 sets no day for a 乡镇/街道 (see level_deadline)
     if year <= 2018:
         return "TIME-03", dt.date(year + 1, 3, 31)
     if is_government_level(agency):
