@@ -21,6 +21,7 @@ from extractors import RULES as ALL_RULES
 from extractors import lookup_rule as lookup
 from extractors import title_issuer as _title_issuer
 
+from .bodies import aliases
 from .keys import agency_key, attributed, entity_key, parse_datetime
 from .store import Store
 
@@ -54,18 +55,26 @@ class Finding:
 
 
 def validate(store: Store, region: str | None = None) -> list[Finding]:
-    """Return the findings of XY-01…XY-05 and TIME-01…03 over the store's latest reports (optionally one region)."""
-    return validate_records(store.reports(region=region, latest_only=True))
+    """Return the findings of XY-01…XY-05 and TIME-01…03 over the store's latest reports (optionally one region).
+
+    A body the store knows under several names (a rename, a former name in a notice) is one body here.
+    """
+    known = {alias: body.body_key for body in store.bodies(region) for alias in aliases(body)}
+    return validate_records(store.reports(region=region, latest_only=True), known)
 
 
-def validate_records(records: Iterable[dict[str, Any]]) -> list[Finding]:
-    """Return the findings of XY-01…XY-05 and TIME-01…03 over `records` (as `Store.reports` yields them)."""
+def validate_records(records: Iterable[dict[str, Any]], known: dict[str, str] | None = None) -> list[Finding]:
+    """Return the findings of XY-01…XY-05 and TIME-01…03 over `records` (as `Store.reports` yields them).
+
+    `known` maps the key of every name a body was seen under to the body's key (`bodies.aliases`).
+    """
+    known = known or {}
     groups: dict[str, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     findings: list[Finding] = []
     for rec in records:
         findings += _timeliness(rec)
         rec = attributed(rec)
-        key = entity_key(rec.get("body_key"))
+        key = entity_key(known.get(rec.get("body_key") or "", rec.get("body_key")))
         year = rec.get("year")
         if key is not None and isinstance(year, int):
             groups[key][year].append(rec)

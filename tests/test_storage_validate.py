@@ -204,3 +204,19 @@ def test_real_pingtan_series_carry_over_holds_and_late_years_are_flagged(store: 
     department = [dict(r, agency="平潭综合实验区财政金融局") for r in store.reports()]
     late = sorted(f.years[0] for f in validate_records(department) if f.rule == "TIME-01")
     assert late == [2020, 2021, 2022, 2023, 2024, 2025]  # as a department's: 2018 and 2019 were in January
+
+
+def test_a_renamed_body_is_compared_across_its_names_once_the_store_knows_the_rename(store: Store) -> None:
+    from storage.bodies import BodySighting
+
+    old = synthetic_record("平潭综合实验区卫生和计划生育局", 2022, carried_forward=[4, 0, 0, 0, 0, 0, 4])
+    new = synthetic_record("平潭综合实验区卫生健康委员会", 2023, carried_over=[3, 0, 0, 0, 0, 0, 3])
+    add(store, old, new)
+    assert not [f for f in validate(store) if f.rule == "XY-01"]  # two names, two bodies: nothing compared
+    column = "https://v/wjw/nb/index.html"
+    store.learn_bodies([BodySighting("平潭综合实验区卫生和计划生育局", "platform", site_region_code="350128",
+                                     column_url=column),
+                        BodySighting("平潭综合实验区卫生健康委员会", "platform", site_region_code="350128",
+                                     column_url=column)])  # fmt: skip
+    found = [f for f in validate(store) if f.rule == "XY-01" and f.severity == "E"]
+    assert [(f.where, f.expected, f.found, f.years) for f in found] == [("carried_over.total", 4, 3, (2022, 2023))]
