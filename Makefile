@@ -32,10 +32,9 @@ system-deps:
 demo: $(VENV)/.installed
 	$(BIN)/nianbao demo
 
-# --dist loadgroup: the tests sharing one crawl (or one wheel install) run in the same worker (tests/conftest.py).
 test: install system-deps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup --durations=15
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --durations=15
 
 lint: install
 	$(BIN)/ruff check .

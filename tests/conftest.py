@@ -37,14 +37,6 @@ def readable_here(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in reports if r["carrier"] not in OFFICE_CARRIERS]
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under `pytest -n N --dist loadgroup` (make test), run the tests that start from the shared first crawl in one
-    test process, so the crawl is made once, not once per process."""
-    for item in items:
-        if {"first_crawl", "first_crawled"} & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("first_crawl"))
-
-
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Stop the fork server of tests/clirun.py, if this test process started one."""
     from . import clirun

@@ -14,7 +14,7 @@ import pytest
 
 from .conftest import ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("install")]  # one venv, built once
+pytestmark = pytest.mark.slow
 DEMO = ROOT / "nianbao" / "demo"
 
 
