@@ -14,8 +14,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-MAX_PAGES = 500
-"""No list is paged beyond this many pages, whatever it claims (the site's request budget still applies)."""
+MAX_PAGES = 2000
+"""No list is paged beyond this many pages, whatever it claims (the site's request budget still applies).
+
+Sized for the largest real 年报 lists: a 信息公开 platform of a few thousand units lists them 10–20 a page
+(3,000 units at 15 a page: 200 pages), and a platform-wide 年报 column of 3,000 units × 10 years at 15 a page
+is 2,000 pages. A list stopped here is counted (`site/<id>/budget_list_cap`), never cut silently."""
 
 
 @dataclass(slots=True)
@@ -97,6 +101,10 @@ class ListCall:
         if n - self.first >= MAX_PAGES:
             return False
         return self.last is None or n <= self.last
+
+    def capped(self, n: int) -> bool:
+        """True where page `n` is refused by the global cap (`MAX_PAGES`) alone: the list may go on."""
+        return n - self.first >= MAX_PAGES and (self.last is None or n <= self.last)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the call as JSON-able data (kept in a request's context and in the crawl memory)."""

@@ -7,7 +7,7 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from .extensions import SummaryExtension
+from .extensions import SummaryExtension, dropped
 from .registry import Site
 from .spiders.annual_reports import AnnualReportsSpider
 from .useragent import user_agent
@@ -58,9 +58,12 @@ def attention(summary: dict[str, Any]) -> dict[str, str]:
             why.append(f"host given up ({r['given_up']})")
         if r.get("not_stored"):
             why.append(f"{r['not_stored']} document(s) not stored")
+        if r.get("budget_hit"):
+            why.append(f"budget hit ({r['budget_hit']}): raise max_pages/max_depth or check the pager")
+        if drop := dropped(r):
+            why.append(drop)
         if not why and r["reports_new"] + r["reports_known"] == 0:
             why.append("no report found")
         if why:
             out[r["site"]] = "; ".join(why)
     return out
-

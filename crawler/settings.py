@@ -55,6 +55,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.tally.TallyPipeline": 900,
 }
 EXTENSIONS = {
+    "crawler.extensions.MonitorExtension": 90,  # before the store: the run row carries its figures
     "crawler.store.StoreExtension": 100,
     "crawler.extensions.SummaryExtension": 200,
     "crawler.extensions.ProgressExtension": 300,

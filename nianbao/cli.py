@@ -15,6 +15,7 @@ from .commands.coverage import cmd_coverage
 from .commands.crawl import BUNDLED, cmd_crawl, cmd_sites, cmd_sites_import, cmd_sites_list
 from .commands.data import cmd_export, cmd_validate
 from .commands.demo import cmd_demo
+from .commands.due import cmd_due
 from .commands.extract import cmd_extract, cmd_summary
 from .commands.harvest import cmd_harvest
 from .commands.rules import cmd_rules
@@ -99,7 +100,18 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
                     help="Scrapy log level")  # fmt: skip
     cr.add_argument("-s", "--set", action="append", metavar="KEY=VALUE", help="any Scrapy setting (repeatable)")
+    cr.add_argument("--due", action="store_true", help="only the sites due for a visit (`nianbao due`)")
     cr.set_defaults(func=cmd_crawl)
+
+    du = _sub(sub, "due", "list the sites due for a visit by the store's visit policy and its crawl runs")
+    du.add_argument("--sites", help=f"registry CSV or `{BUNDLED}` (default: the store's registry, else bundled)")
+    _region(du, "only the sites in it")
+    _db(du, "(its crawl runs give each site's last visit)")
+    du.add_argument("--all", action="store_true", help="list every site with its last visit, due or not")
+    du.add_argument("--format", default="table", choices=("table", "json"), help="output format")
+    du.add_argument("--set-policy", action="append", metavar="KEY=VALUE", help="store the visit policy first: "
+                    "busy_from=0101 busy_to=0415 (MMDD) busy_days=1 quiet_days=30 (repeatable)")  # fmt: skip
+    du.set_defaults(func=cmd_due)
 
     si = _sub(sub, "sites", "list a registry's sites (the shipped one by default), optionally one region's; "
               "`sites import` and `sites list` keep a registry in the store")  # fmt: skip

@@ -76,6 +76,33 @@ def finish(s: Session, run_id: int, stats: dict[str, Any] | None, status: str) -
     run.stats = stats
 
 
+LOOK_BACK = 200
+"""How many earlier runs `last_reports` and the visit history look through."""
+
+
+def site_reports(stats: dict[str, Any], site: str) -> int:
+    """Return the reports (new and known) a run's stats count for `site`."""
+    return int(stats.get(f"site/{site}/reports_new", 0) or 0) + int(stats.get(f"site/{site}/reports_known", 0) or 0)
+
+
+def last_reports(s: Session, sites: Iterable[str], before: int | None = None) -> dict[str, int]:
+    """Return, per site of `sites`, the reports of the latest `finished` run before run `before` that crawled
+    it (its stats have `site/<id>/pages`); a site no such run crawled is left out."""
+    wanted = set(sites)
+    out: dict[str, int] = {}
+    query = select(CrawlRun).where(CrawlRun.status == "finished").order_by(CrawlRun.id.desc()).limit(LOOK_BACK)
+    if before is not None:
+        query = query.where(CrawlRun.id < before)
+    for run in s.scalars(query):
+        stats = run.stats or {}
+        for site in wanted - out.keys():
+            if f"site/{site}/pages" in stats:
+                out[site] = site_reports(stats, site)
+        if out.keys() >= wanted:
+            break
+    return out
+
+
 def listing(s: Session) -> list[dict[str, Any]]:
     """Return every run as a dict (id, started_at, finished_at, status, sites, stats, note, owner), oldest first."""
     return [

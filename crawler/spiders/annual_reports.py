@@ -42,8 +42,12 @@ from ..safety import safe_filename
 from ..scripts import fill, fill_text, missing_names
 from ..store import StoreExtension, StoreFailed
 
-DEFAULT_MAX_PAGES = 2000
-DEFAULT_MAX_DEPTH = 8
+DEFAULT_MAX_PAGES = 20000
+"""Requests per site: a 信息公开 platform of 3,000 units costs about 6 each (unit page, 年报 column, a list
+page or two, report pages, documents): 18,000. A site that reaches it is reported (`budget hit`, exit 1)."""
+DEFAULT_MAX_DEPTH = 10
+"""Link hops from a start URL (a list's next page is the same depth): platform → unit list → unit → 信息公开
+→ 年报 column → report page → document is 6; nested 目录 trees add a few."""
 _CD_NAME = re.compile(r"""filename\*\s*=\s*[\w-]+''([^;]+)|filename\s*=\s*"?([^";]+)"?""", re.I)
 
 
@@ -102,6 +106,8 @@ class AnnualReportsSpider(scrapy.Spider):
         max_depth = int(site.overrides.get("max_depth", DEFAULT_MAX_DEPTH))
         if depth > max_depth or self.pages[site.site_id] >= max_pages:
             self.crawler.stats.inc_value(f"site/{site.site_id}/budget_refused")
+            which = "depth" if depth > max_depth else "pages"
+            self.crawler.stats.inc_value(f"site/{site.site_id}/budget_{which}_refused")
             return False
         self.pages[site.site_id] += 1
         return True
@@ -331,6 +337,8 @@ class AnnualReportsSpider(scrapy.Spider):
             return
         if call.has_page(n):
             yield self._list_request(site, call, n, response.meta["depth"], context.get("column"))
+        elif call.capped(n):  # the list goes on past the pager cap: said in the summary, not cut silently
+            self.crawler.stats.inc_value(f"site/{site.site_id}/budget_list_cap")
 
     def _follow_link(
         self,

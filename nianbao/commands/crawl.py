@@ -121,6 +121,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.useragent import user_agent
 
     sites = load(args)
+    if getattr(args, "due", False):
+        from .due import due_sites
+
+        sites = due_sites(args.db, sites)
+        if not sites:
+            print("nothing due: every site was visited within the visit policy (`nianbao due --all`)", file=sys.stderr)
+            return OK
     contact = args.contact or os.environ.get("NIANBAO_CONTACT")
     try:
         user_agent(contact)
@@ -168,11 +175,14 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 def print_summary(summary: dict[str, Any]) -> None:
     """Print the per-site table of a crawl."""
-    rows = [("site", "pages", "new", "known", "dup URLs", "not reports", "blocked", "given up", "not stored", "errors")]
+    rows = [("site", "pages", "new", "known", "last run", "dup URLs", "not reports", "blocked", "given up",
+             "not stored", "errors", "budget hit")]  # fmt: skip
     for r in summary["sites"]:
+        last = r.get("reports_last_run")
         rows.append((r["site"], str(r["pages"]), str(r["reports_new"]), str(r["reports_known"]),
+                     "-" if last is None else str(last),
                      str(r["duplicate_urls"]), str(r["not_reports"]), r["blocked"] or "-", r.get("given_up") or "-",
-                     str(r.get("not_stored", 0)), str(r["errors"])))  # fmt: skip
+                     str(r.get("not_stored", 0)), str(r["errors"]), r.get("budget_hit") or "-"))  # fmt: skip
     print_table(rows)
 
 

@@ -1,0 +1,110 @@
+"""Budgets that say so (issue 11 item 3): a site that reaches its page budget, its depth or a list's pager cap is
+counted (`site/<id>/budget_*`), shown in the summary's `budget hit` column, carried by the run row's stats, and
+makes the crawl's exit status 1 (attention)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from crawler import paging
+from crawler.extensions import budget_hit, site_summary
+from crawler.paging import ListCall
+from crawler.registry import Site, load_sites
+from crawler.run import attention
+from crawler.spiders.annual_reports import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES
+from nianbao.demo.server import FixtureWeb
+from storage import Store
+
+from . import clirun
+from .conftest import ROOT, crawl_argv
+from .responses import WEB, page
+from .test_unit_spider import LIST, collect, meta, spider_for, stats
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Site]:
+    """The demo web's registry, as `nianbao demo` writes it."""
+    return {s.site_id: s for s in load_sites(WEB.write_registry(tmp_path_factory.mktemp("reg") / "sites.csv"))}
+
+
+def test_the_defaults_fit_a_platform_of_thousands_of_units() -> None:
+    # 3,000 units × about 6 requests each (unit, 年报 column, a list page or two, report pages, documents).
+    assert DEFAULT_MAX_PAGES >= 3000 * 6 and DEFAULT_MAX_DEPTH >= 6
+    # 3,000 units × 10 years listed 15 a page in one platform-wide column.
+    assert paging.MAX_PAGES >= 3000 * 10 // 15
+
+
+def test_a_site_past_its_page_budget_is_counted_and_needs_attention(sites: dict[str, Site]) -> None:
+    trs = sites["trs"]
+    small = Site(trs.site_id, trs.name, trs.start_urls, trs.allowed_hosts, overrides={"max_pages": 3})
+    spider = spider_for(small)
+    collect(spider.parse_page(page("trs", LIST, meta=meta(small))))
+    got = stats(spider, "trs")
+    assert got["budget_pages_refused"] > 0 and "budget_depth_refused" not in got
+    all_stats = spider.crawler.stats.get_stats()
+    assert budget_hit(all_stats, "trs") == f"pages ×{got['budget_pages_refused']}"
+    spider.crawler.stats.set_value("site/trs/budget_hit", budget_hit(all_stats, "trs"))
+    spider.crawler.stats.set_value("site/trs/reports_new", 2)  # a report found does not hide the budget
+    [row] = site_summary(spider.crawler.stats.get_stats(), ["trs"])
+    assert row["budget_hit"].startswith("pages ×")
+    assert "budget hit (pages ×" in attention({"sites": [row]})["trs"]
+
+
+def test_a_site_past_its_depth_is_counted(sites: dict[str, Site]) -> None:
+    trs = sites["trs"]
+    shallow = Site(trs.site_id, trs.name, trs.start_urls, trs.allowed_hosts, overrides={"max_depth": 0})
+    spider = spider_for(shallow)
+    collect(spider.parse_page(page("trs", LIST, meta=meta(shallow))))
+    got = stats(spider, "trs")
+    assert got["budget_depth_refused"] > 0 and "budget_pages_refused" not in got
+    assert budget_hit(spider.crawler.stats.get_stats(), "trs").startswith("depth ×")
+
+
+def test_a_list_stopped_by_the_pager_cap_is_counted(sites: dict[str, Site], monkeypatch: pytest.MonkeyPatch) -> None:
+    call = ListCall("http://x/list", page_key="page", in_query=("page",))
+    monkeypatch.setattr(paging, "MAX_PAGES", 2)
+    assert call.has_page(1) and not call.has_page(call.first + 2) and call.capped(call.first + 2)
+    assert not ListCall("http://x/list", page_key="page", last=1).capped(5)  # the site's own last page: no cap
+    trs = sites["trs"]
+    spider = spider_for(trs)
+    [pager] = [r for r in collect(spider.parse_page(page("trs", LIST, meta=meta(trs)))) if "pager" in r.meta["context"]]
+    monkeypatch.setattr(paging, "MAX_PAGES", 1)  # page 1 was asked for; page 2 is past the cap
+    out = collect(spider.parse_page(page("trs", "/zfxxgk/zfxxgknb/index_1.html", request=pager)))
+    assert not [r for r in out if "pager" in r.meta["context"]]
+    assert stats(spider, "trs")["budget_list_cap"] == 1
+    assert budget_hit(spider.crawler.stats.get_stats(), "trs") == "list cap ×1"
+
+
+def _one_site_registry(web: FixtureWeb, path: Path, site: str, overrides: dict) -> Path:
+    web.write_registry(path)
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    [row] = [r for r in rows if r["site_id"] == site]
+    row["overrides"] = json.dumps(overrides)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerow(row)
+    return path
+
+
+@pytest.mark.slow
+def test_a_crawl_that_hits_a_budget_says_so_in_the_table_the_summary_the_run_row_and_exit_status(
+    tmp_path: Path,
+) -> None:
+    with FixtureWeb() as web:
+        registry = _one_site_registry(web, tmp_path / "sites.csv", "trs", {"max_pages": 4})
+        proc = clirun.run(crawl_argv(registry, tmp_path), cwd=ROOT, text=True)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "budget hit" in proc.stdout and "pages ×" in proc.stdout
+    assert "trs: " in proc.stderr and "budget hit (pages ×" in proc.stderr
+    [row] = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["sites"]
+    assert row["pages"] <= 4 and row["budget_hit"].startswith("pages ×")
+    with Store(f"sqlite:///{tmp_path / 'nianbao.sqlite'}") as store:
+        [run] = store.runs()
+    assert run["stats"]["site/trs/budget_hit"] == row["budget_hit"]
+    assert run["stats"]["site/trs/budget_pages_refused"] > 0
