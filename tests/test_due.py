@@ -1,0 +1,128 @@
+"""Scheduled revisits (issue 11 item 5): the visit policy kept in the store, each site's last visit from the crawl
+runs, `nianbao due`, `nianbao crawl --due`, and the README's cron recipe (`flock`, so runs never overlap)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from nianbao.demo.server import FixtureWeb
+from storage import Store
+from storage.visits import VisitPolicy, check_policy, last_visits, policy, set_policy, visits
+
+from . import clirun
+from .conftest import ROOT
+from .test_budgets import _one_site_registry
+
+JAN = datetime(2026, 1, 10, 2, 0, tzinfo=UTC)
+JUNE = datetime(2026, 6, 10, 2, 0, tzinfo=UTC)
+
+
+def test_the_default_policy_is_daily_in_the_season_and_monthly_otherwise() -> None:
+    rule = VisitPolicy()
+    assert rule.interval(JAN) == timedelta(days=1) and rule.interval(JUNE) == timedelta(days=30)
+    assert rule.interval(datetime(2026, 4, 15, tzinfo=UTC)) == timedelta(days=1)
+    assert rule.interval(datetime(2026, 4, 16, tzinfo=UTC)) == timedelta(days=30)
+    assert rule.due(None, JUNE)
+    assert rule.due(JAN - timedelta(hours=23, minutes=30), JAN)  # yesterday's 02:30 run: due at 02:00
+    assert not rule.due(JAN - timedelta(hours=20), JAN)
+    assert not rule.due(JUNE - timedelta(days=20), JUNE) and rule.due(JUNE - timedelta(days=30), JUNE)
+    across = check_policy({"busy_from": "1101", "busy_to": "0415"})  # a season across the new year
+    assert across.interval(datetime(2026, 12, 1, tzinfo=UTC)) == timedelta(days=1)
+    assert across.interval(JUNE) == timedelta(days=30)
+    for bad in ({"busy_to": "1340"}, {"quiet_days": "0"}, {"weekly": "1"}):
+        with pytest.raises(ValueError):
+            check_policy(bad)
+
+
+def test_the_policy_and_the_last_visits_live_in_the_store(backend_db_url: str) -> None:
+    with Store(backend_db_url) as store:
+        store.migrate()
+        assert store.write(policy) == VisitPolicy()
+        store.write(lambda s: set_policy(s, VisitPolicy(quiet_days=14)))
+        store.write(lambda s: set_policy(s, VisitPolicy(busy_days=2, quiet_days=14)))
+        assert store.write(policy) == VisitPolicy(busy_days=2, quiet_days=14)
+        a = store.start_run(["a", "b"])
+        store.finish_run(a, {"site/a/pages": 3, "site/b/pages": 1}, "finished")
+        b = store.start_run(["a"])
+        store.finish_run(b, {"site/a/pages": 3}, "finished")
+        c = store.start_run(["b"])
+        store.finish_run(c, {"site/b/pages": 3}, "interrupted")  # not a visit
+        runs = {r["id"]: datetime.fromisoformat(r["finished_at"]) for r in store.runs()}
+        assert store.write(lambda s: last_visits(s, ["a", "b", "c"])) == {"a": runs[b], "b": runs[a]}
+        now = runs[b] + timedelta(hours=1)
+        got = {v.site: v for v in store.write(lambda s: visits(s, ["a", "b", "c"], now))}
+    assert got["c"].due and got["c"].last is None
+    assert got["a"].last == runs[b] and not got["a"].due and got["a"].next_due is not None and got["a"].next_due > now
+
+
+def test_due_lists_the_sites_due_and_crawl_due_crawls_only_those(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'nianbao.sqlite'}"
+    registry = tmp_path / "sites.csv"
+    registry.write_text("site_id,name,region_code,start_urls,allowed_hosts\n"
+                        "a,甲,320800,http://127.0.0.1:9/a/,127.0.0.1\n"
+                        "b,乙,330523,http://127.0.0.1:9/b/,127.0.0.1\n", encoding="utf-8")  # fmt: skip
+    with Store(db) as store:
+        store.migrate()
+        run = store.start_run(["a"])
+        store.finish_run(run, {"site/a/pages": 4, "site/a/reports_new": 2}, "finished")
+    proc = clirun.run(["due", "--sites", str(registry), "--db", db, "--format", "json"], cwd=ROOT, text=True)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert [s["site"] for s in out["sites"]] == ["b"] and out["policy"]["busy_to"] == 415
+    proc = clirun.run(["due", "--sites", str(registry), "--db", db, "--all"], cwd=ROOT, text=True)
+    assert proc.returncode == 0 and "never" in proc.stdout and "1 of 2 site(s) due" in proc.stderr
+    proc = clirun.run(["due", "--sites", str(registry), "--db", db, "--region", "32"], cwd=ROOT, text=True)
+    assert proc.returncode == 0 and "0 of 1 site(s) in region" in proc.stderr
+    proc = clirun.run(["due", "--db", db, "--set-policy", "quiet_days=x"], cwd=ROOT, text=True)
+    assert proc.returncode == 2 and "--set-policy" in proc.stderr
+    # Only `a` was visited, and it is not due: `crawl --due` of region 32 has nothing to do, and records no run.
+    argv = ["crawl", "--due", "--sites", str(registry), "--region", "32", "--db", db, "--feed", "", "--summary",
+            str(tmp_path / "summary.json")]  # fmt: skip
+    proc = clirun.run(argv, cwd=ROOT, text=True)
+    assert proc.returncode == 0 and "nothing due" in proc.stderr, proc.stderr
+    with Store(db) as store:
+        assert len(store.runs()) == 1
+
+
+CRON_LINE = "flock -n -E 75 {lock} nianbao crawl --due --sites {registry} --db {db} --quiet"
+"""The README's cron line (`flock -n`: a run still going makes the next one exit 75 at once, crawling nothing)."""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("flock") is None, reason="flock (util-linux) is not installed here")
+def test_the_cron_recipe_never_runs_two_crawls_at_once(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'nianbao.sqlite'}"
+    lock = tmp_path / "crawl.lock"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    with FixtureWeb() as web:
+        registry = _one_site_registry(web, tmp_path / "sites.csv", "trs", {})
+        extra = " --fast --blobs {} --feed '' --summary {} -s DOWNLOAD_DELAY=0.3".format(
+            tmp_path / "blobs", tmp_path / "summary.json"
+        )
+        line = CRON_LINE.format(lock=lock, registry=registry, db=db) + extra
+        first = subprocess.Popen(line, shell=True, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)  # fmt: skip
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "nianbao.sqlite").exists():  # the first run holds the lock: its crawl has begun
+            assert first.poll() is None and time.monotonic() < deadline, "the first run never started its crawl"
+            time.sleep(0.02)
+        second = subprocess.run(line, shell=True, cwd=tmp_path, env=env, capture_output=True, timeout=30)
+        _out, err = first.communicate(timeout=300)
+    assert second.returncode == 75, second.stderr
+    assert first.returncode == 0, err.decode("utf-8", "replace")[-2000:]
+    with Store(db) as store:
+        assert [r["status"] for r in store.runs()] == ["finished"]  # one crawl, not two
+    # A third run the next minute: the lock is free, and the site was just visited: nothing due, nothing crawled.
+    third = subprocess.run(line, shell=True, cwd=tmp_path, env=env, capture_output=True, timeout=60)
+    assert third.returncode == 0 and b"nothing due" in third.stderr
+    with Store(db) as store:
+        assert len(store.runs()) == 1
