@@ -20,6 +20,7 @@ from .commands.extract import cmd_extract, cmd_summary
 from .commands.harvest import cmd_harvest
 from .commands.rules import cmd_rules
 from .commands.schema import cmd_schema
+from .commands.worker import add_worker_parser
 
 DEFAULT_DB = "sqlite:///data/nianbao.sqlite"
 DEFAULT_FEED = "data/crawl-events.jsonl"
@@ -96,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--summary", default="data/crawl-summary.json", help="per-site summary written here as JSON")
     cr.add_argument("--contact", help="operator's e-mail or URL for the User-Agent (or $NIANBAO_CONTACT); set it")
     cr.add_argument("--fast", action="store_true", help="no AutoThrottle or delay (local test sites only)")
+    cr.add_argument("--redis", metavar="URL", help="seed a distributed crawl in Redis (redis://HOST:6379/0) and "
+                    "exit: `nianbao worker` processes crawl it")  # fmt: skip
+    cr.add_argument("--queue", default="annual_reports", help="with --redis: the crawl's name in Redis")
     cr.add_argument("--quiet", action="store_true", help="no live progress line on a terminal")
     cr.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
                     help="Scrapy log level")  # fmt: skip
@@ -192,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     _region(bl, "only the bodies in it")
     _db(bl, "(must exist)")
     bl.set_defaults(func=cmd_bodies_list)
+
+    add_worker_parser(sub, _sub, DEFAULT_DB, DEFAULT_FEED)
 
     demo = _sub(sub, "demo", "the main job on the bundled sample: serve the demo web, crawl, store, export, validate")
     demo.add_argument("--data", default="data", help="folder for the database, state and exports")

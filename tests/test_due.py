@@ -126,3 +126,96 @@ def test_the_cron_recipe_never_runs_two_crawls_at_once(tmp_path: Path) -> None:
     assert third.returncode == 0 and b"nothing due" in third.stderr
     with Store(db) as store:
         assert len(store.runs()) == 1
+
+
+SCRAPYD_CFG = """[settings]
+default = crawler.settings
+
+[deploy]
+url = http://127.0.0.1:{port}/
+project = nianbao
+"""
+SCRAPYD_SETUP = """from setuptools import setup
+
+setup(name="nianbao-scrapyd", version="1.0", packages=[], entry_points={"scrapy": ["settings = crawler.settings"]})
+"""
+"""The README's scrapyd recipe: nianbao is installed where scrapyd runs; the egg deployed carries the settings."""
+
+
+def _scrapyd_bin() -> Path | None:
+    """Return the folder of `scrapyd` and `scrapyd-deploy` whose Python imports nianbao's crawler, or None.
+
+    NIANBAO_SCRAPYD_BIN names it (scrapyd is no dependency of nianbao: it installs with pip into the venv of the
+    scrapyd host, beside nianbao); else the folder of a `scrapyd` on PATH."""
+    where = os.environ.get("NIANBAO_SCRAPYD_BIN") or (Path(shutil.which("scrapyd") or "").parent.as_posix())
+    folder = Path(where) if where and where != "." else None
+    if folder is None or not (folder / "scrapyd").exists() or not (folder / "scrapyd-deploy").exists():
+        return None
+    python = folder / "python"
+    ok = python.exists() and subprocess.run([str(python), "-c", "import crawler.settings"], cwd="/",
+                                            capture_output=True).returncode == 0  # fmt: skip
+    return folder if ok else None
+
+
+def _get(url: str, data: dict[str, str | list[str]] | None = None) -> dict:
+    from urllib.parse import urlencode
+    from urllib.request import urlopen
+
+    body = urlencode(data, doseq=True).encode() if data is not None else None
+    with urlopen(url, body, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+@pytest.mark.slow
+def test_the_scrapyd_recipe_deploys_and_schedules_a_crawl(tmp_path: Path) -> None:
+    folder = _scrapyd_bin()
+    if folder is None:
+        pytest.skip("scrapyd is not installed beside nianbao here: pip install scrapyd scrapyd-client into the venv "
+                    "that has nianbao (or set NIANBAO_SCRAPYD_BIN to that venv's bin folder)")  # fmt: skip
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server, project = tmp_path / "server", tmp_path / "project"
+    server.mkdir()
+    project.mkdir()
+    (server / "scrapyd.conf").write_text(f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\n"
+                                         "eggs_dir = eggs\nlogs_dir = logs\nitems_dir =\ndbs_dir = dbs\n")  # fmt: skip
+    (project / "scrapy.cfg").write_text(SCRAPYD_CFG.format(port=port))
+    (project / "setup.py").write_text(SCRAPYD_SETUP)
+    base = f"http://127.0.0.1:{port}"
+    daemon = subprocess.Popen([str(folder / "scrapyd")], cwd=server, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert _get(f"{base}/daemonstatus.json")["status"] == "ok"
+                break
+            except OSError:
+                assert daemon.poll() is None and time.monotonic() < deadline, "scrapyd did not start"
+                time.sleep(0.2)
+        deploy = subprocess.run([str(folder / "scrapyd-deploy")], cwd=project, capture_output=True, timeout=120)
+        assert deploy.returncode == 0, deploy.stderr
+        assert _get(f"{base}/listspiders.json?project=nianbao")["spiders"] == ["annual_reports"]
+        db = f"sqlite:///{tmp_path / 'store.sqlite'}"
+        with FixtureWeb() as web:
+            registry = _one_site_registry(web, tmp_path / "sites.csv", "trs", {})
+            settings = [f"NIANBAO_DB={db}", f"NIANBAO_BLOBS={tmp_path / 'blobs'}", "AUTOTHROTTLE_ENABLED=False",
+                        "DOWNLOAD_DELAY=0", f"NIANBAO_SUMMARY={tmp_path / 'summary.json'}"]  # fmt: skip
+            job = _get(f"{base}/schedule.json", {"project": "nianbao", "spider": "annual_reports",
+                                                 "sites": str(registry), "setting": settings})  # fmt: skip
+            assert job["status"] == "ok", job
+            deadline = time.monotonic() + 180
+            while not any(j["id"] == job["jobid"] for j in _get(f"{base}/listjobs.json?project=nianbao")["finished"]):
+                assert time.monotonic() < deadline, "the scheduled crawl did not finish in 3 minutes"
+                time.sleep(0.5)
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=30)
+    [row] = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["sites"]
+    assert row["reports_new"] > 0
+    with Store(db) as store:
+        [run] = store.runs()
+    assert run["status"] == "finished" and run["stats"]["site/trs/reports_new"] == row["reports_new"]

@@ -121,6 +121,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.useragent import user_agent
 
     sites = load(args)
+    if getattr(args, "redis", None):  # seed a distributed crawl: `nianbao worker` processes crawl it
+        from .worker import seed_crawl
+
+        return seed_crawl(args, sites)
     if getattr(args, "due", False):
         from .due import due_sites
 

@@ -1,0 +1,118 @@
+"""Per-host concurrency over every worker: a Redis semaphore per download slot.
+
+Each worker's downloader keeps CONCURRENT_REQUESTS_PER_DOMAIN per host in its own process
+(crawler.downloader); with several workers a host would see that many times the number of workers. This
+downloader middleware, the last before the downloader, takes one of the host's CONCURRENT_REQUESTS_PER_DOMAIN
+shared slots before a request goes out (waiting, without blocking the reactor, while all are taken) and gives
+it back when the response or the failure comes back. A slot is a member of a sorted set scored by its expiry
+(Redis time): the holder renews it every second, so a killed worker's slots free themselves after
+NIANBAO_HOST_SLOT_S seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any
+
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet import task
+
+from .keys import Keys
+from .queue import worker_id
+
+SLOT_META = "nianbao_host_slot"
+POLL_S = 0.05
+
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+  redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])) + 60)
+  return 1
+end
+return 0
+"""
+
+_RENEW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+for i = 1, #KEYS do
+  redis.call('ZADD', KEYS[i], 'XX', now + tonumber(ARGV[1]), ARGV[i + 1])
+end
+return #KEYS
+"""
+
+
+class SharedHostSlots:
+    """Downloader middleware: at most CONCURRENT_REQUESTS_PER_DOMAIN requests in flight per host, all workers
+    together (a request's host is its download slot: `download_slot` meta, else its host name, as Scrapy's)."""
+
+    def __init__(self, crawler: Any, server: Any) -> None:
+        settings = crawler.settings
+        self.server = server
+        self.keys = Keys(settings.get("NIANBAO_REDIS_QUEUE") or "annual_reports")
+        self.limit = max(1, settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
+        self.expiry = settings.getfloat("NIANBAO_HOST_SLOT_S", 30.0)
+        self.owner = worker_id()
+        self._count = itertools.count(1)
+        self.held: dict[str, str] = {}  # token → host key
+        self.waits = 0
+        self._renewal = task.LoopingCall(self.renew)
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> SharedHostSlots:
+        from scrapy import signals
+        from scrapy_redis.connection import get_redis_from_settings
+
+        mw = cls(crawler, get_redis_from_settings(crawler.settings))
+        crawler.signals.connect(mw._opened, signal=signals.spider_opened)
+        crawler.signals.connect(mw._closed, signal=signals.spider_closed)
+        return mw
+
+    def _opened(self, spider: Any = None) -> None:
+        if not self._renewal.running:
+            self._renewal.start(1.0, now=False)
+
+    def _closed(self, spider: Any = None) -> None:
+        if self._renewal.running:
+            self._renewal.stop()
+        for token, key in list(self.held.items()):
+            self.server.zrem(key, token)
+        self.held.clear()
+
+    def renew(self) -> None:
+        """Push the expiry of every slot this worker holds forward (a download may outlast one expiry)."""
+        if self.held:
+            tokens = list(self.held.items())
+            self.server.eval(_RENEW, len(tokens), *[k for _, k in tokens], self.expiry, *[t for t, _ in tokens])
+
+    async def process_request(self, request: Any) -> None:
+        slot = request.meta.get("download_slot") or urlparse_cached(request).hostname or ""
+        key = self.keys.host(slot)
+        token = f"{self.owner}:{next(self._count)}"
+        waited = False
+        while not self.server.eval(_ACQUIRE, 1, key, self.limit, self.expiry, token):
+            waited = True
+            await asyncio.sleep(POLL_S)
+        if waited:
+            self.stats.inc_value("distributed/host_slot_waits")
+        self.held[token] = key
+        request.meta[SLOT_META] = token
+
+    def _release(self, request: Any) -> None:
+        token = request.meta.pop(SLOT_META, None)
+        key = self.held.pop(token, None) if token else None
+        if key is not None:
+            self.server.zrem(key, token)
+
+    def process_response(self, request: Any, response: Any) -> Any:
+        self._release(request)
+        return response
+
+    def process_exception(self, request: Any, exception: BaseException) -> None:
+        self._release(request)
+        return None

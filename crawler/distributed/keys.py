@@ -1,0 +1,52 @@
+"""The Redis keys of one distributed crawl, all under `nianbao:<queue>`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_QUEUE = "annual_reports"
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The keys of the distributed crawl named `queue` (several crawls can share one Redis under other names)."""
+
+    queue: str = DEFAULT_QUEUE
+
+    @property
+    def prefix(self) -> str:
+        return f"nianbao:{self.queue}"
+
+    @property
+    def requests(self) -> str:
+        """The frontier: scrapy-redis's priority queue (sorted set of serialized requests)."""
+        return f"{self.prefix}:requests"
+
+    @property
+    def dupefilter(self) -> str:
+        """scrapy-redis's dupefilter: the fingerprints of every request scheduled."""
+        return f"{self.prefix}:dupefilter"
+
+    @property
+    def leases(self) -> str:
+        """Lease token → the serialized request a worker popped and has not yet handled whole."""
+        return f"{self.prefix}:leases"
+
+    @property
+    def lease_scores(self) -> str:
+        """Lease token → the request's score in the frontier (its priority), to put it back where it was."""
+        return f"{self.prefix}:lease_scores"
+
+    @property
+    def lease_expiry(self) -> str:
+        """Lease token → when the lease ends (Redis time, seconds) unless renewed."""
+        return f"{self.prefix}:lease_expiry"
+
+    @property
+    def sites(self) -> str:
+        """The seeded sites (a pickled list of crawler.registry.Site)."""
+        return f"{self.prefix}:sites"
+
+    def host(self, slot: str) -> str:
+        """The semaphore of a download slot (a host): a sorted set of holder token → expiry."""
+        return f"{self.prefix}:host:{slot}"

@@ -1,0 +1,167 @@
+"""scrapy-redis's priority queue, popped under a lease, and its scheduler with the lease acknowledged.
+
+scrapy-redis pops a request and forgets it: a worker killed between the pop and the end of its work loses the
+request. Here the pop (one Lua script, atomic) moves the request into the lease hash with an expiry; the
+request carries its lease token in `meta["nianbao_lease"]`. The worker acknowledges the lease once the request
+is handled whole (crawler.distributed.worker), or when a request made from it (a retry, a redirect) is pushed:
+then the new request stands for it. Leases not renewed (a killed worker's) are put back in the queue by
+`reap`, which every worker runs every second.
+
+Only the queue and the scheduler's enqueue/next are ours; scrapy-redis's serialization (Scrapy's
+`Request.to_dict`, pickled), dupefilter and connection are used as they are. Its scheduler passes `spider=` to
+the stats collector, which Scrapy 2.19 deprecates: the two methods that do are written again here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import uuid
+from typing import Any
+
+from scrapy import Request
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+
+LEASE_META = "nianbao_lease"
+DEFAULT_LEASE_S = 120.0
+
+_POP = """
+local item = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #item == 0 then return false end
+redis.call('ZREM', KEYS[1], item[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('HSET', KEYS[2], ARGV[1], item[1])
+redis.call('HSET', KEYS[3], ARGV[1], item[2])
+redis.call('ZADD', KEYS[4], now + tonumber(ARGV[2]), ARGV[1])
+return item[1]
+"""
+
+_REAP = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)
+for _, token in ipairs(expired) do
+  local data = redis.call('HGET', KEYS[2], token)
+  local score = redis.call('HGET', KEYS[3], token)
+  if data then redis.call('ZADD', KEYS[1], score or 0, data) end
+  redis.call('HDEL', KEYS[2], token)
+  redis.call('HDEL', KEYS[3], token)
+  redis.call('ZREM', KEYS[4], token)
+end
+return #expired
+"""
+
+_RENEW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local n = 0
+for i = 2, #ARGV do
+  n = n + redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i])
+end
+return n
+"""
+
+
+def worker_id() -> str:
+    """Return a name for this worker process, unique across machines: host, pid and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class LeasedQueue(PriorityQueue):
+    """scrapy-redis's PriorityQueue whose pop leases the request instead of forgetting it.
+
+    The scheduler (`LeasedScheduler`) names the other keys (`leases`, `lease_scores`, `lease_expiry`) and the
+    lease's length; see crawler.distributed.keys.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lease_s = DEFAULT_LEASE_S
+        self.keys: Any = None  # crawler.distributed.keys.Keys, set by the scheduler
+        self.owner = worker_id()
+        self.held: set[str] = set()
+        """The lease tokens this worker holds (renewed until acknowledged)."""
+        self._count = itertools.count(1)
+
+    def _encode_request(self, request: Request) -> bytes:
+        if LEASE_META in request.meta:  # a retry or redirect carries its parent's lease: never into Redis
+            request = request.replace(meta={k: v for k, v in request.meta.items() if k != LEASE_META})
+        return super()._encode_request(request)
+
+    def pop(self, timeout: int = 0) -> Request | None:
+        token = f"{self.owner}:{next(self._count)}"
+        data = self.server.eval(_POP, 4, self.key, self.keys.leases, self.keys.lease_scores, self.keys.lease_expiry,
+                                token, self.lease_s)  # fmt: skip
+        if not data:
+            return None
+        request = self._decode_request(data)
+        request.meta[LEASE_META] = token
+        self.held.add(token)
+        return request
+
+    def ack(self, token: str) -> None:
+        """End a lease: its request was handled whole (or stands in the queue as a retry or redirect)."""
+        self.held.discard(token)
+        pipe = self.server.pipeline(transaction=True)
+        pipe.hdel(self.keys.leases, token).hdel(self.keys.lease_scores, token).zrem(self.keys.lease_expiry, token)
+        pipe.execute()
+
+    def renew(self) -> int:
+        """Push the expiry of every lease this worker holds `lease_s` into the future; return how many."""
+        if not self.held:
+            return 0
+        return int(self.server.eval(_RENEW, 1, self.keys.lease_expiry, self.lease_s, *sorted(self.held)))
+
+    def reap(self) -> int:
+        """Put the requests of expired leases (a killed or stalled worker's) back in the queue; return how many."""
+        return int(self.server.eval(_REAP, 4, self.key, self.keys.leases, self.keys.lease_scores,
+                                    self.keys.lease_expiry))  # fmt: skip
+
+    def leased(self) -> int:
+        """Return how many requests are leased to workers (any worker) right now."""
+        return int(self.server.zcard(self.keys.lease_expiry))
+
+
+class LeasedScheduler(Scheduler):
+    """scrapy-redis's Scheduler on the leased queue: persistent (a worker closing leaves the shared queue and
+    dupefilter to the others), with a worker's lease acknowledged when a request made from it is pushed."""
+
+    queue: LeasedQueue
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> LeasedScheduler:
+        from .keys import Keys
+
+        scheduler = super().from_settings(settings)
+        scheduler.keys = Keys(settings.get("NIANBAO_REDIS_QUEUE") or "annual_reports")
+        scheduler.lease_s = settings.getfloat("NIANBAO_LEASE_S", DEFAULT_LEASE_S)
+        return scheduler
+
+    def open(self, spider: Any) -> None:
+        super().open(spider)
+        self.queue.keys = self.keys
+        self.queue.lease_s = self.lease_s
+
+    def enqueue_request(self, request: Request) -> bool:
+        parent = request.meta.get(LEASE_META)
+        try:
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            if self.stats:
+                self.stats.inc_value("scheduler/enqueued/redis")
+            self.queue.push(request)
+            return True
+        finally:
+            if parent is not None:  # a retry or redirect: pushed (or a duplicate), its parent is done
+                request.meta.pop(LEASE_META, None)
+                self.queue.ack(parent)
+
+    def next_request(self) -> Request | None:
+        request = self.queue.pop()
+        if request is not None and self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request

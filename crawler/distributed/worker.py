@@ -1,0 +1,227 @@
+"""Seeding a distributed crawl, and running one worker of it.
+
+`seed` stores the sites and pushes their start requests; `run_worker` runs `WorkerSpider` (the annual-reports
+spider, with its sites from Redis and no start requests of its own) on the leased scheduler until the frontier
+has stayed empty, with no request leased to any worker, for NIANBAO_WORKER_IDLE_S seconds.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+
+from .. import discovery as D
+from ..registry import Site
+from ..spiders.annual_reports import AnnualReportsSpider
+from ..store import StoreExtension
+from .keys import DEFAULT_QUEUE, Keys
+from .queue import LEASE_META, LeasedQueue, LeasedScheduler
+
+DEFAULT_IDLE_S = 30.0
+
+
+class NothingSeeded(Exception):
+    """The worker's queue name has no seeded sites in Redis (`nianbao crawl --redis` first)."""
+
+
+def redis_settings(redis_url: str, queue: str = DEFAULT_QUEUE) -> dict[str, Any]:
+    """Return the Scrapy settings that put a crawl's scheduler and dupefilter in Redis under `queue`'s keys."""
+    keys = Keys(queue)
+    return {
+        "REDIS_URL": redis_url,
+        "NIANBAO_REDIS_QUEUE": queue,
+        "SCHEDULER": "crawler.distributed.queue.LeasedScheduler",
+        "SCHEDULER_QUEUE_CLASS": "crawler.distributed.queue.LeasedQueue",
+        "SCHEDULER_QUEUE_KEY": keys.requests,
+        "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_PERSIST": True,
+    }
+
+
+def server_of(redis_url: str) -> Any:
+    """Return a Redis client of `redis_url` (scrapy-redis's connection defaults), checked with a PING."""
+    from scrapy.settings import Settings
+    from scrapy_redis.connection import get_redis_from_settings
+
+    server = get_redis_from_settings(Settings({"REDIS_URL": redis_url, "REDIS_PARAMS": {"socket_connect_timeout": 5}}))
+    server.ping()
+    return server
+
+
+def load_seeded_sites(server: Any, queue: str) -> list[Site]:
+    """Return the sites seeded under `queue`; raise NothingSeeded where there are none."""
+    data = server.get(Keys(queue).sites)
+    if not data:
+        raise NothingSeeded(f"no crawl seeded under queue {queue!r}: run `nianbao crawl --redis …` first")
+    return list(pickle.loads(data))
+
+
+def seed(server: Any, sites: list[Site], queue: str = DEFAULT_QUEUE) -> dict[str, int]:
+    """Store `sites` under `queue` and push their start requests; return {"seeded", "sites", "fresh"}.
+
+    Where no crawl is under way (nothing queued, nothing leased) the dupefilter of the last one is cleared and
+    the sites replace the stored ones (`fresh` 1): a new round fetches everything again (conditionally, through
+    the store's crawl memory). While a crawl is under way the sites are added to it, and start URLs it already
+    scheduled are not pushed again."""
+    from scrapy_redis.dupefilter import RFPDupeFilter
+
+    keys = Keys(queue)
+    spider = AnnualReportsSpider(sites=sites)
+    q = LeasedQueue(server=server, spider=spider, key=keys.requests)
+    q.keys = keys
+    df = RFPDupeFilter(server, keys.dupefilter)
+    fresh = len(q) == 0 and q.leased() == 0
+    known: list[Site] = []
+    if fresh:
+        df.clear()
+    else:
+        known = load_seeded_sites(server, queue) if server.exists(keys.sites) else []
+    ids = {s.site_id for s in sites}
+    server.set(keys.sites, pickle.dumps([*[s for s in known if s.site_id not in ids], *sites], protocol=4))
+    pushed = 0
+    for site in sites:
+        for url in site.start_urls:
+            canon = D.canonical(url)
+            if canon is None:
+                continue
+            meta = {"site": site, "role": "list", "depth": 0, "context": {}}
+            request = scrapy.Request(canon, callback=spider.parse_page, errback=spider.failed, meta=meta)
+            if df.request_seen(request):  # the fingerprint is kept: a link back to a start page is filtered
+                continue
+            q.push(request)
+            pushed += 1
+    return {"seeded": pushed, "sites": len(sites), "fresh": int(fresh)}
+
+
+class WorkerSpider(AnnualReportsSpider):
+    """The annual-reports spider of a worker: its sites are the seeded ones, its requests come from Redis."""
+
+    name = "annual_reports"
+
+    async def start(self) -> AsyncIterator[Any]:
+        self.store = self.crawler.get_extension(StoreExtension)
+        for site in self.sites:
+            self.crawler.stats.set_value(f"site/{site.site_id}/pages", 0)
+        return
+        yield  # an async generator that yields nothing: the seeds are in Redis
+
+
+class WorkerExtension:
+    """Acknowledges a request's lease once it is handled whole, renews this worker's leases and puts expired
+    ones back every second, and keeps the worker open until the frontier has stayed empty, with nothing leased,
+    for NIANBAO_WORKER_IDLE_S seconds."""
+
+    def __init__(self, crawler: Any) -> None:
+        from twisted.internet import task
+
+        self.crawler = crawler
+        self.idle_s = crawler.settings.getfloat("NIANBAO_WORKER_IDLE_S", DEFAULT_IDLE_S)
+        self.idle_since: float | None = None
+        self.loop = task.LoopingCall(self.tick)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> WorkerExtension:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.idle, signal=signals.spider_idle)
+        return ext
+
+    @property
+    def queue(self) -> LeasedQueue:
+        scheduler: LeasedScheduler = self.crawler.engine._slot.scheduler
+        return scheduler.queue
+
+    def opened(self, spider: Any) -> None:
+        scraper = self.crawler.engine.scraper
+        handle = scraper.enqueue_scrape
+
+        def enqueue_scrape(result: Any, request: Any) -> Any:
+            d = handle(result, request)
+            d.addBoth(self._done, request)
+            return d
+
+        scraper.enqueue_scrape = enqueue_scrape  # the engine's only way to the spider: acknowledged after it
+        self.loop.start(1.0, now=False)
+
+    def _done(self, result: Any, request: Any) -> Any:
+        """The request's response or failure went through the callback, its items through the pipelines and its
+        requests into Redis: end its lease."""
+        token = request.meta.pop(LEASE_META, None)
+        if token is not None:
+            try:
+                self.queue.ack(token)
+            except Exception as exc:  # the lease expires and the request is fetched again: nothing is lost
+                self.crawler.spider.logger.warning("lease %s not acknowledged: %s", token, exc)
+        return result
+
+    def tick(self) -> None:
+        """Renew this worker's leases, put expired ones back, and let the engine look at the queue again."""
+        try:
+            self.queue.renew()
+            back = self.queue.reap()
+        except Exception as exc:  # Redis away for a moment: the next tick tries again
+            self.crawler.spider.logger.warning("Redis: %s", exc)
+            return
+        if back:
+            self.crawler.stats.inc_value("distributed/requeued", back)
+            self.crawler.spider.logger.info("%d request(s) of expired leases put back in the queue", back)
+        slot = self.crawler.engine._slot
+        if slot is not None:
+            slot.nextcall.schedule()
+
+    def idle(self, spider: Any) -> None:
+        """Keep the worker open while the shared frontier has work or had it less than the idle time ago."""
+        try:
+            busy = len(self.queue) > 0 or self.queue.leased() > 0
+        except Exception:
+            busy = True
+        now = time.monotonic()
+        if busy:
+            self.idle_since = None
+            raise DontCloseSpider
+        if self.idle_since is None:
+            self.idle_since = now
+        if now - self.idle_since < self.idle_s:
+            raise DontCloseSpider
+
+    def closed(self, spider: Any) -> None:
+        if self.loop.running:
+            self.loop.stop()
+
+
+def worker_overrides(redis_url: str, queue: str, idle_s: float, lease_s: float) -> dict[str, Any]:
+    """Return the settings of a worker (on top of a crawl's): scheduler in Redis, shared host slots, leases."""
+    from ..settings import DOWNLOADER_MIDDLEWARES, EXTENSIONS
+
+    return {
+        **redis_settings(redis_url, queue),
+        "NIANBAO_WORKER_IDLE_S": idle_s,
+        "NIANBAO_LEASE_S": lease_s,
+        "DOWNLOADER_MIDDLEWARES": {**DOWNLOADER_MIDDLEWARES, "crawler.distributed.hostlimit.SharedHostSlots": 990},
+        "EXTENSIONS": {**EXTENSIONS, "crawler.distributed.worker.WorkerExtension": 400},
+    }
+
+
+def run_worker(redis_url: str, queue: str, overrides: dict[str, Any], idle_s: float = DEFAULT_IDLE_S,
+               lease_s: float = 120.0) -> dict[str, Any]:  # fmt: skip
+    """Run one worker of the crawl seeded under `queue` to its end; return its summary (as `run_crawl`).
+
+    Raises NothingSeeded where nothing was seeded, and Redis's errors where it cannot be reached."""
+    from scrapy.crawler import CrawlerProcess
+
+    from ..run import crawl_settings, crawl_summary
+
+    sites = load_seeded_sites(server_of(redis_url), queue)
+    process = CrawlerProcess(crawl_settings({**overrides, **worker_overrides(redis_url, queue, idle_s, lease_s)}))
+    crawler = process.create_crawler(WorkerSpider)
+    process.crawl(crawler, sites=sites)
+    process.start()
+    return crawl_summary(crawler)

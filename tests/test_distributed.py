@@ -1,0 +1,254 @@
+"""A crawl shared by worker processes through Redis (scrapy-redis) into one PostgreSQL store (issue 11, item 4).
+
+Real Redis (127.0.0.1:6379, or $NIANBAO_TEST_REDIS) and PostgreSQL; skipped, saying why, where either is away.
+Every test uses a queue name of its own and deletes its keys afterwards (the Redis may be shared).
+
+The fixture web counts, per Host, the requests in flight (from the request line read to the response written,
+each held 50 ms so that overlapping requests overlap for sure) and logs every request. A request whose answer the
+web holds longer than the crawler's DOWNLOAD_TIMEOUT (lonsun's timeout page) stops counting once it is answered
+that late: the crawler has given it up, and freed its slot, by then (a single process does the same).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nianbao.demo import web as web_module
+from nianbao.demo.handler import _Handler
+from nianbao.demo.server import FixtureWeb
+from storage import Store
+
+from .conftest import CRAWL_SETTINGS, ROOT, FirstCrawl, readable_here
+from .databases import BackendUnavailable, temp_pg_database
+
+pytestmark = pytest.mark.slow
+
+REDIS_URL = os.environ.get("NIANBAO_TEST_REDIS", "redis://127.0.0.1:6379/0")
+HOLD_S = 0.05
+LIMIT = 2  # CONCURRENT_REQUESTS_PER_DOMAIN
+TIMEOUT_S = float(CRAWL_SETTINGS[CRAWL_SETTINGS.index("-s") + 1].partition("=")[2])  # DOWNLOAD_TIMEOUT
+
+
+def _redis() -> Any:
+    try:
+        import redis
+        import scrapy_redis  # noqa: F401
+    except ImportError as exc:
+        pytest.skip(f"the distributed extra is not installed ({exc}): pip install -e '.[distributed]'")
+    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        server.ping()
+    except Exception as exc:
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    return server
+
+
+@pytest.fixture
+def queue() -> Iterator[tuple[Any, str]]:
+    """(Redis client, a queue name of this test's own); its keys are deleted afterwards."""
+    server = _redis()
+    name = f"test-{uuid.uuid4().hex[:10]}"
+    yield server, name
+    for key in server.scan_iter(match=f"nianbao:{name}:*", count=1000):
+        server.delete(key)
+
+
+@pytest.fixture
+def pg() -> Iterator[str]:
+    try:
+        with temp_pg_database() as url:
+            yield url
+    except BackendUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+class CountingWeb(FixtureWeb):
+    """The fixture web, with the peak of requests in flight per Host."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now: Counter[str] = Counter()
+        self.peak: Counter[str] = Counter()
+        self.count_lock = threading.Lock()
+        self.abandoned = threading.local()
+
+    def _respond(self, site: Any, method: str, path: str, query: Any, form: Any) -> Any:
+        resp = super()._respond(site, method, path, query, form)
+        if resp.delay > TIMEOUT_S:  # the crawler hangs up before the answer: no longer in flight for it
+            self.abandoned.host = self.abandoned.current
+            with self.count_lock:
+                self.now[self.abandoned.current] -= 1
+        return resp
+
+
+class _CountingHandler(_Handler):
+    def _handle(self, method: str) -> None:
+        web: CountingWeb = self.web  # type: ignore[assignment]
+        host = self.headers.get("Host", "")
+        web.abandoned.current, web.abandoned.host = host, None
+        with web.count_lock:
+            web.now[host] += 1
+            web.peak[host] = max(web.peak[host], web.now[host])
+        try:
+            time.sleep(HOLD_S)
+            super()._handle(method)
+        finally:
+            if web.abandoned.host is None:
+                with web.count_lock:
+                    web.now[host] -= 1
+
+
+@pytest.fixture
+def web(monkeypatch: pytest.MonkeyPatch) -> Iterator[CountingWeb]:
+    monkeypatch.setattr(web_module, "_Handler", _CountingHandler)
+    with CountingWeb() as w:
+        yield w
+
+
+def _nianbao(*argv: str) -> list[str]:
+    return [sys.executable, "-m", "nianbao.cli", *argv]
+
+
+WORKER_SETTINGS = [*CRAWL_SETTINGS, "--fast", "--idle", "4", "--lease", "6", "-s", "NIANBAO_HOST_SLOT_S=8"]
+
+
+def _seed(registry: Path, db: str, redis_queue: str) -> None:
+    run = subprocess.run(_nianbao("crawl", "--sites", str(registry), "--redis", REDIS_URL, "--queue", redis_queue,
+                                  "--db", db), cwd=ROOT, capture_output=True, timeout=120)  # fmt: skip
+    assert run.returncode == 0, run.stderr.decode()[-3000:]
+    assert b"seeded" in run.stdout
+
+
+def _worker(tmp: Path, n: int, db: str, redis_queue: str) -> subprocess.Popen:
+    out = tmp / f"worker{n}"
+    out.mkdir(exist_ok=True)
+    argv = _nianbao("worker", "--redis", REDIS_URL, "--queue", redis_queue, "--db", db, "--blobs", str(tmp / "blobs"),
+                    "--feed", str(out / "feed.jsonl"), "--summary", str(out / "summary.json"), *WORKER_SETTINGS)
+    return subprocess.Popen(argv, cwd=ROOT, stdout=(out / "stdout").open("wb"), stderr=(out / "stderr").open("wb"))
+
+
+def _finish(proc: subprocess.Popen, tmp: Path, n: int) -> None:
+    status = proc.wait(timeout=400)
+    stderr = (tmp / f"worker{n}" / "stderr").read_text(errors="replace")
+    assert status in (0, 1), stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+
+
+def _key(r: dict[str, Any], port: int) -> tuple[str, str, str, str]:
+    return r["method"], r["host"].replace(f":{port}", ":PORT"), r["path"], r.get("query") or ""
+
+
+def _fetches(requests: list[dict[str, Any]], port: int) -> Counter:
+    """(method, host, path, query) → how many times it was asked for; robots.txt left out (each worker reads it)."""
+    return Counter(_key(r, port) for r in requests if r["path"] != "/robots.txt")
+
+
+def _stored(db: str, blobs: Path, port: int) -> Counter[tuple[str | None, frozenset[str]]]:
+    """Return each stored report as (its text SHA-256, its source URLs with the port masked).
+
+    A report kept from two documents of other forms (a DOCX and a PDF of the same tables) has the text of
+    whichever was read first, in one process too: its text SHA-256 is left out (None)."""
+    with Store(db, blob_root=blobs) as store:
+        return Counter((r["text_sha256"] if len(r["documents"]) == 1 else None,
+                        frozenset(u.replace(f":{port}", ":PORT") for u in r["sources"]))
+                       for r in store.reports(latest_only=False))  # fmt: skip
+
+
+def test_seeded_requests_keep_their_site_and_context_through_redis(queue: tuple[Any, str]) -> None:
+    from crawler.distributed.keys import Keys
+    from crawler.distributed.queue import LEASE_META, LeasedQueue
+    from crawler.distributed.worker import WorkerSpider, load_seeded_sites, seed
+    from crawler.registry import sites_from_urls
+
+    server, name = queue
+    sites = sites_from_urls(["http://127.0.0.11:1/gk/", "http://127.0.0.12:1/"])
+    assert seed(server, sites, name) == {"seeded": 2, "sites": 2, "fresh": 1}
+    assert load_seeded_sites(server, name) == sites
+    assert seed(server, sites, name)["seeded"] == 0, "a crawl under way: the start URLs are not pushed again"
+    spider = WorkerSpider(sites=load_seeded_sites(server, name))
+    q = LeasedQueue(server=server, spider=spider, key=Keys(name).requests)
+    q.keys, q.lease_s = Keys(name), 0.5
+    first = q.pop()
+    assert first is not None and first.callback == spider.parse_page and first.errback == spider.failed
+    assert first.meta["site"] in sites and first.meta["context"] == {} and first.meta[LEASE_META]
+    assert len(q) == 1 and q.leased() == 1
+    q.ack(first.meta[LEASE_META])
+    second = q.pop()
+    assert second is not None and q.leased() == 1 and len(q) == 0
+    time.sleep(0.6)  # its worker died: the lease expires and the request goes back
+    assert q.reap() == 1 and len(q) == 1 and q.leased() == 0
+    again = q.pop()
+    assert again is not None and again.url == second.url and pickle.dumps(again.meta["site"])
+
+
+def test_two_workers_fetch_each_url_once_and_store_what_one_process_stores(
+    tmp_path: Path, first_crawl: FirstCrawl, web: CountingWeb, pg: str, queue: tuple[Any, str]
+) -> None:
+    _, name = queue
+    registry = web.write_registry(tmp_path / "sites.csv")
+    _seed(registry, pg, name)
+    workers = [_worker(tmp_path, n, pg, name) for n in (1, 2)]
+    for n, proc in enumerate(workers, 1):
+        _finish(proc, tmp_path, n)
+    single = _fetches(first_crawl.requests, first_crawl.web.port)
+    shared = _fetches(web.requests, web.port)
+    # Every URL once, over both workers: a URL asked for more than once is a retry the single process made too
+    # (a timeout, a 500 answered once).
+    extra = {k: n for k, n in shared.items() if n > max(1, single.get(k, 0))}
+    assert not extra, f"fetched more often than by one process: {extra}"
+    assert set(shared) == set(single), (sorted(set(single) - set(shared))[:5], sorted(set(shared) - set(single))[:5])
+    assert max(web.peak.values()) <= LIMIT, f"in flight per host over both workers: {dict(web.peak)}"
+    stored = _stored(pg, tmp_path / "blobs", web.port)
+    assert stored == _stored(f"sqlite:///{first_crawl.out / 'nianbao.sqlite'}", first_crawl.out / "blobs",
+                             first_crawl.web.port)  # fmt: skip
+    expected = {u for r in readable_here(web.expected()["reports"]) for u in r["urls"]}
+    assert {u.replace(":PORT", f":{web.port}") for _, us in stored for u in us} >= expected
+    both = [(tmp_path / f"worker{n}" / "feed.jsonl").read_text().count("\n") for n in (1, 2)]
+    print(f"\nrequests {sum(shared.values())} (single process {sum(single.values())}), distinct {len(shared)}, "
+          f"robots.txt {sum(1 for r in web.requests if r['path'] == '/robots.txt')}, fetched more than once "
+          f"{sum(n - 1 for n in shared.values() if n > 1)} (single {sum(n - 1 for n in single.values() if n > 1)}), "
+          f"peak in flight per host {max(web.peak.values())}, feed lines per worker {both}, reports {sum(stored.values())}")
+
+
+def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path: Path, web: CountingWeb, pg: str,
+                                                 queue: tuple[Any, str]) -> None:  # fmt: skip
+    from crawler.distributed.keys import Keys
+
+    server, name = queue
+    registry = web.write_registry(tmp_path / "sites.csv")
+    _seed(registry, pg, name)
+    victim = _worker(tmp_path, 1, pg, name)
+    deadline = time.time() + 120
+    held: list[bytes] = []
+    while time.time() < deadline and not held:  # kill it while it holds leased requests
+        held = [t for t in server.hkeys(Keys(name).leases) if f":{victim.pid}:".encode() in t]
+        time.sleep(0.05)
+    assert held, "the worker never took a request"
+    time.sleep(1.0)  # well into its work
+    survivor = _worker(tmp_path, 2, pg, name)
+    held = [t for t in server.hkeys(Keys(name).leases) if f":{victim.pid}:".encode() in t]
+    os.kill(victim.pid, signal.SIGKILL)
+    assert victim.wait(timeout=30) == -signal.SIGKILL
+    _finish(survivor, tmp_path, 2)
+    assert server.zcard(Keys(name).requests) == 0 and server.zcard(Keys(name).lease_expiry) == 0
+    expected = {u for r in readable_here(web.expected()["reports"]) for u in r["urls"]}
+    with Store(pg, blob_root=tmp_path / "blobs") as store:
+        stored = {u for r in store.reports(latest_only=False) for u in r["sources"]}
+    assert expected <= stored, f"lost with the killed worker: {sorted(expected - stored)}"
+    assert max(web.peak.values()) <= LIMIT, dict(web.peak)
+    fetches = _fetches(web.requests, web.port)
+    print(f"\nkilled holding {len(held)} leased request(s); requests {sum(fetches.values())}, fetched more than "
+          f"once {sum(n - 1 for n in fetches.values() if n > 1)}, peak in flight per host {max(web.peak.values())}")
