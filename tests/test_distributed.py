@@ -135,8 +135,22 @@ def _seed(registry: Path, db: str, redis_queue: str) -> None:
 def _worker(tmp: Path, n: int, db: str, redis_queue: str) -> subprocess.Popen:
     out = tmp / f"worker{n}"
     out.mkdir(exist_ok=True)
-    argv = _nianbao("worker", "--redis", REDIS_URL, "--queue", redis_queue, "--db", db, "--blobs", str(tmp / "blobs"),
-                    "--feed", str(out / "feed.jsonl"), "--summary", str(out / "summary.json"), *WORKER_SETTINGS)
+    argv = _nianbao(
+        "worker",
+        "--redis",
+        REDIS_URL,
+        "--queue",
+        redis_queue,
+        "--db",
+        db,
+        "--blobs",
+        str(tmp / "blobs"),
+        "--feed",
+        str(out / "feed.jsonl"),
+        "--summary",
+        str(out / "summary.json"),
+        *WORKER_SETTINGS,
+    )
     return subprocess.Popen(argv, cwd=ROOT, stdout=(out / "stdout").open("wb"), stderr=(out / "stderr").open("wb"))
 
 
@@ -217,10 +231,12 @@ def test_two_workers_fetch_each_url_once_and_store_what_one_process_stores(
     expected = {u for r in readable_here(web.expected()["reports"]) for u in r["urls"]}
     assert {u.replace(":PORT", f":{web.port}") for _, us in stored for u in us} >= expected
     both = [(tmp_path / f"worker{n}" / "feed.jsonl").read_text().count("\n") for n in (1, 2)]
-    print(f"\nrequests {sum(shared.values())} (single process {sum(single.values())}), distinct {len(shared)}, "
-          f"robots.txt {sum(1 for r in web.requests if r['path'] == '/robots.txt')}, fetched more than once "
-          f"{sum(n - 1 for n in shared.values() if n > 1)} (single {sum(n - 1 for n in single.values() if n > 1)}), "
-          f"peak in flight per host {max(web.peak.values())}, feed lines per worker {both}, reports {sum(stored.values())}")
+    print(
+        f"\nrequests {sum(shared.values())} (single process {sum(single.values())}), distinct {len(shared)}, "
+        f"robots.txt {sum(1 for r in web.requests if r['path'] == '/robots.txt')}, fetched more than once "
+        f"{sum(n - 1 for n in shared.values() if n > 1)} (single {sum(n - 1 for n in single.values() if n > 1)}), "
+        f"peak in flight per host {max(web.peak.values())}, feed lines per worker {both}, reports {sum(stored.values())}"
+    )
 
 
 def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path: Path, web: CountingWeb, pg: str,
@@ -241,6 +257,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path: Path, web: CountingWe
     survivor = _worker(tmp_path, 2, pg, name)
     held = [t for t in server.hkeys(Keys(name).leases) if f":{victim.pid}:".encode() in t]
     os.kill(victim.pid, signal.SIGKILL)
+    assert held, "killed holding no request: nothing was at stake"
     assert victim.wait(timeout=30) == -signal.SIGKILL
     _finish(survivor, tmp_path, 2)
     assert server.zcard(Keys(name).requests) == 0 and server.zcard(Keys(name).lease_expiry) == 0
@@ -250,5 +267,21 @@ def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path: Path, web: CountingWe
     assert expected <= stored, f"lost with the killed worker: {sorted(expected - stored)}"
     assert max(web.peak.values()) <= LIMIT, dict(web.peak)
     fetches = _fetches(web.requests, web.port)
-    print(f"\nkilled holding {len(held)} leased request(s); requests {sum(fetches.values())}, fetched more than "
-          f"once {sum(n - 1 for n in fetches.values() if n > 1)}, peak in flight per host {max(web.peak.values())}")
+    print(
+        f"\nkilled holding {len(held)} leased request(s); requests {sum(fetches.values())}, fetched more than "
+        f"once {sum(n - 1 for n in fetches.values() if n > 1)}, peak in flight per host {max(web.peak.values())}"
+    )
+
+
+def test_worker_exit_statuses(tmp_path: Path, queue: tuple[Any, str]) -> None:
+    _, name = queue
+    db = f"sqlite:///{tmp_path / 'nb.sqlite'}"
+    common = ["--db", db, "--feed", "", "--summary", str(tmp_path / "s.json")]
+    cases = [
+        (["worker", "--redis", "redis://127.0.0.1:1/0", *common], 3, "Redis not reachable"),
+        (["worker", "--redis", REDIS_URL, "--queue", name, *common], 2, "no crawl seeded"),
+        (["crawl", "--redis", "http://127.0.0.1:6379", "http://127.0.0.1:9/", *common], 2, "give a Redis URL"),
+    ]
+    for argv, status, says in cases:
+        run = subprocess.run(_nianbao(*argv), cwd=ROOT, capture_output=True, timeout=60)
+        assert (run.returncode, says in run.stderr.decode()) == (status, True), run.stderr.decode()[-2000:]
