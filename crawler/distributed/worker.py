@@ -172,7 +172,9 @@ class WorkerExtension:
             return
         if back:
             self.crawler.stats.inc_value("distributed/requeued", back)
-            self.crawler.spider.logger.info("%d request(s) of expired leases put back in the queue", back)
+            self.crawler.spider.logger.warning(
+                "%d request(s) of expired leases put back in the queue (a worker died or stalled)", back
+            )
         slot = self.crawler.engine._slot
         if slot is not None:
             slot.nextcall.schedule()
