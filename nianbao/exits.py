@@ -2,7 +2,9 @@
 
 - 0 success.
 - 1 finished, but needs attention: a site with no report, a blocked or given-up host, documents not
-  stored, a document that could not be read (`extract --strict`), an error-level finding (`validate`),
+  stored, a site that hit its page/depth budget or a list's page cap, a site whose reports dropped
+  against its last run, a document that could not be read (`extract --strict`), an error-level finding
+  (`validate`), a body missing or late (`coverage`, `harvest`), registry rows refused (`sites import`),
   an export that found nothing because records lack region codes, a demo that stored fewer reports
   than its web holds.
 - 2 bad usage or input: an unknown option or region code, a database URL that is not one, a database
@@ -24,7 +26,8 @@ INTERNAL = 4
 INTERRUPTED = 130
 
 EPILOG = """exit status: 0 success; 1 finished but needs attention (a site with no report, a blocked or given-up host,
-documents not stored, unreadable documents under --strict, error findings); 2 bad usage or input; 3 could not
+documents not stored, a budget hit, reports dropped against the last run, unreadable documents under --strict,
+error findings, bodies missing or late); 2 bad usage or input; 3 could not
 start (store unreachable, driver missing); 4 internal error; 130 interrupted (run the same command to resume)"""
 
 

@@ -53,7 +53,9 @@ def open_store(url: str, *, create: bool, blobs: str | None = None) -> Any:
         if database and database != ":memory:" and not database.startswith("file:"):
             path = Path(database).expanduser()
             if not create and not path.is_file():
-                raise UsageError(f"no database at {path} (only `nianbao crawl` creates one): check --db")
+                raise UsageError(
+                    f"no database at {path} (`nianbao crawl` and `nianbao sites import` create one): check --db"
+                )
             if path.is_dir():
                 raise UsageError(f"--db {shown}: {path} is a folder, not a database file")
     from storage import Store
