@@ -115,10 +115,46 @@ def _writable(path: str, what: str) -> None:
         raise UsageError(f"{what} {path}: cannot write: {exc.strerror or exc}") from None
 
 
+def crawl_settings(args: argparse.Namespace, *, progress: bool) -> dict[str, Any]:
+    """Return the Scrapy settings a crawl or a worker runs with (contact, store, feed, summary, `-s` pairs), having
+    checked each of them in one line first: a bad contact, database URL or output path raises before Scrapy starts."""
+    from crawler.useragent import user_agent
+
+    contact = args.contact or os.environ.get("NIANBAO_CONTACT")
+    try:
+        user_agent(contact)
+    except ValueError as exc:
+        raise UsageError(f"--contact: {exc}") from None
+    if args.db:
+        parse_db_url(args.db)
+    for path, what in ((args.feed, "--feed"), (args.summary, "--summary")):
+        if path:
+            _writable(path, what)
+    if args.db:
+        open_store(args.db, create=True, blobs=args.blobs).close()  # fails here, in one line, not mid-crawl
+    overrides: dict[str, Any] = {
+        "FEEDS": {args.feed: {"format": "jsonlines", "encoding": "utf-8", "overwrite": False}} if args.feed else {},
+        "NIANBAO_DB": args.db or None,
+        "NIANBAO_BLOBS": args.blobs,
+        "NIANBAO_SUMMARY": args.summary,
+        "NIANBAO_PROGRESS": progress,
+        "LOG_LEVEL": args.log_level,
+    }
+    if contact:
+        overrides["NIANBAO_CONTACT"] = contact
+    if args.fast:
+        overrides.update(AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0)
+    for pair in args.set or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"-s {pair!r}: write a Scrapy setting as KEY=VALUE")
+        overrides[key] = value
+    return overrides
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the registry's sites (or the given URLs' hosts) into the store; return the exit status."""
     from crawler.run import attention, run_crawl
-    from crawler.useragent import user_agent
 
     sites = load(args)
     if getattr(args, "redis", None):  # seed a distributed crawl: `nianbao worker` processes crawl it
@@ -132,37 +168,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if not sites:
             print("nothing due: every site was visited within the visit policy (`nianbao due --all`)", file=sys.stderr)
             return OK
-    contact = args.contact or os.environ.get("NIANBAO_CONTACT")
-    try:
-        user_agent(contact)
-    except ValueError as exc:
-        raise UsageError(f"--contact: {exc}") from None
-    if args.db:
-        parse_db_url(args.db)
     if args.state:
         print("warning: --state is ignored: the crawl's memory now lives in the store (--db)", file=sys.stderr)
-    for path, what in ((args.feed, "--feed"), (args.summary, "--summary")):
-        if path:
-            _writable(path, what)
-    if args.db:
-        open_store(args.db, create=True, blobs=args.blobs).close()  # fails here, in one line, not mid-crawl
-    overrides: dict[str, Any] = {
-        "FEEDS": {args.feed: {"format": "jsonlines", "encoding": "utf-8", "overwrite": False}} if args.feed else {},
-        "NIANBAO_DB": args.db or None,
-        "NIANBAO_BLOBS": args.blobs,
-        "NIANBAO_SUMMARY": args.summary,
-        "NIANBAO_PROGRESS": sys.stderr.isatty() and not args.quiet,
-        "LOG_LEVEL": args.log_level,
-    }
-    if contact:
-        overrides["NIANBAO_CONTACT"] = contact
-    if args.fast:
-        overrides.update(AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0)
-    for pair in args.set or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"-s {pair!r}: write a Scrapy setting as KEY=VALUE")
-        overrides[key] = value
+    overrides = crawl_settings(args, progress=sys.stderr.isatty() and not args.quiet)
     summary = run_crawl(sites, overrides)
     if summary["reason"] == "not started":
         print("nianbao: the crawl could not start (see the log line above)", file=sys.stderr)

@@ -8,7 +8,6 @@ nothing leased to any worker, for `--idle` seconds. See crawler/distributed/.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from typing import Any
@@ -56,39 +55,14 @@ def seed_crawl(args: argparse.Namespace, sites: list[Any]) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run one worker of the crawl seeded in Redis; return the exit status (as `nianbao crawl`)."""
     from crawler.run import attention
-    from crawler.useragent import user_agent
 
-    from .crawl import _writable, print_summary
+    from .crawl import crawl_settings, print_summary
 
     queue = _queue(args.queue)
     _redis(args.redis)
-    contact = args.contact or os.environ.get("NIANBAO_CONTACT")
-    try:
-        user_agent(contact)
-    except ValueError as exc:
-        raise UsageError(f"--contact: {exc}") from None
-    parse_db_url(args.db)
-    for path, what in ((args.feed, "--feed"), (args.summary, "--summary")):
-        if path:
-            _writable(path, what)
-    open_store(args.db, create=True, blobs=args.blobs).close()
-    overrides: dict[str, Any] = {
-        "FEEDS": {args.feed: {"format": "jsonlines", "encoding": "utf-8", "overwrite": False}} if args.feed else {},
-        "NIANBAO_DB": args.db,
-        "NIANBAO_BLOBS": args.blobs,
-        "NIANBAO_SUMMARY": args.summary,
-        "NIANBAO_PROGRESS": False,
-        "LOG_LEVEL": args.log_level,
-    }
-    if contact:
-        overrides["NIANBAO_CONTACT"] = contact
-    if args.fast:
-        overrides.update(AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0)
-    for pair in args.set or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"-s {pair!r}: write a Scrapy setting as KEY=VALUE")
-        overrides[key] = value
+    if not args.db:
+        raise UsageError("--db: workers share one store; give its URL")
+    overrides = crawl_settings(args, progress=False)
     from crawler.distributed.worker import NothingSeeded, run_worker
 
     try:
