@@ -88,8 +88,9 @@ class AnnualReportsSpider(scrapy.Spider):
         self.sites = chosen
         self.pages: Counter[str] = Counter()
         self.requested: set[tuple[str, str, str]] = set()
-        self.seen_links: set[str] = set()
-        """Every link URL some page or list answer has shown: a list page showing none new is its list's last."""
+        self.seen_links: set[int] = set()
+        """The hashes of the link URLs the pages of paged lists have shown: a page showing none new is its list's
+        last. Hashes, not URLs: the set lives as long as the crawl."""
         self.store: StoreExtension | None = None
         """The crawl's store, where it has one (found when the crawl starts): parsed pages are remembered in it."""
 
@@ -269,7 +270,6 @@ class AnnualReportsSpider(scrapy.Spider):
         records = F.hanweb_records(response.url, html)
         if records:
             listing = True
-        new = self._new_links([*records, *links])
         found = [F.trs_call(response.url, html), F.hanweb_call(response.url, html)]
         fragments = re.findall(r"annualreport#(\d+)", html) + re.findall(r"#(\d+)$", response.url)
         calls = [c for c in found if c is not None] + F.gkmlpt_calls(response.url, html, fragments)
@@ -277,6 +277,9 @@ class AnnualReportsSpider(scrapy.Spider):
         scripted = [c for c in C.script_calls(response.url, html, sel) + C.form_calls(response.url, sel)
                     if c[0].url not in taken]
         calls += [c for c in scripted if not missing_names(c[0].url, c[0].params)]
+        # Only the pages of paged lists are noted (a list's next page is asked while it shows new links).
+        paged = bool(calls) or "pager" in response.meta["context"]
+        new = self._new_links([*records, *links]) if paged else 0
         for call, n in calls:
             yield from self._first_pages(site, call, n, depth + 1, column)
         pending = [[c.to_dict(), n] for c, n in scripted if missing_names(c.url, c.params)]
@@ -305,7 +308,7 @@ class AnnualReportsSpider(scrapy.Spider):
     def _new_links(self, links: list[D.Link]) -> int:
         """Return how many of `links` no page or answer had shown before (and note them as shown)."""
         before = len(self.seen_links)
-        self.seen_links.update(lk.url for lk in links)
+        self.seen_links.update(hash(lk.url) for lk in links)
         return len(self.seen_links) - before
 
     def _list_request(
