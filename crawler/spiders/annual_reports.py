@@ -14,33 +14,30 @@ import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import scrapy
 from parsel import Selector
 from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import FormRequest, Response, TextResponse
 
-from storage.bodies import BodySighting
-from storage.memory import Remembered
-
-from .. import bodies as B
 from .. import calls as C
 from .. import discovery as D
 from .. import families as F
-from ..answers import answer_links
 from ..documents import is_document
 from ..failures import too_large
 from ..hosts import HostGivenUp
-from ..items import DocumentItem, FetchErrorItem, UnchangedItem
+from ..items import DocumentItem, FetchErrorItem
 from ..middlewares import Blocked, RobotsRefused
 from ..page_meta import page_marks
 from ..pages import UnreadablePage, read_page
-from ..paging import ListCall
 from ..registry import Site, load_sites, sites_from_urls
 from ..safety import safe_filename
-from ..scripts import fill, fill_text, missing_names
-from ..store import StoreExtension, StoreFailed
+from ..scripts import missing_names
+from ..store import StoreExtension
+from .learning import BodyLearning
+from .memory import RememberedPages, header_text
+from .paged import PagedLists
 
 DEFAULT_MAX_PAGES = 20000
 """Requests per site: a 信息公开 platform of 3,000 units costs about 6 each (unit page, 年报 column, a list
@@ -62,7 +59,7 @@ def _filename(response: Response) -> str | None:
     return safe_filename(unquote(urlsplit(response.url).path.rsplit("/", 1)[-1])) or None
 
 
-class AnnualReportsSpider(scrapy.Spider):
+class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spider):
     """Crawls the given sites' 年报 columns and yields one document item per report document fetched."""
 
     name = "annual_reports"
@@ -192,17 +189,6 @@ class AnnualReportsSpider(scrapy.Spider):
         if kind in ("too_large", "errors") and request.meta.get("role") in ("document", "candidate"):
             yield _error(request.url, request.meta, site, reason)
 
-    def _as_get(self, request: scrapy.Request, response: Response | None) -> scrapy.Request | None:
-        """Return the GET form of a paged list's POST that the site refused as a method (404/405/501), or None."""
-        pager = (request.meta.get("context") or {}).get("pager")
-        if not pager or request.method != "POST" or response is None or response.status not in (404, 405, 501):
-            return None
-        call = ListCall.from_dict(pager)
-        call.method, call.in_query = "GET", ()
-        context = request.meta["context"]
-        return self._list_request(request.meta["site"], call, int(context["page"]), request.meta["depth"],
-                                  context.get("column"))  # fmt: skip
-
     # -- responses ----------------------------------------------------------------------------
     async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         """Yield what a page or document leads to: a document item, the requests of its links, error items."""
@@ -305,44 +291,6 @@ class AnnualReportsSpider(scrapy.Spider):
                 yield self._request(site, lk.url, role="list", depth=depth + 1, context={"column": column})
         yield from self._next_page(response, site, new)
 
-    def _new_links(self, links: list[D.Link]) -> int:
-        """Return how many of `links` no page or answer had shown before (and note them as shown)."""
-        before = len(self.seen_links)
-        self.seen_links.update(hash(lk.url) for lk in links)
-        return len(self.seen_links) - before
-
-    def _list_request(
-        self, site: Site, call: ListCall, n: int, depth: int, column: str | None
-    ) -> scrapy.Request | None:
-        """Return the request for page `n` of a paged list; its context carries the list, to ask for page n+1."""
-        req = call.page(n)
-        callback = self.parse_page if call.path_stem is not None else self.parse_list
-        context = {"column": column, "pager": call.to_dict(), "page": n}
-        return self._request(site, req.url, role="list", depth=depth, context=context, callback=callback,
-                             method=req.method, form=req.form, json_body=req.json_body)  # fmt: skip
-
-    def _first_pages(
-        self, site: Site, call: ListCall, n: int, depth: int, column: str | None
-    ) -> Iterator[scrapy.Request | None]:
-        """Yield the request for the list's first page; where its number is a guess (0), page 1 as well."""
-        yield self._list_request(site, call, n, depth, column)
-        if call.guessed and n == 0:
-            yield self._list_request(site, call, 1, depth, column)
-
-    def _next_page(self, response: Response, site: Site, new: int) -> Iterator[scrapy.Request | None]:
-        """Yield the request for the next page of the list this answer is a page of, while it showed new links."""
-        context = response.meta["context"]
-        if "pager" not in context:
-            return
-        call = ListCall.from_dict(context["pager"])
-        n = int(context["page"]) + 1
-        if not new:
-            return
-        if call.has_page(n):
-            yield self._list_request(site, call, n, response.meta["depth"], context.get("column"))
-        elif call.capped(n):  # the list goes on past the pager cap: said in the summary, not cut silently
-            self.crawler.stats.inc_value(f"site/{site.site_id}/budget_list_cap")
-
     def _follow_link(
         self,
         site: Site,
@@ -376,139 +324,6 @@ class AnnualReportsSpider(scrapy.Spider):
             yield self._request(site, lk.url, role="list", depth=depth + 1,
                                 context={"column": text or column, **unit})  # fmt: skip
 
-    async def parse_list(self, response: Response) -> AsyncIterator[Any]:
-        """Yield the requests of the entries of a list API's answer (JSON, JSONP, XML datastore, HTML fragment)
-        and of the list's next page while this one showed new entries."""
-        site: Site = response.meta["site"]
-        self.crawler.stats.inc_value(f"site/{site.site_id}/pages")
-        if response.status == 304:
-            for out in self._replay(response, site):
-                yield out
-            return
-        body = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
-        links = answer_links(response.url, body)
-        column = response.meta["context"].get("column")
-        depth = response.meta["depth"]
-        children = [r for lk in links for r in self._follow_link(site, lk, depth, column, None, None, True)]
-        children += list(self._next_page(response, site, self._new_links(links)))
-        kept = [c for c in children if c is not None]
-        await self._remember(response, kept, document=False)
-        for child in kept:
-            yield child
-
-    async def parse_script(self, response: Response) -> AsyncIterator[Any]:
-        """Yield the list requests that waited for a setting this script file of the site defines."""
-        site: Site = response.meta["site"]
-        self.crawler.stats.inc_value(f"site/{site.site_id}/pages")
-        if response.status == 304:
-            for out in self._replay(response, site):
-                yield out
-            return
-        text = response.body[: 2 * 1024 * 1024].decode(response.encoding if isinstance(response, TextResponse)
-                                                       else "utf-8", errors="replace")  # fmt: skip
-        context = response.meta["context"]
-        kept = []
-        for data, n in context.get("pending") or ():
-            call = ListCall.from_dict(data)
-            call.params = fill(call.params, text)
-            call.url = urljoin(context.get("page_url") or response.url, fill_text(call.url, text))
-            if urlsplit(call.url).netloc.lower() != urlsplit(response.url).netloc.lower():
-                continue  # a helper pointing at another host: not this site's list
-            if not missing_names(call.url, call.params):
-                kept += [r for r in self._first_pages(site, call, int(n), response.meta["depth"], context.get("column"))
-                         if r is not None]  # fmt: skip
-        await self._remember(response, kept, document=False)
-        for req in kept:
-            yield req
-
-    parse_xml = parse_list  # names a crawl memory written before parse_list may hold
-    parse_json = parse_list
-
-    # -- bodies ---------------------------------------------------------------------------------
-    def _sightings(self, response: Response, site: Site, sel: Selector, title: str, links: list[D.Link],
-                   pub: str | None, marks: dict[str, Any]) -> list[BodySighting]:  # fmt: skip
-        """Return the bodies this page names: a platform's units (with a unit's 年报 column) or a notice's units."""
-        code = marks.get("site_id_code") or ""
-        region = site.region_code or (code[:6] if code[:6].isdigit() else None)
-        seen = {"url": response.url, "site": site.site_id, "site_region_code": region}
-        if B.is_notice(title):
-            year = B.notice_year(title)
-            return [BodySighting(u.name, "notice", **seen, year=year, date=pub, report_url=u.report_url)
-                    for u in B.notice_units(sel, response.url)]  # fmt: skip
-        out = [BodySighting(u.name, "platform", **seen) for u in B.platform_units(response.url, links)]
-        unit = response.meta["context"].get("unit")
-        column = B.unit_column(unit, links) if unit else None
-        if column is not None:
-            out.append(BodySighting(unit, "platform", **seen, column_url=column.column_url))
-        return out
-
-    async def _learn(self, site: Site, sightings: list[BodySighting]) -> None:
-        """Keep the bodies a page names in the store (a crawl without a store only counts them)."""
-        if not sightings:
-            return
-        self.crawler.stats.inc_value(f"site/{site.site_id}/bodies_seen", len(sightings))
-        if self.store is None:
-            return
-        try:
-            await self.store.run(self.store.store.learn_bodies, sightings)
-        except StoreFailed as exc:  # learnt again by the next crawl of the page
-            self.logger.warning("bodies not kept from %s: %s", site.site_id, exc)
-
-    # -- incremental --------------------------------------------------------------------------
-    async def _remember(self, response: Response, children: list[scrapy.Request], document: bool) -> None:
-        """Record the page in the crawl memory with the requests it led to (a GET only; without a store nothing).
-
-        `document` True is for a report page: it is done only once its own fetch is stored.
-        """
-        if self.store is None or response.request is None or response.request.method != "GET":
-            return
-        kept = [
-            {
-                "url": c.url,
-                "role": c.meta["role"],
-                "context": c.meta["context"],
-                "cb": c.callback.__name__,
-                "method": c.method,
-                "form": c.body.decode("latin-1") if c.method == "POST" else None,
-            }
-            for c in children
-        ]
-        try:
-            await self.store.run(self.store.memory.remember_page, response.url, etag=_header(response, b"ETag"),
-                                 last_modified=_header(response, b"Last-Modified"), children=kept, document=document,
-                                 run_id=self.store.run_id)  # fmt: skip
-        except StoreFailed as exc:  # not remembered: the next crawl fetches the page whole, nothing is lost
-            self.logger.warning("page not remembered %s: %s", response.url, exc)
-
-    def _replay(self, response: Response, site: Site) -> Iterator[Any]:
-        """A page answered 304: yield what the crawl memory holds of it (`request.meta["remembered"]`): an
-        unchanged item for a document, and the requests it led to last time (their own requests are conditional)."""
-        known: Remembered | None = response.meta.get("remembered")
-        if known is not None and known.document:
-            self.crawler.stats.inc_value(f"site/{site.site_id}/documents_unchanged")
-            if known.report:
-                self.crawler.stats.inc_value(f"site/{site.site_id}/reports_known")
-            yield UnchangedItem(site=site.site_id, source_url=response.url)  # its fetch time moves forward
-        else:
-            self.crawler.stats.inc_value(f"site/{site.site_id}/lists_unchanged")
-        # A report page links its attachments too: they are replayed like a list's entries.
-        depth = response.meta["depth"]
-        for child in known.children if known is not None else ():
-            pager = (child.get("context") or {}).get("pager")
-            if pager:
-                context = child["context"]
-                req = self._list_request(site, ListCall.from_dict(pager), int(context["page"]), depth + 1,
-                                         context.get("column"))  # fmt: skip
-                if req is not None:
-                    yield req
-                continue
-            post = child["method"] == "POST"
-            req = self._request(site, child["url"], role=child["role"], depth=depth + 1, context=child["context"],
-                                callback=getattr(self, child["cb"], self.parse_page), method=child["method"],
-                                form=dict(_form(child["form"])) if post else None)  # fmt: skip
-            if req is not None:
-                yield req
-
     # -- items --------------------------------------------------------------------------------
     def _document(self, response: Response, site: Site, context: dict[str, Any]) -> DocumentItem:
         """Return the document item of a fetched document or report page, with what the crawl knew of it."""
@@ -522,8 +337,8 @@ class AnnualReportsSpider(scrapy.Spider):
             content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1"),
             charset=response.encoding if isinstance(response, TextResponse) else None,
             filename=_filename(response),
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
+            etag=header_text(response, b"ETag"),
+            last_modified=header_text(response, b"Last-Modified"),
             list_title=context.get("list_title") or context.get("page_title"),
             list_date=context.get("list_date"),
             published_at=context.get("published_at") or context.get("list_date"),
@@ -537,14 +352,3 @@ def _error(url: str, meta: dict[str, Any], site: Site, reason: str) -> FetchErro
     context = meta.get("context") or {}
     return FetchErrorItem(site=site.site_id, source_url=url, error=reason[:300], list_title=context.get("list_title"),
                           list_date=context.get("list_date"))  # fmt: skip
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    """Return a response header as text (latin-1, as HTTP has it), or None where it was not sent."""
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
-
-
-def _form(body: str | None) -> list[tuple[str, str]]:
-    """Return the (name, value) pairs of a form body as a remembered POST request had it."""
-    return parse_qsl(body or "", keep_blank_values=True)

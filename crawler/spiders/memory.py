@@ -1,0 +1,93 @@
+"""The crawl memory in the `annual_reports` spider: each parsed GET page remembered with the requests it led to,
+and a page answering 304 replayed from what the memory holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qsl
+
+import scrapy
+from scrapy.http import Response
+
+from storage.memory import Remembered
+
+from ..items import UnchangedItem
+from ..paging import ListCall
+from ..registry import Site
+from ..store import StoreExtension, StoreFailed
+
+
+class RememberedPages:
+    """The spider's incremental crawling (mixed into `AnnualReportsSpider`)."""
+
+    crawler: Any
+    logger: Any
+    store: StoreExtension | None
+    _request: Any
+    _list_request: Any
+
+    async def _remember(self, response: Response, children: list[scrapy.Request], document: bool) -> None:
+        """Record the page in the crawl memory with the requests it led to (a GET only; without a store nothing).
+
+        `document` True is for a report page: it is done only once its own fetch is stored.
+        """
+        if self.store is None or response.request is None or response.request.method != "GET":
+            return
+        kept = [
+            {
+                "url": c.url,
+                "role": c.meta["role"],
+                "context": c.meta["context"],
+                "cb": c.callback.__name__,
+                "method": c.method,
+                "form": c.body.decode("latin-1") if c.method == "POST" else None,
+            }
+            for c in children
+        ]
+        try:
+            etag, modified = header_text(response, b"ETag"), header_text(response, b"Last-Modified")
+            await self.store.run(self.store.memory.remember_page, response.url, etag=etag, last_modified=modified,
+                                 children=kept, document=document, run_id=self.store.run_id)  # fmt: skip
+        except StoreFailed as exc:  # not remembered: the next crawl fetches the page whole, nothing is lost
+            self.logger.warning("page not remembered %s: %s", response.url, exc)
+
+    def _replay(self, response: Response, site: Site) -> Iterator[Any]:
+        """A page answered 304: yield what the crawl memory holds of it (`request.meta["remembered"]`): an
+        unchanged item for a document, and the requests it led to last time (their own requests are conditional)."""
+        known: Remembered | None = response.meta.get("remembered")
+        if known is not None and known.document:
+            self.crawler.stats.inc_value(f"site/{site.site_id}/documents_unchanged")
+            if known.report:
+                self.crawler.stats.inc_value(f"site/{site.site_id}/reports_known")
+            yield UnchangedItem(site=site.site_id, source_url=response.url)  # its fetch time moves forward
+        else:
+            self.crawler.stats.inc_value(f"site/{site.site_id}/lists_unchanged")
+        # A report page links its attachments too: they are replayed like a list's entries.
+        depth = response.meta["depth"]
+        for child in known.children if known is not None else ():
+            pager = (child.get("context") or {}).get("pager")
+            if pager:
+                context = child["context"]
+                req = self._list_request(site, ListCall.from_dict(pager), int(context["page"]), depth + 1,
+                                         context.get("column"))  # fmt: skip
+                if req is not None:
+                    yield req
+                continue
+            post = child["method"] == "POST"
+            req = self._request(site, child["url"], role=child["role"], depth=depth + 1, context=child["context"],
+                                callback=getattr(self, child["cb"], self.parse_page), method=child["method"],
+                                form=dict(_form(child["form"])) if post else None)  # fmt: skip
+            if req is not None:
+                yield req
+
+
+def header_text(response: Response, name: bytes) -> str | None:
+    """Return a response header as text (latin-1, as HTTP has it), or None where it was not sent."""
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _form(body: str | None) -> list[tuple[str, str]]:
+    """Return the (name, value) pairs of a form body as a remembered POST request had it."""
+    return parse_qsl(body or "", keep_blank_values=True)
