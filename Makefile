@@ -18,16 +18,20 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 install: $(VENV)/.installed-test
 
-# LibreOffice reads DOC/WPS; Noto CJK renders the Chinese fixtures. Installed where missing and possible.
+# System tools the tests use, installed where missing and possible: LibreOffice reads DOC/WPS, Noto CJK renders
+# the Chinese fixtures, Chromium opens the harvest report, Tesseract (with its Simplified Chinese model) is one
+# of the OCR engines. Tests that need a tool that cannot be installed skip and say which.
+SYSTEM_PACKAGES := soffice:libreoffice-writer-nogui,fonts-noto-cjk chromium:chromium tesseract:tesseract-ocr,tesseract-ocr-chi-sim
 system-deps:
-	@if command -v soffice >/dev/null 2>&1; then echo "LibreOffice: $$(command -v soffice)"; \
-	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			libreoffice-writer-nogui fonts-noto-cjk >/dev/null && echo "LibreOffice installed"; \
-	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then \
-		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			libreoffice-writer-nogui fonts-noto-cjk >/dev/null && echo "LibreOffice installed"; \
-	else echo "LibreOffice not installed and cannot be installed here: DOC/WPS tests will skip"; fi
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do tool=$${pair%%:*}; pkgs=$${pair#*:}; \
+		if command -v $$tool >/dev/null 2>&1; then echo "$$tool: $$(command -v $$tool)"; \
+		else missing="$$missing $$(echo $$pkgs | tr , ' ')"; fi; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+	else echo "not installed (no root, no sudo):$$missing; the tests that need them skip"; exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then echo "not installed (no apt-get):$$missing; the tests that need them skip"; exit 0; fi; \
+	$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+		&& echo "installed:$$missing" || echo "could not install:$$missing; the tests that need them skip"
 
 demo: $(VENV)/.installed
 	$(BIN)/nianbao demo
