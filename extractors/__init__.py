@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from .rules import lookup as lookup_rule
     from .sniff import CARRIERS, OLE_MAGIC
     from .sniff import sniff as sniff_carrier
+    from .typed_ambiguity import Ambiguity, ambiguous_cells
     from .typed_record import (
         ATTRIBUTION_KEYS,
         CHECK_KEYS,
@@ -112,6 +113,7 @@ __all__ = [
     "SECTION_KEYS",
     "SOURCE_KEYS",
     "TABLES",
+    "Ambiguity",
     "Attribution",
     "AttributionAmbiguity",
     "AttributionBasis",
@@ -139,6 +141,7 @@ __all__ = [
     "TooLarge",
     "Unreadable",
     "Unsupported",
+    "ambiguous_cells",
     "attribute",
     "attribute_record",
     "canonical_charset",
@@ -172,6 +175,8 @@ __all__ = [
 # Names are imported on first use: `python -m extractors.rules` must find its module not yet imported,
 # and `from extractors import RULES` need not load the document readers.
 _HOMES = {
+    "Ambiguity": ".typed_ambiguity",
+    "ambiguous_cells": ".typed_ambiguity",
     "Attribution": ".attribution",
     "AttributionAmbiguity": ".attribution",
     "AttributionBasis": ".attribution",

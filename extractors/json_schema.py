@@ -19,6 +19,7 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 from .attribution import AttributionAmbiguity, AttributionBasis
 from .rules import RULES
 from .sniff import CARRIERS
+from .typed_ambiguity import AMBIGUITY_REASONS, Ambiguity
 from .typed_record import ATTRIBUTION_KEYS, CONTEXT_KEYS, Check, Provenance, Record, Sections, Source
 from .typed_tables import (
     PROACTIVE_CLASSES,
@@ -205,7 +206,10 @@ def record_schema() -> dict[str, Any]:
         "ReviewGroup": _row(ReviewGroup),
         "AttributionBasis": _object(AttributionBasis),
         "AttributionAmbiguity": _object(AttributionAmbiguity),
+        "Ambiguity": _object(Ambiguity),
     }
+    defs["Ambiguity"]["properties"]["reason"]["enum"] = list(AMBIGUITY_REASONS)
+    defs["Check"]["properties"]["cause"]["enum"] = ["parse"]
     defs["Check"]["properties"]["rule"]["enum"] = [r.id for r in RULES.values() if r.in_record]
     for cls in PROACTIVE_CLASSES.values():
         defs[cls.__name__] = _rows(cls, cls.ROWS)

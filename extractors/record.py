@@ -8,7 +8,8 @@ from .model import Document, Paragraph
 from .normalize import nfkc, text_sha256
 from .prose import proactive_numbers, request_numbers
 from .sections import find_sections
-from .tables import TableResult, parse_tables
+from .tables import Doubt, TableResult, parse_tables
+from .typed_ambiguity import Ambiguity, clip
 from .typed_record import Record, Sections
 from .typed_tables import (
     PROACTIVE_CLASSES,
@@ -52,15 +53,20 @@ def _cell(parsed: Parsed | None) -> Cell:
     return Cell(_value(parsed), _raw_if_unclean(parsed))
 
 
-def _proactive(t: TableResult) -> tuple[Proactive2019 | Proactive2021, list[str]]:
-    """Return table 二 in the class of its format, and the paths of its ambiguous cells."""
+def _entry(path: str, doubt: Doubt) -> Ambiguity:
+    """Return the record's `ambiguous` entry of a cell the table parser left null."""
+    return Ambiguity(path, clip(doubt.source_text), list(doubt.candidates), doubt.reason)
+
+
+def _proactive(t: TableResult) -> tuple[Proactive2019 | Proactive2021, list[Ambiguity]]:
+    """Return table 二 in the class of its format, and the entries of its ambiguous cells."""
     table = PROACTIVE_CLASSES["2021" if t.format == "2021" else "2019"]
     rows = {key: table.ROWS[key](*(_cell(c) for c in cells)) for key, cells in t.rows.items()}
-    ambiguous = [f"proactive.{row}.{table.ROWS[row].COLUMNS[i]}" for row, i in t.ambiguous]
+    ambiguous = [_entry(f"proactive.{d.row}.{table.ROWS[d.row].COLUMNS[d.index]}", d) for d in t.ambiguous]
     return table(**rows), ambiguous  # type: ignore[arg-type]
 
 
-def _requests(t: TableResult) -> tuple[Requests, list[str]]:
+def _requests(t: TableResult) -> tuple[Requests, list[Ambiguity]]:
     """Return table 三 (a 2021 table's （六） row derived from its sub-rows where missing) and its ambiguous cells."""
     order = list(REQUEST_ROWS)
     if t.format == "2021":
@@ -72,15 +78,18 @@ def _requests(t: TableResult) -> tuple[Requests, list[str]]:
         order = [k for k in order if k not in REQUEST_ROWS_2021]
     found = [key for key in order if key in t.rows]
     rows = {key: RequestRow(*[_cell(c) for c in t.rows[key]]) for key in found}
-    ambiguous = [f"requests.{row}.{REQUEST_COLUMNS[i]}" for row, i in t.ambiguous]
+    ambiguous = [_entry(f"requests.{d.row}.{REQUEST_COLUMNS[d.index]}", d) for d in t.ambiguous]
     return Requests("2021" if t.format == "2021" else "2019", **rows), ambiguous  # type: ignore[arg-type]
 
 
-def _review(t: TableResult) -> tuple[ReviewLitigation, list[str]]:
-    """Return table 四 (15 cells: three groups of five) and the paths of its ambiguous cells."""
+def _review(t: TableResult) -> tuple[ReviewLitigation, list[Ambiguity]]:
+    """Return table 四 (15 cells: three groups of five) and the entries of its ambiguous cells."""
     cells = t.rows["review_litigation"]
     groups = [ReviewGroup(*(_cell(cells[g * 5 + c]) for c in range(5))) for g in range(len(REVIEW_GROUPS))]
-    ambiguous = [f"review_litigation.{REVIEW_GROUPS[i // 5]}.{REVIEW_COLUMNS[i % 5]}" for _, i in t.ambiguous]
+    ambiguous = [
+        _entry(f"review_litigation.{REVIEW_GROUPS[d.index // 5]}.{REVIEW_COLUMNS[d.index % 5]}", d)
+        for d in t.ambiguous
+    ]
     return ReviewLitigation(*groups), ambiguous
 
 
@@ -99,7 +108,7 @@ def build_record(doc: Document, *, published_at: str | None = None) -> Record:
     prose_text = nfkc(sections.get("overview") or text[:6000])
     tables = parse_tables(doc.blocks, request_numbers(prose_text), proactive_numbers(prose_text))
 
-    ambiguous: list[str] = []
+    ambiguous: list[Ambiguity] = []
     missing: dict[str, list[str]] = {}
     proactive = requests = review = None
     if tables.proactive is not None:
@@ -125,7 +134,7 @@ def build_record(doc: Document, *, published_at: str | None = None) -> Record:
         carrier=doc.carrier,
         text_sha256=text_sha256(folded),
     )
-    amb_set = set(ambiguous)
+    amb_set = {a.cell for a in ambiguous}
     found = C.check_structure(record, missing)
     if proactive is not None:
         found += C.check_proactive(proactive, agency)

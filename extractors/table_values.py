@@ -60,6 +60,25 @@ def _values_between(items: list[Item], loc: Loc, nxt: Loc | None, stop: Loc) -> 
     return _Raw(_chunks(" ".join(parts)), True)
 
 
+def row_text(items: list[Item], loc: Loc, nxt: Loc | None, stop: Loc, limit: int = 400) -> str:
+    """Return the row labelled at `loc` as the document prints it: its label and what follows up to the next row."""
+    end = nxt or stop
+    label = items[loc.item]
+    if label.row is not None:
+        cells = [it.text for it in items[loc.item : min(end.item, len(items))] if it.row == label.row]
+        return " | ".join(c.strip() for c in cells)
+    parts = [_original_slice(label, loc.start, end.start if end.item == loc.item else len(label.compact))]
+    for j in range(loc.item + 1, min(end.item + 1, len(items))):
+        it = items[j]
+        if j == end.item:
+            parts.append("" if it.row is not None else _original_slice(it, 0, end.start))
+        else:
+            parts.append(it.text)
+        if sum(len(p) for p in parts) > limit:
+            break
+    return " ".join(" ".join(parts).split())[:limit]
+
+
 def _multi_number(text: str) -> bool:
     toks = text.split()
     return len(toks) > 1 and all(is_number_like(t) for t in toks)

@@ -23,7 +23,7 @@ from .model import Block
 from .splitting import choose, consensus
 from .table_items import Item, Loc, _anchor, _end_of_doc, _Finder, _original_slice, _region_text, build_items
 from .table_rows import _locate
-from .table_values import _cells_to_values, _chunks, _multi_number, _Raw, _values_between
+from .table_values import _cells_to_values, _chunks, _multi_number, _Raw, _values_between, row_text
 from .values import Cell, Kind, is_blank, is_number_like
 
 _SECTION5 = re.compile(r"[五5][、.].{0,12}(?:存在的?主要问题|问题及改进|改进情况)|[六6][、.]其他需要报告")
@@ -35,13 +35,31 @@ MIN_ROWS_REQUESTS = 8
 
 
 @dataclass(slots=True)
+class Doubt:
+    """A cell left null: its row and column index, the row's text and the readings considered."""
+
+    row: str
+    """The row key."""
+    index: int
+    """The column index in the row."""
+    source_text: str | None
+    """The row's label and values as the document prints them."""
+    candidates: list[int | float | None]
+    """The distinct readings considered for the cell, most likely first."""
+    reason: str
+    """Why it is unsettled (typed_ambiguity.AMBIGUITY_REASONS)."""
+
+
+@dataclass(slots=True)
 class TableResult:
     """One parsed table: row key → parsed cells, its format, and what could not be settled."""
 
     rows: dict[str, list[Cell | None]] = field(default_factory=dict)
     format: str | None = None
     missing: list[str] = field(default_factory=list)
-    ambiguous: list[tuple[str, int]] = field(default_factory=list)
+    ambiguous: list[Doubt] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    """Row key → the row's text as printed (label and values), for the entries of `ambiguous`."""
 
 
 @dataclass(slots=True)
@@ -80,7 +98,8 @@ def _settle(
         for i, value in enumerate(agreed):
             if value is None:
                 row.append(None)
-                result.ambiguous.append((key, i))
+                readings = list(dict.fromkeys(cand[i].value for cand in cands))
+                result.ambiguous.append(Doubt(key, i, result.sources.get(key), readings, "glued"))
             else:
                 row.append(cands[0][i])
         result.rows[key] = row
@@ -103,6 +122,7 @@ def _parse_table(
         spec = next(s for s in specs if s.key == key)
         nxt = ordered[idx + 1][1] if idx + 1 < len(ordered) else None
         raw = _values_between(items, loc, nxt, stop)
+        result.sources[key] = row_text(items, loc, nxt, stop)
         kinds = [k for _, k in spec.columns]
         cands, glued = _cells_to_values(raw, kinds)
         if glued and row_ok is not None:
@@ -228,6 +248,7 @@ def _review(finder: _Finder, start: Loc, stop: Loc) -> TableResult:
         raw = _Raw(_chunks(text), True)
     if not raw.tokens:
         return result
+    result.sources["review_litigation"] = " ".join(raw.tokens)
     cands, glued = _cells_to_values(raw, kinds)
     if glued:
         cands = [c for c in cands if _groups_ok(c)] or cands

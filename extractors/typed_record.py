@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal, get_args, get_type_hints
 
 from .attribution import AttributionBasis
+from .typed_ambiguity import Ambiguity
 from .typed_tables import (
     PROACTIVE_CLASSES,
     RAW_SUFFIX,
@@ -82,6 +83,9 @@ class Check:
     """A short English explanation."""
     column: str | None = None
     """The column key, for the rules on one cell of table 二."""
+    cause: str | None = None
+    """`parse` where the failure reads a cell whose row the parser placed by inference (a value row printed away
+    from its label): the error may be the extraction's, not the publisher's, and the severity is lowered to W."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the check as JSON: rule, where, severity, then each other key that is set."""
@@ -94,6 +98,8 @@ class Check:
             out["message"] = self.message
         if self.column is not None:
             out["column"] = self.column
+        if self.cause is not None:
+            out["cause"] = self.cause
         return out
 
     @classmethod
@@ -194,8 +200,9 @@ class Record:
     """Table 三 (收到和处理政府信息公开申请情况); None where not found."""
     review_litigation: ReviewLitigation | None
     """Table 四 (行政复议、行政诉讼情况); None where not found."""
-    ambiguous: list[str]
-    """Cells the document does not settle, as `TABLE.ROW.COLUMN` (column keys); such a cell is null."""
+    ambiguous: list[Ambiguity]
+    """Cells the document does not settle, each with the text it came from and the readings considered; such a
+    cell is null."""
     carrier: str
     """What was read: pdf, docx, xlsx, doc, wps, xls, rtf, html, text or markdown (decided from the bytes)."""
     text_sha256: str
@@ -254,7 +261,7 @@ class Record:
             "requests": self.requests.values() if self.requests is not None else None,
             "review_litigation": self.review_litigation.to_dict() if self.review_litigation is not None else None,
             "table_formats": self.table_formats,
-            "ambiguous": list(self.ambiguous),
+            "ambiguous": [a.to_dict() for a in self.ambiguous],
             "carrier": self.carrier,
             "text_sha256": self.text_sha256,
         }
@@ -296,7 +303,7 @@ class Record:
             if isinstance(req, Mapping)
             else None,
             review_litigation=ReviewLitigation.from_dict(rl) if isinstance(rl, Mapping) else None,
-            ambiguous=list(data.get("ambiguous") or []),
+            ambiguous=[Ambiguity.from_dict(a) for a in data.get("ambiguous") or []],
             carrier=data.get("carrier") or "",
             text_sha256=data.get("text_sha256") or "",
             checks=[Check.from_dict(c) for c in data.get("checks") or []],

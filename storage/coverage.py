@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from extractors import entity_of, level_deadline
+from extractors import ambiguous_cells, entity_of, level_deadline
 
 from .bodies import LEVELS, aliases, classify, code_prefix
 from .keys import parse_datetime
@@ -186,7 +186,7 @@ def _row(body: Any, level: str, year: int, deadlines: Deadlines, reports: list[M
         urls=urls if status != "missing" else [],
         format=(primary or {}).get("format"),
         failed_checks=failed_checks(primary or {}),
-        ambiguous_cells=[str(c) for c in (primary or {}).get("ambiguous") or []],
+        ambiguous_cells=ambiguous_cells(primary or {}),
     )  # fmt: skip
 
 
@@ -202,7 +202,7 @@ def _unlisted(report: Mapping[str, Any], year: int, deadlines: Deadlines) -> Cov
         deadline=deadline.isoformat() if deadline else None,
         days_late=(published - deadline).days if late and published and deadline else None,
         urls=_urls(report), format=report.get("format"), failed_checks=failed_checks(report),
-        ambiguous_cells=[str(c) for c in report.get("ambiguous") or []],
+        ambiguous_cells=ambiguous_cells(report),
     )  # fmt: skip
 
 
