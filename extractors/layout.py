@@ -10,6 +10,7 @@ names: a machine name (`requests.new_received.natural_person`) and a Chinese hea
     for block in layout("requests", "2021").blocks: ...   # draw table 三 as published
     for cell in wide_cells(): ...                          # one column per cell, both formats
 
+`failing_cells(record)` maps each cell to the record's failed checks on it (to mark them when drawing).
 The keys come from the typed tables (`typed_tables`), so a key cannot drift from the record.
 """
 
@@ -21,6 +22,7 @@ from functools import cache
 from typing import Any, Literal
 
 from .typed_tables import (
+    OUTCOME_ROWS,
     PROACTIVE_CLASSES,
     REQUEST_COLUMNS,
     REQUEST_ROWS,
@@ -360,3 +362,43 @@ def wide_cells() -> tuple[CellSpec, ...]:
             for cell in layout(table, fmt).cells():
                 seen.setdefault(cell.name, cell)
     return tuple(seen.values())
+
+
+# -- failed checks on cells ------------------------------------------------------------------------------
+_T3_COLUMN_ROWS = {
+    "T3-01": ("new_received", "carried_over", "total_processed", "carried_forward"),
+    "T3-03": (*OUTCOME_ROWS, "total_processed"),
+    "T3-05": ("new_received", "carried_over", "carried_forward"),
+    "T3-04": ("other_handling", *REQUEST_ROWS_2021),
+}
+"""Table 三 rules checked per column: the rows whose cells in that column the rule adds up."""
+
+
+def check_cells(check: Mapping[str, Any]) -> tuple[str, ...]:
+    """Return the machine names of the cells a failed check (a record's `checks` entry) is about; () for none."""
+    where, rule, column = str(check.get("where") or ""), str(check.get("rule") or ""), check.get("column")
+    head, _, tail = where.partition(".")
+    if head in TABLE_NUMERALS and tail:
+        return tuple(c.name for c in wide_cells() if c.table == head and c.row == tail)
+    if tail:
+        return tuple(c.name for c in wide_cells() if c.row == head and c.column == tail)
+    if rule.startswith("T3") and where in REQUEST_COLUMNS:
+        rows = _T3_COLUMN_ROWS.get(rule, REQUEST_ROWS)
+        return tuple(f"requests.{r}.{where}" for r in rows)
+    if rule == "T3-06" and where in REQUEST_ROWS:
+        return (f"requests.{where}.total",)
+    if where == "litigation":
+        return ("review_litigation.litigation_direct.total", "review_litigation.litigation_after_review.total")
+    table = {"T2": "proactive", "NU": "proactive", "T3": "requests", "T4": "review_litigation"}.get(rule[:2])
+    return tuple(c.name for c in wide_cells()
+                 if c.row == where and (table is None or c.table == table) and column in (None, c.column))  # fmt: skip
+
+
+def failing_cells(record: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]]:
+    """Return cell machine name → the record's failed checks on that cell, in the record's order."""
+    out: dict[str, list[Mapping[str, Any]]] = {}
+    for check in record.get("checks") or ():
+        if isinstance(check, Mapping):
+            for name in check_cells(check):
+                out.setdefault(name, []).append(check)
+    return out

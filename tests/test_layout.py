@@ -6,8 +6,15 @@ import re
 
 from extractors import extract
 from extractors.labels import OFFICIAL_LABELS
-from extractors.layout import FORMATS, layout, record_layouts, wide_cells
-from extractors.typed_tables import PROACTIVE_COLUMNS, REQUEST_COLUMNS, REQUEST_ROWS, REQUEST_ROWS_2021, REVIEW_GROUPS
+from extractors.layout import FORMATS, check_cells, failing_cells, layout, record_layouts, wide_cells
+from extractors.typed_tables import (
+    PROACTIVE_COLUMNS,
+    REQUEST_COLUMNS,
+    REQUEST_ROWS,
+    REQUEST_ROWS_2021,
+    REVIEW_COLUMNS,
+    REVIEW_GROUPS,
+)
 
 from .conftest import ROOT
 
@@ -62,3 +69,16 @@ def test_cells_read_a_real_record():
     assert first.value(record) == record["requests"]["new_received"][0]
     total = next(c for c in rev.cells() if c.row == "review" and c.column == "total")
     assert total.value(record) == record["review_litigation"]["review"]["total"]
+
+
+def test_failed_checks_land_on_the_cells_they_add_up():
+    assert check_cells({"rule": "T3-02", "where": "granted"}) == tuple(f"requests.granted.{c}" for c in REQUEST_COLUMNS)
+    per_column = check_cells({"rule": "T3-01", "where": "total"})
+    assert set(per_column) == {f"requests.{r}.total" for r in ("new_received", "carried_over", "total_processed",
+                                                               "carried_forward")}
+    assert check_cells({"rule": "NUM-04", "where": "procurement", "column": "amount_wan_yuan"}) == (
+        "proactive.procurement.amount_wan_yuan",)
+    assert len(check_cells({"rule": "T4-01", "where": "review"})) == len(REVIEW_COLUMNS)
+    assert check_cells({"rule": "TXT-01", "where": "主动公开"}) == ()
+    record = {"checks": [{"rule": "T3-06", "where": "new_received", "severity": "W"}]}
+    assert list(failing_cells(record)) == ["requests.new_received.total"]
