@@ -18,6 +18,7 @@ from .commands.demo import cmd_demo
 from .commands.due import cmd_due
 from .commands.extract import cmd_extract, cmd_summary
 from .commands.harvest import cmd_harvest
+from .commands.report import add_report_parser
 from .commands.rules import cmd_rules
 from .commands.schema import cmd_schema
 from .commands.worker import add_worker_parser
@@ -198,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     bl.set_defaults(func=cmd_bodies_list)
 
     add_worker_parser(sub, _sub, DEFAULT_DB, DEFAULT_FEED)
+    add_report_parser(sub, _sub, DEFAULT_DB)
 
     demo = _sub(sub, "demo", "the main job on the bundled sample: serve the demo web, crawl, store, export, validate")
     demo.add_argument("--data", default="data", help="folder for the database, state and exports")
