@@ -12,6 +12,7 @@ from .limits import admit
 from .model import Document
 from .readers.docx import read_docx
 from .readers.html import read_html
+from .readers.ofd import read_ofd
 from .readers.office import to_docx
 from .readers.pdf import read_pdf
 from .readers.sheet import read_xls, read_xlsx
@@ -39,6 +40,8 @@ def read(data: bytes, *, name: str | None = None, media_type: str | None = None,
         return read_xlsx(data)
     if carrier == "xls":
         return read_xls(data)
+    if carrier == "ofd":
+        return read_ofd(data)
     if carrier in ("doc", "wps", "rtf"):
         if converted is None:
             got = to_docx({"doc": data})["doc"]

@@ -12,7 +12,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|meta|div|p|title|tr|td|span|br)[\s>/]", re.I)
 _MD = re.compile(r"^\s*\|.*\|\s*$|^\s{0,3}#{1,6}\s", re.M)
 MIN_TAGS_INSIDE_TEXT = 5
-CARRIERS = ("pdf", "docx", "xlsx", "doc", "wps", "xls", "rtf", "html", "text", "markdown")
+CARRIERS = ("pdf", "docx", "xlsx", "doc", "wps", "xls", "rtf", "html", "text", "markdown", "ofd")
 
 
 def _ole_kind(data: bytes, name: str | None) -> str:
@@ -41,6 +41,8 @@ def _zip_kind(data: bytes) -> str:
         return "docx"
     if "xl/workbook.xml" in names:
         return "xlsx"
+    if any(n.lstrip("/").casefold() == "ofd.xml" for n in names):  # GB/T 33190: the package's entry part
+        return "ofd"
     raise Unsupported("zip archive that is neither DOCX nor XLSX")
 
 

@@ -1,0 +1,368 @@
+"""An OFD package (GB/T 33190) read down to what the page layout needs: characters and ruling lines.
+
+OFD is a zip of XML parts: OFD.xml names each document's Document.xml (DocBody/DocRoot), whose
+CommonData holds the page area, template pages and resource files and whose Pages list each page's
+Content.xml. A page draws Layers of TextObjects, PathObjects, PageBlocks and CompositeObjects; each
+object's Boundary places its own coordinate space on the page and its CTM maps into that space.
+Units are millimetres from the top left. Characters and edges come out in PDF points, shaped like
+pdfplumber's objects, so the PDF reader's table finder and row rebuilder apply unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from ..errors import Corrupt, TooLarge
+from ..limits import PDF_PAGE_OBJECTS
+from .docx import check_zip
+
+PT = 72 / 25.4  # PDF points in a millimetre
+MAX_PAGES = 300
+MAX_DEPTH = 16  # PageBlocks and CompositeObjects inside one another
+ASCENT, DESCENT = 0.86, 0.14  # share of the font size above and below the baseline (no font metrics are read)
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
+
+Affine = tuple[float, float, float, float, float, float]
+"""(a, b, c, d, e, f): x' = a·x + c·y + e, y' = b·x + d·y + f."""
+IDENTITY: Affine = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+@dataclass
+class OfdPage:
+    """One page laid out: its size, characters and ruling-line edges, in points from the top left."""
+
+    number: int
+    """Page number, from 1."""
+    width: float
+    """Width of the page's PhysicalBox."""
+    height: float
+    """Height of the page's PhysicalBox."""
+    chars: list[dict[str, Any]] = field(default_factory=list)
+    """One pdfplumber-shaped dict a character: text, x0, x1, top, bottom, size, upright."""
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    """One pdfplumber-shaped dict a straight horizontal or vertical path segment (orientation "h" or "v")."""
+
+
+@dataclass
+class OfdDocument:
+    """What was read of an OFD package: its pages in order and its DocInfo strings."""
+
+    pages: list[OfdPage]
+    """Pages of the first document body, in the order Document.xml lists them."""
+    meta: dict[str, str]
+    """DocInfo fields with text (Title, Author, CreationDate, …), by element name."""
+
+
+def local(node: Any) -> str:
+    """Return the element's name without its namespace ("" for comments and processing instructions)."""
+    return etree.QName(node).localname if isinstance(node.tag, str) else ""
+
+
+def children(node: Any, name: str) -> Iterator[Any]:
+    """Yield the child elements called `name`, in any namespace (producers disagree on it)."""
+    return (c for c in node if local(c) == name)
+
+
+def child_text(node: Any, name: str) -> str:
+    """Return the stripped text of the first child called `name`, or ""."""
+    found = next(children(node, name), None) if node is not None else None
+    return (found.text or "").strip() if found is not None else ""
+
+
+def numbers(text: str | None, limit: int = 1 << 20) -> list[float]:
+    """Return the finite numbers of a space-separated OFD list (at most `limit`)."""
+    out: list[float] = []
+    for m in _NUMBER.finditer(text or ""):
+        value = float(m.group(0))
+        out.append(value if math.isfinite(value) else 0.0)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def deltas(text: str | None, limit: int) -> list[float]:
+    """Return a DeltaX/DeltaY list with its ``g <count> <value>`` repeats expanded, at most `limit` values."""
+    tokens = (text or "").split()
+    out: list[float] = []
+    i = 0
+    while i < len(tokens) and len(out) < limit:
+        if tokens[i] == "g" and i + 2 < len(tokens):
+            count, value = numbers(tokens[i + 1]), numbers(tokens[i + 2])
+            out.extend(value[:1] * min(int(count[0]) if count else 0, limit - len(out)))
+            i += 3
+        else:
+            out.extend(numbers(tokens[i], 1))
+            i += 1
+    return out
+
+
+def compose(outer: Affine, inner: Affine) -> Affine:
+    """Return the transform applying `inner` first, then `outer`."""
+    a, b, c, d, e, f = inner
+    x, y = apply(outer, e, f)
+    return (*apply_linear(outer, a, b), *apply_linear(outer, c, d), x, y)
+
+
+def apply(t: Affine, x: float, y: float) -> tuple[float, float]:
+    """Return the point (x, y) under `t`."""
+    return t[0] * x + t[2] * y + t[4], t[1] * x + t[3] * y + t[5]
+
+
+def apply_linear(t: Affine, x: float, y: float) -> tuple[float, float]:
+    """Return the vector (x, y) under `t` without its translation."""
+    return t[0] * x + t[2] * y, t[1] * x + t[3] * y
+
+
+def object_space(node: Any, outer: Affine) -> Affine:
+    """Return the transform from a graphic object's own space to the page: its CTM, then its Boundary's origin."""
+    box = numbers(node.get("Boundary"), 4)
+    ctm = numbers(node.get("CTM"), 6)
+    a, b, c, d, e, f = ctm if len(ctm) == 6 else IDENTITY
+    x, y = (box[0], box[1]) if len(box) >= 2 else (0.0, 0.0)
+    return compose(outer, (a, b, c, d, e + x, f + y))
+
+
+class Package:
+    """The parts of one OFD zip, found by the locations the XML writes (absolute, relative, any case)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.zip: zipfile.ZipFile = check_zip(data, "OFD")  # bounded inflation: bombs and lying headers refused
+        self.names: dict[str, str] = {}
+        for info in self.zip.infolist():
+            self.names.setdefault(_clean_name(info.filename).casefold(), info.filename)
+
+    def find(self, base: str, location: str | None) -> str | None:
+        """Return the member that `location`, written inside part `base`, names; None where there is none."""
+        where = (location or "").strip().replace("\\", "/")
+        if not where:
+            return None
+        tries = [where] if where.startswith("/") else [posixpath.join(posixpath.dirname(base), where), where]
+        for candidate in tries:
+            path = posixpath.normpath(_clean_name(candidate))
+            if not path.startswith(".."):
+                found = self.names.get(path.casefold())
+                if found is not None:
+                    return found
+        return None
+
+    def xml(self, name: str) -> Any:
+        """Return the root element of the XML part `name`. Raises Corrupt for broken XML or a DTD."""
+        try:
+            root = etree.fromstring(self.zip.read(name), _PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise Corrupt(f"broken XML in OFD part {name}: {' '.join(str(exc).split())[:100]}") from None
+        except ValueError as exc:  # lxml refuses some inputs (e.g. text declared in an unknown encoding)
+            raise Corrupt(f"unreadable OFD part {name}: {' '.join(str(exc).split())[:100]}") from None
+        if root.getroottree().docinfo.internalDTD is not None:
+            raise Corrupt(f"OFD part {name} declares a DTD (entities are not read)")
+        return root
+
+    def required(self, base: str, location: str | None, what: str) -> Any:
+        """Return the root of the part `location` names inside `base`. Raises Corrupt where it is missing."""
+        found = self.find(base, location)
+        if found is None:
+            raise Corrupt(f"OFD {what} {location or '(no location)'} named in {base} is missing")
+        return found, self.xml(found)
+
+
+def _clean_name(name: str) -> str:
+    """Return a zip member name without a leading slash or ./ (producers write both)."""
+    name = name.replace("\\", "/")
+    while name.startswith(("/", "./")):
+        name = name[1:] if name.startswith("/") else name[2:]
+    return name
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+class PageReader:
+    """Lays out the objects of one page (and its templates) into characters and edges, within the budget."""
+
+    def __init__(self, package: Package, resources: list[str], page: OfdPage) -> None:
+        self.package = package
+        self.resources = resources
+        self.page = page
+        self.units: dict[str, Any] | None = None
+
+    def _count(self) -> None:
+        if len(self.page.chars) + len(self.page.edges) > PDF_PAGE_OBJECTS:
+            raise TooLarge(f"OFD page {self.page.number} draws over {PDF_PAGE_OBJECTS} objects")
+
+    def layers(self, root: Any) -> None:
+        """Lay out every Layer of a page's (or template's) Content."""
+        for content in children(root, "Content"):
+            for layer in children(content, "Layer"):
+                self.walk(layer, IDENTITY, 0)
+
+    def walk(self, node: Any, outer: Affine, depth: int) -> None:
+        """Lay out the graphic objects under `node`, `outer` mapping their parent's space to the page."""
+        if depth > MAX_DEPTH:
+            raise TooLarge(f"OFD page {self.page.number} nests objects over {MAX_DEPTH} deep")
+        for obj in node:
+            name = local(obj)
+            if obj.get("Visible", "true").strip().lower() == "false":
+                continue
+            if name == "TextObject":
+                self.text(obj, object_space(obj, outer))
+            elif name == "PathObject":
+                self.path(obj, object_space(obj, outer))
+            elif name == "PageBlock":
+                self.walk(obj, outer, depth + 1)
+            elif name == "CompositeObject":
+                unit = self.unit(obj.get("ResourceID"))
+                for content in children(unit, "Content") if unit is not None else ():
+                    self.walk(content, object_space(obj, outer), depth + 1)
+
+    def unit(self, ref: str | None) -> Any:
+        """Return the CompositeGraphicUnit with ID `ref` from the resource files, or None."""
+        if self.units is None:
+            self.units = {}
+            for part in self.resources:
+                for units in children(self.package.xml(part), "CompositeGraphicUnits"):
+                    for unit in children(units, "CompositeGraphicUnit"):
+                        self.units.setdefault((unit.get("ID") or "").strip(), unit)
+        return self.units.get((ref or "").strip())
+
+    def text(self, obj: Any, space: Affine) -> None:
+        """Add the characters of a TextObject: one per glyph, placed by TextCode X/Y and DeltaX/DeltaY."""
+        sizes = numbers(obj.get("Size"), 1)
+        size = sizes[0] if sizes and sizes[0] > 0 else 3.5
+        scale = math.sqrt(abs(space[0] * space[3] - space[1] * space[2])) or 1.0
+        x = y = 0.0
+        for code in children(obj, "TextCode"):
+            text = "".join(c for c in (code.text or "") if unicodedata.category(c) not in ("Cc", "Cf"))
+            x = (numbers(code.get("X"), 1) or [x])[0]
+            y = (numbers(code.get("Y"), 1) or [y])[0]
+            dx = deltas(code.get("DeltaX"), len(text) - 1)
+            dy = deltas(code.get("DeltaY"), len(text) - 1)
+            cx, cy = x, y
+            for i, char in enumerate(text):
+                natural = size if _wide(char) else size / 2
+                step = dx[i] if i < len(dx) else natural
+                # No font metrics: a glyph fills its advance up to one em, so only wider steps leave a gap.
+                width = min(step, size) if step > 0 else natural
+                if not char.isspace():
+                    self._char(char, space, cx, cy, width, size, size * scale)
+                cx += step
+                cy += dy[i] if i < len(dy) else 0.0
+            x, y = cx, cy  # a TextCode without X or Y goes on where the last one ended
+            self._count()
+
+    def _char(self, char: str, space: Affine, x: float, y: float, width: float, size: float, shown: float) -> None:
+        corners = [apply(space, px, py) for px in (x, x + width) for py in (y - ASCENT * size, y + DESCENT * size)]
+        left, right = min(p[0] for p in corners) * PT, max(p[0] for p in corners) * PT
+        top, bottom = min(p[1] for p in corners) * PT, max(p[1] for p in corners) * PT
+        self.page.chars.append({
+            "object_type": "char", "text": char, "x0": left, "x1": right, "top": top, "bottom": bottom,
+            "doctop": top, "width": right - left, "height": bottom - top, "size": shown * PT, "upright": True,
+        })  # fmt: skip
+
+    def path(self, obj: Any, space: Affine) -> None:
+        """Add an edge for each straight horizontal or vertical segment of a drawn PathObject."""
+        if obj.get("Stroke", "true").strip().lower() == "false" and obj.get("Fill", "false").strip().lower() != "true":
+            return  # drawn neither way: an invisible path
+        start = here = None
+        tokens = (child_text(obj, "AbbreviatedData") or "").split()
+        i = 0
+        while i < len(tokens):
+            op, i = tokens[i], i + 1
+            want = {"M": 2, "S": 2, "L": 2, "Q": 4, "B": 6, "A": 7, "C": 0}.get(op)
+            if want is None:
+                continue  # a number past its operator's operands, or an unknown operator: skip it
+            args = numbers(" ".join(tokens[i : i + want]), want)
+            i += want
+            if len(args) < want:
+                break
+            if op in ("M", "S"):
+                start = here = apply(space, args[0], args[1])
+            elif op == "C":
+                if here is not None and start is not None:
+                    self._edge(here, start)
+                here = start
+            else:
+                point = apply(space, args[-2], args[-1])
+                if op == "L" and here is not None:
+                    self._edge(here, point)
+                here = point
+        self._count()
+
+    def _edge(self, p: tuple[float, float], q: tuple[float, float]) -> None:
+        x0, x1 = sorted((p[0] * PT, q[0] * PT))
+        top, bottom = sorted((p[1] * PT, q[1] * PT))
+        if bottom - top < 0.5 <= x1 - x0:
+            top = bottom = (top + bottom) / 2
+            orientation = "h"
+        elif x1 - x0 < 0.5 <= bottom - top:
+            x0 = x1 = (x0 + x1) / 2
+            orientation = "v"
+        else:
+            return  # a slanted stroke or a dot: no ruling line
+        self.page.edges.append({
+            "object_type": "line", "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
+            "width": x1 - x0, "height": bottom - top, "orientation": orientation,
+        })  # fmt: skip
+
+
+def _common(package: Package, doc_name: str, document: Any) -> tuple[list[float], dict[str, str | None], list[str]]:
+    """Return a document's default page box, its template pages (ID → part) and its resource parts."""
+    area: list[float] = []
+    templates: dict[str, str | None] = {}
+    resources: list[str] = []
+    for common in children(document, "CommonData"):
+        for node in common:
+            if local(node) == "PageArea":
+                area = numbers(child_text(node, "PhysicalBox"), 4)
+            elif local(node) == "TemplatePage":
+                templates[(node.get("ID") or "").strip()] = package.find(doc_name, node.get("BaseLoc"))
+            elif local(node) in ("PublicRes", "DocumentRes"):
+                found = package.find(doc_name, node.text)
+                resources += [found] if found else []
+    return area, templates, resources
+
+
+def read_package(data: bytes) -> OfdDocument:
+    """Return the pages of the first document of an OFD package, laid out.
+
+    Raises Corrupt (bad zip, broken XML, a part named but missing), Bomb or TooLarge (zip, pages, objects).
+    """
+    package = Package(data)
+    entry = package.find("", "OFD.xml")
+    if entry is None:
+        raise Corrupt("not an OFD package (no OFD.xml)")
+    ofd = package.xml(entry)
+    body = next(children(ofd, "DocBody"), None)
+    if local(ofd) != "OFD" or body is None:
+        raise Corrupt("OFD.xml names no document (no OFD/DocBody)")
+    doc_name, document = package.required(entry, child_text(body, "DocRoot"), "document")
+    meta = {local(c): (c.text or "").strip() for info in children(body, "DocInfo") for c in info}
+    area, templates, resources = _common(package, doc_name, document)
+    listed = [p for pages in children(document, "Pages") for p in children(pages, "Page")]
+    if len(listed) > MAX_PAGES:
+        raise TooLarge(f"OFD has {len(listed)} pages (limit {MAX_PAGES})")
+    out: list[OfdPage] = []
+    for number, listing in enumerate(listed, start=1):
+        name, root = package.required(doc_name, listing.get("BaseLoc"), f"page {number}")
+        box = [n for a in children(root, "Area") for n in numbers(child_text(a, "PhysicalBox"), 4)]
+        w, h = (box or area or [0, 0, 210, 297])[2:4]
+        page = OfdPage(number, w * PT, h * PT)
+        own = [package.find(name, r.text) for r in children(root, "PageRes")]
+        reader = PageReader(package, resources + [r for r in own if r], page)
+        for ref in children(root, "Template"):
+            template = templates.get((ref.get("TemplateID") or "").strip())
+            if template:
+                reader.layers(package.xml(template))
+        reader.layers(root)
+        out.append(page)
+    return OfdDocument(out, {k: v for k, v in meta.items() if k and v})
