@@ -1,32 +1,44 @@
-"""Crawl speed and memory (run by hand: `python bench/crawl.py [--pages 200 800 2000]`).
+"""Crawl speed and memory against nginx (run by hand: `python bench/crawl.py --pages 500 2000 5000`).
 
-Serves a generated TRS-style site on loopback (a paged 年报 column whose entries are real report pages
-with distinct titles), then crawls it twice per size in fresh processes: with our spider (discovery,
-family adapters, safety, extraction of every report) and with a bare Scrapy spider that only follows
-the same links with the same settings. Throttling is off for both. Prints pages per second and peak
-memory (max RSS) of each run.
+Builds a TRS-style 年报 column (a paged list whose entries are report pages made from a bundled HTML
+fixture, each under a title of its own), serves it with nginx (a server of its own on a loopback port,
+its config in a temp folder), then crawls it in fresh processes, per size: with a bare Scrapy spider
+that only follows the same links with the same per-host concurrency, and with `nianbao crawl`
+(discovery, safety, extraction and storage into a SQLite store of its own). Throttling is off for both.
+
+Each run is a child process: its wall time, its CPU time (user + system, its own children included:
+the extraction pool) and its peak memory come from the kernel's accounting of it (`os.wait4`).
+
+    python bench/crawl.py --pages 500 2000 5000 --out bench/results/crawl-after.json
+    python bench/crawl.py --serve 5000                 # serve a column until Ctrl-C; prints its URL
+    python bench/crawl.py --spider bare|nianbao URL    # one crawl (for timing two commands side by side)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
+import pwd
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-REPORT = ROOT.parent / "shared" / "corpus" / "real" / "pingtan_zone_2024_html_2021fmt_article.html"
+TEMPLATE = ROOT / "fixtures" / "documents" / "seed004_html" / "input.html"
 PER_PAGE = 20
+HOST = "127.0.0.3"
 
 BARE = r'''
-import sys, scrapy
+import re, sys, scrapy
 from scrapy.crawler import CrawlerProcess
+PAGER = re.compile(r"currentPage = (\d+);\s*var countPage = (\d+)")
 class Bare(scrapy.Spider):
     name = "bare"
     async def start(self):
@@ -36,30 +48,82 @@ class Bare(scrapy.Spider):
             return  # a report page: the same links our spider follows end here
         for href in response.css("ul a::attr(href)").getall():
             yield response.follow(href)
-        if "createPageHTML" in response.text:
-            import re
-            n = int(re.search(r"countPage = (\d+)", response.text).group(1))
-            for k in range(1, n):
-                yield response.follow(f"index_{k}.html")
+        pager = PAGER.search(response.text)
+        if pager and int(pager.group(1)) + 1 < int(pager.group(2)):  # the next list page only
+            yield response.follow(f"index_{int(pager.group(1)) + 1}.html")
 s = {"LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": True, "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
      "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "COOKIES_ENABLED": False}
 p = CrawlerProcess(s); c = p.create_crawler(Bare); p.crawl(c); p.start()
-print(c.stats.get_value("response_received_count"))
+print("pages", c.stats.get_value("response_received_count"))
 '''
+
+NGINX_CONF = """worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log error;
+{user}
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    types {{ text/html html; text/plain txt; }}
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    server {{
+        listen {host}:{port};
+        root {root};
+        charset utf-8;
+    }}
+}}
+"""
+
+
+@dataclass
+class Run:
+    """One crawl of the column by one spider, as the kernel accounted its process."""
+
+    spider: str
+    """`bare` or `nianbao`."""
+    pages: int
+    """Responses the crawl received (robots.txt included)."""
+    seconds: float
+    """Wall time of the process, start to exit."""
+    cpu_seconds: float
+    """User + system CPU time of the process and of the children it waited for."""
+    peak_mb: float
+    """Peak resident memory of the largest single process of the run, in MB."""
+    reports: int | None = None
+    """Reports in the feed (nianbao only)."""
+
+    @property
+    def pages_per_s(self) -> float:
+        """Return the pages fetched per second of wall time."""
+        return self.pages / self.seconds
+
+    @property
+    def cpu_ms_per_page(self) -> float:
+        """Return the CPU milliseconds spent a page."""
+        return 1000 * self.cpu_seconds / self.pages
 
 
 def build_site(root: Path, reports: int) -> None:
-    """Write a TRS-style column with `reports` report pages, PER_PAGE a list page."""
+    """Write a TRS-style column with `reports` report pages, PER_PAGE a list page, and a robots.txt."""
     col = root / "zfxxgk" / "zfxxgknb"
     (col / "202501").mkdir(parents=True)
-    template = REPORT.read_text(encoding="utf-8")
+    template = TEMPLATE.read_text(encoding="utf-8")
+    head, sep, rest = template.partition("<title>")
+    old_title = rest.split("</title>", 1)[0]
     pages = -(-reports // PER_PAGE)
     for p in range(pages):
         items = []
         for k in range(p * PER_PAGE, min(reports, (p + 1) * PER_PAGE)):
             title = f"测试区第{k}号单位2024年度政府信息公开工作年度报告"
             (col / "202501" / f"t20250110_{k}.html").write_text(
-                template.replace("平潭综合实验区2024年度政府信息公开工作年度报告", title), encoding="utf-8"
+                head + sep + rest.replace(old_title, title, 1).replace("<body>", f"<body><h1>{title}</h1>", 1),
+                encoding="utf-8",
             )
             href = f"./202501/t20250110_{k}.html"
             items.append(f'<li><a href="{href}" title="{title}">{title}</a><span>2025-01-10</span></li>')
@@ -68,64 +132,147 @@ def build_site(root: Path, reports: int) -> None:
             'createPageHTML(countPage, currentPage, "index", "html");</script>'
         )
         name = "index.html" if p == 0 else f"index_{p}.html"
-        head = '<html><head><meta charset="utf-8"><title>政府信息公开年报</title></head>'
-        (col / name).write_text(f'{head}<body><ul>{"".join(items)}</ul>{pager}</body></html>', encoding="utf-8")
+        page_head = '<html><head><meta charset="utf-8"><title>政府信息公开年报</title></head>'
+        (col / name).write_text(f'{page_head}<body><ul>{"".join(items)}</ul>{pager}</body></html>', encoding="utf-8")
     (root / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
+def free_port(host: str) -> int:
+    """Return a TCP port free on `host` at the moment of asking."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
 
 
-RSS = (
-    "import resource, runpy, sys\n"
-    "code = sys.argv.pop(1)\n"
-    "try:\n"
-    "    exec(code) if chr(10) in code else runpy.run_module(code, run_name='__main__')\n"
-    "except SystemExit:\n"
-    "    pass\n"
-    "finally:\n"
-    "    print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-)
+class Nginx:
+    """An nginx of its own serving `root` on a loopback port, its config, pid and logs in `tmp`."""
+
+    def __init__(self, root: Path, tmp: Path) -> None:
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not Path(binary).exists():
+            raise SystemExit("nginx is not installed (Debian: apt-get install nginx-light)")
+        self.port = free_port(HOST)
+        user = f"user {pwd.getpwuid(os.getuid()).pw_name};" if os.getuid() == 0 else ""
+        conf = tmp / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(tmp=tmp, user=user, host=HOST, port=self.port, root=root), encoding="utf-8")
+        self.proc = subprocess.Popen([binary, "-p", str(tmp), "-e", str(tmp / "error.log"), "-c", str(conf)])
+        for _ in range(100):
+            try:
+                socket.create_connection((HOST, self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise SystemExit(f"nginx did not start: {(tmp / 'error.log').read_text(errors='replace')[-500:]}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
 
 
-def run(target: str, args: list[str]) -> tuple[float, float]:
-    """Return (seconds, peak RSS in MB) of a fresh process running a module or a code string."""
-    t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", RSS, target, *args], cwd=ROOT, capture_output=True, text=True)
-    secs = time.perf_counter() - t
-    rss = [int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("RSS ")]
-    if not rss:
-        raise RuntimeError(proc.stderr[-2000:])
-    return secs, rss[-1] / 1024
+def run_child(argv: list[str]) -> tuple[float, float, float, str]:
+    """Return (wall seconds, CPU seconds, peak MB, stdout) of a child process run to its end."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out, tempfile.TemporaryFile("w+") as errors:
+        t = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=ROOT, stdout=out, stderr=errors, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)  # the kernel's accounting of this child and its children
+        secs = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        errors.seek(0)
+        text, err = out.read(), errors.read()
+    if proc.returncode not in (0, 1):  # 1: a crawl that asks for attention still ran
+        raise RuntimeError(f"{argv[:4]} exited {proc.returncode}: {err[-2000:]}")
+    return secs, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
+
+
+def crawl(spider: str, url: str, tmp: Path) -> Run:
+    """Return the Run of one crawl of `url` by `spider` (`bare`, or `nianbao` into a fresh store under `tmp`)."""
+    if spider == "bare":
+        secs, cpu, mb, out = run_child([sys.executable, "-c", BARE, url])
+        pages = int(next(line.split()[1] for line in out.splitlines() if line.startswith("pages ")))
+        return Run("bare", pages, secs, cpu, mb)
+    work = Path(tempfile.mkdtemp(dir=tmp))
+    feed, summary = work / "r.jsonl", work / "sum.json"
+    argv = [sys.executable, "-m", "nianbao.cli", "crawl", url, "--fast", "--quiet", "--feed", str(feed),
+            "--db", f"sqlite:///{work}/bench.sqlite", "--blobs", str(work / "blobs"),
+            "--summary", str(summary), "-s", "LOG_LEVEL=ERROR"]  # fmt: skip
+    secs, cpu, mb, _ = run_child(argv)
+    rows = json.loads(summary.read_text(encoding="utf-8"))["sites"]
+    lines = feed.read_text(encoding="utf-8").splitlines()
+    found = sum(1 for line in lines if json.loads(line)["kind"] == "report")
+    shutil.rmtree(work)
+    return Run("nianbao", sum(r["pages"] for r in rows) + 1, secs, cpu, mb, found)  # + robots.txt, as bare counts
+
+
+def measure(sizes: list[int], spiders: list[str]) -> list[dict[str, object]]:
+    """Return, per column size, the runs of each spider, printing a table row as each ends."""
+    rows: list[dict[str, object]] = []
+    print("reports  spider   pages  seconds  pages/s  CPU ms/page  peak MB  reports read")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as name:
+            tmp = Path(name)
+            os.chmod(tmp, 0o755)  # nginx's worker reads the column
+            build_site(tmp / "site", n)
+            server = Nginx(tmp / "site", tmp)
+            url = f"http://{HOST}:{server.port}/zfxxgk/zfxxgknb/index.html"
+            try:
+                runs = [crawl(s, url, tmp) for s in spiders]
+            finally:
+                server.stop()
+        for r in runs:
+            read = "" if r.reports is None else r.reports
+            print(f"{n:>7}  {r.spider:<7}  {r.pages:>5}  {r.seconds:>7.1f}  {r.pages_per_s:>7.1f}  "
+                  f"{r.cpu_ms_per_page:>11.1f}  {r.peak_mb:>7.0f}  {read}")  # fmt: skip
+        row: dict[str, object] = {"reports": n}
+        for r in runs:
+            row[r.spider] = {**asdict(r), "pages_per_s": round(r.pages_per_s, 1),
+                             "cpu_ms_per_page": round(r.cpu_ms_per_page, 2)}  # fmt: skip
+        if "bare" in row and "nianbao" in row:
+            bare, ours = runs[spiders.index("bare")], runs[spiders.index("nianbao")]
+            row["share_of_bare_rate"] = round(ours.pages_per_s / bare.pages_per_s, 3)
+        rows.append(row)
+    return rows
+
+
+def serve(reports: int) -> None:
+    """Serve a column of `reports` reports until interrupted, printing its URL."""
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        os.chmod(tmp, 0o755)
+        build_site(tmp / "site", reports)
+        server = Nginx(tmp / "site", tmp)
+        print(f"http://{HOST}:{server.port}/zfxxgk/zfxxgknb/index.html", flush=True)
+        try:
+            server.proc.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--pages", type=int, nargs="*", default=[100, 400, 1600])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, nargs="*", default=[500, 2000, 5000], help="report pages per column")
+    parser.add_argument("--spiders", nargs="*", default=["bare", "nianbao"], choices=["bare", "nianbao"])
+    parser.add_argument("--out", help="write the runs to this JSON file")
+    parser.add_argument("--serve", type=int, metavar="REPORTS", help="only serve a column of this many reports")
+    parser.add_argument("--spider", nargs=2, metavar=("SPIDER", "URL"), help="only crawl URL once with SPIDER")
     args = parser.parse_args()
-    print("reports  spider   pages  seconds  pages/s  peak MB")
-    for n in args.pages:
-        with tempfile.TemporaryDirectory() as tmp:
-            root = Path(tmp) / "site"
-            build_site(root, n)
-            server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(root)))
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            url = f"http://127.0.0.1:{server.server_port}/zfxxgk/zfxxgknb/index.html"
-            pages = n + -(-n // PER_PAGE) + 1
-            # A store of its own: records go to storage as in a real crawl, never into the user's data/.
-            ours = ["crawl", url, "--fast", "--feed", f"{tmp}/r.jsonl",
-                    "--db", f"sqlite:///{tmp}/bench.sqlite", "--blobs", f"{tmp}/blobs",
-                    "--summary", f"{tmp}/sum.json", "-s", "LOG_LEVEL=ERROR"]  # fmt: skip
-            bare_s, bare_mb = run(BARE, [url])
-            ours_s, ours_mb = run("nianbao.cli", ours)
-            lines = Path(f"{tmp}/r.jsonl").read_text(encoding="utf-8").splitlines()
-            found = sum(1 for line in lines if json.loads(line)["kind"] == "report")
-            server.shutdown()
-            print(f"{n:>7}  bare     {pages:>5}  {bare_s:>7.1f}  {pages / bare_s:>7.1f}  {bare_mb:>7.0f}")
-            print(f"{n:>7}  nianbao  {pages:>5}  {ours_s:>7.1f}  {pages / ours_s:>7.1f}  {ours_mb:>7.0f}  "
-                  f"({found} reports extracted, {100 * bare_s / ours_s:.0f}% of bare rate)")  # fmt: skip
+    if args.serve:
+        serve(args.serve)
+        return
+    if args.spider:
+        with tempfile.TemporaryDirectory() as name:
+            r = crawl(args.spider[0], args.spider[1], Path(name))
+        print(json.dumps({**asdict(r), "pages_per_s": round(r.pages_per_s, 1)}))
+        return
+    rows = measure(args.pages, args.spiders)
+    if args.out:
+        doc = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                           "nginx": subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr.strip()},
+               "per_page": PER_PAGE, "runs": rows}  # fmt: skip
+        Path(args.out).write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
