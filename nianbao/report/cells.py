@@ -1,0 +1,96 @@
+"""A record's three tables as the report page draws them: values in the shared layout's cell order, the failed
+checks placed on the cells they are about, the ambiguous cells with their source text.
+
+The layout (rows, columns, headers, merged cells) and the cells a failed check reads are `extractors.layout`'s
+(`layout`, `check_cells`); this module puts them together in the form the page's script draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from extractors.layout import TableLayout, check_cells, layout
+
+TABLES = ("proactive", "requests", "review_litigation")
+"""The record's table keys, in the order of the report (表二, 表三, 表四)."""
+
+@dataclass(slots=True)
+class DrawnTables:
+    """One record's tables for the page: formats, values in layout order, marks and ambiguities by cell name."""
+
+    formats: dict[str, str] = field(default_factory=dict)
+    """Table key → the layout format it is drawn in (`2019` or `2021`); absent where the table was not found."""
+    values: dict[str, list[Any]] = field(default_factory=dict)
+    """Table key → its cells' values in the layout's reading order (null for a blank or unread cell)."""
+    raw: dict[str, str] = field(default_factory=dict)
+    """Cell name → the cell's text where it was not simply the number (`COLUMN_raw`, `requests_raw`)."""
+    marks: dict[str, list[list[Any]]] = field(default_factory=dict)
+    """Cell name → the failed checks shown on it, each `[rule, severity, expected, found, message]`."""
+    ambiguous: dict[str, list[Any]] = field(default_factory=dict)
+    """Cell name → `[source_text, candidates, reason]` of a cell the document does not settle."""
+    placed: list[int] = field(default_factory=list)
+    """Indexes (in the record's `checks`) of the checks shown on at least one cell."""
+
+
+def _ambiguity(entry: Any) -> tuple[str, list[Any]] | None:
+    """Return (cell name, [source_text, candidates, reason]) of an `ambiguous` entry (a dict or a bare path)."""
+    if isinstance(entry, str):
+        return entry, [None, [], "legacy"]
+    if isinstance(entry, Mapping) and entry.get("cell"):
+        return str(entry["cell"]), [entry.get("source_text"), list(entry.get("candidates") or []),
+                                    entry.get("reason") or "legacy"]  # fmt: skip
+    return None
+
+
+def draw_tables(record: Mapping[str, Any]) -> DrawnTables:
+    """Return a record's tables in the layout of the format each was found in, with its checks on their cells."""
+    out = DrawnTables()
+    formats = record.get("table_formats") or {}
+    layouts: dict[str, TableLayout] = {}
+    for table in TABLES:
+        if record.get(table) is None:
+            continue
+        fmt = formats.get(table) or record.get("format")
+        layouts[table] = drawn = layout(table, fmt if fmt in ("2019", "2021") else None)
+        out.formats[table] = drawn.format
+        values = []
+        for cell in drawn.cells():
+            value = cell.value(record)
+            values.append(value)
+            raw = cell.raw(record)
+            if raw is not None and str(raw) != str(value):
+                out.raw[cell.name] = str(raw)
+        out.values[table] = values
+    drawn_cells = {c.name for t in layouts.values() for c in t.cells()}
+    for i, check in enumerate(record.get("checks") or []):
+        names = [n for n in check_cells(check) if n in drawn_cells] if isinstance(check, Mapping) else []
+        for name in names:
+            out.marks.setdefault(name, []).append([check.get("rule"), check.get("severity"), check.get("expected"),
+                                                   check.get("found"), check.get("message")])  # fmt: skip
+        if names:
+            out.placed.append(i)
+    for entry in record.get("ambiguous") or []:
+        found = _ambiguity(entry)
+        if found is not None:
+            out.ambiguous[found[0]] = found[1]
+    return out
+
+
+def layouts_json() -> dict[str, dict[str, Any]]:
+    """Return every table's layout in both formats as the page's script draws them: table → format → blocks of
+    `{title, labels, header: [[text, colspan, rowspan]…], rows: [{key, label, groups, derived, cells}]}`."""
+    out: dict[str, dict[str, Any]] = {}
+    for table in TABLES:
+        for fmt in ("2019", "2021"):
+            drawn = layout(table, fmt)
+            blocks = []
+            for block in drawn.blocks:
+                header = [[[h.text, h.colspan, h.rowspan] for h in row] for row in block.header]
+                rows = [{"key": r.key, "label": r.label, "groups": list(r.groups), "derived": r.derived,
+                         "cells": [c.name for c in r.cells], "labels": [c.label for c in r.cells]}
+                        for r in block.rows]  # fmt: skip
+                blocks.append({"title": block.title, "labels": block.label_columns, "header": header, "rows": rows})
+            out.setdefault(table, {})[fmt] = {"numeral": drawn.numeral, "title": drawn.title, "blocks": blocks}
+    return out
