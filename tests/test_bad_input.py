@@ -25,6 +25,8 @@ from extractors.api import DEFAULT_MAX_BYTES
 from extractors.readers.html import read_html
 from extractors.sniff import OLE_MAGIC
 
+from . import clirun
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 DOCUMENTS = ROOT / "fixtures" / "documents"
@@ -277,10 +279,7 @@ PARAMS = [pytest.param(k, marks=[LIBREOFFICE] if "ole_unconvertible" in k else [
 
 def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "NIANBAO_MAX_BYTES"}
-    return subprocess.run(
-        [sys.executable, "-m", "nianbao.cli", "extract", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False,
-    )  # fmt: skip
+    return clirun.run(["extract", *args], cwd=ROOT, env=env, timeout=timeout, text=True)
 
 
 def _reason(path: Path) -> str:

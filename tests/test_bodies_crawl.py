@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from fixtures.web2 import Web2
 from storage import Store
 
+from . import clirun
 from .conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -28,10 +27,9 @@ def test_a_crawl_of_a_platform_keeps_its_units_with_their_columns(tmp_path: Path
             writer.writeheader()
             writer.writerow(platform)
         db = f"sqlite:///{tmp_path / 'db.sqlite'}"
-        run = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(tmp_path / "sites.csv"),
-                              "--fast", "--db", db, "--blobs", str(tmp_path / "blobs"), "--quiet", "--feed",
-                              str(tmp_path / "feed.jsonl"), "--summary", str(tmp_path / "s.json")],
-                             cwd=ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
+        run = clirun.run(["crawl", "--sites", str(tmp_path / "sites.csv"), "--fast", "--db", db, "--blobs",
+                          str(tmp_path / "blobs"), "--quiet", "--feed", str(tmp_path / "feed.jsonl"), "--summary",
+                          str(tmp_path / "s.json")], cwd=ROOT, timeout=600, text=True)  # fmt: skip
         assert run.returncode == 0, run.stderr[-2000:]
         listed = {r["agency"] for r in web.expected()["reports"] if r["site"] == platform["site_id"]}
     with Store(db) as store:

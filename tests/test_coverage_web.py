@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,8 @@ import pytest
 
 from fixtures.web2 import Web2
 from fixtures.web2.sites_c import COVERAGE_FILE, REGION, YEAR
+
+from . import clirun
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("coverage_web")]
 
@@ -34,9 +34,7 @@ KEYS = ("body", "body_key", "level", "region_code", "status", "published_at", "d
 
 
 def _cli(args: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "nianbao.cli", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)  # fmt: skip
+    return clirun.run(args, cwd=cwd, timeout=timeout, text=True)
 
 
 def _tail(text: str, n: int = 1500) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,6 +12,7 @@ import pytest
 
 from storage import Store
 
+from . import clirun
 from .conftest import DOCUMENTS, ROOT
 
 LIMIT = 1_000_000
@@ -82,12 +81,11 @@ def test_oversized_documents_are_abandoned_recorded_and_the_crawl_goes_on(tmp_pa
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     db = f"sqlite:///{tmp_path / 'nb.sqlite'}"
     try:
-        run = subprocess.run(
-            [sys.executable, "-m", "nianbao.cli", "crawl", url, "--fast", "--db", db,
-             "--feed", str(tmp_path / "feed.jsonl"),
+        run = clirun.run(
+            ["crawl", url, "--fast", "--db", db, "--feed", str(tmp_path / "feed.jsonl"),
              "--summary", str(tmp_path / "summary.json"), "-s", f"DOWNLOAD_MAXSIZE={LIMIT}",
              "-s", "DOWNLOAD_TIMEOUT=20", "-s", "RETRY_TIMES=0"],
-            cwd=ROOT, capture_output=True, timeout=300,
+            cwd=ROOT, timeout=300,
         )  # fmt: skip
     finally:
         server.shutdown()
