@@ -10,15 +10,17 @@ from typing import Any
 from .errors import ExtractionError, NotAReport, TooLarge, Unreadable
 from .limits import admit
 from .model import Document
+from .ocr_confirm import confirm
 from .readers.docx import read_docx
 from .readers.html import read_html
+from .readers.image import is_ocr, read_image
 from .readers.ofd import read_ofd
 from .readers.office import to_docx
 from .readers.pdf import read_pdf
 from .readers.sheet import read_xls, read_xlsx
 from .readers.text import read_text
 from .record import build_record
-from .sniff import sniff
+from .sniff import IMAGE_CARRIERS, sniff
 from .typed_record import CONTEXT_KEYS, Record
 
 DEFAULT_MAX_BYTES = int(os.environ.get("NIANBAO_MAX_BYTES", 50 * 1024 * 1024))
@@ -51,6 +53,8 @@ def read(data: bytes, *, name: str | None = None, media_type: str | None = None,
         doc = read_docx(converted, carrier=carrier)
         doc.carrier = carrier
         return doc
+    if carrier in IMAGE_CARRIERS:
+        return read_image(data, carrier)  # a scan: local OCR
     if carrier == "html":
         return read_html(data, charset)
     return read_text(data, carrier=carrier)
@@ -140,6 +144,8 @@ def extract_record(
         admit(doc)  # the record builder's memory grows with the text: refuse or make room before it starts
         context = dict(context or {})
         record = build_record(doc, published_at=context.get("published_at") or doc.meta.get("PubDate"))
+        if is_ocr(doc):
+            confirm(record, doc)  # OCR numbers the tables' arithmetic does not confirm become ambiguous
         beside = not_a_report_title(record.title)
         if beside:
             raise NotAReport(beside)

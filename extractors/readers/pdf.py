@@ -10,7 +10,7 @@ from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import Any, NoReturn
 
-from ..errors import Bomb, Corrupt, Encrypted, ExtractionError, NoText, TooLarge
+from ..errors import Bomb, Corrupt, Encrypted, ExtractionError, TooLarge
 from ..limits import PDF_PAGE_OBJECTS, PDF_STREAM_BYTES, PDF_TOTAL_BYTES
 from ..model import Block, Document, Paragraph, Table
 from .pdf_rows import rebuild
@@ -283,7 +283,9 @@ def read_pdf(data: bytes) -> Document:
     finally:
         _BUDGET.reset(token)
     if not any(isinstance(b, Table) or b.text for b in blocks):
-        raise NoText("PDF has no text layer (scanned image?)")
+        from .image import read_scanned_pdf  # a scan: its pages read by local OCR
+
+        return read_scanned_pdf(data)
     return Document(blocks, carrier="pdf", title=meta.get("Title") or None, meta=meta)
 
 

@@ -334,5 +334,6 @@
   }
   window.addEventListener("hashchange", route);
   route();
+  performance.mark("nianbao-ready");
   document.body.dataset.ready = "1";
 })();
