@@ -12,7 +12,10 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|meta|div|p|title|tr|td|span|br)[\s>/]", re.I)
 _MD = re.compile(r"^\s*\|.*\|\s*$|^\s{0,3}#{1,6}\s", re.M)
 MIN_TAGS_INSIDE_TEXT = 5
-CARRIERS = ("pdf", "docx", "xlsx", "doc", "wps", "xls", "rtf", "html", "text", "markdown", "ofd")
+IMAGE_CARRIERS = ("jpg", "png", "tiff")
+"""Scans, read by OCR (readers/image.py)."""
+_IMAGE_MAGIC = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"II*\x00", "tiff"), (b"MM\x00*", "tiff"))
+CARRIERS = ("pdf", "docx", "xlsx", "doc", "wps", "xls", "rtf", "html", "text", "markdown", "ofd", *IMAGE_CARRIERS)
 
 
 def _ole_kind(data: bytes, name: str | None) -> str:
@@ -67,6 +70,9 @@ def sniff(data: bytes, name: str | None = None, media_type: str | None = None) -
         return _zip_kind(data)
     if head.startswith(OLE_MAGIC):
         return _ole_kind(data, name)
+    for magic, carrier in _IMAGE_MAGIC:
+        if head.startswith(magic):
+            return carrier
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -77,7 +83,7 @@ def sniff(data: bytes, name: str | None = None, media_type: str | None = None) -
     if (media_type or "").startswith(("text/html", "application/xhtml")):
         return "html"
     if _looks_binary(head):
-        raise Unsupported("unrecognised binary format (not HTML, PDF, DOCX, DOC, WPS, XLS or text)")
+        raise Unsupported("unrecognised binary format (not HTML, PDF, DOCX, DOC, WPS, XLS, JPG, PNG, TIFF or text)")
     lower = (name or "").lower()
     if lower.endswith((".md", ".markdown")):
         return "markdown"

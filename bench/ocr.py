@@ -1,0 +1,178 @@
+"""OCR engines compared on scans with gold: cells right, cells flagged, wrong cells not flagged, s/page, peak RSS.
+
+Run by hand (slow: tens of seconds a page on a shared machine)::
+
+    .venv/bin/python bench/ocr.py --engines rapid,tesseract --dpi 150,200,300 --json bench/results/ocr.json
+
+The scans are made here: each seed PDF (fixtures/documents/seedNNN_pdf, gold its expected.json) and,
+with --corpus, each real PDF with a gold record, rasterised at each dpi (fixtures/ocr/build_scans.py).
+Every (engine, dpi) runs in a child process, so its peak RSS is its own. The words each page gave are
+kept in --words DIR; `--score-only` scores them again (after a change to the row rebuilder or to
+ocr_confirm) without running OCR. Seconds are CPU seconds (process and children: Tesseract runs as a
+command) and wall seconds; on a loaded machine only the CPU figure compares.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "fixtures" / "ocr"))
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def cases(corpus: Path | None, only: list[str] | None) -> list[tuple[str, Path, Path]]:
+    """Return (name, pdf, gold) of the seed PDFs and, where a corpus is given, its real PDFs with gold."""
+    from build_scans import seeds
+
+    found = [(c.name.removesuffix("_pdf"), c / "input.pdf", c / "expected.json") for c in seeds()]
+    if corpus is not None and (corpus / "real").is_dir():
+        for pdf in sorted((corpus / "real").glob("*.pdf")):
+            gold = corpus / "gold" / f"{pdf.stem}.json"
+            if gold.is_file():
+                found.append((pdf.stem, pdf, gold))
+    return [c for c in found if not only or c[0] in only]
+
+
+def _cpu() -> float:
+    """Return CPU seconds used so far by this process and its finished children."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def run_child(engine_name: str, dpi: int, docs: list[tuple[str, Path, Path]], words: Path) -> dict[str, Any]:
+    """Return the timing of one engine at one dpi over `docs`, writing each page's words under `words`."""
+    from build_scans import raster_pages
+
+    from extractors.readers.ocr import engine
+
+    ocr = engine(engine_name)
+    if ocr is None:
+        return {"engine": engine_name, "dpi": dpi, "skipped": "engine not installed"}
+    pages, cpu, wall = 0, 0.0, 0.0
+    for name, pdf, _ in docs:
+        dump = []
+        for image in raster_pages(pdf.read_bytes(), dpi):
+            c, t = _cpu(), time.perf_counter()
+            got = ocr.words(image, 72.0 / dpi)
+            cpu += _cpu() - c
+            wall += time.perf_counter() - t
+            pages += 1
+            dump.append([asdict(w) for w in got])
+        (words / f"{engine_name}_{dpi}_{name}.json").write_text(json.dumps(dump, ensure_ascii=False))
+    return {
+        "engine": engine_name, "dpi": dpi, "pages": pages,
+        "cpu_s_per_page": round(cpu / max(pages, 1), 2), "wall_s_per_page": round(wall / max(pages, 1), 2),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+    }  # fmt: skip
+
+
+def gold_cells(gold: dict[str, Any]) -> int:
+    """Return the number of table cells a gold record scores (its ambiguous cells left out)."""
+    skip = set(gold.get("ambiguous") or [])
+    n = 0
+    for table in ("proactive", "requests", "review_litigation"):
+        for row, cols in (gold.get(table) or {}).items():
+            items = enumerate(cols) if isinstance(cols, list) else cols.items()
+            n += sum(1 for c, _ in items if not any(p.startswith(f"{table}.{row}.") for p in skip))
+    return n
+
+
+def score(engine_name: str, dpi: int, docs: list[tuple[str, Path, Path]], words: Path) -> dict[str, Any]:
+    """Return the gold score of the kept words of one engine at one dpi: cells right, flagged, wrong unflagged."""
+    from goldcmp import compare
+
+    from extractors.ocr_confirm import confirm
+    from extractors.readers.image import OcrDocument, page_blocks
+    from extractors.readers.ocr import OcrWord
+    from extractors.record import build_record
+    from extractors.typed_ambiguity import ambiguous_cells
+
+    out: dict[str, Any] = {"cells": 0, "right": 0, "flagged": 0, "wrong_unflagged": 0, "documents": {}}
+    for name, _, gold_path in docs:
+        path = words / f"{engine_name}_{dpi}_{name}.json"
+        if not path.is_file():
+            continue
+        doc = OcrDocument([], carrier="pdf", engine=engine_name)
+        for page in json.loads(path.read_text()):
+            blocks, cells = page_blocks([OcrWord(**{**w, "alternatives": tuple(w["alternatives"])}) for w in page])
+            for block, ws in zip(blocks, cells, strict=True):
+                if ws is not None:
+                    doc.readings[len(doc.blocks)] = ws
+                doc.blocks.append(block)
+        record = build_record(doc)
+        confirm(record, doc)
+        got = record.to_dict()
+        flagged = set(ambiguous_cells(got))
+        result = compare(got, json.loads(gold_path.read_text()))
+        cells = [d for d in result.diffs if "." in d[0] and not d[0].startswith(("T", "NUM", "STR"))]
+        wrong = [d for d in cells if d[0] not in flagged]
+        n_cells = gold_cells(json.loads(gold_path.read_text()))
+        out["cells"] += n_cells
+        out["right"] += n_cells - len(cells)
+        out["flagged"] += len(cells) - len(wrong)
+        out["wrong_unflagged"] += len(wrong)
+        out["documents"][name] = {"scored": n_cells, "right": n_cells - len(cells), "flagged": len(cells) - len(wrong),
+                                  "wrong_unflagged": [list(map(str, d)) for d in wrong][:20]}  # fmt: skip
+    out["right_share"] = round(out["right"] / out["cells"], 4) if out["cells"] else None
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run (or, with --score-only, only score) every engine at every dpi; print and optionally write JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engines", default="rapid,tesseract")
+    parser.add_argument("--dpi", default="150,200,300")
+    parser.add_argument("--only", help="comma-separated case names (seed000, a real PDF's stem, …)")
+    parser.add_argument("--corpus", type=Path, help="also the real PDFs with gold of this corpus folder")
+    parser.add_argument("--words", type=Path, default=Path("/tmp/nianbao-ocr-words"))
+    parser.add_argument("--score-only", action="store_true")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    only = args.only.split(",") if args.only else None
+    docs = cases(args.corpus, only)
+    args.words.mkdir(parents=True, exist_ok=True)
+    engines, dpis = args.engines.split(","), [int(d) for d in args.dpi.split(",")]
+    if args.child:
+        print(json.dumps(run_child(engines[0], dpis[0], docs, args.words)))
+        return 0
+    rows = []
+    for name in engines:
+        for dpi in dpis:
+            row: dict[str, Any] = {"engine": name, "dpi": dpi}
+            if not args.score_only:
+                cmd = [sys.executable, __file__, "--child", "--engines", name, "--dpi", str(dpi),
+                       "--words", str(args.words)] + (["--only", args.only] if args.only else []) + (
+                       ["--corpus", str(args.corpus)] if args.corpus else [])  # fmt: skip
+                done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+                lines = done.stdout.strip().splitlines()
+                row = json.loads(lines[-1]) if done.returncode == 0 and lines else {**row, "error": done.stderr[-400:]}
+            if "skipped" not in row and "error" not in row:
+                row.update(score(name, dpi, docs, args.words))
+            rows.append(row)
+            brief = {k: v for k, v in row.items() if k != "documents"}
+            print(json.dumps(brief, ensure_ascii=False), flush=True)
+    if args.json:
+        old = json.loads(args.json.read_text()) if args.json.is_file() and args.score_only else {}
+        keep = {(r["engine"], r["dpi"]): r for r in old.get("runs", [])}
+        for r in rows:
+            keep[(r["engine"], r["dpi"])] = {**keep.get((r["engine"], r["dpi"]), {}), **r}
+        args.json.write_text(json.dumps({"cases": [c[0] for c in docs], "runs": list(keep.values())},
+                                        ensure_ascii=False, indent=1) + "\n")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

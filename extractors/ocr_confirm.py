@@ -1,0 +1,207 @@
+"""Doubt what OCR read and the table's own arithmetic does not confirm.
+
+A scanned table's numbers are readings, not text. Table 三 and table 四 check themselves: every row
+sums to its total (总计), every column's outcomes sum to 三、本年度办理结果 总计, 本年新收 + 上年结转 equals
+办理结果 + 结转下年度继续办理, and a 2021 （六） row is the sum of its sub-rows. A number in at least
+one such identity that holds is confirmed; a number whose identities all fail, or a blank in a failing
+one, becomes null and an `ambiguous` entry (reason ``ocr``) with the engine's reading and alternatives
+as candidates. Table 二 has no arithmetic: its numbers are doubted where the engine itself was unsure
+(confidence under SURE, or another likely reading). The table checks are then run again, on the
+confirmed cells only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from . import checks as C
+from .normalize import nfkc
+from .readers.image import OcrDocument
+from .readers.ocr import OcrWord
+from .typed_ambiguity import Ambiguity, clip
+from .typed_cells import Cell
+from .typed_record import Record
+from .typed_tables import OUTCOME_ROWS, REQUEST_COLUMNS, REQUEST_ROWS_2021, REVIEW_COLUMNS
+
+SURE = 0.9
+"""The engine confidence under which a number no arithmetic checks (table 二) is doubted."""
+
+
+@dataclass(slots=True)
+class _Slot:
+    """One number cell of the record: its path, the cell and where the OCR read it."""
+
+    path: str
+    cell: Cell
+    word: OcrWord | None = None
+    source: str | None = None
+
+
+def _request_slots(record: Record) -> dict[str, _Slot]:
+    """Return table 三's cells by path."""
+    out: dict[str, _Slot] = {}
+    if record.requests is None:
+        return out
+    for row, cells in record.requests.rows():
+        if cells is None:
+            continue
+        for col in REQUEST_COLUMNS:
+            out[f"requests.{row}.{col}"] = _Slot(f"requests.{row}.{col}", getattr(cells, col))
+    return out
+
+
+def _review_slots(record: Record) -> dict[str, _Slot]:
+    """Return table 四's cells by path."""
+    out: dict[str, _Slot] = {}
+    if record.review_litigation is None:
+        return out
+    for group, cells in record.review_litigation.groups():
+        for col, cell in cells.cells():
+            out[f"review_litigation.{group}.{col}"] = _Slot(f"review_litigation.{group}.{col}", cell)
+    return out
+
+
+def _proactive_slots(record: Record) -> dict[str, _Slot]:
+    """Return table 二's cells by path."""
+    out: dict[str, _Slot] = {}
+    if record.proactive is None:
+        return out
+    for name, row in record.proactive.rows():
+        if row is None:
+            continue
+        for col, cell in row.cells():
+            out[f"proactive.{name}.{col}"] = _Slot(f"proactive.{name}.{col}", cell)
+    return out
+
+
+def identities(record: Record) -> Iterator[tuple[list[str], list[str]]]:
+    """Yield the table 三 and 四 identities as (cells summed on the left, cells summed on the right)."""
+    req = dict(record.requests.rows()) if record.requests is not None else {}
+    present = [r for r, cells in req.items() if cells is not None]
+
+    def path(row: str, col: str) -> str:
+        return f"requests.{row}.{col}"
+
+    if present:
+        for col in REQUEST_COLUMNS:
+            sides = (["new_received", "carried_over"], ["total_processed", "carried_forward"])
+            if all(r in present for r in sides[0] + sides[1]):
+                yield [path(r, col) for r in sides[0]], [path(r, col) for r in sides[1]]
+            outcome = [r for r in OUTCOME_ROWS if r in present]
+            if outcome and "total_processed" in present:
+                yield [path(r, col) for r in outcome], [path("total_processed", col)]
+            subs = [r for r in REQUEST_ROWS_2021 if r in present]
+            if record.requests.format == "2021" and subs and "other_handling" in present:
+                yield [path(r, col) for r in subs], [path("other_handling", col)]
+        for row in present:
+            yield [path(row, c) for c in REQUEST_COLUMNS[:-1]], [path(row, REQUEST_COLUMNS[-1])]
+    if record.review_litigation is not None:
+        for group, _ in record.review_litigation.groups():
+            cols = [f"review_litigation.{group}.{c}" for c in REVIEW_COLUMNS]
+            yield cols[:-1], cols[-1:]
+
+
+def _number(slot: _Slot) -> float:
+    return 0 if slot.cell.value is None else slot.cell.value
+
+
+def _locate(slots: list[_Slot], doc: OcrDocument, used: set[int]) -> None:
+    """Give each slot of one record row the OCR word it was read from, by the row's numbers in order."""
+    want = [s.cell.value for s in slots if s.cell.value is not None]
+    if not want:
+        return
+    for index, words in doc.readings.items():
+        if index in used:
+            continue
+        read = [w for w in words if w is not None]
+        if [_value(w.text) for w in read] != want:
+            continue
+        used.add(index)
+        block = doc.blocks[index]
+        source = clip(" | ".join(c or "" for c in block.rows[0])) if hasattr(block, "rows") else None
+        it = iter(read)
+        for s in slots:
+            s.source = source
+            if s.cell.value is not None:
+                s.word = next(it)
+        return
+
+
+def _value(text: str) -> float | None:
+    """Return the number an OCR word reads as, or None."""
+    try:
+        number = float(text.replace(",", ""))
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else number
+
+
+def _rows(slots: dict[str, _Slot]) -> list[list[_Slot]]:
+    """Return the slots grouped by record row (table, row), in record order."""
+    groups: dict[str, list[_Slot]] = {}
+    for path, slot in slots.items():
+        groups.setdefault(path.rsplit(".", 1)[0], []).append(slot)
+    return list(groups.values())
+
+
+def _candidates(slot: _Slot) -> list[int | float | None]:
+    """Return the readings of a doubted cell: the engine's, then its alternatives (None: blank)."""
+    if slot.word is None:
+        return [slot.cell.value]
+    out: list[int | float | None] = []
+    for text in (slot.word.text, *slot.word.alternatives):
+        value = _value(text)
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def doubted(record: Record, doc: OcrDocument) -> list[_Slot]:
+    """Return the cells of an OCR-read record its tables' arithmetic (or, for table 二, the engine) does not confirm."""
+    checked = {**_request_slots(record), **_review_slots(record)}
+    proactive = _proactive_slots(record)
+    used: set[int] = set()
+    for row in _rows(proactive) + _rows(checked):
+        _locate(row, doc, used)
+    holds: dict[str, bool] = {}
+    fails: set[str] = set()
+    for left, right in identities(record):
+        ok = sum(_number(checked[p]) for p in left) == sum(_number(checked[p]) for p in right)
+        for p in left + right:
+            holds[p] = holds.get(p, False) or ok
+            if not ok:
+                fails.add(p)
+    out: list[_Slot] = []
+    for path, slot in checked.items():
+        if slot.cell.value is not None and not holds.get(path, False):
+            out.append(slot)
+        elif slot.cell.value is None and path in fails:
+            out.append(slot)  # a blank in a failing identity may be a number the OCR missed
+    for slot in proactive.values():
+        w = slot.word
+        if slot.cell.value is not None and (w is None or w.confidence < SURE or w.alternatives):
+            out.append(slot)
+    return out
+
+
+def confirm(record: Record, doc: OcrDocument) -> Record:
+    """Return `record` with every OCR number its arithmetic does not confirm made null and listed in `ambiguous`.
+
+    The table checks are run again on what is left, as the record builder runs them.
+    """
+    known = {a.cell for a in record.ambiguous}
+    for slot in doubted(record, doc):
+        if slot.path in known:
+            continue
+        record.ambiguous.append(Ambiguity(slot.path, slot.source, _candidates(slot), "ocr"))
+        slot.cell.value = None
+    amb = {a.cell for a in record.ambiguous}
+    prose = nfkc(record.sections.overview or doc.text()[:6000])
+    kept = [c for c in record.checks if not c.rule.startswith(("T3-", "T4-"))]
+    if record.requests is not None:
+        kept += C.check_requests(record.requests, amb, prose)
+    if record.review_litigation is not None:
+        kept += C.check_review(record.review_litigation, amb, prose)
+    record.checks = kept
+    return record

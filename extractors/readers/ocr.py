@@ -1,0 +1,281 @@
+"""Local OCR of scanned pages: two engines behind one interface, words in points for the row rebuilder.
+
+Engines (no network, models installed from the package registries):
+
+* ``rapid``: RapidOCR on ONNX Runtime (PyPI ``rapidocr-onnxruntime``, the ``ocr`` extra; its wheel
+  ships the PP-OCR detection and recognition models). Numbers get the recogniser's runner-up digits
+  as alternatives.
+* ``tesseract``: the Tesseract command with the ``chi_sim`` model (Debian ``tesseract-ocr`` and
+  ``tesseract-ocr-chi-sim``).
+
+`NIANBAO_OCR_ENGINE` picks one (``rapid``, ``tesseract``); unset, the first available of ENGINES, in
+the order bench/ocr.py measured best, is used.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol
+
+from ..errors import NoText
+
+ENGINES = ("rapid", "tesseract")
+"""Engine names, best first by bench/results/ocr.json (cells right, then seconds a page)."""
+
+MAX_ALTERNATIVES = 3
+ALT_SHARE = 0.02  # a runner-up digit this likely at a frame is an alternative reading
+TESSERACT_TIMEOUT_S = 300
+MIN_SCORE = 0.3  # RapidOCR drops lines it reads less surely than this (its default, 0.5, lost faint digits)
+THREADS = max(1, min(2, os.cpu_count() or 1))  # more ONNX threads than this only contend on a shared machine
+_DIGITS = re.compile(r"^[+\-]?\d+(?:\.\d+)?$")
+
+
+@dataclass(slots=True)
+class OcrWord:
+    """One recognised word with its box in points (1/72 inch) from the page's top left."""
+
+    text: str
+    """What the engine read (NFKC-folded)."""
+    x0: float
+    """Left edge."""
+    x1: float
+    """Right edge."""
+    top: float
+    """Top edge."""
+    bottom: float
+    """Bottom edge."""
+    confidence: float
+    """The engine's confidence in the reading, 0…1."""
+    alternatives: tuple[str, ...] = ()
+    """Other readings of the same word the engine found likely (numbers only), best first."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the word as pdf_rows.rebuild reads words (text and box)."""
+        return {"text": self.text, "x0": self.x0, "x1": self.x1, "top": self.top, "bottom": self.bottom}
+
+
+class Engine(Protocol):
+    """An OCR engine: a page image in, its words out."""
+
+    name: str
+
+    def words(self, image: Any, scale: float) -> list[OcrWord]:
+        """Return the words of a PIL page image, boxes multiplied by `scale` (pixels → points)."""
+        ...
+
+
+def _fold(text: str) -> str:
+    """Return `text` NFKC-folded and stripped (full-width digits and brackets become ASCII)."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _split_line(text: str, box: tuple[float, float, float, float], confidence: float) -> list[OcrWord]:
+    """Return a recognised line cut at its spaces, each piece given its share of the box by characters."""
+    x0, top, x1, bottom = box
+    pieces = text.split()
+    total = sum(len(p) for p in pieces) + len(pieces) - 1
+    if total <= 0:
+        return []
+    per = (x1 - x0) / total
+    out: list[OcrWord] = []
+    at = 0
+    for p in pieces:
+        out.append(OcrWord(p, x0 + at * per, x0 + (at + len(p)) * per, top, bottom, confidence))
+        at += len(p) + 1
+    return out
+
+
+class RapidEngine:
+    """RapidOCR (ONNX Runtime, PP-OCR models from its wheel)."""
+
+    name = "rapid"
+
+    def __init__(self) -> None:
+        from rapidocr_onnxruntime import RapidOCR
+
+        # Scans are upright: no angle classifier. Faint lines are kept (and doubted), not dropped.
+        self._ocr = RapidOCR(use_cls=False, text_score=MIN_SCORE, intra_op_num_threads=THREADS,
+                             inter_op_num_threads=1)  # fmt: skip
+        self._lock = threading.Lock()  # one ONNX session pair per process; readers may run in threads
+
+    def words(self, image: Any, scale: float) -> list[OcrWord]:
+        """Return the page's words; number words carry the recogniser's alternative readings."""
+        import numpy as np
+
+        pixels = np.asarray(image.convert("RGB"))
+        with self._lock:
+            found, _ = self._ocr(pixels)
+        out: list[OcrWord] = []
+        numbers: list[tuple[OcrWord, Any]] = []
+        for quad, text, score in found or []:
+            xs = [p[0] for p in quad]
+            ys = [p[1] for p in quad]
+            box = (min(xs) * scale, min(ys) * scale, max(xs) * scale, max(ys) * scale)
+            pieces = _split_line(_fold(text), box, float(score))
+            if len(pieces) == 1 and _DIGITS.match(pieces[0].text):
+                crop = pixels[max(int(min(ys)), 0) : int(max(ys)) + 1, max(int(min(xs)), 0) : int(max(xs)) + 1]
+                if crop.size:
+                    numbers.append((pieces[0], crop))
+            out.extend(pieces)
+        self._alternatives(numbers)
+        return out
+
+    def _alternatives(self, numbers: list[tuple[OcrWord, Any]]) -> None:
+        """Give each number word the digit strings the recogniser found likely besides its reading (one batch)."""
+        rec = getattr(self._ocr, "text_rec", None)
+        if rec is None or not numbers:
+            return
+        import numpy as np
+
+        ratio = max(max(c.shape[1] / max(c.shape[0], 1) for _, c in numbers), 1.0)
+        batch = np.stack([rec.resize_norm_img(c, ratio) for _, c in numbers]).astype(np.float32)
+        with self._lock:
+            probs = rec.session(batch)[0]
+        chars = rec.postprocess_op.character
+        for (word, _), p in zip(numbers, probs, strict=True):
+            word.alternatives = _ctc_alternatives(p, chars, word.text)
+
+
+def _ctc_alternatives(probs: Any, chars: list[str], reading: str) -> tuple[str, ...]:
+    """Return readings that differ from the best path in one frame's digit, most likely first."""
+    import numpy as np
+
+    best = probs.argmax(axis=1)
+    # The best path, collapsed as CTC does, remembering the frame each kept character came from.
+    kept: list[tuple[int, str]] = []
+    prev = -1
+    for t, idx in enumerate(best):
+        if idx != prev and idx != 0:
+            kept.append((t, chars[idx]))
+        prev = idx
+    if "".join(c for _, c in kept) != reading:
+        return ()
+    scored: list[tuple[float, str]] = []
+    digit_ids = [i for i, c in enumerate(chars) if c.isdigit()]
+    for pos, (t, ch) in enumerate(kept):
+        if not ch.isdigit():
+            continue
+        row = probs[t]
+        for i in sorted(digit_ids, key=lambda i: -row[i])[:3]:
+            if chars[i] != ch and row[i] >= ALT_SHARE * row[best[t]]:
+                alt = reading[:pos] + chars[i] + reading[pos + 1 :]
+                scored.append((float(row[i] / row[best[t]]), alt))
+        blank = float(row[0])
+        if blank >= ALT_SHARE * float(np.max(row)) and len(reading) > 1:
+            scored.append((blank / float(np.max(row)), reading[:pos] + reading[pos + 1 :]))
+    seen: list[str] = []
+    for _, alt in sorted(scored, key=lambda s: -s[0]):
+        if alt not in seen and alt != reading and alt.lstrip("+-"):
+            seen.append(alt)
+    return tuple(seen[:MAX_ALTERNATIVES])
+
+
+class TesseractEngine:
+    """The tesseract command with the chi_sim model, read as TSV."""
+
+    name = "tesseract"
+
+    def __init__(self, binary: str) -> None:
+        self._binary = binary
+
+    def words(self, image: Any, scale: float) -> list[OcrWord]:
+        """Return the page's words: Tesseract's pieces on one line joined where they nearly touch."""
+        buf = io.BytesIO()
+        image.convert("L").save(buf, format="PNG")
+        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # its OpenMP threads only slow a shared machine down
+        try:
+            done = subprocess.run(
+                [self._binary, "stdin", "stdout", "-l", "chi_sim", "--psm", "6", "tsv"],
+                input=buf.getvalue(), capture_output=True, timeout=TESSERACT_TIMEOUT_S, env=env, check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            raise NoText(f"tesseract took over {TESSERACT_TIMEOUT_S} s on a page") from None
+        if done.returncode != 0:
+            raise NoText(f"tesseract failed: {done.stderr.decode(errors='replace').strip()[:120]}")
+        return _tsv_words(done.stdout.decode("utf-8", errors="replace"), scale)
+
+
+def _tsv_words(tsv: str, scale: float) -> list[OcrWord]:
+    """Return Tesseract TSV words, joined within a line where the gap is under half their height."""
+    out: list[OcrWord] = []
+    last_line: tuple[str, ...] | None = None
+    for row in tsv.splitlines()[1:]:
+        f = row.split("\t")
+        if len(f) < 12 or f[0] != "5" or not f[11].strip():
+            continue
+        line = tuple(f[1:5])
+        left, top, width, height = (float(v) * scale for v in f[6:10])
+        word = OcrWord(_fold(f[11]), left, left + width, top, top + height, max(float(f[10]), 0.0) / 100)
+        prev = out[-1] if out and line == last_line else None
+        if prev is not None and word.x0 - prev.x1 < 0.5 * max(prev.bottom - prev.top, word.bottom - word.top):
+            prev.text += word.text
+            prev.x1, prev.top, prev.bottom = word.x1, min(prev.top, word.top), max(prev.bottom, word.bottom)
+            prev.confidence = min(prev.confidence, word.confidence)
+        else:
+            out.append(word)
+        last_line = line
+    return out
+
+
+def _tesseract() -> TesseractEngine | None:
+    """Return the Tesseract engine where the command and its chi_sim model are installed, else None."""
+    binary = shutil.which("tesseract")
+    if binary is None:
+        return None
+    try:
+        langs = subprocess.run([binary, "--list-langs"], capture_output=True, timeout=30, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return TesseractEngine(binary) if b"chi_sim" in langs.split() else None
+
+
+def _rapid() -> RapidEngine | None:
+    """Return the RapidOCR engine where its package is installed, else None."""
+    try:
+        return RapidEngine()
+    except ImportError:
+        return None
+
+
+_MAKERS = {"rapid": _rapid, "tesseract": _tesseract}
+
+
+@cache
+def engine(name: str) -> Engine | None:
+    """Return the named engine (one instance per process: its models load once), or None where not installed."""
+    return _MAKERS[name]()
+
+
+def missing_reason(name: str) -> str:
+    """Return what to install for the named engine."""
+    if name == "rapid":
+        return "RapidOCR is not installed (pip install 'nianbao[ocr]')"
+    return "Tesseract with chi_sim is not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim)"
+
+
+def choose() -> Engine:
+    """Return the engine to read scans with: NIANBAO_OCR_ENGINE's, else the best installed one.
+
+    Raises NoText where none is installed (or the one asked for is not, or the name is unknown).
+    """
+    wanted = os.environ.get("NIANBAO_OCR_ENGINE", "").strip().lower()
+    if wanted:
+        if wanted not in _MAKERS:
+            raise NoText(f"NIANBAO_OCR_ENGINE={wanted!r} is not one of {', '.join(ENGINES)}")
+        got = engine(wanted)
+        if got is None:
+            raise NoText(f"scanned pages need OCR: {missing_reason(wanted)}")
+        return got
+    for name in ENGINES:
+        got = engine(name)
+        if got is not None:
+            return got
+    raise NoText("scanned pages need OCR and no engine is installed: " + "; ".join(map(missing_reason, ENGINES)))
