@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     )
     from .deadlines import level_deadline, publication_deadline
     from .errors import (
+        BlankTemplate,
         Bomb,
         ConverterMissing,
         Corrupt,
@@ -117,6 +118,7 @@ __all__ = [
     "Attribution",
     "AttributionAmbiguity",
     "AttributionBasis",
+    "BlankTemplate",
     "Bomb",
     "Cell",
     "Check",
@@ -199,6 +201,7 @@ _HOMES = {
     "DEFAULT_MAX_BYTES": ".api",
     "ExtractionError": ".errors",
     "NotAReport": ".errors",
+    "BlankTemplate": ".errors",
     "TooLarge": ".errors",
     "Bomb": ".errors",
     "Unreadable": ".errors",

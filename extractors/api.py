@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import ExtractionError, NotAReport, TooLarge, Unreadable
+from .errors import BlankTemplate, ExtractionError, NotAReport, TooLarge, Unreadable
 from .limits import admit
 from .model import Document
 from .ocr_confirm import confirm
@@ -19,7 +19,7 @@ from .readers.office import to_docx
 from .readers.pdf import read_pdf
 from .readers.sheet import read_xls, read_xlsx
 from .readers.text import read_text
-from .record import build_record
+from .record import build_record, is_blank_template
 from .sniff import IMAGE_CARRIERS, sniff
 from .typed_record import CONTEXT_KEYS, Record
 
@@ -149,6 +149,8 @@ def extract_record(
         beside = not_a_report_title(record.title)
         if beside:
             raise NotAReport(beside)
+        if is_blank_template(record):
+            raise BlankTemplate("not an annual report: a blank template (no agency, no year, every table cell empty)")
         if not _is_report(record, doc):
             raise NotAReport("not an annual report (no report title, parts or tables found)")
     except ExtractionError as exc:

@@ -104,6 +104,33 @@ def check_requests(table: Requests, ambiguous: set[str], text: str | None) -> li
     return out
 
 
+# The rows each table 三 rule reads where its `where` is a column; the per-row rules read their own row.
+_ROWS_READ = {
+    "T3-01": ("new_received", "carried_over", "total_processed", "carried_forward"),
+    "T3-05": ("new_received", "carried_over", "carried_forward"),
+    "T3-03": (*OUTCOME_ROWS, *REQUEST_ROWS_2021, "total_processed"),
+    "T3-04": ("other_handling", *REQUEST_ROWS_2021),
+}
+
+
+def blame_parse(checks: list[Check], inferred: set[str]) -> list[Check]:
+    """Return `checks` with each table 三 failure that reads a row in `inferred` (rows the parser placed by
+    the official row order) marked `cause="parse"` and lowered from E to W: the error may be ours."""
+    if not inferred:
+        return checks
+    if inferred & set(REQUEST_ROWS_2021):
+        inferred = inferred | {"other_handling"}  # the （六） row is the sum of its sub-rows
+    for check in checks:
+        if not check.rule.startswith("T3-"):
+            continue
+        rows = _ROWS_READ.get(check.rule, (check.where,))
+        if inferred & set(rows):
+            check.cause = "parse"
+            if check.severity == "E":
+                check.severity = "W"
+    return checks
+
+
 def check_review(table: ReviewLitigation, ambiguous: set[str], text: str | None) -> list[Check]:
     """Return the failures of T4-01…T4-05 on table 四."""
     out: list[Check] = []

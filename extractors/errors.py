@@ -2,6 +2,7 @@
 
     ExtractionError            any document that could not be turned into a record
     ├── NotAReport             read, but it is not an annual report (a letter, a 解读 page, a list)
+    │   └── BlankTemplate      the report form itself: no agency, no year, every table cell empty
     ├── TooLarge               over a size limit: bytes, text, pages, cells, members, nesting
     │   └── Bomb               compressed content that inflates far past its size (zip or PDF stream bomb)
     ├── Unreadable             the bytes cannot be read as a document (a file that cannot be opened,
@@ -32,6 +33,10 @@ class ExtractionError(Exception):
 
 class NotAReport(ExtractionError):
     """The document was read but shows no marks of an annual report (no report title, parts or tables)."""
+
+
+class BlankTemplate(NotAReport):
+    """The blank report form (年报模板): no agency, no year and not one table cell filled."""
 
 
 class TooLarge(ExtractionError):
@@ -68,6 +73,7 @@ class ConverterMissing(ExtractionError):
 
 ERRORS: tuple[type[ExtractionError], ...] = (
     NotAReport,
+    BlankTemplate,
     TooLarge,
     Bomb,
     Unreadable,

@@ -93,6 +93,21 @@ def _review(t: TableResult) -> tuple[ReviewLitigation, list[Ambiguity]]:
     return ReviewLitigation(*groups), ambiguous
 
 
+def is_blank_template(record: Record) -> bool:
+    """Return True for the blank report form: no agency, no year, and every cell of every table found empty."""
+    if record.agency or record.year is not None:
+        return False
+    tables = [t for t in (record.proactive, record.requests, record.review_litigation) if t is not None]
+    return all(value is None for t in tables for value in _table_values(t))
+
+
+def _table_values(table: Proactive2019 | Proactive2021 | Requests | ReviewLitigation) -> list[int | float | None]:
+    """Return every cell value of a typed table."""
+    if isinstance(table, Requests):
+        return [v for row in table.values().values() for v in row]
+    return [v for row in table.to_dict().values() for k, v in row.items() if not k.endswith("_raw")]
+
+
 def build_record(doc: Document, *, published_at: str | None = None) -> Record:
     """Return the typed record of a read document: metadata, sections, the three tables and failed checks.
 
@@ -139,7 +154,8 @@ def build_record(doc: Document, *, published_at: str | None = None) -> Record:
     if proactive is not None:
         found += C.check_proactive(proactive, agency)
     if requests is not None:
-        found += C.check_requests(requests, amb_set, prose_text)
+        inferred = tables.requests.inferred if tables.requests is not None else set()
+        found += C.blame_parse(C.check_requests(requests, amb_set, prose_text), inferred)
     if review is not None:
         found += C.check_review(review, amb_set, prose_text)
     found += C.check_text(record.sections, record.format)

@@ -254,7 +254,7 @@ def markdown() -> str:
         "<!-- Generated from extractors/rules.py by `python -m extractors.rules --markdown`; do not edit. -->",
         "",
         "Every check id nianbao reports. A failed rule is an entry of a record's `checks` list",
-        '(`{"rule", "where", "severity", "expected"?, "found"?, "message"?, "column"?}`, see',
+        '(`{"rule", "where", "severity", "expected"?, "found"?, "message"?, "column"?, "cause"?}`, see',
         "[record-schema.md](record-schema.md)) or a finding of `nianbao validate`",
         "(`rule, severity, agency, region_code, years, where, expected, found, report_ids`).",
         "A report passes a rule that is not listed in its `checks`.",
@@ -269,6 +269,9 @@ def markdown() -> str:
         "",
         "Blank cells in an otherwise filled table count as 0 in arithmetic; a wholly blank table is not",
         "checked (NUM-03). A rule that would read a cell listed in the record's `ambiguous` is not run.",
+        "A table 三 rule that fails on a row whose values were printed away from its label, and which the",
+        'parser placed by the official row order, carries `"cause": "parse"` and is lowered to severity W:',
+        "the error may be the extraction's, and the publisher is not blamed for it.",
     ]
     for family, title in FAMILIES.items():
         rules = [r for r in RULES.values() if r.family == family]

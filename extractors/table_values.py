@@ -90,6 +90,28 @@ def _chunks(text: str) -> list[str]:
     return [re.sub(r"\s+", "", m.group(0)) for m in _NUMBER.finditer(text)]
 
 
+def short_readings(raw: _Raw, kinds: list[Kind]) -> list[list[int | float | None]] | None:
+    """Return, per column, the readings a grid row with fewer cells than columns allows; None for a full row.
+
+    The row's k values keep their order but any n - k columns may be the ones missing, so value j can sit
+    in column i only where j <= i and k - j <= n - i; a column may also be one of the missing (None).
+    """
+    if raw.glued:
+        return None
+    toks: list[str] = []
+    for t in raw.tokens:
+        toks.extend(t.split() if _multi_number(t) else [t])
+    n, k = len(kinds), len(toks)
+    if k >= n or not any(is_number_like(t) for t in toks):
+        return None
+    values = [parse(t, kind).value for t, kind in zip(toks, kinds, strict=False)]
+    out: list[list[int | float | None]] = []
+    for i in range(n):
+        column = [values[j] for j in range(k) if j <= i and k - j <= n - i]
+        out.append(list(dict.fromkeys([*column, None])))
+    return out
+
+
 def _part_cell(part: str, kind: Kind) -> Cell:
     """Return the cell of a part `cuts` already validated: plain ints need no regex."""
     if kind is Kind.MONEY:

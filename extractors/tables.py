@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from . import labels as L
 from .model import Block
 from .splitting import choose, consensus
+from .table_detached import place
 from .table_items import Item, Loc, _anchor, _end_of_doc, _Finder, _original_slice, _region_text, build_items
 from .table_rows import _locate
-from .table_values import _cells_to_values, _chunks, _multi_number, _Raw, _values_between, row_text
+from .table_values import _cells_to_values, _chunks, _multi_number, _Raw, _values_between, row_text, short_readings
+from .typed_tables import OUTCOME_ROWS
 from .values import Cell, Kind, is_blank, is_number_like
 
 _SECTION5 = re.compile(r"[五5][、.].{0,12}(?:存在的?主要问题|问题及改进|改进情况)|[六6][、.]其他需要报告")
@@ -60,6 +62,8 @@ class TableResult:
     ambiguous: list[Doubt] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     """Row key → the row's text as printed (label and values), for the entries of `ambiguous`."""
+    inferred: set[str] = field(default_factory=set)
+    """Rows whose values were printed away from their label and placed by the official row order."""
 
 
 @dataclass(slots=True)
@@ -111,8 +115,9 @@ def _parse_table(
     start: Loc,
     stop: Loc,
     row_ok: Callable[[list[Cell]], bool] | None = None,
-) -> tuple[TableResult, dict[str, list[list[Cell]]]]:
-    """Return the table's rows found and, per row, its candidate cell lists (several where digits were glued)."""
+) -> tuple[TableResult, dict[str, list[list[Cell]]], dict[str, Loc]]:
+    """Return the table's rows found, per row its candidate cell lists (several where digits were glued), and
+    where each row's label was found."""
     items = finder.items
     found = _locate(finder, specs, start, stop)
     result = TableResult()
@@ -124,13 +129,18 @@ def _parse_table(
         raw = _values_between(items, loc, nxt, stop)
         result.sources[key] = row_text(items, loc, nxt, stop)
         kinds = [k for _, k in spec.columns]
+        short = short_readings(raw, kinds)
+        if short is not None:  # which columns the converter dropped is unknown: every cell is left null
+            options[key] = [[Cell(None, "", False) for _ in kinds]]
+            result.ambiguous += [Doubt(key, i, result.sources[key], r, "short_row") for i, r in enumerate(short)]
+            continue
         cands, glued = _cells_to_values(raw, kinds)
         if glued and row_ok is not None:
             fitting = [c for c in cands if row_ok(c)]
             cands = fitting or cands
         options[key] = cands
     result.missing = [s.key for s in specs if s.key not in found and not s.optional]
-    return result, options
+    return result, options, found
 
 
 def _prose_filter(key: str, spec: L.RowSpec, cands: list[list[Cell]], prose: dict[str, int]) -> list[list[Cell]]:
@@ -151,7 +161,7 @@ def _proactive(finder: _Finder, start: Loc, stop: Loc, prose: dict[str, int]) ->
     n21 = len(L.SIGNATURES_2021.findall(region))
     fmt = "2021" if n21 > n19 else "2019"
     specs = L.PROACTIVE_ROWS_2021 if fmt == "2021" else L.PROACTIVE_ROWS_2019
-    result, options = _parse_table(finder, specs, start, stop)
+    result, options, _ = _parse_table(finder, specs, start, stop)
     by_key = {s.key: s for s in specs}
     options = {k: _prose_filter(k, by_key[k], v, prose) if len(v) > 1 else v for k, v in options.items()}
     widths = {s.key: len(s.columns) for s in specs}
@@ -163,7 +173,7 @@ def _proactive(finder: _Finder, start: Loc, stop: Loc, prose: dict[str, int]) ->
 
 
 def _requests(finder: _Finder, start: Loc, stop: Loc, prose: dict[str, int]) -> TableResult:
-    result, options = _parse_table(finder, L.REQUEST_ROWS, start, stop, row_ok=_row_sum_ok)
+    result, options, found = _parse_table(finder, L.REQUEST_ROWS, start, stop, row_ok=_row_sum_ok)
     has_subrows = any(k in options for k in L.REQUEST_ROWS_2021)
     own = options.get("other_handling")
     own_filled = bool(own) and any(c.value is not None for c in own[0]) if own else False
@@ -176,6 +186,7 @@ def _requests(finder: _Finder, start: Loc, stop: Loc, prose: dict[str, int]) -> 
         if "other_handling" not in options:
             result.missing.append("other_handling")
     result.missing = [k for k in result.missing if not (k == "other_handling" and has_subrows)]
+    _place_detached(finder, found, result, options, (start, stop), has_subrows)
 
     def score(assign: dict[str, list[Cell]]) -> int:
         s = 0
@@ -197,6 +208,46 @@ def _requests(finder: _Finder, start: Loc, stop: Loc, prose: dict[str, int]) -> 
     narrowed = choose(options, score)
     _settle(result, narrowed, {k: 7 for k in options})
     return result
+
+
+def _leaves(has_subrows: bool) -> tuple[str, ...]:
+    """Return the outcome rows that sum to 总计: the （六） sub-rows in place of （六） where the table has them."""
+    if not has_subrows:
+        return OUTCOME_ROWS
+    return tuple(k for k in OUTCOME_ROWS if k != "other_handling") + L.REQUEST_ROWS_2021
+
+
+def _columns_add_up(rows: dict[str, list[Cell]], leaves: tuple[str, ...]) -> bool:
+    """True where 总计 is the sum of the outcome rows in every column (blanks as 0) and every row adds up."""
+    total = rows.get("total_processed")
+    if total is None or any(c.value is None for c in total):
+        return False
+    if not all(_row_sum_ok(v) for k, v in rows.items() if k in leaves):
+        return False
+    return all(_num(total[c]) == sum(_num(rows[k][c]) for k in leaves if k in rows) for c in range(len(total)))
+
+
+def _place_detached(finder: _Finder, found: dict[str, Loc], result: TableResult,
+                    options: dict[str, list[list[Cell]]], region: tuple[Loc, Loc],
+                    has_subrows: bool) -> None:  # fmt: skip
+    """Give table 三's value rows printed without labels to their rows where the arithmetic confirms it."""
+    leaves = _leaves(has_subrows)
+    fixed = {k: v[0] for k, v in options.items()}
+    placement = place(
+        finder.items, found, *region, fixed,
+        lambda rows: _columns_add_up(rows, leaves),
+        lambda key: key != "other_handling" if has_subrows else key not in L.REQUEST_ROWS_2021,
+    )  # fmt: skip
+    if placement is None:
+        return
+    for key, cells in placement.placed.items():
+        options[key] = [cells]
+        result.inferred.add(key)
+    for key, readings in placement.unsettled.items():
+        options[key] = [[Cell(None, "", False) for _ in readings]]
+        for i, values in enumerate(readings):
+            result.ambiguous.append(Doubt(key, i, placement.texts.get(key), values, "detached"))
+    result.missing = [k for k in result.missing if k not in options]
 
 
 _REVIEW_HEADER = re.compile(
