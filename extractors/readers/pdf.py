@@ -1,4 +1,8 @@
-"""PDF with a text layer: pdfplumber tables as grids, the remaining lines as paragraphs, in page order."""
+"""PDF with a text layer: pdfplumber tables as grids, the remaining lines as paragraphs, in page order.
+
+PDFium reads the characters and paths (pdf_pages, pdf_layer) after every stream was decoded once
+against the inflate budget here (pdf_streams); pdfplumber's table finder and word grouping work on them.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from typing import Any, NoReturn
 from ..errors import Bomb, Corrupt, Encrypted, ExtractionError, TooLarge
 from ..limits import PDF_PAGE_OBJECTS, PDF_STREAM_BYTES, PDF_TOTAL_BYTES
 from ..model import Block, Document, Paragraph, Table
+from . import pdf_pages, pdf_streams
+from .pdf_layer import Fonts
 from .pdf_rows import rebuild
 
 MAX_PAGES = 300
@@ -25,12 +31,10 @@ _SLOW_SHARE = 16  # RunLength, ASCII85 and CCITT output is built from small Pyth
 
 
 class _Budget:
-    """What the PDF being read may still inflate and draw, and the refusal once it went over."""
+    """What the PDF being read may still inflate, and the refusal once it went over."""
 
     def __init__(self) -> None:
         self.left = PDF_TOTAL_BYTES
-        self.page = 0  # the page being laid out, from 1
-        self.drawn = 0  # objects laid out on it
         self.refused: ExtractionError | None = None
 
     def cap(self) -> int:
@@ -51,22 +55,6 @@ class _Budget:
         """Return `out` once its size is taken off what is left."""
         self.left -= len(out)
         return out
-
-    def start_page(self, number: int) -> None:
-        """Start counting the objects page `number` draws."""
-        self.page, self.drawn = number, 0
-
-    def draw(self) -> None:
-        """Count one object laid out on the page; refuse the page past PDF_PAGE_OBJECTS.
-
-        A form XObject drawn again and again, or one long string, lays out millions of characters
-        (2 KB each in pdfplumber) from a few bytes no inflate budget sees.
-        """
-        self.drawn += 1
-        if self.drawn > PDF_PAGE_OBJECTS:
-            if self.refused is None:
-                self.refused = TooLarge(f"PDF page {self.page} draws over {PDF_PAGE_OBJECTS} objects")
-            raise self.refused
 
 
 _BUDGET: ContextVar[_Budget | None] = ContextVar("pdf_inflate_budget", default=None)
@@ -174,10 +162,11 @@ def _ccitt_bound(data: bytes, params: Any) -> int:
 
 
 _INSTALL_LOCK = threading.Lock()
+_PDFIUM = threading.Lock()  # PDFium is not thread-safe, and the crawler reads PDFs in several threads
 
 
 def _install_budget() -> None:
-    """Route pdfminer's expanding stream filters, and its layout, through the budget (outside read_pdf: as before)."""
+    """Route pdfminer's expanding stream filters through the budget (outside read_pdf: as before)."""
     from pdfminer import pdftypes
 
     # The crawler reads PDFs in several threads at once: the hooks must go in exactly once.
@@ -187,7 +176,7 @@ def _install_budget() -> None:
 
 
 def _install_hooks(pdftypes: Any) -> None:
-    """Replace pdfminer's expanding filters and its layout's `add` with budgeted ones (under `_INSTALL_LOCK`)."""
+    """Replace pdfminer's expanding filters with budgeted ones (under `_INSTALL_LOCK`)."""
     names = ("zlib", "lzwdecode", "rldecode", "ascii85decode", "ccittfaxdecode")
     missing = [n for n in names if not hasattr(pdftypes, n)]
     if missing:
@@ -198,23 +187,7 @@ def _install_hooks(pdftypes: Any) -> None:
     pdftypes.rldecode = _slow_filter(pdftypes.rldecode, _runlength_size)
     pdftypes.ascii85decode = _slow_filter(pdftypes.ascii85decode, lambda data: 4 * data.count(b"z") + len(data))
     pdftypes.ccittfaxdecode = _slow_filter(pdftypes.ccittfaxdecode, _ccitt_bound)
-    _install_draw_count()
     pdftypes._nianbao_budgeted = True
-
-
-def _install_draw_count() -> None:
-    """Make pdfminer count, against the budget, every object it adds to a page or figure while a PDF is read."""
-    from pdfminer.layout import LTContainer
-
-    add = LTContainer.add
-
-    def counted_add(self: Any, obj: Any) -> None:
-        budget = _BUDGET.get()
-        if budget is not None:
-            budget.draw()
-        add(self, obj)
-
-    LTContainer.add = counted_add  # type: ignore[method-assign]
 
 
 def _inside(obj: dict[str, Any], boxes: list[tuple[float, float, float, float]]) -> bool:
@@ -275,13 +248,8 @@ def _pdf_error(exc: Exception) -> ExtractionError:
 
 def read_pdf(data: bytes) -> Document:
     """Return the Document of a PDF. Raises ExtractionError for encrypted, broken, bomb or image-only files."""
-    _install_budget()
-    budget = _Budget()
-    token = _BUDGET.set(budget)
-    try:
-        blocks, meta = _read_pages(data, budget)
-    finally:
-        _BUDGET.reset(token)
+    descents, meta = _prepare(data)
+    blocks = _read_pages(data, descents)
     if not any(isinstance(b, Table) or b.text for b in blocks):
         from .image import read_scanned_pdf  # a scan: its pages read by local OCR
 
@@ -289,30 +257,61 @@ def read_pdf(data: bytes) -> Document:
     return Document(blocks, carrier="pdf", title=meta.get("Title") or None, meta=meta)
 
 
-def _read_pages(data: bytes, budget: _Budget) -> tuple[list[Block], dict[str, str]]:
-    """Return the blocks of every page and the metadata strings, the streams inflating against `budget`."""
-    import pdfplumber
+def _prepare(data: bytes) -> tuple[dict[str, float | None], dict[str, str]]:
+    """Return the font descents and the metadata strings, every stream decoded once against a fresh budget first.
 
+    Raises the budget's Bomb past it, or the ExtractionError of a file pdfminer cannot read.
+    """
+    from pdfminer import pdftypes
+
+    _install_budget()
+    budget = _Budget()
+    token = _BUDGET.set(budget)
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except Exception as exc:  # pdfminer raises many types for broken files
-        raise _pdf_error(exc) from None
+        try:
+            descents = pdf_streams.scan(data, pdf_streams.filters_of(pdftypes, {"flate": _flate, "lzw": _lzw}))
+        except pdf_streams.Unreadable:
+            descents = None
+        try:
+            if descents is None:
+                descents = pdf_streams.walk(data)
+            return descents, _meta(data)
+        except ExtractionError:
+            raise
+        except Exception as exc:  # pdfminer raises many types for broken files
+            raise _pdf_error(exc) from None
+    finally:
+        _BUDGET.reset(token)
+
+
+def _meta(data: bytes) -> dict[str, str]:
+    """Return the document information strings as pdfplumber merges them (the oldest update's entry wins)."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+    from pdfplumber.utils import resolve_and_decode
+
+    merged: dict[str, Any] = {}
+    for info in PDFDocument(PDFParser(io.BytesIO(data))).info:
+        merged.update(info)
+    out: dict[str, str] = {}
+    for key, value in merged.items():
+        try:
+            value = resolve_and_decode(value)
+        except Exception:
+            continue  # pdfplumber drops an entry it cannot resolve
+        if isinstance(value, str | bytes):
+            out[key] = _meta_text(value)
+    return out
+
+
+def _read_pages(data: bytes, descents: dict[str, float | None]) -> list[Block]:
+    """Return the blocks of every page, read with PDFium (one document at a time: PDFium is not thread-safe)."""
     blocks: list[Block] = []
-    try:
-        with pdf:
-            if len(pdf.pages) > MAX_PAGES:
-                raise TooLarge(f"PDF has {len(pdf.pages)} pages (limit {MAX_PAGES})")
-            for number, page in enumerate(pdf.pages, start=1):
-                budget.start_page(number)
-                blocks.extend(_page_blocks(page))
-                page.flush_cache()
-                if budget.refused:
-                    raise budget.refused
-            meta = {k: _meta_text(v) for k, v in (pdf.metadata or {}).items() if isinstance(v, str | bytes)}
-    except ExtractionError:
-        raise
-    except Exception as exc:
-        raise _pdf_error(exc) from None
-    if budget.refused:
-        raise budget.refused
-    return blocks, meta
+    fonts = Fonts(descents.get)
+    with _PDFIUM, pdf_pages.opened(data) as doc:
+        count = pdf_pages.page_count(doc)
+        if count > MAX_PAGES:
+            raise TooLarge(f"PDF has {count} pages (limit {MAX_PAGES})")
+        for page in pdf_pages.pages(doc, fonts, PDF_PAGE_OBJECTS):
+            blocks.extend(_page_blocks(page))
+    return blocks
