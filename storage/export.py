@@ -1,27 +1,31 @@
-"""Exports: `NNN_<hash16>.txt` + `.json` sidecars, JSONL, a tidy long CSV and the same table as Parquet.
+"""Exports: `NNN_<hash16>.txt` + `.json` sidecars, JSONL, a tidy long CSV and the same table as Parquet,
+and the wide table (one row per report, every cell a column) as an XLSX workbook or a CSV.
 
 Every exported record carries `sources` (all URLs it was found at), `raw_sha256` (the document the
 record was read from), `documents` (the hashes of every document that carries it) and `text_sha256`.
 NNN is the report's `seq`, zero-padded to at least 3 digits: the order of first discovery, so names
-stay the same across re-exports. The CSV is UTF-8 with a BOM so that Excel opens the Chinese text
-correctly; pandas reads it as is (`pandas.read_csv(path)`).
+stay the same across re-exports; `<hash16>` is the hash of the text the file holds (`textfiles.py`).
+The CSVs are UTF-8 with a BOM so that Excel opens the Chinese text correctly; pandas reads them as
+they are (`pandas.read_csv(path)`); the workbook's sheets are described in `workbook.py`.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from .records import TIDY_COLUMNS, record_text, tidy_rows
+from .records import TIDY_COLUMNS, tidy_rows
 from .store import Store
+from .textfiles import stem, write_text_files
+from .workbook import key_path, write_key_csv, write_wide_csv, write_xlsx
 
-FORMATS = ("text", "jsonl", "csv", "parquet")
+FORMATS = ("text", "jsonl", "csv", "parquet", "xlsx", "wide-csv")
+FILE_SUFFIXES = {"jsonl": "jsonl", "csv": "csv", "parquet": "parquet", "xlsx": "xlsx", "wide-csv": "csv"}
+"""The usual file suffix of each format that writes one file."""
 PARQUET_HINT = "pip install 'nianbao[parquet]'"
 
 
@@ -44,8 +48,8 @@ class ExportResult:
 
 
 def file_stem(record: dict[str, Any]) -> str:
-    """Return `NNN_<hash16>` for a stored record (seq zero-padded to 3+ digits, 16 hex of text_sha256)."""
-    return f"{int(record['seq']):03d}_{record['text_sha256'][:16]}"
+    """Return `NNN_<hash16>` for a stored record whose text file holds its document's text (16 hex of text_sha256)."""
+    return stem(record["seq"], record["text_sha256"])
 
 
 def export(
@@ -58,30 +62,31 @@ def export(
 ) -> ExportResult:
     """Write the store's reports (filtered by `region` and `year`) as `fmt`; return an `ExportResult`.
 
-    `text` writes into the folder `out`; `jsonl` and `csv` write the file `out` (or an open text
-    stream); `parquet` writes the file `out` and needs pyarrow (`pip install 'nianbao[parquet]'`).
+    `text` writes into the folder `out`; `jsonl`, `csv` and `wide-csv` write the file `out` (or an open
+    text stream; `wide-csv` writes its column key beside a file, `<name>.columns.csv`); `xlsx` writes the
+    workbook `out` (a file or a binary stream); `parquet` writes the file `out` and needs pyarrow
+    (`pip install 'nianbao[parquet]'`).
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
     records = store.reports(region=region, year=year, latest_only=latest_only)
     if fmt == "text":
-        return _text(records, Path(out))  # type: ignore[arg-type]
+        n = write_text_files(store, records, Path(out))  # type: ignore[arg-type]
+        return ExportResult("text", str(out), n, 2 * n)
+    if fmt == "xlsx":
+        n, rows = write_xlsx(records, out)  # type: ignore[arg-type]
+        return ExportResult("xlsx", _name(out), n, rows)
+    if fmt == "wide-csv":
+        with _open(out, encoding="utf-8-sig") as fh:
+            n = write_wide_csv(records, fh)
+        if isinstance(out, str | Path):
+            write_key_csv(key_path(out))
+        return ExportResult("wide-csv", _name(out), n, n)
     if fmt == "jsonl":
         return _jsonl(records, out)
     if fmt == "csv":
         return _csv(records, out)
     return _parquet(records, out)
-
-
-def _text(records: Iterator[dict[str, Any]], folder: Path) -> ExportResult:
-    folder.mkdir(parents=True, exist_ok=True)
-    n = 0
-    for rec in records:
-        stem = file_stem(rec)
-        _atomic_write(folder / f"{stem}.txt", record_text(rec))
-        _atomic_write(folder / f"{stem}.json", json.dumps(rec, ensure_ascii=False, indent=1) + "\n")
-        n += 1
-    return ExportResult("text", str(folder), n, 2 * n)
 
 
 def _jsonl(records: Iterator[dict[str, Any]], out: str | Path | IO[str]) -> ExportResult:
@@ -166,13 +171,3 @@ def _name(out: str | Path | IO[str]) -> str:
     return str(out) if isinstance(out, str | Path) else getattr(out, "name", "<stream>")
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and a rename (a re-export never leaves half a file)."""
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
