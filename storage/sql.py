@@ -28,6 +28,33 @@ def insert_ignore(s: Session, model: Any, values: dict[str, Any], conflict: list
         return None
 
 
+def insert_ignore_many(
+    s: Session, table: Any, rows: list[dict[str, Any]], conflict: list[str] | None, returning: tuple[Any, ...]
+) -> list[Any]:
+    """Insert `rows` (one multi-row statement a few hundred rows at a time), skipping those that would break a
+    unique key; return the `returning` columns of the rows inserted (in no particular order)."""
+    if not rows:
+        return []
+    dialect = s.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        ins = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+        stmt = ins.on_conflict_do_nothing(index_elements=conflict)
+        if not returning:
+            s.execute(stmt, rows)
+            return []
+        return list(s.execute(stmt.returning(*returning), rows))
+    out = []
+    for values in rows:
+        try:
+            with s.begin_nested():
+                s.execute(insert(table).values(**values))
+        except IntegrityError:
+            continue
+        key = [table.c[k] == values[k] for k in conflict or values]
+        out.append(s.execute(select(*returning).where(*key)).one())
+    return out
+
+
 def error_line(exc: BaseException) -> str:
     """Return `Type: first line` of a failed store call, the database driver's own error where SQLAlchemy wraps one."""
     orig = getattr(exc, "orig", None) or exc

@@ -32,12 +32,15 @@ from .models import Body, CrawlRun, Document, Report, ReportDocument, Source
 from .reading import report_query, with_sources
 from .sources import SourceFields
 from .sql import missing_table, retryable
-from .writing import COMPUTED_KEYS, AddResult, Fetched, write_document
+from .writing import COMPUTED_KEYS, Addition, AddResult, Fetched, Pending, write_batch
 
-__all__ = ["COMPUTED_KEYS", "DEFAULT_URL", "AddResult", "FsckResult", "NotMigrated", "Store"]
+__all__ = ["COMPUTED_KEYS", "DEFAULT_URL", "AddResult", "Addition", "FsckResult", "NotMigrated", "Store"]
 
 DEFAULT_URL = "sqlite:///data/nianbao.sqlite"
 MAX_TRIES = 8
+BATCH_SIZE = 500
+"""Documents per transaction of `Store.add_stream`: large enough that statements are few, small enough that a
+batch's bytes and rows stay a few MB and a writer holds the database's write lock for well under a second."""
 
 T = TypeVar("T")
 
@@ -112,31 +115,56 @@ class Store:
         `list_date`, `column`, `published_at`, `run_id`, `content_type`. Returns an `AddResult`.
         The URL is then done for the crawl memory (see `storage.memory`).
         """
-        return self._add(raw, record, source, media_type, "report" if record is not None else "not_report", None)
+        return self.add_many([Addition(raw, record, source, media_type)])[0]
 
     def add_error(self, raw: bytes, source: dict[str, Any], reason: str, media_type: str | None = None) -> AddResult:
         """Store bytes the extractor could not read, with the reason; return an `AddResult` without report.
 
         The URL is not done for the crawl memory: the next crawl fetches and reads it again.
         """
-        return self._add(raw, None, source, media_type, "error", reason)
+        return self.add_many([Addition(raw, None, source, media_type, reason)])[0]
 
-    def _add(
-        self,
-        raw: bytes,
-        record: dict[str, Any] | None,
-        source: dict[str, Any],
-        media_type: str | None,
-        kind: str,
-        error: str | None,
-    ) -> AddResult:
-        """Return the `AddResult` of writing the blob, then the document, report and source rows."""
-        src = SourceFields.read(source)
-        media = media_type or (str(source.get("content_type") or "").split(";")[0].strip() or None)
-        carrier = (record or {}).get("carrier") or source.get("carrier")
-        doc = Fetched(sha256_hex(raw), len(raw), media, carrier, kind, error)
-        self.blobs.put(raw, doc.sha256)  # durable before any row names it
-        return self.write(lambda s: write_document(s, doc, record, src))
+    def add_many(self, additions: Iterable[Addition]) -> list[AddResult]:
+        """Store many documents in one transaction; return one `AddResult` per addition, in their order.
+
+        Each `Addition` is what `add` (or, with `error`, `add_error`) takes, and the outcome is exactly that of
+        calling `add` for each in turn (a URL or text met twice is new the first time, known after), except
+        that a report's `version` is its number once the whole batch is written. Blobs are written first,
+        then every row in one retried transaction: a crash or an error leaves none of the batch's rows (at
+        most orphan blobs, removed by `fsck`), and the caller may simply add the batch again. A source without
+        a `url` raises ValueError before anything is written. Keep batches to a few hundred documents (see
+        `add_stream`): the transaction holds SQLite's write lock until it commits.
+        """
+        items = list(additions)
+        pending = [self._pending(a) for a in items]
+        if not pending:
+            return []
+        for p, a in zip(pending, items, strict=True):
+            self.blobs.put(a.raw, p.doc.sha256)  # durable before any row names it
+        return self.write(lambda s: write_batch(s, pending))
+
+    def add_stream(self, additions: Iterable[Addition], batch_size: int = BATCH_SIZE) -> Iterator[AddResult]:
+        """Yield the `AddResult` of every addition, storing them `batch_size` at a time (one `add_many` each).
+
+        What was yielded is committed; a failure raises from the batch it hit, the earlier batches kept.
+        """
+        batch: list[Addition] = []
+        for addition in additions:
+            batch.append(addition)
+            if len(batch) >= batch_size:
+                yield from self.add_many(batch)
+                batch = []
+        if batch:
+            yield from self.add_many(batch)
+
+    def _pending(self, a: Addition) -> Pending:
+        """Return what `write_batch` writes of one addition (its source read, its bytes hashed)."""
+        src = SourceFields.read(a.source)
+        media = a.media_type or (str(a.source.get("content_type") or "").split(";")[0].strip() or None)
+        carrier = (a.record or {}).get("carrier") or a.source.get("carrier")
+        kind = "error" if a.error is not None else "report" if a.record is not None else "not_report"
+        record = None if a.error is not None else a.record
+        return Pending(Fetched(sha256_hex(a.raw), len(a.raw), media, carrier, kind, a.error), src, record)
 
     # -- crawl runs and memory --------------------------------------------------------------------
     def start_run(self, sites: Iterable[str] | None = None, note: str | None = None) -> int:

@@ -1,38 +1,41 @@
-"""Writing fetched documents: the document row, its source (URL), and the report it holds, in one transaction.
+"""Writing fetched documents in batches: document rows, their sources (URLs) and the reports they hold.
 
+`write_batch` writes any number of documents in the caller's one transaction with a handful of statements
+(a SELECT of what exists, one multi-row INSERT … ON CONFLICT DO NOTHING per table, UPDATEs for what
+changed), whatever the batch size. The outcome is exactly that of writing the documents one after the
+other in their order: a document or URL met twice in one batch is new the first time and known after.
 Rows are inserted with ON CONFLICT DO NOTHING on their unique keys, so concurrent writers never duplicate
-them; new reports are created under a row lock on the `report_seq` counter, so `seq` is dense and versions
-are linked one writer at a time. `Store.add` runs `write_document` in a retried write transaction.
+them; what a concurrent writer inserted first is read back and treated as known. Reports are found or
+created by `report_rows` under the `report_seq` counter's row lock.
 """
 
 from __future__ import annotations
 
-from collections import Counter as Tally
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from extractors import TABLES, is_raw_key, text_sha256
-
 from .engine import aware
-from .keys import attributed, parse_datetime, version_key
-from .models import Counter, Document, Report, ReportDocument, Source
-from .records import record_text
+from .models import Document, Source
+from .report_rows import COMPUTED_KEYS, Linked, Wanted, link_reports
 from .sources import SourceFields
-from .sql import insert_ignore
+from .sql import insert_ignore_many
+
+__all__ = ["COMPUTED_KEYS", "KIND_RANK", "AddResult", "Addition", "Fetched", "Pending", "write_batch"]
 
 KIND_RANK = {"error": 0, "not_report": 1, "report": 2}
 """Document kinds from worst to best outcome: a later, better outcome replaces a worse one, never the reverse."""
-COMPUTED_KEYS = ("sources", "source_details", "raw_sha256", "documents", "seq", "report_id", "version", "is_latest")
-"""Record keys the store computes when reading (provenance); never stored from a record handed in."""
+_DOC = Document.__table__
+_SRC = Source.__table__
+_SOURCE_STATE = ("fetched_at", "http_status", "etag", "last_modified", *SourceFields.CONTEXT)
 
 
 @dataclass(frozen=True)
 class AddResult:
-    """What `Store.add` did.
+    """What `Store.add` (or one addition of `Store.add_many`) did.
 
     `document` and `source` are "new" or "known"; `report` is "new", "known", "new_version" (a new text
     for an agency and year already stored) or None (no record: not a report, or an error).
@@ -46,6 +49,7 @@ class AddResult:
     report_id: int | None = None
     seq: int | None = None
     version: int | None = None
+    """The report's version number once its batch is written (1 for the first of its body and year)."""
 
 
 @dataclass(frozen=True)
@@ -61,175 +65,183 @@ class Fetched:
     error: str | None = None
 
 
-def write_document(s: Session, doc: Fetched, record: dict[str, Any] | None, src: SourceFields) -> AddResult:
-    """Write the document row, the report of `record` (if any) and the source row; return what was new."""
+@dataclass(frozen=True)
+class Addition:
+    """One document to store with `Store.add_many`: what `Store.add` (or `Store.add_error`) takes."""
+
+    raw: bytes
+    """The bytes as fetched."""
+    record: dict[str, Any] | None
+    """The report read from them, or None: not a report (or, with `error`, not readable)."""
+    source: dict[str, Any]
+    """Where they came from: `url` and the optional keys `Store.add` lists."""
+    media_type: str | None = None
+    """The media type, where the source's `content_type` does not say it."""
+    error: str | None = None
+    """Why the extractor could not read the bytes (then `record` must be None, as with `Store.add_error`)."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One document of a batch, its bytes already in the blob store: what `write_batch` writes."""
+
+    doc: Fetched
+    """The document row's values."""
+    src: SourceFields
+    """The URL it was fetched from, with its validators and list context."""
+    record: dict[str, Any] | None
+    """The report it holds, or None (not a report, or an error)."""
+
+
+def write_batch(s: Session, batch: list[Pending]) -> list[AddResult]:
+    """Write the documents, reports and sources of `batch`; return one `AddResult` per item, in order."""
     now = datetime.now(UTC)
-    doc_id, doc_new = _document(s, doc, now)
-    report = _report(s, record, src, doc_id, doc.sha256, now) if record is not None else None
-    src_new = _source(s, doc_id, src, now)
-    status, report_id, seq, version = report if report else (None, None, None, None)
-    return AddResult(
-        raw_sha256=doc.sha256,
-        document_id=doc_id,
-        document="new" if doc_new else "known",
-        source="new" if src_new else "known",
-        report=status,
-        report_id=report_id,
-        seq=seq,
-        version=version,
+    doc_ids, doc_new = _documents(s, [p.doc for p in batch], now)
+    wanted = [Wanted(p.record, p.src, doc_ids[p.doc.sha256], p.doc.sha256) for p in batch if p.record is not None]
+    linked = iter(link_reports(s, wanted, now))
+    src_new = _sources(s, [(doc_ids[p.doc.sha256], p.src) for p in batch], now)
+    results = []
+    for p, new_doc, new_src in zip(batch, doc_new, src_new, strict=True):
+        report: Linked | None = next(linked) if p.record is not None else None
+        results.append(
+            AddResult(
+                raw_sha256=p.doc.sha256,
+                document_id=doc_ids[p.doc.sha256],
+                document="new" if new_doc else "known",
+                source="new" if new_src else "known",
+                report=report.status if report else None,
+                report_id=report.id if report else None,
+                seq=report.seq if report else None,
+                version=report.version if report else None,
+            )
+        )
+    return results
+
+
+def _documents(s: Session, docs: list[Fetched], now: datetime) -> tuple[dict[str, int], list[bool]]:
+    """Return the id of every document hash, and per item whether it created its row; upgrade kinds that
+    a better outcome replaces (see `KIND_RANK`)."""
+    first: dict[str, Fetched] = {}
+    for doc in docs:
+        first.setdefault(doc.sha256, doc)
+    rows = _document_rows(s, sorted(first))
+    missing = [first[sha] for sha in sorted(first) if sha not in rows]
+    values = [dict(sha256=d.sha256, size=d.size, media_type=d.media_type, carrier=d.carrier, kind=d.kind,
+                   error=d.error, first_seen=now) for d in missing]  # fmt: skip
+    inserted = insert_ignore_many(s, _DOC, values, ["sha256"], (_DOC.c.id, _DOC.c.sha256))
+    created = {row.sha256: row.id for row in inserted}
+    for d in missing:
+        if d.sha256 in created:
+            rows[d.sha256] = dict(id=created[d.sha256], kind=d.kind, error=d.error, media_type=d.media_type,
+                                  carrier=d.carrier)  # fmt: skip
+    lost = sorted(d.sha256 for d in missing if d.sha256 not in created)
+    rows.update(_document_rows(s, lost))  # a concurrent writer inserted them first: they are known to us
+    new_flags: list[bool] = []
+    fresh = set(created)
+    changed: dict[str, dict[str, Any]] = {}
+    for doc in docs:
+        if doc.sha256 in fresh:
+            fresh.discard(doc.sha256)
+            new_flags.append(True)
+            continue
+        new_flags.append(False)
+        row = rows[doc.sha256]
+        before = dict(row)
+        better = KIND_RANK[doc.kind] >= KIND_RANK.get(row["kind"], 0)
+        if better and (row["kind"], row["error"]) != (doc.kind, doc.error):
+            row["kind"], row["error"] = doc.kind, doc.error
+        if row["media_type"] is None and doc.media_type:
+            row["media_type"] = doc.media_type
+        if row["carrier"] is None and doc.carrier:
+            row["carrier"] = doc.carrier
+        if row != before:
+            changed[doc.sha256] = row
+    if changed:
+        stmt = update(_DOC).where(_DOC.c.id == bindparam("b_id")).values(
+            kind=bindparam("b_kind"), error=bindparam("b_error"), media_type=bindparam("b_media_type"),
+            carrier=bindparam("b_carrier"),
+        )  # fmt: skip
+        s.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in changed.values()])
+    return {sha: row["id"] for sha, row in rows.items()}, new_flags
+
+
+def _document_rows(s: Session, shas: list[str]) -> dict[str, dict[str, Any]]:
+    """Return the stored documents of these hashes (locked for update, in hash order) by hash."""
+    if not shas:
+        return {}
+    query = (
+        select(_DOC.c.id, _DOC.c.sha256, _DOC.c.kind, _DOC.c.error, _DOC.c.media_type, _DOC.c.carrier)
+        .where(_DOC.c.sha256.in_(shas))
+        .order_by(_DOC.c.sha256)
+        .with_for_update()
     )
+    return {r.sha256: dict(id=r.id, kind=r.kind, error=r.error, media_type=r.media_type, carrier=r.carrier)
+            for r in s.execute(query)}  # fmt: skip
 
 
-def _document(s: Session, doc: Fetched, now: datetime) -> tuple[int, bool]:
-    """Return (id, created) of the document row, upgrading its kind where this outcome is better."""
-    values = dict(sha256=doc.sha256, size=doc.size, media_type=doc.media_type, carrier=doc.carrier, kind=doc.kind,
-                  error=doc.error, first_seen=now)  # fmt: skip
-    new_id = insert_ignore(s, Document, values, ["sha256"])
-    if new_id is not None:
-        return new_id, True
-    row = s.execute(select(Document).where(Document.sha256 == doc.sha256).with_for_update()).scalar_one()
-    if KIND_RANK[doc.kind] >= KIND_RANK.get(row.kind, 0) and (row.kind, row.error) != (doc.kind, doc.error):
-        row.kind, row.error = doc.kind, doc.error
-    if row.media_type is None and doc.media_type:
-        row.media_type = doc.media_type
-    if row.carrier is None and doc.carrier:
-        row.carrier = doc.carrier
-    return row.id, False
+def _sources(s: Session, pairs: list[tuple[int, SourceFields]], now: datetime) -> list[bool]:
+    """Insert or refresh the (document, URL) source rows; return per item whether it created its row."""
+    first: dict[tuple[int, str], SourceFields] = {}
+    for doc_id, src in pairs:
+        first.setdefault((doc_id, src.url_sha256), src)
+    rows = _source_rows(s, sorted(first))
+    missing = sorted(key for key in first if key not in rows)
+    values = [{**vars(first[key]), "document_id": key[0], "first_seen": now} for key in missing]
+    inserted = insert_ignore_many(s, _SRC, values, ["document_id", "url_sha256"],
+                                  (_SRC.c.id, _SRC.c.document_id, _SRC.c.url_sha256))  # fmt: skip
+    created = {(r.document_id, r.url_sha256) for r in inserted}
+    for r in inserted:
+        src = first[(r.document_id, r.url_sha256)]
+        rows[(r.document_id, r.url_sha256)] = {"id": r.id, **{k: getattr(src, k) for k in _SOURCE_STATE}}
+    rows.update(_source_rows(s, [key for key in missing if key not in created]))
+    new_flags: list[bool] = []
+    changed: dict[tuple[int, str], dict[str, Any]] = {}
+    for doc_id, src in pairs:
+        key = (doc_id, src.url_sha256)
+        if key in created:
+            created.discard(key)
+            new_flags.append(True)
+            continue
+        new_flags.append(False)
+        row = rows[key]
+        before = dict(row)
+        _refresh(row, src)
+        if row != before:
+            changed[key] = row
+    if changed:
+        stmt = (
+            update(_SRC).where(_SRC.c.id == bindparam("b_id")).values({k: bindparam(f"b_{k}") for k in _SOURCE_STATE})
+        )
+        s.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in changed.values()])
+    return new_flags
 
 
-def _source(s: Session, doc_id: int, src: SourceFields, now: datetime) -> bool:
-    """Insert or refresh the (document, URL) source row; return True where it is new."""
-    values = dict(vars(src))
-    values.update(document_id=doc_id, first_seen=now)
-    if insert_ignore(s, Source, values, ["document_id", "url_sha256"]) is not None:
-        return True
-    row = s.execute(
-        select(Source).where(Source.document_id == doc_id, Source.url_sha256 == src.url_sha256).with_for_update()
-    ).scalar_one()
-    if aware(row.fetched_at) <= src.fetched_at:
-        row.fetched_at = src.fetched_at
+def _refresh(row: dict[str, Any], src: SourceFields) -> None:
+    """Update a source row's state with a fetch of it: the validators of the latest fetch, context filled in."""
+    if aware(row["fetched_at"]) <= src.fetched_at:
+        row["fetched_at"] = src.fetched_at
         for key in ("http_status", "etag", "last_modified"):
-            setattr(row, key, getattr(src, key))
+            row[key] = getattr(src, key)
         if src.run_id is not None:
-            row.run_id = src.run_id
+            row["run_id"] = src.run_id
     for key in SourceFields.CONTEXT:
-        if getattr(row, key) is None and getattr(src, key) is not None:
-            setattr(row, key, getattr(src, key))
-    return False
+        if row[key] is None and getattr(src, key) is not None:
+            row[key] = getattr(src, key)
 
 
-def _report(
-    s: Session, record: dict[str, Any], src: SourceFields, doc_id: int, sha: str, now: datetime
-) -> tuple[str, int, int, int]:
-    """Find or create the report of `record` and link the document; return (status, id, seq, version)."""
-    text_hash = record.get("text_sha256") or text_sha256(record_text(record))
-    find = select(Report.id, Report.seq, Report.version).where(Report.text_sha256 == text_hash)
-    found = s.execute(find).first()
-    if found is None:
-        # Report creation is serialised by the counter's row lock; look again once it is held.
-        counter = s.execute(select(Counter).where(Counter.name == "report_seq").with_for_update()).scalar_one()
-        found = s.execute(find).first()
-    record = _attributed(record, src)
-    region_code = record.get("region_code")
-    year = _int(record.get("year"))
-    vkey = version_key(record.get("body_key"), year)
-    if found is None and vkey is not None:
-        # The same report in another form (an HTML page and a PDF of it): other text, the same tables.
-        for twin in s.execute(select(Report).where(Report.version_key == vkey)).scalars():
-            if same_tables(twin.record, record):
-                found = twin
-                break
-    if found is not None:
-        insert_ignore(s, ReportDocument, dict(report_id=found.id, document_id=doc_id, first_seen=now), None)
-        return "known", found.id, found.seq, found.version
-    counter.value += 1
-    severities = Tally(str(c.get("severity") or "") for c in record.get("checks") or [] if isinstance(c, dict))
-    stored = {k: v for k, v in record.items() if k not in COMPUTED_KEYS}
-    stored["text_sha256"] = text_hash
-    stored["raw_sha256"] = sha  # the document this record was read from
-    report = Report(
-        text_sha256=text_hash,
-        seq=counter.value,
-        record=stored,
-        title=record.get("title"),
-        year=year,
-        agency=record.get("agency"),
-        region_code=region_code,
-        region_name=record.get("region_name"),
-        body=record.get("body"),
-        body_key=record.get("body_key"),
-        site=record.get("site") or src.site,
-        format=record.get("format"),
-        published_at=parse_datetime(record.get("published_at") or src.published_at or src.list_date),
-        errors=severities["E"],
-        warnings=severities["W"],
-        infos=severities["I"],
-        first_seen=now,
-        version_key=vkey,
-        version=1,
-        is_latest=vkey is None,
-        supersedes_id=None,
+def _source_rows(s: Session, keys: list[tuple[int, str]]) -> dict[tuple[int, str], dict[str, Any]]:
+    """Return the stored sources of these (document id, URL hash) keys (locked for update), by key."""
+    if not keys:
+        return {}
+    wanted = set(keys)
+    query = (
+        select(_SRC.c.id, _SRC.c.document_id, _SRC.c.url_sha256, *(_SRC.c[k] for k in _SOURCE_STATE))
+        .where(_SRC.c.url_sha256.in_(sorted({k[1] for k in keys})))
+        .order_by(_SRC.c.id)
+        .with_for_update()
     )
-    s.add(report)
-    s.flush()
-    insert_ignore(s, ReportDocument, dict(report_id=report.id, document_id=doc_id, first_seen=now), None)
-    status = "new"
-    if vkey is not None and _relink_versions(s, vkey) > 1:
-        status = "new_version"
-    return status, report.id, report.seq, report.version
-
-
-def _attributed(record: dict[str, Any], src: SourceFields) -> dict[str, Any]:
-    """Return the record attributed (body, body_key, region): as handed in where it carries a body key, else
-    from its agency with the source's site region where the record has none (see `keys.attributed`)."""
-    if not record.get("region_code") and src.region_code:
-        record = {**record, "region_code": src.region_code, "region_name": src.region_name}
-    elif not record.get("region_name") and src.region_name and src.region_code in (None, record.get("region_code")):
-        record = {**record, "region_name": src.region_name}
-    return attributed(record)
-
-
-def _relink_versions(s: Session, vkey: str) -> int:
-    """Number the reports of one version key, link each to the one before, mark the last latest.
-
-    Versions follow publication dates where every version has one, else the order of discovery.
-    Returns how many versions there are.
-    """
-    rows = list(s.scalars(select(Report).where(Report.version_key == vkey)))
-    if all(r.published_at is not None for r in rows):
-        rows.sort(key=lambda r: (r.published_at, r.seq))
-    else:
-        rows.sort(key=lambda r: r.seq)
-    # Clear the flag first: the partial unique index allows one latest per key at every statement.
-    s.execute(update(Report).where(Report.version_key == vkey, Report.is_latest).values(is_latest=False))
-    previous: Report | None = None
-    for number, r in enumerate(rows, 1):
-        r.version = number
-        r.supersedes_id = previous.id if previous else None
-        previous = r
-    rows[-1].is_latest = True
-    s.flush()
-    return len(rows)
-
-
-def _cells(table: Any) -> Any:
-    """Return a table without the raw texts kept beside unclean values (they differ between carriers)."""
-    if not isinstance(table, dict):
-        return table
-    return {row: {k: v for k, v in cols.items() if not is_raw_key(k)} if isinstance(cols, dict) else cols
-            for row, cols in table.items()}  # fmt: skip
-
-
-def same_tables(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """True where two records carry the same three tables, cell for cell, and at least one table."""
-    if not any(b.get(t) for t in TABLES):
-        return False
-    return all(_cells(a.get(t)) == _cells(b.get(t)) for t in TABLES)
-
-
-def _int(value: Any) -> int | None:
-    """Return `value` as an int, or None where it is empty or no integer."""
-    try:
-        return int(value) if value is not None and value != "" else None
-    except (TypeError, ValueError):
-        return None
+    out = {}
+    for r in s.execute(query):
+        if (r.document_id, r.url_sha256) in wanted:
+            out[(r.document_id, r.url_sha256)] = {"id": r.id, **{k: getattr(r, k) for k in _SOURCE_STATE}}
+    return out
