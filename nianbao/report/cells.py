@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from extractors.layout import TableLayout, check_cells, layout
@@ -32,6 +33,12 @@ class DrawnTables:
     """Cell name → `[source_text, candidates, reason]` of a cell the document does not settle."""
     placed: list[int] = field(default_factory=list)
     """Indexes (in the record's `checks`) of the checks shown on at least one cell."""
+
+
+@cache
+def _names(table: str, fmt: str) -> frozenset[str]:
+    """Return the names of the cells a table's layout in a format draws."""
+    return frozenset(c.name for c in layout(table, fmt).cells())
 
 
 def _ambiguity(entry: Any) -> tuple[str, list[Any]] | None:
@@ -63,7 +70,7 @@ def draw_tables(record: Mapping[str, Any]) -> DrawnTables:
             if raw is not None and str(raw) != str(value):
                 out.raw[cell.name] = str(raw)
         out.values[table] = values
-    drawn_cells = {c.name for t in layouts.values() for c in t.cells()}
+    drawn_cells = {name for t in layouts.values() for name in _names(t.table, t.format)}
     for i, check in enumerate(record.get("checks") or []):
         names = [n for n in check_cells(check) if n in drawn_cells] if isinstance(check, Mapping) else []
         for name in names:
