@@ -214,3 +214,12 @@ def test_a_region_and_year_select(built: tuple[str, list], tmp_path: Path, capsy
     assert data["years"] == [year] and {r["year"] for r in data["reports"]} == {year}
     assert len(data["reports"]) == sum(r["year"] == year for r in stored)
     assert "wrote" in capsys.readouterr().out
+
+
+def test_an_empty_selection_still_writes_the_page_and_says_so(built: tuple[str, list], tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    out = tmp_path / "r.html"
+    assert main(["report", "--db", built[0], "--region", "11", "--out", str(out)]) == 1
+    assert "nothing to show" in capsys.readouterr().err
+    data = _data(lxml_html.fromstring(out.read_bytes()))
+    assert data["reports"] == [] and data["coverage"] == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -63,7 +64,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(f"wrote {path}: {len(data.reports)} report(s), {bodies} obliged bodies over {len(data.years)} year(s), "
           f"{size / 1e6:.1f} MB")  # fmt: skip
     if not data.reports and not data.coverage:
-        print("nianbao: nothing to show: the store has no report and no obliged body in this selection")
+        print("nianbao: nothing to show: the store has no report and no obliged body in this selection",
+              file=sys.stderr)
         return ATTENTION
     return OK
 
