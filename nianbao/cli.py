@@ -10,6 +10,7 @@ from extractors import DEFAULT_MAX_BYTES
 
 from . import exits
 from .commands.bodies import cmd_bodies_import, cmd_bodies_list
+from .commands.browse import add_browse_parser
 from .commands.coverage import FORMATS as COVERAGE_FORMATS
 from .commands.coverage import cmd_coverage
 from .commands.crawl import BUNDLED, cmd_crawl, cmd_sites, cmd_sites_import, cmd_sites_list
@@ -21,6 +22,7 @@ from .commands.harvest import cmd_harvest
 from .commands.report import add_report_parser
 from .commands.rules import cmd_rules
 from .commands.schema import cmd_schema
+from .commands.show import add_show_parser
 from .commands.worker import add_worker_parser
 
 DEFAULT_DB = "sqlite:///data/nianbao.sqlite"
@@ -142,10 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--strict", action="store_true", help="exit 1 if any file could not be read")
     sm.set_defaults(func=cmd_summary)
 
-    ep = _sub(sub, "export", "write the stored reports as text files, JSON lines, CSV or Parquet")
+    ep = _sub(sub, "export", "write the stored reports as text files, JSON lines, CSV, Parquet, or the wide table "
+              "(one row per report) as XLSX or CSV")  # fmt: skip
     _db(ep, "(must exist)")
-    ep.add_argument("--format", required=True, choices=("text", "jsonl", "csv", "parquet"), help="export format")
-    ep.add_argument("--out", required=True, help="folder (text) or file (jsonl, csv, parquet)")
+    ep.add_argument("--format", required=True, choices=("text", "jsonl", "csv", "parquet", "xlsx", "wide-csv"),
+                    help="export format: csv/parquet one row per cell, xlsx/wide-csv one row per report")  # fmt: skip
+    ep.add_argument("--out", required=True, help="folder (text) or file (jsonl, csv, parquet, xlsx, wide-csv)")
     _region(ep, "or a region name or site id")
     ep.add_argument("--year", type=int, help="only reports of this year")
     ep.set_defaults(func=cmd_export)
@@ -199,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     bl.set_defaults(func=cmd_bodies_list)
 
     add_worker_parser(sub, _sub, DEFAULT_DB, DEFAULT_FEED)
+    add_show_parser(sub, _sub, DEFAULT_DB)
+    add_browse_parser(sub, _sub, DEFAULT_DB)
     add_report_parser(sub, _sub, DEFAULT_DB)
 
     demo = _sub(sub, "demo", "the main job on the bundled sample: serve the demo web, crawl, store, export, validate")

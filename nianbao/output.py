@@ -1,10 +1,20 @@
-"""Plain-text output: aligned tables (CJK counted as two columns) and compact JSON."""
+"""Terminal output: tables drawn by rich (CJK counted as two columns) and compact JSON."""
 
 from __future__ import annotations
 
+import io
 import json
-import unicodedata
-from typing import Any
+import sys
+from typing import IO, Any
+
+from rich import box
+from rich.console import Console, RenderableType
+from rich.table import Table
+
+PLAIN = box.Box("    \n    \n -  \n    \n    \n    \n    \n    \n", ascii=True)
+"""Columns apart by spaces and a rule of dashes under the header: what greps, cut and a log file read well."""
+UNBOUNDED = 100_000
+"""The width of a console that is not a terminal: a table is never wrapped or cut for a pipe or a file."""
 
 
 def dump(obj: Any) -> str:
@@ -12,20 +22,34 @@ def dump(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def width(text: str) -> int:
-    """Return the number of terminal columns `text` takes."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+def console(file: IO[str] | None = None) -> Console:
+    """Return a rich console on `file` (stdout): colours and its width on a terminal, else plain and unbounded."""
+    out = file or sys.stdout
+    terminal = out.isatty()
+    return Console(file=out, width=None if terminal else UNBOUNDED, color_system="auto" if terminal else None,
+                   highlight=False, soft_wrap=not terminal)  # fmt: skip
+
+
+def plain_table(rows: list[tuple[str, ...]]) -> Table:
+    """Return `rows` (the first is the header) as a rich table drawn in `PLAIN` style."""
+    table = Table(box=PLAIN, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), header_style=None)
+    for name in rows[0]:
+        table.add_column(name, no_wrap=True)
+    for row in rows[1:]:
+        table.add_row(*row)
+    return table
+
+
+def render(renderable: RenderableType) -> str:
+    """Return what `renderable` prints on an unbounded plain console, trailing spaces removed."""
+    buf = io.StringIO()
+    Console(file=buf, width=UNBOUNDED, color_system=None, highlight=False).print(renderable)
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines())
 
 
 def table(rows: list[tuple[str, ...]]) -> str:
     """Return `rows` (the first is the header) as aligned columns with a rule under the header."""
-    widths = [max(width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for n, r in enumerate(rows):
-        lines.append("  ".join(cell + " " * (widths[i] - width(cell)) for i, cell in enumerate(r)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return render(plain_table(rows))
 
 
 def print_table(rows: list[tuple[str, ...]]) -> None:
