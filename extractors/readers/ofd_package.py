@@ -195,6 +195,7 @@ class PageReader:
         self.resources = resources
         self.page = page
         self.units: dict[str, Any] | None = None
+        self.seen: set[tuple[str, int, int]] = set()
 
     def _count(self) -> None:
         if len(self.page.chars) + len(self.page.edges) > PDF_PAGE_OBJECTS:
@@ -264,6 +265,11 @@ class PageReader:
         corners = [apply(space, px, py) for px in (x, x + width) for py in (y - ASCENT * size, y + DESCENT * size)]
         left, right = min(p[0] for p in corners) * PT, max(p[0] for p in corners) * PT
         top, bottom = min(p[1] for p in corners) * PT, max(p[1] for p in corners) * PT
+        # Bold faked by drawing a glyph twice, a point apart: keep the first (pdfplumber's dedupe_chars, in O(1)).
+        cell = (char, round(left), round(top))
+        if any((char, cell[1] + i, cell[2] + j) in self.seen for i in (-1, 0, 1) for j in (-1, 0, 1)):
+            return
+        self.seen.add(cell)
         self.page.chars.append({
             "object_type": "char", "text": char, "x0": left, "x1": right, "top": top, "bottom": bottom,
             "doctop": top, "width": right - left, "height": bottom - top, "size": shown * PT, "upright": True,
