@@ -9,7 +9,7 @@ from .normalize import nfkc, text_sha256
 from .prose import proactive_numbers, request_numbers
 from .sections import find_sections
 from .tables import Doubt, TableResult, parse_tables
-from .typed_ambiguity import Ambiguity, clip
+from .typed_ambiguity import CANDIDATES_MAX, Ambiguity, clip
 from .typed_record import Record, Sections
 from .typed_tables import (
     PROACTIVE_CLASSES,
@@ -55,7 +55,7 @@ def _cell(parsed: Parsed | None) -> Cell:
 
 def _entry(path: str, doubt: Doubt) -> Ambiguity:
     """Return the record's `ambiguous` entry of a cell the table parser left null."""
-    return Ambiguity(path, clip(doubt.source_text), list(doubt.candidates), doubt.reason)
+    return Ambiguity(path, clip(doubt.source_text), list(doubt.candidates)[:CANDIDATES_MAX], doubt.reason)
 
 
 def _proactive(t: TableResult) -> tuple[Proactive2019 | Proactive2021, list[Ambiguity]]:

@@ -41,6 +41,8 @@ class Placement:
 
     placed: dict[str, list[Cell]] = field(default_factory=dict)
     """Slot row key → its values, where the arithmetic confirmed the placement."""
+    labelled: dict[str, list[Cell]] = field(default_factory=dict)
+    """Row key → its values, where each label of a stretch sits right before its own value row (no inference)."""
     unsettled: dict[str, list[list[int | float | None]]] = field(default_factory=dict)
     """Slot row key → per column, the readings the placements considered (None: the row printed no values)."""
     texts: dict[str, str] = field(default_factory=dict)
@@ -98,15 +100,16 @@ def in_order(order: list[str], anchors: dict[str, int]) -> dict[str, int]:
     return {k: anchors[k] for k in chain}
 
 
-def _gaps(order: list[str], anchors: dict[str, int], slots_ok: Callable[[str], bool], start: int, stop: int,
-          rows: list[ValueRow]) -> Iterator[tuple[list[str], list[ValueRow]]]:  # fmt: skip
-    """Yield (slot keys, value rows) of each stretch between two anchored rows that holds value rows."""
-    bounds = [(-1, start)] + [(order.index(k), anchors[k]) for k in order if k in anchors] + [(len(order), stop)]
+def _gaps(order: list[str], anchors: dict[str, int], bounding: dict[str, int], slots_ok: Callable[[str], bool],
+          start: int, stop: int, rows: list[ValueRow]) -> Iterator[tuple[list[str], list[ValueRow], int]]:  # fmt: skip
+    """Yield (slot keys, value rows, where it starts) of each stretch between two anchored rows of `bounding` (those
+    printed in official order) that holds value rows; a slot is a row without values of its own (not in `anchors`)."""
+    bounds = [(-1, start)] + [(order.index(k), bounding[k]) for k in order if k in bounding] + [(len(order), stop)]
     for (a, pa), (b, pb) in pairwise(bounds):
         slots = [k for k in order[a + 1 : b] if k not in anchors and slots_ok(k)]
         found = [r for r in rows if pa < r.item < pb]
         if found:
-            yield slots, found
+            yield slots, found, pa
 
 
 def place(
@@ -125,15 +128,18 @@ def place(
     table satisfies its arithmetic; `slots_ok` whether a row may receive a value row (not a group label).
     """
     order = [s.key for s in L.REQUEST_ROWS]
-    anchors = in_order(order, anchored(items, found))
+    anchors = anchored(items, found)
     labels = {loc.item for loc in found.values()}
     rows = value_rows(items, start, stop, labels, width)
-    gaps = list(_gaps(order, anchors, slots_ok, start.item, stop.item, rows))
+    gaps = list(_gaps(order, anchors, in_order(order, anchors), slots_ok, start.item, stop.item, rows))
     if not gaps:
         return None
     result = Placement()
     options: list[list[dict[str, list[Cell] | None]]] = []
-    for slots, vrows in gaps:
+    for slots, vrows, begin in gaps:
+        if _interleaved(slots, vrows, found, begin):
+            result.labelled.update({k: r.cells for k, r in zip(slots, vrows, strict=True)})
+            continue
         text = " / ".join(r.text for r in vrows)
         for key in slots:
             result.texts[key] = text
@@ -146,6 +152,9 @@ def place(
             assign.update({k: r.cells for k, r in zip(chosen, vrows, strict=True)})
             gap_options.append(assign)
         options.append(gap_options)
+    if not options:
+        return result
+    fixed = {**fixed, **result.labelled}
     total = 1
     for o in options:
         total *= len(o)
@@ -168,6 +177,18 @@ def place(
                     readings[c].append(value)
         result.unsettled[key] = readings
     return result
+
+
+def _interleaved(slots: list[str], vrows: list[ValueRow], found: dict[str, Loc], begin: int) -> bool:
+    """True where each slot's label was found right before its own value row: label, values, label, values."""
+    if len(slots) != len(vrows) or any(k not in found for k in slots):
+        return False
+    before = begin
+    for key, row in zip(slots, vrows, strict=True):
+        if not before < found[key].item < row.item:
+            return False
+        before = row.item
+    return True
 
 
 def _merge(combo: tuple[dict[str, list[Cell] | None], ...]) -> dict[str, list[Cell] | None]:

@@ -240,6 +240,7 @@ def _place_detached(finder: _Finder, found: dict[str, Loc], result: TableResult,
     )  # fmt: skip
     if placement is None:
         return
+    options.update({key: [cells] for key, cells in placement.labelled.items()})
     for key, cells in placement.placed.items():
         options[key] = [cells]
         result.inferred.add(key)

@@ -22,6 +22,8 @@ AMBIGUITY_REASONS = {
 """Every `reason` an entry may give, with what it means (docs/record-schema.md lists the same)."""
 SOURCE_TEXT_MAX = 400
 """The longest `source_text` kept, in characters (a longer text is cut, ending with …)."""
+CANDIDATES_MAX = 50
+"""The most candidates an entry lists (a long glued run has many cuts; the first ones considered are kept)."""
 
 
 @dataclass(slots=True)
@@ -33,7 +35,8 @@ class Ambiguity:
     source_text: str | None = None
     """The document's text the cell was read from (the row's label and values as printed); null where unknown."""
     candidates: list[Any] = field(default_factory=list)
-    """The readings considered for the cell, most likely first: numbers, or null for "blank"; may be empty."""
+    """The readings considered for the cell, in the order considered (at most CANDIDATES_MAX): numbers, or null for
+    "no value printed there"; may be empty."""
     reason: str = "legacy"
     """Why the cell is unsettled: `glued`, `detached`, `short_row`, `ocr` or `legacy` (AMBIGUITY_REASONS)."""
 

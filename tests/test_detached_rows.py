@@ -181,6 +181,16 @@ def test_a_labelled_row_printed_out_of_order_bounds_no_gap():
     assert record["ambiguous"] == []
 
 
+def test_a_label_right_above_its_values_needs_no_arithmetic_and_a_publisher_error_is_still_reported():
+    rows = list(ROWS)
+    rows[23] = (rows[23][0], [33, 2, 0, 0, 0, 0, 35])  # the publisher's 总计 is one too many
+    record = extract(_document({3, 12}, rows), name="r.md")  # each label on its own line over its values
+    assert _cells(record, "partially_granted") == ROWS[3][1] and _cells(record, "unavailable_not_held") == ROWS[12][1]
+    assert record["ambiguous"] == []
+    t303 = [c for c in record["checks"] if c["rule"] == "T3-03"]
+    assert t303 and all(c["severity"] == "E" and "cause" not in c for c in t303)
+
+
 def test_a_failure_on_a_placed_row_is_the_parsers_not_the_publishers():
     checks = [Check("T3-02", "unavailable_not_held", "E", 3, 4), Check("T3-02", "granted", "E", 1, 2),
               Check("T3-03", "natural_person", "E", 5, 6), Check("T3-01", "total", "E", 7, 8),
