@@ -4,9 +4,10 @@ Text converted from PDF by other tools often prints a run of labels, then the va
 them, each as a grid row of numbers with no label of its own (or with a fragment of one that names no row).
 Between two rows whose label and values sit together (anchored rows), such value rows belong, in order,
 to the official rows between those two that have no values of their own (slots). Every order-preserving
-placement is tried; a placement is kept only where the whole table then satisfies its arithmetic (each
-row's total, and the outcome rows summing to 总计 in every column). Otherwise the slot rows' cells are
-null and reported with the value rows they could have been, so nothing is guessed silently.
+placement is tried; a placement is kept only where the whole table then satisfies its arithmetic (the
+outcome rows sum to 总计 in every column, `confirm`). Otherwise the slot rows' cells are null and reported
+with the value rows they could have been, so nothing is guessed silently. A stretch whose labels each sit
+right above their own value row (label, values, label, values) is read as printed: nothing is inferred.
 """
 
 from __future__ import annotations
