@@ -10,6 +10,7 @@ import io
 import logging
 import threading
 import zlib
+from bisect import bisect_left
 from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import Any, NoReturn
@@ -190,6 +191,42 @@ def _install_hooks(pdftypes: Any) -> None:
     pdftypes._nianbao_budgeted = True
 
 
+def _centred_in(char: dict[str, Any], bbox: tuple[float, float, float, float]) -> bool:
+    """Return True where the character's centre lies in `bbox`, as pdfplumber places a character in a cell."""
+    x0, top, x1, bottom = bbox
+    h_mid, v_mid = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+    return x0 <= h_mid < x1 and top <= v_mid < bottom
+
+
+def _cells(found: Any, chars: list[dict[str, Any]]) -> list[list[str | None]]:
+    """Return pdfplumber's `Table.extract()` of a found table, given the characters centred in it.
+
+    The same placing (a character's centre in a row, then in a cell) and text, with the centres worked
+    out once and each row's characters found by bisection, not by testing every character per row.
+    """
+    from pdfplumber.utils import extract_text
+
+    h = [(c["x0"] + c["x1"]) / 2 for c in chars]
+    v = [(c["top"] + c["bottom"]) / 2 for c in chars]
+    order = sorted(range(len(chars)), key=v.__getitem__)
+    centres = [v[n] for n in order]
+    grid: list[list[str | None]] = []
+    for row in found.rows:
+        x0, top, x1, bottom = row.bbox
+        band = order[bisect_left(centres, top) : bisect_left(centres, bottom)]
+        in_row = sorted(n for n in band if x0 <= h[n] < x1)  # back in the page's order, as pdfplumber keeps it
+        cells: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                cells.append(None)
+                continue
+            cx0, ctop, cx1, cbottom = cell
+            inside = [chars[n] for n in in_row if cx0 <= h[n] < cx1 and ctop <= v[n] < cbottom]
+            cells.append(extract_text(inside) if inside else "")
+        grid.append(cells)
+    return grid
+
+
 def _inside(obj: dict[str, Any], boxes: list[tuple[float, float, float, float]]) -> bool:
     x = (obj["x0"] + obj["x1"]) / 2
     y = (obj["top"] + obj["bottom"]) / 2
@@ -201,7 +238,7 @@ def _page_blocks(page: Any) -> list[Block]:
     placed: list[tuple[float, Block]] = []
     boxes: list[tuple[float, float, float, float]] = []
     for found in page.find_tables():
-        rows = found.extract()
+        rows = _cells(found, [c for c in page.chars if _centred_in(c, found.bbox)])
         width = max((len(r) for r in rows), default=0)
         if width < 2:
             continue  # a framed text box, not a table: its text is read as lines below

@@ -93,43 +93,101 @@ class Frame:
 
 
 def _handle(ptr: Any) -> int:
-    """Return the address behind a PDFium handle, to key caches by."""
+    """Return the address behind a PDFium handle, to pass to the plain prototypes below."""
     return ctypes.cast(ptr, ctypes.c_void_p).value or 0
 
 
+def _plain(fn: Any, restype: Any, *argtypes: Any) -> Any:
+    """Return PDFium's function `fn` called with plain addresses: no pointer conversion on each of many calls."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(_handle(fn))
+
+
+_V, _I, _F = ctypes.c_void_p, ctypes.c_int, ctypes.c_float
+_unicode = _plain(pdfium.FPDFText_GetUnicode, ctypes.c_uint, _V, _I)
+_generated = _plain(pdfium.FPDFText_IsGenerated, _I, _V, _I)
+_text_object = _plain(pdfium.FPDFText_GetTextObject, _V, _V, _I)
+_origin = _plain(pdfium.FPDFText_GetCharOrigin, _I, _V, _I, _V, _V)
+_char_matrix = _plain(pdfium.FPDFText_GetMatrix, _I, _V, _I, _V)
+_font_of = _plain(pdfium.FPDFTextObj_GetFont, _V, _V)
+_font_size = _plain(pdfium.FPDFTextObj_GetFontSize, _I, _V, _V)
+_glyph_width = _plain(pdfium.FPDFFont_GetGlyphWidth, _I, _V, ctypes.c_uint, _F, _V)
+_font_descent = _plain(pdfium.FPDFFont_GetDescent, _I, _V, _F, _V)
+_font_name = _plain(pdfium.FPDFFont_GetBaseFontName, ctypes.c_ulong, _V, _V, ctypes.c_ulong)
+_MADE_UP = frozenset(" \r\n\u00a0-\u00ad")  # what PDFium inserts between text objects: spaces, breaks, hyphens
+
+
 class Fonts:
-    """The font facts a character box needs, PDFium's font handle by handle, with pdfminer's descent."""
+    """The font facts a character box needs, by PDFium font handle, with pdfminer's descent."""
 
     def __init__(self, descents: Callable[[str], float | None]) -> None:
         self._descents = descents
         self._seen: dict[int, float] = {}
+        self._widths: dict[tuple[int, int, float], float] = {}
         self._buf = ctypes.create_string_buffer(256)
         self._out = ctypes.c_float()
+        self._at = ctypes.addressof(self._out)
 
-    def name(self, font: Any) -> str:
-        """Return the font's /BaseFont name ("" where PDFium gives none)."""
-        n = pdfium.FPDFFont_GetBaseFontName(font, self._buf, len(self._buf))
+    def name(self, font: int) -> str:
+        """Return the font's /BaseFont name as PDFium gives it (no subset tag; "" where it gives none)."""
+        n = _font_name(font, ctypes.addressof(self._buf), len(self._buf))
         return self._buf.raw[: max(0, min(n, len(self._buf)) - 1)].decode("latin-1")
 
-    def descent(self, font: Any) -> float:
+    def descent(self, font: int) -> float:
         """Return the font's descent per unit of font size, as pdfminer reads it from the font descriptor.
 
         PDFium derives a descent from the glyphs where the descriptor says 0; pdfminer keeps 0, so the
         descriptor's own value wins where it is known.
         """
-        key = _handle(font)
-        if key not in self._seen:
+        if font not in self._seen:
             known = self._descents(self.name(font))
             if known is None:
-                known = self._out.value if pdfium.FPDFFont_GetDescent(font, ctypes.c_float(1.0), self._out) else 0.0
-            self._seen[key] = -abs(known)
-        return self._seen[key]
+                known = self._out.value if _font_descent(font, 1.0, self._at) else 0.0
+            self._seen[font] = -abs(known)
+        return self._seen[font]
 
-    def advance(self, font: Any, char: int, size: float) -> float:
+    def advance(self, font: int, char: int, size: float) -> float:
         """Return the advance of `char` (a code point) at `size`, from the font's width table."""
-        if pdfium.FPDFFont_GetGlyphWidth(font, char, ctypes.c_float(size), self._out):
-            return self._out.value
-        return 0.0
+        key = (font, char, size)
+        width = self._widths.get(key)
+        if width is None:
+            width = self._widths[key] = self._out.value if _glyph_width(font, char, size, self._at) else 0.0
+        return width
+
+
+@dataclass(slots=True)
+class _Run:
+    """What the characters of one text object share."""
+
+    font: int
+    """PDFium's font handle."""
+    size: float
+    """The font size (Tf), in text space."""
+    matrix: Matrix
+    """The text matrix times the page's device matrix, without translation."""
+    low: float
+    """The descent times the font size: where a character's box starts below its baseline."""
+
+
+class _Runs:
+    """The text objects of one text page, read once each."""
+
+    def __init__(self, textpage: int, device: Matrix, fonts: Fonts) -> None:
+        self._tp, self._device, self._fonts = textpage, device, fonts
+        self._seen: dict[int, _Run] = {}
+        self._m = pdfium.FS_MATRIX()
+        self._size = ctypes.c_float()
+
+    def of(self, obj: int, index: int) -> _Run:
+        """Return the shared facts of text object `obj`, which draws character `index`."""
+        run = self._seen.get(obj)
+        if run is None:
+            fs = self._size.value if _font_size(obj, ctypes.addressof(self._size)) else 0.0
+            font = _font_of(obj) or 0
+            m = self._m
+            _char_matrix(self._tp, index, ctypes.addressof(m))
+            matrix = mult((m.a, m.b, m.c, m.d, 0.0, 0.0), self._device)
+            run = self._seen[obj] = _Run(font, fs, matrix, self._fonts.descent(font) * fs)
+        return run
 
 
 def chars(textpage: Any, device: Matrix, frame: Frame, fonts: Fonts) -> list[dict[str, Any]]:
@@ -139,34 +197,31 @@ def chars(textpage: Any, device: Matrix, frame: Frame, fonts: Fonts) -> list[dic
     """
     out: list[dict[str, Any]] = []
     x, y = ctypes.c_double(), ctypes.c_double()
-    m = pdfium.FS_MATRIX()
-    size = ctypes.c_float()
-    objects: dict[int, tuple[Any, float]] = {}
+    px, py = ctypes.addressof(x), ctypes.addressof(y)
+    tp = _handle(textpage)
+    runs = _Runs(tp, device, fonts)
     for i in range(pdfium.FPDFText_CountChars(textpage)):
-        if pdfium.FPDFText_IsGenerated(textpage, i) == 1:
+        code = _unicode(tp, i)
+        text = chr(code) if code else ""
+        if text in _MADE_UP and _generated(tp, i) == 1:
             continue
-        code = pdfium.FPDFText_GetUnicode(textpage, i)
-        obj = pdfium.FPDFText_GetTextObject(textpage, i)
-        key = _handle(obj)
-        if not key:
+        obj = _text_object(tp, i)
+        if not obj:
             continue
-        if key not in objects:
-            fs = size.value if pdfium.FPDFTextObj_GetFontSize(obj, size) else 0.0
-            objects[key] = (pdfium.FPDFTextObj_GetFont(obj), fs)
-        font, fs = objects[key]
-        pdfium.FPDFText_GetCharOrigin(textpage, i, x, y)
-        pdfium.FPDFText_GetMatrix(textpage, i, m)
-        matrix = mult((m.a, m.b, m.c, m.d, x.value, y.value), device)
-        a, b, c, d = matrix[:4]
-        low = fonts.descent(font) * fs
-        x0, y0 = apply(matrix, 0.0, low)
-        x1, y1 = apply(matrix, fonts.advance(font, code, fs), low + fs)
-        x0, x1 = min(x0, x1), max(x0, x1)
-        y0, y1 = min(y0, y1), max(y0, y1)
-        obj_attrs = frame.box("char", x0, y0, x1, y1)
-        obj_attrs.update(text=chr(code) if code else "", upright=a * d > 0 and b * c <= 0, size=y1 - y0,
-                         matrix=matrix)  # fmt: skip
-        out.append(obj_attrs)
+        run = runs.of(obj, i)
+        _origin(tp, i, px, py)
+        ox, oy = apply(device, x.value, y.value)
+        a, b, c, d = run.matrix[:4]
+        adv, low, high = fonts.advance(run.font, code, run.size), run.low, run.low + run.size
+        x0, x1 = ox + c * low, ox + a * adv + c * high
+        y0, y1 = oy + d * low, oy + b * adv + d * high
+        if x1 < x0:
+            x0, x1 = x1, x0
+        if y1 < y0:
+            y0, y1 = y1, y0
+        char = frame.box("char", x0, y0, x1, y1)
+        char.update(text=text, upright=a * d > 0 and b * c <= 0, size=y1 - y0, matrix=(a, b, c, d, ox, oy))
+        out.append(char)
     return out
 
 
