@@ -12,10 +12,12 @@ confirmed cells only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import checks as C
+from .model import Table
 from .normalize import nfkc
 from .readers.image import OcrDocument
 from .readers.ocr import OcrWord
@@ -106,21 +108,26 @@ def _number(slot: _Slot) -> float:
     return 0 if slot.cell.value is None else slot.cell.value
 
 
-def _locate(slots: list[_Slot], doc: OcrDocument, used: set[int]) -> None:
-    """Give each slot of one record row the OCR word it was read from, by the row's numbers in order."""
+def _locate(slots: list[_Slot], doc: OcrDocument, taken: dict[int, int]) -> None:
+    """Give each slot of one record row the OCR word it was read from.
+
+    The row's numbers, in order, are found as the next run of number words of a table block: a row of
+    its own, or a part of one (table 四's three groups share one printed row). `taken` is how many of
+    each block's number words earlier rows took.
+    """
     want = [s.cell.value for s in slots if s.cell.value is not None]
     if not want:
         return
     for index, words in doc.readings.items():
-        if index in used:
-            continue
         read = [w for w in words if w is not None]
-        if [_value(w.text) for w in read] != want:
+        start = taken.get(index, 0)
+        run = read[start : start + len(want)]
+        if len(run) < len(want) or [_value(w.text) for w in run] != want:
             continue
-        used.add(index)
+        taken[index] = start + len(want)
         block = doc.blocks[index]
-        source = clip(" | ".join(c or "" for c in block.rows[0])) if hasattr(block, "rows") else None
-        it = iter(read)
+        source = clip(" | ".join(c or "" for c in block.rows[0]) if isinstance(block, Table) else block.text)
+        it = iter(run)
         for s in slots:
             s.source = source
             if s.cell.value is not None:
@@ -128,12 +135,15 @@ def _locate(slots: list[_Slot], doc: OcrDocument, used: set[int]) -> None:
         return
 
 
-def _value(text: str) -> float | None:
-    """Return the number an OCR word reads as, or None."""
-    try:
-        number = float(text.replace(",", ""))
-    except ValueError:
+_LEADING = re.compile(r"^[+-]?\d+(?:\.\d+)?")
+
+
+def _value(text: str) -> int | float | None:
+    """Return the number an OCR word starts with ("0万元" reads 0), or None."""
+    m = _LEADING.match(text.replace(",", ""))
+    if m is None:
         return None
+    number = float(m.group(0))
     return int(number) if number.is_integer() else number
 
 
@@ -157,31 +167,58 @@ def _candidates(slot: _Slot) -> list[int | float | None]:
     return out
 
 
-def doubted(record: Record, doc: OcrDocument) -> list[_Slot]:
-    """Return the cells of an OCR-read record its tables' arithmetic (or, for table 二, the engine) does not confirm."""
+def doubted(record: Record, doc: OcrDocument) -> tuple[list[_Slot], set[str]]:
+    """Return the cells of an OCR-read record its tables' arithmetic (for table 二, the engine) does not confirm,
+    and the cells of the identities that fail.
+
+    A blank cell is never confirmed: a faint number the OCR missed leaves a blank too.
+    """
     checked = {**_request_slots(record), **_review_slots(record)}
     proactive = _proactive_slots(record)
-    used: set[int] = set()
+    taken: dict[int, int] = {}
     for row in _rows(proactive) + _rows(checked):
-        _locate(row, doc, used)
+        _locate(row, doc, taken)
     holds: dict[str, bool] = {}
-    fails: set[str] = set()
+    failing: list[list[str]] = []
     for left, right in identities(record):
         ok = sum(_number(checked[p]) for p in left) == sum(_number(checked[p]) for p in right)
         for p in left + right:
             holds[p] = holds.get(p, False) or ok
-            if not ok:
-                fails.add(p)
-    out: list[_Slot] = []
-    for path, slot in checked.items():
-        if slot.cell.value is not None and not holds.get(path, False):
-            out.append(slot)
-        elif slot.cell.value is None and path in fails:
-            out.append(slot)  # a blank in a failing identity may be a number the OCR missed
+        if not ok:
+            failing.append(left + right)
+    fails = {p for cells in failing for p in cells}
+    times = {p: sum(p in cells for cells in failing) for p in fails}
+    # A failure is explained by a number all of whose identities fail, or a blank (a missed number) in two.
+    suspects = {p for p in fails if (checked[p].cell.value is None and times[p] >= 2) or not holds.get(p, False)}
+    # A number not read as one OCR word (cut from glued text, whose cuts the arithmetic chose) proves nothing.
+    doubt = {p for p, s in checked.items() if s.cell.value is None or s.word is None or not holds.get(p, False)}
+    for cells in failing:
+        if not suspects.intersection(cells):
+            doubt.update(cells)  # nothing explains the failure (errors that offset in a row): doubt every cell
+    out = [checked[p] for p in checked if p in doubt]
     for slot in proactive.values():
         w = slot.word
-        if slot.cell.value is not None and (w is None or w.confidence < SURE or w.alternatives):
+        if slot.cell.value is None or w is None or w.confidence < SURE or w.alternatives:
             out.append(slot)
+    return out, fails
+
+
+def blank_candidates(slot: _Slot, fails: set[str]) -> list[int | float | None]:
+    """Return the readings of a blank OCR cell: 0 or blank where its arithmetic holds with it as 0, else unknown."""
+    return [] if slot.path in fails else [0, None]
+
+
+def missing_cells(record: Record) -> list[str]:
+    """Return the cells of the official rows the record's tables lack (STR-03): rows the OCR did not read."""
+    out: list[str] = []
+    for check in record.checks:
+        if check.rule != "STR-03":
+            continue
+        table, _, row = check.where.partition(".")
+        if table == "requests":
+            out += [f"{check.where}.{c}" for c in REQUEST_COLUMNS]
+        elif table == "proactive" and record.proactive is not None and row in record.proactive.ROWS:
+            out += [f"{check.where}.{c}" for c in record.proactive.ROWS[row].COLUMNS]
     return out
 
 
@@ -191,11 +228,17 @@ def confirm(record: Record, doc: OcrDocument) -> Record:
     The table checks are run again on what is left, as the record builder runs them.
     """
     known = {a.cell for a in record.ambiguous}
-    for slot in doubted(record, doc):
-        if slot.path in known:
-            continue
-        record.ambiguous.append(Ambiguity(slot.path, slot.source, _candidates(slot), "ocr"))
+    slots, fails = doubted(record, doc)
+    for slot in slots:
+        if slot.path not in known:
+            readings = _candidates(slot) if slot.cell.value is not None else blank_candidates(slot, fails)
+            record.ambiguous.append(Ambiguity(slot.path, slot.source, readings, "ocr"))
+            known.add(slot.path)
         slot.cell.value = None
+    for path in missing_cells(record):
+        if path not in known:
+            record.ambiguous.append(Ambiguity(path, None, [], "ocr"))
+            known.add(path)
     amb = {a.cell for a in record.ambiguous}
     prose = nfkc(record.sections.overview or doc.text()[:6000])
     kept = [c for c in record.checks if not c.rule.startswith(("T3-", "T4-"))]

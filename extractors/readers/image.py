@@ -35,7 +35,8 @@ class OcrDocument(Document):
     """A Document read by OCR, with the recognised word behind each number cell of its tables."""
 
     readings: dict[int, list[OcrWord | None]] = field(default_factory=dict)
-    """Block index → one entry per cell of the block's (single) row: the OCR word of a number cell, else None."""
+    """Block index → one entry per cell of the block's (single) row, or per word of a line of text holding
+    numbers: the OCR word of a number, else None."""
     engine: str = ""
     """The OCR engine that read it."""
 
@@ -93,6 +94,8 @@ def page_blocks(words: list[OcrWord]) -> tuple[list[Block], list[list[OcrWord | 
         blocks.append(block)
         if isinstance(block, Table) and len(block.rows) == 1:
             cells.append(_cell_words(block.rows[0], top, words, used, height))
+        elif isinstance(block, Paragraph) and any(is_number_like(t) for t in block.text.split()):
+            cells.append(_cell_words(block.text.split(), top, words, used, height))  # a row of values read as text
         else:
             cells.append(None)
     return blocks, cells

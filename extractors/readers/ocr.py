@@ -33,6 +33,7 @@ ENGINES = ("rapid", "tesseract")
 MAX_ALTERNATIVES = 3
 ALT_SHARE = 0.02  # a runner-up digit this likely at a frame is an alternative reading
 TESSERACT_TIMEOUT_S = 300
+RULE_DARK = 160  # grey level under which a pixel may belong to a ruling line
 MIN_SCORE = 0.3  # RapidOCR drops lines it reads less surely than this (its default, 0.5, lost faint digits)
 THREADS = max(1, min(2, os.cpu_count() or 1))  # more ONNX threads than this only contend on a shared machine
 _DIGITS = re.compile(r"^[+\-]?\d+(?:\.\d+)?$")
@@ -189,7 +190,7 @@ class TesseractEngine:
     def words(self, image: Any, scale: float) -> list[OcrWord]:
         """Return the page's words: Tesseract's pieces on one line joined where they nearly touch."""
         buf = io.BytesIO()
-        image.convert("L").save(buf, format="PNG")
+        erase_rules(image).save(buf, format="PNG")
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # its OpenMP threads only slow a shared machine down
         try:
             done = subprocess.run(
@@ -201,6 +202,41 @@ class TesseractEngine:
         if done.returncode != 0:
             raise NoText(f"tesseract failed: {done.stderr.decode(errors='replace').strip()[:120]}")
         return _tsv_words(done.stdout.decode("utf-8", errors="replace"), scale)
+
+
+def _runs(dark: Any, length: int, axis: int) -> Any:
+    """Return the mask of pixels in runs of at least `length` dark pixels along `axis`."""
+    import numpy as np
+
+    d = np.moveaxis(dark, axis, -1).astype(np.int32)
+    n = d.shape[-1]
+    if n < length:
+        return np.zeros_like(dark)
+    c = np.concatenate([np.zeros((*d.shape[:-1], 1), np.int32), np.cumsum(d, axis=-1)], axis=-1)
+    starts = (c[..., length:] - c[..., : n - length + 1]) == length  # a full run starts at each True
+    s = np.concatenate([np.zeros((*d.shape[:-1], 1), np.int32), np.cumsum(starts, axis=-1)], axis=-1)
+    idx = np.arange(n)
+    hi = np.minimum(idx + 1, n - length + 1)
+    lo = np.maximum(idx - length + 1, 0)
+    covered = (s[..., hi] - s[..., lo]) > 0
+    return np.moveaxis(covered, -1, axis)
+
+
+def erase_rules(image: Any) -> Any:
+    """Return a grey copy of a page image with its table rules (dark runs far longer than a glyph) painted white.
+
+    Tesseract reads a ruled table's lines as "|", "[" and "1" glued to the digits beside them.
+    """
+    import numpy as np
+    from PIL import Image
+
+    grey = np.asarray(image.convert("L"))
+    dark = grey < RULE_DARK
+    h, w = grey.shape
+    mask = _runs(dark, max(w // 12, 8), axis=1) | _runs(dark, max(h // 40, 8), axis=0)
+    out = grey.copy()
+    out[mask] = 255
+    return Image.fromarray(out)
 
 
 def _tsv_words(tsv: str, scale: float) -> list[OcrWord]:
