@@ -1,7 +1,8 @@
 """The harvest report at scale (run by hand: `python bench/report.py`): N synthetic reports (default 5000) made
 from the bundled sample documents' records, stored in a SQLite file, then `nianbao report` written and opened in
 headless Chromium (Playwright driving /usr/bin/chromium). Prints the store build time, the page's size, the time
-to write it, and in the browser: the time until the page is ready (parsed, data read, first tables drawn), to
+to write it, and in the browser: the time until the data is read (file loaded and parsed, JSON read) and until
+the page is ready (first tables drawn), to
 draw one report's three tables, and to sort and filter the list of every report (median of REPEAT).
 
 `--reports N` sets the count, `--keep DIR` keeps the store and page there (and reuses a store already built with
@@ -121,14 +122,16 @@ def browse(page_path: Path, chromium: str) -> dict[str, float]:
     """Open the page REPEAT times in a fresh headless Chromium page; return median milliseconds per step."""
     from playwright.sync_api import sync_playwright
 
-    steps: dict[str, list[float]] = {"ready_ms": [], "open_report_ms": [], "sort_ms": [], "filter_ms": []}
+    steps: dict[str, list[float]] = {k: [] for k in ("data_ms", "ready_ms", "open_report_ms", "sort_ms", "filter_ms")}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         for _ in range(REPEAT):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(page_path.as_uri())
             page.wait_for_selector("body[data-ready]")
-            steps["ready_ms"].append(page.evaluate("performance.getEntriesByName('nianbao-ready')[0].startTime"))
+            for step in ("data", "ready"):  # the data read (page parsed, JSON read), then the first tables drawn
+                mark = f"performance.getEntriesByName('nianbao-{step}')[0]"
+                steps[f"{step}_ms"].append(page.evaluate(f"{mark} ? {mark}.startTime : NaN"))
             last = page.evaluate("JSON.parse(document.getElementById('nianbao-data').textContent).reports.at(-1).id")
             steps["open_report_ms"].append(page.evaluate(OPEN_REPORT, last))
             page.evaluate("location.hash = '#reports'")

@@ -125,11 +125,14 @@ def test_failed_checks_are_on_their_cells(page: tuple[Path, Any], built: tuple[s
             cells = [c for c in check_cells(check) if c in drawn]
             assert (i in entry["placed"]) == bool(cells)
             for cell in cells:
-                want = [check["rule"], check["severity"], check.get("expected"), check.get("found"), check.get("message")]
-                assert want in entry["marks"][cell], f"{check['rule']} not on {cell}"
+                assert i in entry["marks"][cell], f"{check['rule']} not on {cell}"
+                shown = entry["checks"][i]
+                assert shown[:6] == [check["rule"], check["severity"], check["where"], check.get("expected"),
+                                     check.get("found"), check.get("message")]  # fmt: skip
                 marked += 1
     assert marked, "no sample report has a failed check on a cell"
-    assert any(m[0].startswith("T3") and m[1] == "E" for e in data["reports"] for ms in e["marks"].values() for m in ms)
+    assert any(e["checks"][i][0].startswith("T3") and e["checks"][i][1] == "E"
+               for e in data["reports"] for ms in e["marks"].values() for i in ms)  # fmt: skip
 
 
 def test_ambiguous_cells_carry_their_source_text(page: tuple[Path, Any], built: tuple[str, list]) -> None:

@@ -27,8 +27,9 @@ class DrawnTables:
     """Table key → its cells' values in the layout's reading order (null for a blank or unread cell)."""
     raw: dict[str, str] = field(default_factory=dict)
     """Cell name → the cell's text where it was not simply the number (`COLUMN_raw`, `requests_raw`)."""
-    marks: dict[str, list[list[Any]]] = field(default_factory=dict)
-    """Cell name → the failed checks shown on it, each `[rule, severity, expected, found, message]`."""
+    marks: dict[str, list[int]] = field(default_factory=dict)
+    """Cell name → the failed checks shown on it, as indexes in the record's `checks` (a check on many cells is
+    written once)."""
     ambiguous: dict[str, list[Any]] = field(default_factory=dict)
     """Cell name → `[source_text, candidates, reason]` of a cell the document does not settle."""
     placed: list[int] = field(default_factory=list)
@@ -74,8 +75,7 @@ def draw_tables(record: Mapping[str, Any]) -> DrawnTables:
     for i, check in enumerate(record.get("checks") or []):
         names = [n for n in check_cells(check) if n in drawn_cells] if isinstance(check, Mapping) else []
         for name in names:
-            out.marks.setdefault(name, []).append([check.get("rule"), check.get("severity"), check.get("expected"),
-                                                   check.get("found"), check.get("message")])  # fmt: skip
+            out.marks.setdefault(name, []).append(i)
         if names:
             out.placed.append(i)
     for entry in record.get("ambiguous") or []:

@@ -3,6 +3,7 @@
 // three tables drawn on demand (#report-ID), so a page of thousands of reports opens quickly. No network.
 (function () {
   const DATA = JSON.parse(document.getElementById("nianbao-data").textContent);
+  performance.mark("nianbao-data");
   const PAGE = 50;
   const byId = new Map(DATA.reports.map((r) => [r.id, r]));
   const order = DATA.reports.map((r) => r.id);
@@ -142,6 +143,7 @@
     }
     draw();
     return {
+      search(v) { search.value = v; state.text = v.toLowerCase(); state.page = 0; draw(); },
       pick(key, v) { if (selects[key]) { selects[key].value = v; state.picks[key] = v; state.page = 0; draw(); } },
     };
   }
@@ -189,7 +191,7 @@
   grids.bodies = grid(document.getElementById("body-table"), {
     name: "bodies", rows: DATA.bodies, rowAttrs: (r) => ({ "data-body-key": r.body_key }),
     columns: [
-      { key: "body", label: "body", render: (r) => el("a", { href: "#reports", onclick: () => grids.reports.pick("body", r.body) }, r.body) },
+      { key: "body", label: "body", render: (r) => el("a", { href: "#reports", onclick: () => grids.reports.search(r.body) }, r.body) },
       { key: "region_code", label: "region" }, { key: "reports", label: "reports", num: true },
       { key: "errors", label: "E", num: true }, { key: "warnings", label: "W", num: true },
       { key: "rules", label: "rules", value: (r) => r.rules, render: (r) => r.rules.join(" ") },
@@ -197,7 +199,7 @@
   });
 
   grids.reports = grid(document.getElementById("report-table"), {
-    name: "reports", rows: DATA.reports, filters: ["year", "format", "status", "rules", "body"],
+    name: "reports", rows: DATA.reports, filters: ["year", "format", "status", "rules"],
     rowAttrs: (r) => ({ "data-report": r.id }),
     columns: [
       { key: "seq", label: "#", num: true },
@@ -233,7 +235,7 @@
           el("th", { colspan: h[1] + (k === row.length - 1 && block.header.length === 1 ? width - used : 0) || null,
             rowspan: h[2] > 1 ? h[2] : null, scope: "col" }, h[0]))));
       }
-      const rows = block.rows.filter((r) => !r.derived || r.cells.some((c) => rep.marks[c]));
+      const rows = block.rows.filter((r) => !r.derived || r.cells.some((c) => rep.marks[c]));  // a derived row is drawn only to show a check on it
       rows.forEach((row, n) => {
         const tr = el("tr", { "data-row": row.key });
         if (block.labels) {
@@ -250,7 +252,7 @@
         const spare = width - block.labels - row.cells.length;
         row.cells.forEach((name, k) => {
           const v = values[index.get(name)];
-          const marks = rep.marks[name] || [];
+          const marks = (rep.marks[name] || []).map((i) => rep.checks[i]).map((c) => [c[0], c[1], c[3], c[4], c[5]]);
           const amb = rep.ambiguous[name];
           const worst = marks.some((m) => m[1] === "E") ? "fail" : (marks.some((m) => m[1] === "W") ? "warn" : (marks.length ? "info" : ""));
           const cls = [v === null || v === undefined ? "blank" : "", worst, amb ? "ambiguous" : ""].filter(Boolean).join(" ");
