@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 GATE_FILE = Path(__file__).resolve().parent / "quality_gate.json"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURE_SETS = ("ofd",)
+"""Folders of fixtures/ whose cases (an input.* beside an expected.json) are pinned under "fixtures" as set/case."""
 
 
 def corpus_hash(corpus: Path) -> str:
@@ -65,7 +68,9 @@ def pin(corpus: Path, allow_lower: bool) -> int:
         print(f"{gold_path.stem}: {value}")
     derived, lowered = pin_derived(load_gate().get("derived") or {}, allow_lower)
     status = max(status, lowered)
-    gate = {"corpus_sha256": corpus_hash(corpus), "derived": derived, "documents": docs}
+    fixtures, lowered = pin_fixtures(load_gate().get("fixtures") or {}, allow_lower)
+    status = max(status, lowered)
+    gate = {"corpus_sha256": corpus_hash(corpus), "derived": derived, "documents": docs, "fixtures": fixtures}
     GATE_FILE.write_text(json.dumps(gate, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return status
 
@@ -90,6 +95,35 @@ def pin_derived(old: dict[str, Any], allow_lower: bool) -> tuple[dict[str, Any],
             floor, status = prev["floor"], 1
         pins[name] = {"floor": floor, "sha256": h}
         print(f"derived {name}: {value}")
+    return pins, status
+
+
+def fixture_cases() -> dict[str, tuple[Path, Path]]:
+    """Return the pinned fixture cases: "<set>/<case>" → (its expected.json, its input document)."""
+    cases = {}
+    for name in FIXTURE_SETS:
+        for expected in sorted((FIXTURES / name).glob("*/expected.json")):
+            cases[f"{name}/{expected.parent.name}"] = (expected, next(expected.parent.glob("input.*")))
+    return cases
+
+
+def pin_fixtures(old: dict[str, Any], allow_lower: bool) -> tuple[dict[str, Any], int]:
+    """Score every case of FIXTURE_SETS against its expected.json; return its pins and 1 where a floor was kept."""
+    from extractors import extract
+
+    from .goldcmp import compare
+
+    pins: dict[str, Any] = {}
+    status = 0
+    for name, (expected, source) in fixture_cases().items():
+        h = doc_hash(expected, source)
+        value = round(compare(extract(source), json.loads(expected.read_text(encoding="utf-8"))).value, 6)
+        floor, prev = value, old.get(name)
+        if prev and prev["sha256"] == h and value < prev["floor"] and not allow_lower:
+            print(f"fixture {name}: {value} is below the pinned floor {prev['floor']}; keeping the floor")
+            floor, status = prev["floor"], 1
+        pins[name] = {"floor": floor, "sha256": h}
+        print(f"fixture {name}: {value}")
     return pins, status
 
 

@@ -262,14 +262,20 @@ class PageReader:
             self._count()
 
     def _char(self, char: str, space: Affine, x: float, y: float, width: float, size: float, shown: float) -> None:
-        corners = [apply(space, px, py) for px in (x, x + width) for py in (y - ASCENT * size, y + DESCENT * size)]
-        left, right = min(p[0] for p in corners) * PT, max(p[0] for p in corners) * PT
-        top, bottom = min(p[1] for p in corners) * PT, max(p[1] for p in corners) * PT
+        a, b, c, d, e, f = space
+        if b == c == 0:  # upright, as nearly every page is: two corners tell the box
+            xs, ys = (a * x + e, a * (x + width) + e), (d * (y - ASCENT * size) + f, d * (y + DESCENT * size) + f)
+        else:
+            corners = [apply(space, px, py) for px in (x, x + width) for py in (y - ASCENT * size, y + DESCENT * size)]
+            xs, ys = tuple(p[0] for p in corners), tuple(p[1] for p in corners)
+        left, right, top, bottom = min(xs) * PT, max(xs) * PT, min(ys) * PT, max(ys) * PT
         # Bold faked by drawing a glyph twice, a point apart: keep the first (pdfplumber's dedupe_chars, in O(1)).
-        cell = (char, round(left), round(top))
-        if any((char, cell[1] + i, cell[2] + j) in self.seen for i in (-1, 0, 1) for j in (-1, 0, 1)):
-            return
-        self.seen.add(cell)
+        rx, ry = round(left), round(top)
+        seen = self.seen
+        for i in (-1, 0, 1):
+            if (char, rx + i, ry - 1) in seen or (char, rx + i, ry) in seen or (char, rx + i, ry + 1) in seen:
+                return
+        seen.add((char, rx, ry))
         self.page.chars.append({
             "object_type": "char", "text": char, "x0": left, "x1": right, "top": top, "bottom": bottom,
             "doctop": top, "width": right - left, "height": bottom - top, "size": shown * PT, "upright": True,
