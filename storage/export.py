@@ -26,6 +26,8 @@ from .workbook import key_path, write_key_csv, write_wide_csv, write_xlsx
 FORMATS = ("text", "jsonl", "csv", "parquet", "xlsx", "wide-csv")
 FILE_SUFFIXES = {"jsonl": "jsonl", "csv": "csv", "parquet": "parquet", "xlsx": "xlsx", "wide-csv": "csv"}
 """The usual file suffix of each format that writes one file."""
+PARQUET_ROW_GROUP = 100_000
+"""Tidy rows per Parquet row group (about 500 reports): the most an export holds in memory at once."""
 PARQUET_HINT = "pip install 'nianbao[parquet]'"
 
 
@@ -132,20 +134,35 @@ def _parquet(records: Iterator[dict[str, Any]], out: str | Path | IO[str]) -> Ex
             ("raw", pa.string()),
         ]
     )
-    columns: dict[str, list[Any]] = {name: [] for name in TIDY_COLUMNS}
-    n = 0
-    for rec in records:
-        n += 1
-        for row in tidy_rows(rec):
-            for name in TIDY_COLUMNS:
-                columns[name].append(row[name])
-    columns["value"] = [None if v is None else float(v) for v in columns["value"]]
-    table = pa.Table.from_pydict(columns, schema=schema)
-    target = out if not isinstance(out, str | Path) else str(out)
     if isinstance(out, str | Path):
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, target)
-    return ExportResult("parquet", _name(out), n, table.num_rows)
+    target = out if not isinstance(out, str | Path) else str(out)
+    n = rows = 0
+    # Written a row group at a time: memory holds one group, whatever the number of reports.
+    with pq.ParquetWriter(target, schema) as writer:
+        columns: dict[str, list[Any]] = {name: [] for name in TIDY_COLUMNS}
+        for rec in records:
+            n += 1
+            for row in tidy_rows(rec):
+                for name in TIDY_COLUMNS:
+                    columns[name].append(row[name])
+            if len(columns["seq"]) >= PARQUET_ROW_GROUP:
+                rows += _row_group(writer, columns, schema)
+        if columns["seq"] or rows == 0:
+            rows += _row_group(writer, columns, schema)
+    return ExportResult("parquet", _name(out), n, rows)
+
+
+def _row_group(writer: Any, columns: dict[str, list[Any]], schema: Any) -> int:
+    """Write the gathered tidy rows as one row group, empty `columns`, and return how many rows were written."""
+    import pyarrow as pa
+
+    columns["value"] = [None if v is None else float(v) for v in columns["value"]]
+    table = pa.Table.from_pydict(columns, schema=schema)
+    writer.write_table(table)
+    for values in columns.values():
+        values.clear()
+    return table.num_rows
 
 
 class _open:
