@@ -54,34 +54,53 @@ class Finding:
         return out
 
 
-def validate(store: Store, region: str | None = None) -> list[Finding]:
+@dataclass
+class Compared:
+    """What a validation run read and compared (filled in by `validate` and `validate_records`)."""
+
+    reports: int = 0
+    """Latest reports read."""
+    bodies: int = 0
+    """Bodies (entities) with at least one report of a known year."""
+    pairs: int = 0
+    """Body-year pairs compared with the same body's report of the year before (the cross-year rules' reach)."""
+
+
+def validate(store: Store, region: str | None = None, compared: Compared | None = None) -> list[Finding]:
     """Return the findings of XY-01…XY-05 and TIME-01…03 over the store's latest reports (optionally one region).
 
     A body the store knows under several names (a rename, a former name in a notice) is one body here.
+    `compared`, where given, is filled with what was read and compared.
     """
     known = {alias: body.body_key for body in store.bodies(region) for alias in aliases(body)}
-    return validate_records(store.reports(region=region, latest_only=True), known)
+    return validate_records(store.reports(region=region, latest_only=True), known, compared)
 
 
-def validate_records(records: Iterable[dict[str, Any]], known: dict[str, str] | None = None) -> list[Finding]:
+def validate_records(records: Iterable[dict[str, Any]], known: dict[str, str] | None = None,
+                     compared: Compared | None = None) -> list[Finding]:  # fmt: skip
     """Return the findings of XY-01…XY-05 and TIME-01…03 over `records` (as `Store.reports` yields them).
 
-    `known` maps the key of every name a body was seen under to the body's key (`bodies.aliases`).
+    `known` maps the key of every name a body was seen under to the body's key (`bodies.aliases`);
+    `compared`, where given, is filled with the counts of reports, bodies and body-year pairs compared.
     """
     known = known or {}
+    compared = compared if compared is not None else Compared()
     groups: dict[str, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     findings: list[Finding] = []
     for rec in records:
+        compared.reports += 1
         findings += _timeliness(rec)
         rec = attributed(rec)
         key = entity_key(known.get(rec.get("body_key") or "", rec.get("body_key")))
         year = rec.get("year")
         if key is not None and isinstance(year, int):
             groups[key][year].append(rec)
+    compared.bodies += len(groups)
     for by_year in groups.values():
         for year in sorted(by_year):
             if year - 1 not in by_year:
                 continue
+            compared.pairs += len(by_year[year])
             for cur in by_year[year]:
                 prev = _previous(cur, by_year[year - 1])
                 findings += _carry_over(prev, cur)

@@ -49,6 +49,9 @@ def test_summary_prints_a_table_of_the_bundled_documents():
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.decode("utf-8")
     assert "carrier" in out and "鄞州区人民政府办公室" in out
+    header = out.splitlines()[0]
+    assert all(name in header for name in ("errors (E)", "warnings (W)", "ambiguous", "rules failed (E, W)"))
+    assert "ambiguous cells (`nianbao rules` explains each rule id)" in out
     n = len(list(DOCUMENTS.glob("*/input.*")))
     if soffice() is not None:
         assert f"{n} of {n} documents extracted" in out
@@ -108,6 +111,9 @@ def test_export_and_validate_commands(tmp_path):
     findings = json.loads(proc.stdout.decode("utf-8"))
     assert {f["rule"] for f in findings} >= {"TIME-02"}  # a zone-wide report is due by 3月31日
     assert proc.returncode == (1 if any(f["severity"] == "E" for f in findings) else 0)
+    table = _run("validate", "--db", db).stdout.decode("utf-8")
+    # one body, three consecutive years: 2022 and 2023 are each compared with the year before
+    assert "compared 2 body-year pair(s) with the year before" in table and "3 latest report(s) of 1 body" in table
 
 
 def test_a_demo_missing_documents_says_so_and_exits_1(tmp_path):

@@ -17,6 +17,8 @@ from .crawl import check_region
 
 def _check_out(fmt: str, out: str) -> None:
     """Raise UsageError where `--out` cannot take an export of `fmt` (a folder for a file, unwritable)."""
+    from storage.export import FILE_SUFFIXES
+
     path = Path(out)
     if fmt == "text":
         if path.exists() and not path.is_dir():
@@ -24,7 +26,8 @@ def _check_out(fmt: str, out: str) -> None:
         target = path
     else:
         if path.is_dir():
-            raise UsageError(f"--out {out}: is a folder; the {fmt} export writes one file (e.g. {out}/reports.{fmt})")
+            example = f"{out}/reports.{FILE_SUFFIXES.get(fmt, fmt)}"
+            raise UsageError(f"--out {out}: is a folder; the {fmt} export writes one file (e.g. {example})")
         target = path.parent
     try:
         target.mkdir(parents=True, exist_ok=True)
@@ -65,14 +68,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Run the cross-year and timeliness rules; exit 1 when any finding is an error."""
     from storage import summary, validate
+    from storage.validate import Compared
 
     region = check_region(args.region) if args.region and args.region.isdigit() else args.region
+    compared = Compared()
     with open_store(args.db, create=False) as store:
-        findings = validate(store, region=region)
+        findings = validate(store, region=region, compared=compared)
     if args.json:
         print(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=1))
     else:
         print_validation(findings, summary(findings))
+        print(f"\ncompared {compared.pairs} body-year pair(s) with the year before (cross-year rules XY-*), "
+              f"over {compared.reports} latest report(s) of {compared.bodies} body(ies)")
     return ATTENTION if any(f.severity == "E" for f in findings) else OK
 
 

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from extractors import TABLES, ExtractionError, attribute_record, extract, to_docx
+from extractors import TABLES, ExtractionError, ambiguous_cells, attribute_record, extract, to_docx
 from extractors import sniff_carrier as sniff
 
 from ..exits import ATTENTION, OK, UsageError
@@ -132,18 +132,25 @@ def filled(record: dict[str, Any]) -> int:
     return n
 
 
+SUMMARY_HEADER = ("file", "carrier", "format", "year", "agency", "cells", "errors (E)", "warnings (W)", "ambiguous",
+                  "rules failed (E, W)")  # fmt: skip
+"""The columns of `nianbao summary`: `ambiguous` counts cells the document does not settle (left null)."""
+
+
 def summary_rows(root: Path, max_bytes: int) -> list[tuple[str, ...]]:
-    """Return one table row per document under `root`: file, carrier, format, year, agency, cells, errors."""
+    """Return one row of `SUMMARY_HEADER` per document under `root` (an unreadable one says why under agency)."""
     rows: list[tuple[str, ...]] = []
     for rec in iter_records(root, max_bytes, progress=False):
         if Path(rec["path"]).name in NOT_DOCUMENTS:
             continue
         if "error" in rec:
-            rows.append((rec["path"], "-", "-", "-", f"ERROR: {rec['error']}", "-", "-"))
+            rows.append((rec["path"], "-", "-", "-", f"ERROR: {rec['error']}", *("-",) * 5))
             continue
         errors = sum(1 for c in rec["checks"] if c["severity"] == "E")
+        warnings = sum(1 for c in rec["checks"] if c["severity"] == "W")
+        rules = " ".join(sorted({c["rule"] for c in rec["checks"] if c["severity"] in "EW"})) or "-"
         rows.append((rec["path"], rec["carrier"], rec["format"] or "-", str(rec["year"] or "-"), rec["agency"] or "-",
-                     str(filled(rec)), str(errors)))  # fmt: skip
+                     str(filled(rec)), str(errors), str(warnings), str(len(ambiguous_cells(rec))), rules))  # fmt: skip
     return rows
 
 
@@ -155,7 +162,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
         if not root.is_dir():
             raise UsageError(f"{root}: no such folder")
         rows += summary_rows(root, args.max_bytes)
-    print_table([("file", "carrier", "format", "year", "agency", "cells", "checks failed (E)"), *rows])
-    ok = sum(1 for r in rows if not r[4].startswith("ERROR"))
-    print(f"\n{ok} of {len(rows)} documents extracted")
-    return OK if ok == len(rows) or not args.strict else ATTENTION
+    print_table([SUMMARY_HEADER, *rows])
+    done = [r for r in rows if not r[4].startswith("ERROR")]
+    print(f"\n{len(done)} of {len(rows)} documents extracted; "
+          f"{sum(int(r[6]) for r in done)} errors, {sum(int(r[7]) for r in done)} warnings, "
+          f"{sum(int(r[8]) for r in done)} ambiguous cells (`nianbao rules` explains each rule id)")
+    return OK if len(done) == len(rows) or not args.strict else ATTENTION
