@@ -238,13 +238,14 @@ def _page_blocks(page: Any) -> list[Block]:
     placed: list[tuple[float, Block]] = []
     boxes: list[tuple[float, float, float, float]] = []
     for found in page.find_tables():
-        rows = _cells(found, [c for c in page.chars if _centred_in(c, found.bbox)])
+        bbox = found.bbox  # pdfplumber merges every cell's box on each reading
+        rows = _cells(found, [c for c in page.chars if _centred_in(c, bbox)])
         width = max((len(r) for r in rows), default=0)
         if width < 2:
             continue  # a framed text box, not a table: its text is read as lines below
-        boxes.append(found.bbox)
+        boxes.append(bbox)
         grid: list[list[str | None]] = [[None if c is None else c.strip() for c in r] for r in rows]
-        placed.append((found.bbox[1], Table(grid)))
+        placed.append((bbox[1], Table(grid)))
     rest = page.filter(lambda obj: obj.get("object_type") != "char" or not _inside(obj, boxes)) if boxes else page
     rebuilt = rebuild(rest.extract_words())
     if rebuilt is not None:

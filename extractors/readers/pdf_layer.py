@@ -162,8 +162,8 @@ class _Run:
     """PDFium's font handle."""
     size: float
     """The font size (Tf), in text space."""
-    matrix: Matrix
-    """The text matrix times the page's device matrix, without translation."""
+    matrix: tuple[float, float, float, float]
+    """The text matrix times the page's device matrix, its a, b, c, d (no translation)."""
     low: float
     """The descent times the font size: where a character's box starts below its baseline."""
 
@@ -185,9 +185,20 @@ class _Runs:
             font = _font_of(obj) or 0
             m = self._m
             _char_matrix(self._tp, index, ctypes.addressof(m))
-            matrix = mult((m.a, m.b, m.c, m.d, 0.0, 0.0), self._device)
+            matrix = mult((m.a, m.b, m.c, m.d, 0.0, 0.0), self._device)[:4]
             run = self._seen[obj] = _Run(font, fs, matrix, self._fonts.descent(font) * fs)
         return run
+
+
+def _codes(textpage: Any, count: int) -> list[int]:
+    """Return the code points of the text page's `count` characters, read in one call where they map one to one."""
+    buf = (ctypes.c_ushort * (count + 1))()
+    got = pdfium.FPDFText_GetText(textpage, 0, count, buf)
+    units = list(buf[: max(0, got - 1)])
+    if len(units) == count and not any(0xD800 <= u < 0xE000 for u in units):
+        return units
+    tp = _handle(textpage)
+    return [_unicode(tp, i) for i in range(count)]  # surrogate pairs: one call a character
 
 
 def chars(textpage: Any, device: Matrix, frame: Frame, fonts: Fonts) -> list[dict[str, Any]]:
@@ -200,8 +211,9 @@ def chars(textpage: Any, device: Matrix, frame: Frame, fonts: Fonts) -> list[dic
     px, py = ctypes.addressof(x), ctypes.addressof(y)
     tp = _handle(textpage)
     runs = _Runs(tp, device, fonts)
-    for i in range(pdfium.FPDFText_CountChars(textpage)):
-        code = _unicode(tp, i)
+    da, db, dc, dd, de, df = device
+    height, left, shift, doctop, number = frame.height, frame.left, frame.top, frame.doctop, frame.page_number
+    for i, code in enumerate(_codes(textpage, pdfium.FPDFText_CountChars(textpage))):
         text = chr(code) if code else ""
         if text in _MADE_UP and _generated(tp, i) == 1:
             continue
@@ -210,18 +222,35 @@ def chars(textpage: Any, device: Matrix, frame: Frame, fonts: Fonts) -> list[dic
             continue
         run = runs.of(obj, i)
         _origin(tp, i, px, py)
-        ox, oy = apply(device, x.value, y.value)
-        a, b, c, d = run.matrix[:4]
-        adv, low, high = fonts.advance(run.font, code, run.size), run.low, run.low + run.size
+        ox, oy = x.value, y.value
+        ox, oy = da * ox + dc * oy + de, db * ox + dd * oy + df
+        a, b, c, d = run.matrix
+        adv, low = fonts.advance(run.font, code, run.size), run.low
+        high = low + run.size
         x0, x1 = ox + c * low, ox + a * adv + c * high
         y0, y1 = oy + d * low, oy + b * adv + d * high
         if x1 < x0:
             x0, x1 = x1, x0
         if y1 < y0:
             y0, y1 = y1, y0
-        char = frame.box("char", x0, y0, x1, y1)
-        char.update(text=text, upright=a * d > 0 and b * c <= 0, size=y1 - y0, matrix=(a, b, c, d, ox, oy))
-        out.append(char)
+        top = height - y1 + shift
+        out.append({
+            "object_type": "char",
+            "page_number": number,
+            "x0": x0 + left,
+            "y0": y0,
+            "x1": x1 + left,
+            "y1": y1,
+            "width": x1 - x0,
+            "height": y1 - y0,
+            "top": top,
+            "bottom": height - y0 + shift,
+            "doctop": doctop + top,
+            "text": text,
+            "upright": a * d > 0 and b * c <= 0,
+            "size": y1 - y0,
+            "matrix": (a, b, c, d, ox, oy),
+        })  # fmt: skip
     return out
 
 

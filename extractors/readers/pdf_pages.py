@@ -26,6 +26,8 @@ _OPEN_ERRORS = {
 class LayerPage(Page):
     """A pdfplumber page whose objects are given, not laid out by pdfminer (its find_tables, filter, words work)."""
 
+    cached_properties = [p for p in Page.cached_properties if p not in ("_objects", "_layout")]  # noqa: RUF012
+
     def __init__(self, objects: dict[str, list[dict[str, Any]]], frame: Frame, mediabox: Any, rotation: int) -> None:
         self.pdf = None  # type: ignore[assignment]
         self.root_page = self

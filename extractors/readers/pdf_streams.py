@@ -17,8 +17,6 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-_STREAM = re.compile(rb"\bstream\r?\n")
-_END = re.compile(rb"\r?\n?endstream")
 _FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[^\s/\[\]<>()]+|\d+\s+\d+\s+R)")
 _NAME = re.compile(rb"/([^\s/\[\]<>()%{}]+)")
 _FONT_NAME = re.compile(rb"/FontName\s*/([^\s/\[\]<>()%{}]+)")
@@ -64,12 +62,24 @@ def _filters(head: bytes) -> list[str]:
 
 
 def raw_streams(data: bytes) -> Iterator[tuple[bytes, bytes]]:
-    """Yield (dictionary, raw data) of every stream in the file's bytes."""
-    for found in _STREAM.finditer(data):
-        head = _dict_before(data, found.start())
-        end = _END.search(data, found.end())
-        stop = end.start() if end else len(data)
-        yield head, data[found.end() : stop]
+    """Yield (dictionary, raw data) of every stream in the file's bytes (plain searches: regexes crawl binary data)."""
+    pos = 0
+    while (at := data.find(b"stream", pos)) >= 0:
+        pos = at + 6
+        if data[at - 3 : at] == b"end" or (at and data[at - 1 : at].isalnum()):
+            continue
+        eol = 2 if data[pos : pos + 2] == b"\r\n" else 1 if data[pos : pos + 1] in (b"\n", b"\r") else 0
+        if not eol:
+            continue
+        start = pos + eol
+        end = data.find(b"endstream", start)
+        stop = end if end >= 0 else len(data)
+        if data[stop - 1 : stop] == b"\n":
+            stop -= 1
+        if data[stop - 1 : stop] == b"\r":
+            stop -= 1
+        yield _dict_before(data, at), data[start:stop]
+        pos = end + 9 if end >= 0 else len(data)
 
 
 def decode(head: bytes, raw: bytes, filters: dict[str, Callable[..., bytes]]) -> bytes | None:
