@@ -3,7 +3,9 @@ charts drawn in Python and the data as JSON in the page; nothing is fetched when
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import gzip
 import json
 import re
 from html import escape
@@ -21,11 +23,11 @@ def _asset(name: str) -> str:
     return (ASSETS / name).read_text(encoding="utf-8")
 
 
-def _json_in_script(data: Any) -> str:
-    """Return `data` as JSON that cannot end the `<script>` element it is written into."""
+def packed(data: Any) -> str:
+    """Return `data` as gzip-compressed JSON in base64: what the page's script inflates (text that cannot end the
+    `<script>` element it is written into)."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    # `<` only occurs inside JSON strings, where its escape reads back the same
-    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)).decode("ascii")
 
 
 def render(data: ReportData, generated: dt.datetime | None = None, version: str = "") -> str:
@@ -36,7 +38,7 @@ def render(data: ReportData, generated: dt.datetime | None = None, version: str 
         "GENERATED": escape(f"generated {when} by nianbao {version}".strip()),
         "CSS": _asset("report.css"),
         "CHARTS": charts(data.coverage, data.years),
-        "DATA": _json_in_script(data.to_json()),
+        "DATA": packed(data.to_json()),
         "SCRIPT": _asset("report.js"),
     }
     return re.sub(r"<!--([A-Z]+)-->", lambda m: parts.get(m.group(1), m.group(0)), _asset("report.html"))
