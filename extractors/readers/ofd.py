@@ -41,6 +41,7 @@ def page_blocks(page: OfdPage) -> list[Block]:
     boxes: list[tuple[float, float, float, float]] = []
     surface = _Surface(page)
     for found in TableFinder(surface).tables if page.edges else ():
+        surface.chars = [c for c in page.chars if _inside(c, [found.bbox])]  # extract scans these once per row
         rows = found.extract()
         if max((len(r) for r in rows), default=0) < 2:
             continue  # a frame around text, not a table: its text is read as lines below
