@@ -71,8 +71,8 @@ def _shift(value: Any, k: int) -> Any:
 
 
 def synthetic(i: int, base: list[dict[str, Any]], regions: list[tuple[str, str]]) -> dict[str, Any]:
-    """Return report number `i`: a template record with its own body, year, numbers and sentence."""
-    from extractors import text_sha256
+    """Return report number `i`: a template record with its own body, year, numbers and sentence, attributed."""
+    from extractors import attribute_record, text_sha256
     from storage.records import record_text
 
     t = base[i % len(base)]
@@ -95,7 +95,7 @@ def synthetic(i: int, base: list[dict[str, Any]], regions: list[tuple[str, str]]
                title=text(t["title"]) if t.get("title") else f"{agency}{year}年政府信息公开工作年度报告",
                published_at=f"{year + 1}-{1 + i % 3:02d}-{1 + i % 28:02d}")  # fmt: skip
     rec["text_sha256"] = text_sha256(record_text(rec))
-    return rec
+    return attribute_record(rec)  # as the crawl's extract step hands records to the store
 
 
 def page(record: dict[str, Any], variant: int = 0) -> bytes:
@@ -301,11 +301,25 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("api"), f.add_argument("batch", type=int)
     e = sub.add_parser("export")
     e.add_argument("url"), e.add_argument("blobs"), e.add_argument("fmt"), e.add_argument("out")
+    ff = sub.add_parser("fill-fresh", help="fill a scratch database of one backend, then drop it (for A/B timing)")
+    (
+        ff.add_argument("backend"),
+        ff.add_argument("n", type=int),
+        ff.add_argument("api"),
+        ff.add_argument("batch", type=int),
+    )
+    ff.add_argument("--work", default=None)
     v = sub.add_parser("validate")
     v.add_argument("url"), v.add_argument("blobs")
     args = parser.parse_args(argv)
     if args.cmd == "fill":
         print(json.dumps(step_fill(args.url, args.blobs, args.start, args.n, args.api, args.batch)))
+    elif args.cmd == "fill-fresh":
+        db = Scratch(args.backend, Path(tempfile.mkdtemp(prefix="nianbao-bench-", dir=args.work)))
+        try:
+            print(json.dumps(step_fill(db.url, db.blobs, 0, args.n, args.api, args.batch)))
+        finally:
+            db.drop()
     elif args.cmd == "export":
         print(json.dumps(step_export(args.url, args.blobs, args.fmt, args.out)))
     elif args.cmd == "validate":

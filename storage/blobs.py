@@ -12,10 +12,13 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 TEMP_PREFIX = ".tmp-"
+SYNC_THREADS = 16
+"""Files flushed to disk at once by `put_many`: the file system commits their journal entries together."""
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -61,6 +64,41 @@ class BlobStore:
         _fsync_dir(final.parent)
         return sha, True
 
+    def put_many(self, blobs: Iterable[tuple[bytes, str]]) -> int:
+        """Store many (data, SHA-256) blobs durably, as `put` does one; return how many were written now.
+
+        Every file is written under a temporary name first, then all are fsync'd at once from several threads
+        (one journal commit serves many: a disk that takes 10 ms a flush stores hundreds a second), then renamed
+        into place, then their folders are fsync'd. A crash leaves temporary files, never a torn blob.
+        """
+        todo: dict[str, bytes] = {}
+        for data, sha in blobs:
+            final = self.path(sha)
+            if sha not in todo and not (final.is_file() and final.stat().st_size == len(data)):
+                todo[sha] = data
+        if not todo:
+            return 0
+        temps: list[tuple[str, Path]] = []
+        try:
+            for sha, data in todo.items():
+                final = self.path(sha)
+                final.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=final.parent)
+                temps.append((tmp, final))
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+            with ThreadPoolExecutor(min(SYNC_THREADS, len(temps))) as pool:
+                list(pool.map(_fsync_file, (tmp for tmp, _ in temps)))
+                for tmp, final in temps:
+                    os.replace(tmp, final)
+                list(pool.map(_fsync_dir, {final.parent for _, final in temps}))
+        except BaseException:
+            for tmp, _ in temps:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+            raise
+        return len(todo)
+
     def get(self, sha256: str) -> bytes:
         """Return the blob's bytes; raise FileNotFoundError where it is absent."""
         return self.path(sha256).read_bytes()
@@ -103,6 +141,15 @@ class BlobStore:
     def mtime(self, sha256: str) -> float:
         """Return the blob file's modification time (seconds since the epoch)."""
         return self.path(sha256).stat().st_mtime
+
+
+def _fsync_file(path: str) -> None:
+    """Flush a written file's bytes to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(folder: Path) -> None:

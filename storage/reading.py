@@ -16,9 +16,18 @@ from .keys import iso
 from .models import Document, Report, ReportDocument, Source
 
 
-def report_query(region: str | None, year: int | None, latest_only: bool) -> Select[tuple[Report]]:
-    """Return the SELECT of reports in `seq` order, filtered as `Store.reports` describes."""
-    query = select(Report).order_by(Report.seq)
+def report_query(
+    region: str | None, year: int | None, latest_only: bool, by_body: bool = False, collation: str | None = None
+) -> Select[tuple[Report]]:
+    """Return the SELECT of reports in `seq` order, filtered as `Store.reports` describes.
+
+    `by_body` orders by body key first (those without one first), compared byte by byte (`collation` names the
+    database's byte-order collation where its default is a language's), so keys of one region come together.
+    """
+    body_key = Report.body_key.collate(collation) if collation else Report.body_key
+    query = (
+        select(Report).order_by(body_key.nulls_first(), Report.seq) if by_body else select(Report).order_by(Report.seq)
+    )
     if year is not None:
         query = query.where(Report.year == int(year))
     if latest_only:

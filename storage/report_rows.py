@@ -68,14 +68,14 @@ def link_reports(s: Session, wanted: list[Wanted], now: datetime) -> list[Linked
         known.update(_by_text(s, [h for h in hashes if h not in known]))
     out: list[Linked] = []
     created: list[Linked] = []
-    versions: dict[str, list[tuple[dict[str, Any], Linked]]] = {}
-    for w, text_hash in zip(wanted, hashes, strict=True):
+    fresh = {i: _attributed(w.record, w.src) for i, (w, h) in enumerate(zip(wanted, hashes, strict=True))
+             if h not in known}  # fmt: skip
+    vkeys = {i: version_key(rec.get("body_key"), _int(rec.get("year"))) for i, rec in fresh.items()}
+    versions = _stored_versions(s, {v for v in vkeys.values() if v is not None})
+    for i, (w, text_hash) in enumerate(zip(wanted, hashes, strict=True)):
         found = known.get(text_hash)
         if found is None:
-            record = _attributed(w.record, w.src)
-            vkey = version_key(record.get("body_key"), _int(record.get("year")))
-            if vkey is not None and vkey not in versions:
-                versions[vkey] = _stored_versions(s, vkey)
+            record, vkey = fresh[i], vkeys[i]
             found = next((linked for rec, linked in versions.get(vkey, ()) if same_tables(rec, record)), None)
             if found is None:
                 assert counter is not None
@@ -84,7 +84,7 @@ def link_reports(s: Session, wanted: list[Wanted], now: datetime) -> list[Linked
                 new.status = "new_version" if versions.get(vkey) else "new"
                 created.append(new)
                 if vkey is not None:
-                    versions[vkey].append((record, new))
+                    versions.setdefault(vkey, []).append((record, new))
                 known[text_hash] = new
                 out.append(new)
                 continue
@@ -109,10 +109,15 @@ def _by_text(s: Session, hashes: list[str]) -> dict[str, Linked]:
     return {r.text_sha256: Linked("known", r.seq, r.version, r.id) for r in s.execute(query)}
 
 
-def _stored_versions(s: Session, vkey: str) -> list[tuple[dict[str, Any], Linked]]:
-    """Return the record and report of every stored version of one body and year, oldest first."""
-    query = select(_REP.c.id, _REP.c.seq, _REP.c.version, _REP.c.record).where(_REP.c.version_key == vkey)
-    return [(r.record, Linked("known", r.seq, r.version, r.id)) for r in s.execute(query.order_by(_REP.c.id))]
+def _stored_versions(s: Session, vkeys: set[str]) -> dict[str, list[tuple[dict[str, Any], Linked]]]:
+    """Return the record and report of every stored version of these bodies and years, oldest first, by key."""
+    out: dict[str, list[tuple[dict[str, Any], Linked]]] = {}
+    if not vkeys:
+        return out
+    query = select(_REP.c.id, _REP.c.seq, _REP.c.version, _REP.c.record, _REP.c.version_key)
+    for r in s.execute(query.where(_REP.c.version_key.in_(sorted(vkeys))).order_by(_REP.c.id)):
+        out.setdefault(r.version_key, []).append((r.record, Linked("known", r.seq, r.version, r.id)))
+    return out
 
 
 def _new(record: dict[str, Any], w: Wanted, text_hash: str, seq: int, vkey: str | None, now: datetime) -> Linked:

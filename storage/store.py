@@ -139,8 +139,7 @@ class Store:
         pending = [self._pending(a) for a in items]
         if not pending:
             return []
-        for p, a in zip(pending, items, strict=True):
-            self.blobs.put(a.raw, p.doc.sha256)  # durable before any row names it
+        self.blobs.put_many((a.raw, p.doc.sha256) for p, a in zip(pending, items, strict=True))  # durable first
         return self.write(lambda s: write_batch(s, pending))
 
     def add_stream(self, additions: Iterable[Addition], batch_size: int = BATCH_SIZE) -> Iterator[AddResult]:
@@ -209,9 +208,11 @@ class Store:
 
     # -- reading ----------------------------------------------------------------------------------
     def reports(
-        self, region: str | None = None, year: int | None = None, latest_only: bool = True
+        self, region: str | None = None, year: int | None = None, latest_only: bool = True, by_body: bool = False
     ) -> Iterator[dict[str, Any]]:
-        """Yield report records in `seq` order, each with provenance added.
+        """Yield report records in `seq` order (`by_body`: grouped by body key, those without one first), each with
+        provenance added. They are read a few hundred at a time (a server-side cursor on PostgreSQL): memory
+        stays flat whatever the number of reports.
 
         Added keys: `report_id`, `seq`, `text_sha256`, `raw_sha256` (the document the record was read
         from), `documents` (every document's SHA-256: the record's own, then the others first found
@@ -221,7 +222,8 @@ class Store:
         `350100` matches `3501xx`), a region name or a site id; `latest_only` leaves out
         superseded versions.
         """
-        query = report_query(region, year, latest_only)
+        collation = "C" if self.engine.dialect.name == "postgresql" else None
+        query = report_query(region, year, latest_only, by_body, collation)
         with Session(self.engine) as s:
             batch: list[Report] = []
             for report in s.scalars(query.execution_options(yield_per=500)):
