@@ -70,10 +70,22 @@ def validate(store: Store, region: str | None = None, compared: Compared | None 
     """Return the findings of XY-01…XY-05 and TIME-01…03 over the store's latest reports (optionally one region).
 
     A body the store knows under several names (a rename, a former name in a notice) is one body here.
-    `compared`, where given, is filled with what was read and compared.
+    `compared`, where given, is filled with what was read and compared. The store is read region by region
+    (`validate_stream`): memory holds one region's reports and the findings, not every report.
     """
-    known = {alias: body.body_key for body in store.bodies(region) for alias in aliases(body)}
-    return validate_records(store.reports(region=region, latest_only=True), known, compared)
+    from .validate_stream import Unordered, iter_findings
+
+    tally = Compared()
+    try:
+        findings = list(iter_findings(store, region, tally))
+    except Unordered:  # reports of a region did not come together: check them all at once
+        tally = Compared()
+        known = {alias: body.body_key for body in store.bodies(region) for alias in aliases(body)}
+        findings = validate_records(store.reports(region=region, latest_only=True), known, tally)
+    if compared is not None:
+        compared.reports, compared.bodies, compared.pairs = tally.reports, tally.bodies, tally.pairs
+    findings.sort(key=_order)
+    return findings
 
 
 def validate_records(records: Iterable[dict[str, Any]], known: dict[str, str] | None = None,
@@ -108,8 +120,13 @@ def validate_records(records: Iterable[dict[str, Any]], known: dict[str, str] | 
                 findings += _prior_items(prev, cur)
                 findings += _problems_copy(prev, cur)
                 findings += _identity(prev, cur)
-    findings.sort(key=lambda f: (f.region_code or "", f.agency or "", f.years, f.rule, f.where))
+    findings.sort(key=_order)
     return findings
+
+
+def _order(f: Finding) -> tuple[Any, ...]:
+    """Return the sort key of findings: region, agency, years, rule, where."""
+    return (f.region_code or "", f.agency or "", f.years, f.rule, f.where)
 
 
 def summary(findings: Iterable[Finding]) -> dict[str, dict[str, Any]]:

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from storage import Addition, Store, validate
-from storage.validate import Compared
+from storage.bodies import aliases
+from storage.validate import Compared, validate_records
 from storage.validate_stream import Unordered, findings_by_region, iter_findings
 
 from .databases import raw_bytes, synthetic_record
@@ -47,15 +48,18 @@ def store(backend_db_url: str, tmp_path: Path):
     s.close()
 
 
-def test_region_by_region_finds_exactly_what_validate_finds(store: Store) -> None:
-    whole, streamed = Compared(), Compared()
-    expected = [f.as_dict() for f in validate(store, compared=whole)]
+def test_region_by_region_finds_exactly_what_all_at_once_finds(store: Store) -> None:
+    whole, streamed, listed = Compared(), Compared(), Compared()
+    known = {alias: body.body_key for body in store.bodies() for alias in aliases(body)}
+    expected = [f.as_dict() for f in validate_records(store.reports(latest_only=True), known, whole)]
     got = sorted(iter_findings(store, compared=streamed), key=lambda f: (f.region_code or "", f.agency or "",
                                                                         f.years, f.rule, f.where))  # fmt: skip
     assert [f.as_dict() for f in got] == expected
+    assert [f.as_dict() for f in validate(store, compared=listed)] == expected
     assert {f["rule"] for f in expected} >= {"XY-01", "TIME-01"}, "the data must trip the rules compared"
     assert (streamed.reports, streamed.bodies, streamed.pairs) == (whole.reports, whole.bodies, whole.pairs)
-    assert whole.reports == len(REGIONS) * 9 + 1
+    assert (listed.reports, listed.bodies, listed.pairs) == (whole.reports, whole.bodies, whole.pairs)
+    assert whole.reports == len(REGIONS) * 9 + 1 and whole.pairs == len(REGIONS) * 6
 
 
 def test_each_region_is_checked_before_the_next_is_read(store: Store) -> None:
