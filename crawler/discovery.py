@@ -160,7 +160,7 @@ def list_links(sel: Selector, base: str) -> list[Link]:
 
 def _add(out: list[Link], seen: set[str], base: str, href: str, text: str, date: str | None) -> None:
     href = href.strip()
-    m = re.search(r"[?&]file=([^&]+\.pdf)", href, re.I)  # pdf.js viewers name the real file
+    m = re.search(r"[?&]file=([^&]+\.(?:pdf|ofd))", href, re.I)  # pdf.js and OFD web viewers name the real file
     if m:
         href = m.group(1)
     url = urljoin(base, href)

@@ -252,3 +252,20 @@ def test_ofd_zip_bomb_is_refused_within_the_memory_ceiling(tmp_path: Path):
     with pytest.raises(Bomb):
         extract(path)
     assert_refused(path, "zip bomb")
+
+
+def test_crawler_takes_ofd_links_and_viewer_links_as_documents():
+    """A direct .ofd link and an OFD web viewer's ?file=… link both lead to the document itself."""
+    from parsel import Selector
+
+    from crawler.discovery import list_links
+
+    page = Selector(
+        text='<ul><li><a href="/files/2023nb.ofd">2023年政府信息公开工作年度报告</a></li>'
+        '<li><a href="/ofdviewer/index.html?file=/files/2022nb.ofd">2022年政府信息公开工作年度报告</a></li>'
+        '<li><a href="/news/2023/1.html">新闻</a></li></ul>'
+    )
+    links = {link.url: link.kind for link in list_links(page, "http://127.0.0.1:8000/col/")}
+    assert links["http://127.0.0.1:8000/files/2023nb.ofd"] == "document"
+    assert links["http://127.0.0.1:8000/files/2022nb.ofd"] == "document"
+    assert links["http://127.0.0.1:8000/news/2023/1.html"] == "page"
