@@ -188,7 +188,24 @@ def _record() -> dict[str, Any]:
     props["carrier"]["enum"] = list(CARRIERS)
     props["text_sha256"]["pattern"] = "^[0-9a-f]{64}$"
     props.update(_object(Provenance)["properties"])  # the store's keys: present in every exported record
+    props["export"] = _EXPORTED_TEXT  # the text export's sidecar only
     return schema
+
+
+_EXPORTED_TEXT = {
+    "type": "object",
+    "description": "Only in a text export's `.json` sidecar: what its `NNN_<hash16>.txt` holds, how it is named.",
+    "properties": {
+        "file": {"type": "string", "description": "The `.txt` file's name, `NNN_<hash16>.txt`."},
+        "text_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                        "description": "The recipe applied to the file; hash16 is its first 16 hex digits."},
+        "hashed": {"enum": ["document", "sections"], "description": "`document`: the file holds the document's "
+                   "extracted text (the hash is the record's `text_sha256`); `sections`: the title and six parts."},
+        "recipe": {"type": "string", "description": "How to recompute `text_sha256` from the file."},
+    },
+    "required": ["file", "text_sha256", "hashed", "recipe"],
+    "additionalProperties": False,
+}  # fmt: skip
 
 
 def record_schema() -> dict[str, Any]:
