@@ -6,6 +6,8 @@ import io
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from ..errors import Bomb, Corrupt, ExtractionError, TooLarge, Unsupported
 from ..model import Block, Document, Paragraph, Table
@@ -101,27 +103,100 @@ def check_zip(data: bytes, what: str, max_tags: int = MAX_XML_TAGS) -> zipfile.Z
     return zf
 
 
-def _table(table: object, budget: list[int]) -> Table:
-    rows: list[list[str | None]] = []
-    # Merged cells come back once per grid position; the elements themselves (kept alive here) say which.
-    seen: set[object] = set()
-    for row in table.rows:  # type: ignore[attr-defined]
-        width = sum(tc.grid_span for tc in row._tr.tc_lst)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_TR, _TC, _P, _R, _LINK = _W + "tr", _W + "tc", _W + "p", _W + "r", _W + "hyperlink"
+_TCPR, _TRPR, _SPAN, _BEFORE = _W + "tcPr", _W + "trPr", _W + "gridSpan", _W + "gridBefore"
+_VMERGE, _VAL = _W + "vMerge", _W + "val"
+
+
+def _number(parent: Any, tag: str, default: int) -> int:
+    """Return the integer w:val of `parent`'s first `tag` child, or `default` where there is none (python-docx's)."""
+    child = parent.find(tag) if parent is not None else None
+    if child is None:
+        return default
+    value = child.get(_VAL)
+    if value is None:
+        raise ValueError(f"required '{tag.rsplit('}', 1)[-1]}' w:val attribute not present")
+    return int(value)
+
+
+def _continues(tc: Any) -> bool:
+    """True where the cell continues a vertical merge from the row above (w:vMerge without val, or "continue")."""
+    tc_pr = tc.find(_TCPR)
+    merge = tc_pr.find(_VMERGE) if tc_pr is not None else None
+    return merge is not None and merge.get(_VAL, "continue") == "continue"
+
+
+@dataclass(slots=True)
+class _Row:
+    """One w:tr: its cells with their spans and where its grid starts."""
+
+    cells: list[tuple[Any, int]]
+    """(w:tc, gridSpan) in order."""
+    before: int
+    """w:gridBefore: grid columns left empty before the first cell."""
+
+    def at(self, offset: int) -> Any:
+        """Return the w:tc starting at grid column `offset` (python-docx's tc_at_grid_offset), or raise ValueError."""
+        remaining = offset - self.before
+        for tc, span in self.cells:
+            if remaining < 0:
+                break
+            if remaining == 0:
+                return tc
+            remaining -= span
+        raise ValueError(f"no `tc` element at grid_offset={offset}")
+
+
+def _table(tbl: Any, budget: list[int]) -> Table:
+    """Return a w:tbl as a grid, read from the XML as python-docx's `row.cells` reads it, merged cells once.
+
+    A cell spanning columns (gridSpan) fills each; a cell continuing a vertical merge (vMerge) shows the
+    cell it continues. Each position after a cell's first is None.
+    """
+    rows: list[_Row] = []
+    grid: list[list[str | None]] = []
+    seen: set[Any] = set()
+    roots: dict[tuple[int, int], Any] = {}
+
+    def root(index: int, offset: int) -> Any:
+        """Return the cell a vertical merge reaching row `index` at `offset` starts from."""
+        key = (index, offset)
+        if key not in roots:
+            if index < 0:
+                raise ValueError("no tr above topmost tr in w:tbl")
+            tc = rows[index].at(offset)
+            roots[key] = root(index - 1, offset) if _continues(tc) else tc
+        return roots[key]
+
+    for tr in tbl.iterchildren(_TR):
+        row = _Row([(tc, _number(tc.find(_TCPR), _SPAN, 1)) for tc in tr.iterchildren(_TC)],
+                   _number(tr.find(_TRPR), _BEFORE, 0))  # fmt: skip
+        width = sum(span for _, span in row.cells)
         if width > MAX_ROW_SPAN:
             raise TooLarge(f"DOCX table row spans {width} columns (limit {MAX_ROW_SPAN})")
         budget[0] += width
         if budget[0] > MAX_CELLS:
             raise TooLarge(f"DOCX tables too large (over {MAX_CELLS} cells)")
         out: list[str | None] = []
-        for cell in row.cells:
-            tc = cell._tc
-            if tc in seen:
-                out.append(None)
-                continue
-            seen.add(tc)
-            out.append("\n".join(p.text for p in cell.paragraphs).strip())
-        rows.append(out)
-    return Table(rows)
+        offset = row.before
+        for tc, span in row.cells:
+            cell = root(len(rows) - 1, offset) if _continues(tc) else tc
+            offset += span
+            for _ in range(_number(cell.find(_TCPR), _SPAN, 1)):
+                if cell in seen:
+                    out.append(None)
+                    continue
+                seen.add(cell)
+                out.append("\n".join(_text(p) for p in cell.iterchildren(_P)).strip())
+        rows.append(row)
+        grid.append(out)
+    return Table(grid)
+
+
+def _text(p: Any) -> str:
+    """Return a w:p's text as python-docx gives it: its runs' and hyperlinks' text, tabs and breaks included."""
+    return "".join(e.text for e in p.iterchildren(_R, _LINK))
 
 
 def _blocks(table: object, budget: list[int], depth: int = 0) -> list[Block]:
@@ -138,7 +213,7 @@ def _blocks(table: object, budget: list[int], depth: int = 0) -> list[Block]:
     # Physical cells straight from the XML: `row.cells` would expand every gridSpan first.
     tcs = [tc for tr in table._tbl.tr_lst for tc in tr.tc_lst]  # type: ignore[attr-defined]
     if not any(tc.tbl_lst for tc in tcs):
-        return [_table(table, budget)]
+        return [_table(table._tbl, budget)]  # type: ignore[attr-defined]
     budget[0] += len(tcs)
     if budget[0] > MAX_CELLS:
         raise TooLarge(f"DOCX tables too large (over {MAX_CELLS} cells)")
