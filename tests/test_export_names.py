@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from extractors import ExtractionError, extract
+from extractors import ExtractionError, extract, record_schema
 from storage import Store, export
 
 from .conftest import ROOT
+
+jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is not installed: pip install -e '.[test]'")
 
 SAMPLES = (ROOT / "nianbao" / "demo" / "corpus", ROOT / "nianbao" / "demo" / "documents")
 NOT_DOCUMENTS = {"meta.json", "expected.json", "README.md", "SOURCES.md"}
@@ -52,6 +54,7 @@ def test_every_exported_name_is_recomputed_from_its_file(stored) -> None:
     files = sorted(out.glob("*.txt"))
     assert len(files) == result.reports >= 10
     records = {r["seq"]: r for r in store.reports()}
+    validator = jsonschema.Draft202012Validator(record_schema())
     for path in files:
         seq, hash16 = path.stem.split("_")
         digest = recipe(path)
@@ -60,6 +63,7 @@ def test_every_exported_name_is_recomputed_from_its_file(stored) -> None:
         assert side["export"]["file"] == path.name and side["export"]["text_sha256"] == digest
         assert side["export"]["hashed"] == "document"  # every sample's document text is read again
         assert digest == records[int(seq)]["text_sha256"] == side["text_sha256"]  # …so the name is the report's hash
+        assert not list(validator.iter_errors(side)), path.name  # the sidecar is still a valid record
 
 
 def test_a_document_that_cannot_be_read_again_falls_back_to_the_parts_and_says_so(stored, tmp_path: Path) -> None:
