@@ -269,3 +269,15 @@ def test_crawler_takes_ofd_links_and_viewer_links_as_documents():
     assert links["http://127.0.0.1:8000/files/2023nb.ofd"] == "document"
     assert links["http://127.0.0.1:8000/files/2022nb.ofd"] == "document"
     assert links["http://127.0.0.1:8000/news/2023/1.html"] == "page"
+
+
+def test_pages_are_laid_out_one_at_a_time():
+    """A page is laid out only when reached: page 1 comes back before the missing page 2 is even looked for."""
+    data = _without(
+        _package([_page(_text(20, 20, "第一页")), _page(_text(20, 20, "第二页"))]), "Doc_0/Pages/Page_1/Content.xml"
+    )
+    pages = read_package(data).pages
+    first = next(pages)
+    assert "".join(c["text"] for c in first.chars) == "第一页"
+    with pytest.raises(Corrupt, match="page 2"):
+        next(pages)

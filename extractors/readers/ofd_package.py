@@ -57,8 +57,9 @@ class OfdPage:
 class OfdDocument:
     """What was read of an OFD package: its pages in order and its DocInfo strings."""
 
-    pages: list[OfdPage]
-    """Pages of the first document body, in the order Document.xml lists them."""
+    pages: Iterator[OfdPage]
+    """Pages of the first document body in the order Document.xml lists them, each laid out only when reached
+    (one page's characters in memory at a time); a page part missing or broken raises then."""
     meta: dict[str, str]
     """DocInfo fields with text (Title, Author, CreationDate, …), by element name."""
 
@@ -345,7 +346,7 @@ def _common(package: Package, doc_name: str, document: Any) -> tuple[list[float]
 
 
 def read_package(data: bytes) -> OfdDocument:
-    """Return the pages of the first document of an OFD package, laid out.
+    """Return the first document of an OFD package: its DocInfo now, its pages laid out one by one as iterated.
 
     Raises Corrupt (bad zip, broken XML, a part named but missing), Bomb or TooLarge (zip, pages, objects).
     """
@@ -363,18 +364,20 @@ def read_package(data: bytes) -> OfdDocument:
     listed = [p for pages in children(document, "Pages") for p in children(pages, "Page")]
     if len(listed) > MAX_PAGES:
         raise TooLarge(f"OFD has {len(listed)} pages (limit {MAX_PAGES})")
-    out: list[OfdPage] = []
-    for number, listing in enumerate(listed, start=1):
-        name, root = package.required(doc_name, listing.get("BaseLoc"), f"page {number}")
-        box = [n for a in children(root, "Area") for n in numbers(child_text(a, "PhysicalBox"), 4)]
-        w, h = (box or area or [0, 0, 210, 297])[2:4]
-        page = OfdPage(number, w * PT, h * PT)
-        own = [package.find(name, r.text) for r in children(root, "PageRes")]
-        reader = PageReader(package, resources + [r for r in own if r], page)
-        for ref in children(root, "Template"):
-            template = templates.get((ref.get("TemplateID") or "").strip())
-            if template:
-                reader.layers(package.xml(template))
-        reader.layers(root)
-        out.append(page)
-    return OfdDocument(out, {k: v for k, v in meta.items() if k and v})
+
+    def pages() -> Iterator[OfdPage]:
+        for number, listing in enumerate(listed, start=1):
+            name, root = package.required(doc_name, listing.get("BaseLoc"), f"page {number}")
+            box = [n for a in children(root, "Area") for n in numbers(child_text(a, "PhysicalBox"), 4)]
+            w, h = (box or area or [0, 0, 210, 297])[2:4]
+            page = OfdPage(number, w * PT, h * PT)
+            own = [package.find(name, r.text) for r in children(root, "PageRes")]
+            reader = PageReader(package, resources + [r for r in own if r], page)
+            for ref in children(root, "Template"):
+                template = templates.get((ref.get("TemplateID") or "").strip())
+                if template:
+                    reader.layers(package.xml(template))
+            reader.layers(root)
+            yield page
+
+    return OfdDocument(pages(), {k: v for k, v in meta.items() if k and v})
