@@ -12,8 +12,11 @@ the same N), `--json FILE` writes the figures (bench/results/report-*.json).
 from __future__ import annotations
 
 import argparse
+import base64
+import gzip
 import hashlib
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -118,11 +121,20 @@ FILTER = """() => { const t = performance.now(); const box = document.querySelec
   box.value = '审计'; box.dispatchEvent(new Event('input')); return performance.now() - t; }"""
 
 
+def _last_report(page: Path) -> int:
+    """Return the id of the last report in a page's data (gzip-compressed JSON in base64)."""
+    found = re.search(r'<script[^>]*id="nianbao-data"[^>]*>([^<]*)</script>', page.read_text(encoding="utf-8"))
+    if found is None:
+        raise SystemExit(f"{page}: no report data in the page")
+    return json.loads(gzip.decompress(base64.b64decode(found.group(1))))["reports"][-1]["id"]
+
+
 def browse(page_path: Path, chromium: str) -> dict[str, float]:
     """Open the page REPEAT times in a fresh headless Chromium page; return median milliseconds per step."""
     from playwright.sync_api import sync_playwright
 
     steps: dict[str, list[float]] = {k: [] for k in ("data_ms", "ready_ms", "open_report_ms", "sort_ms", "filter_ms")}
+    last = _last_report(page_path)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         for _ in range(REPEAT):
@@ -132,7 +144,6 @@ def browse(page_path: Path, chromium: str) -> dict[str, float]:
             for step in ("data", "ready"):  # the data read (page parsed, JSON read), then the first tables drawn
                 mark = f"performance.getEntriesByName('nianbao-{step}')[0]"
                 steps[f"{step}_ms"].append(page.evaluate(f"{mark} ? {mark}.startTime : NaN"))
-            last = page.evaluate("JSON.parse(document.getElementById('nianbao-data').textContent).reports.at(-1).id")
             steps["open_report_ms"].append(page.evaluate(OPEN_REPORT, last))
             page.evaluate("location.hash = '#reports'")
             steps["sort_ms"].append(page.evaluate(SORT))
