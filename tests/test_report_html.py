@@ -99,7 +99,7 @@ def test_every_cell_of_every_report_is_in_the_page(page: tuple[Path, Any], built
     _, stored = built
     entries = {e["id"]: e for e in data["reports"]}
     assert sorted(entries) == sorted(r["report_id"] for r in stored)
-    compared = 0
+    compared = raws = 0
     for record in stored:
         entry = entries[record["report_id"]]
         for table in ("proactive", "requests", "review_litigation"):
@@ -111,10 +111,16 @@ def test_every_cell_of_every_report_is_in_the_page(page: tuple[Path, Any], built
             assert drawn.format == (want if want == "2019" else "2021")
             for spec, got in zip(drawn.cells(), entry["values"][table], strict=True):
                 assert got == spec.value(record), f"report {record['report_id']} {spec.name}"
+                raw = spec.raw(record)
+                if raw is not None and str(raw) != str(got):
+                    assert entry["raw"][spec.name] == str(raw)
+                    raws += 1
+                else:
+                    assert spec.name not in entry["raw"]
                 compared += 1
         assert entry["urls"] == record["sources"]
         assert [c[0] for c in entry["checks"]] == [c["rule"] for c in record["checks"]]
-    assert compared > 300
+    assert compared > 300 and raws, (compared, raws)
 
 
 def test_failed_checks_are_on_their_cells(page: tuple[Path, Any], built: tuple[str, list]) -> None:

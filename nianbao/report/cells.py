@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from extractors.layout import TableLayout, check_cells, layout
+from extractors.typed_tables import REQUEST_COLUMNS
 
 TABLES = ("proactive", "requests", "review_litigation")
 """The record's table keys, in the order of the report (表二, 表三, 表四)."""
@@ -34,6 +35,39 @@ class DrawnTables:
     """Cell name → `[source_text, candidates, reason]` of a cell the document does not settle."""
     placed: list[int] = field(default_factory=list)
     """Indexes (in the record's `checks`) of the checks shown on at least one cell."""
+
+
+@cache
+def _plan(table: str, fmt: str) -> tuple[tuple[str, str, str, int | None], ...]:
+    """Return (name, row, column, index in a table 三 row or None) of every cell of a layout, in reading order."""
+    return tuple((c.name, c.row, c.column, REQUEST_COLUMNS.index(c.column) if c.table == "requests" else None)
+                 for c in layout(table, fmt).cells())  # fmt: skip
+
+
+def _read(record: Mapping[str, Any], table: str, fmt: str, raws: dict[str, str]) -> list[Any]:
+    """Return a table's values in a layout's reading order, noting in `raws` each cell's text where it was not
+    simply the number.
+
+    What `CellSpec.value` and `CellSpec.raw` read, a row at a time: those, cell by cell, took most of the time of a
+    page of thousands of reports (the tests compare the two for every cell).
+    """
+    rows = record.get(table) or {}
+    texts = (record.get("requests_raw") or {}) if table == "requests" else {}
+    out: list[Any] = []
+    for name, row_key, column, index in _plan(table, fmt):
+        row = rows.get(row_key)
+        if index is not None:
+            value = row[index] if isinstance(row, list) and index < len(row) else None
+            texts_of = texts.get(row_key)
+            raw = texts_of[index] if isinstance(texts_of, list) and index < len(texts_of) else None
+        elif isinstance(row, Mapping):
+            value, raw = row.get(column), row.get(column + "_raw")
+        else:
+            value = raw = None
+        out.append(value)
+        if raw is not None and str(raw) != str(value):
+            raws[name] = str(raw)
+    return out
 
 
 @cache
@@ -63,14 +97,7 @@ def draw_tables(record: Mapping[str, Any]) -> DrawnTables:
         fmt = formats.get(table) or record.get("format")
         layouts[table] = drawn = layout(table, fmt if fmt in ("2019", "2021") else None)
         out.formats[table] = drawn.format
-        values = []
-        for cell in drawn.cells():
-            value = cell.value(record)
-            values.append(value)
-            raw = cell.raw(record)
-            if raw is not None and str(raw) != str(value):
-                out.raw[cell.name] = str(raw)
-        out.values[table] = values
+        out.values[table] = _read(record, table, drawn.format, out.raw)
     drawn_cells = {name for t in layouts.values() for name in _names(t.table, t.format)}
     for i, check in enumerate(record.get("checks") or []):
         names = [n for n in check_cells(check) if n in drawn_cells] if isinstance(check, Mapping) else []
