@@ -281,3 +281,16 @@ def test_pages_are_laid_out_one_at_a_time():
     assert "".join(c["text"] for c in first.chars) == "第一页"
     with pytest.raises(Corrupt, match="page 2"):
         next(pages)
+
+
+def test_pages_that_all_draw_one_busy_part_are_refused_by_the_text_budget(monkeypatch):
+    """Every page may name the same Content.xml: the document's characters are counted against the text budget."""
+    from extractors.readers import ofd_package
+
+    monkeypatch.setattr(ofd_package, "MAX_TEXT_CHARS", 12)
+    listing = "".join(f'<ofd:Page ID="{n}" BaseLoc="Pages/Page_0/Content.xml"/>' for n in range(10, 20))
+    document = f'<ofd:Document xmlns:ofd="{NS}"><ofd:CommonData/><ofd:Pages>{listing}</ofd:Pages></ofd:Document>'
+    data = _package([_page(_text(20, 20, "一二三四五"))], extra={"Doc_0/Document.xml": document})
+    with pytest.raises(TooLarge, match="over 12 characters"):
+        read_ofd(data)
+    assert len(_lines(_package([_page(_text(20, 20, "一二三四五"))] * 2))) == 2  # 10 characters: under it

@@ -22,7 +22,7 @@ from typing import Any
 from lxml import etree
 
 from ..errors import Corrupt, TooLarge
-from ..limits import PDF_PAGE_OBJECTS
+from ..limits import MAX_TEXT_CHARS, PDF_PAGE_OBJECTS
 from .docx import check_zip
 
 PT = 72 / 25.4  # PDF points in a millimetre
@@ -168,8 +168,8 @@ class Package:
             raise Corrupt(f"OFD part {name} declares a DTD (entities are not read)")
         return root
 
-    def required(self, base: str, location: str | None, what: str) -> Any:
-        """Return the root of the part `location` names inside `base`. Raises Corrupt where it is missing."""
+    def required(self, base: str, location: str | None, what: str) -> tuple[str, Any]:
+        """Return (member name, root element) of the part `location` names inside `base`; Corrupt where missing."""
         found = self.find(base, location)
         if found is None:
             raise Corrupt(f"OFD {what} {location or '(no location)'} named in {base} is missing")
@@ -185,6 +185,7 @@ def _clean_name(name: str) -> str:
 
 
 def _wide(char: str) -> bool:
+    """True for a character drawn a full em wide (CJK and fullwidth forms)."""
     return unicodedata.east_asian_width(char) in ("W", "F")
 
 
@@ -199,6 +200,7 @@ class PageReader:
         self.seen: set[tuple[str, int, int]] = set()
 
     def _count(self) -> None:
+        """Refuse the page once it has laid out more than PDF_PAGE_OBJECTS characters and edges."""
         if len(self.page.chars) + len(self.page.edges) > PDF_PAGE_OBJECTS:
             raise TooLarge(f"OFD page {self.page.number} draws over {PDF_PAGE_OBJECTS} objects")
 
@@ -366,6 +368,7 @@ def read_package(data: bytes) -> OfdDocument:
         raise TooLarge(f"OFD has {len(listed)} pages (limit {MAX_PAGES})")
 
     def pages() -> Iterator[OfdPage]:
+        drawn = 0
         for number, listing in enumerate(listed, start=1):
             name, root = package.required(doc_name, listing.get("BaseLoc"), f"page {number}")
             box = [n for a in children(root, "Area") for n in numbers(child_text(a, "PhysicalBox"), 4)]
@@ -378,6 +381,10 @@ def read_package(data: bytes) -> OfdDocument:
                 if template:
                     reader.layers(package.xml(template))
             reader.layers(root)
+            drawn += len(page.chars)
+            # Pages may all draw one busy part: the text budget admit() would apply, applied before the time is spent.
+            if drawn > MAX_TEXT_CHARS:
+                raise TooLarge(f"OFD pages draw over {MAX_TEXT_CHARS} characters")
             yield page
 
     return OfdDocument(pages(), {k: v for k, v in meta.items() if k and v})
