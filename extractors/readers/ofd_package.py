@@ -367,6 +367,8 @@ def read_package(data: bytes) -> OfdDocument:
     if len(listed) > MAX_PAGES:
         raise TooLarge(f"OFD has {len(listed)} pages (limit {MAX_PAGES})")
 
+    parsed: dict[str, Any] = {}  # template parts, each parsed once however many pages draw it
+
     def pages() -> Iterator[OfdPage]:
         drawn = 0
         for number, listing in enumerate(listed, start=1):
@@ -379,7 +381,9 @@ def read_package(data: bytes) -> OfdDocument:
             for ref in children(root, "Template"):
                 template = templates.get((ref.get("TemplateID") or "").strip())
                 if template:
-                    reader.layers(package.xml(template))
+                    if template not in parsed:
+                        parsed[template] = package.xml(template)
+                    reader.layers(parsed[template])
             reader.layers(root)
             drawn += len(page.chars)
             # Pages may all draw one busy part: the text budget admit() would apply, applied before the time is spent.
