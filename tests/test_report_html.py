@@ -204,17 +204,19 @@ def test_the_chart_counts_every_dated_row_and_draws_each_deadline() -> None:
 
 @pytest.mark.parametrize(("args", "says"), [
     (["--out", "{tmp}"], "is a folder"),
+    (["--out", "{tmp}/file/r.html"], "cannot write in"),
     (["--db", "sqlite:///{tmp}/none.sqlite"], "no database at"),
     (["--region", "99"], "--region 99"),
     (["--deadline", "county=2025-01-01"], "--deadline"),
 ])  # fmt: skip
 def test_bad_usage_is_one_line(built: tuple[str, list], tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                args: list[str], says: str) -> None:  # fmt: skip
-    argv = ["report", "--db", built[0], "--out", str(tmp_path / "r.html"), *args]
+    (tmp_path / "file").write_text("a file, not a folder")
+    argv = ["report", "--db", built[0], "--out", str(tmp_path / "new" / "r.html"), *args]
     assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("nianbao: ") and says in err and "\n" not in err
-    assert not (tmp_path / "r.html").exists()
+    assert not (tmp_path / "new").exists(), "a refused command created its --out folder"
 
 
 def test_a_region_and_year_select(built: tuple[str, list], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

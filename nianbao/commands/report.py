@@ -17,22 +17,23 @@ from .coverage import deadlines_of, region_code
 
 
 def _check_out(out: str) -> Path:
-    """Return `--out` as a path whose folder exists; raise UsageError for a folder or an unwritable place."""
+    """Return `--out` as a path that can be written (its folder created at the end where missing); raise
+    UsageError for a folder, or a place under a file or an unwritable folder. Creates nothing."""
     path = Path(out)
     if path.is_dir():
         raise UsageError(f"--out {out}: is a folder; the report is one file (e.g. {out}/report.html)")
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--out {out}: cannot create {folder}: {exc.strerror or exc}") from None
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"--out {out}: cannot write in {folder}")
+    existing = path.absolute().parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: cannot write in {existing}")
     return path
 
 
 def _write(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file beside it, so a failed write leaves no half page."""
+    """Write `text` to `path` (its folder created where missing) through a temporary file beside it, so a failed
+    write leaves no half page."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
