@@ -14,28 +14,32 @@ from .sources import url_sha256
 from .store import Store
 
 MIN_PREFIX = 4
-"""The shortest text-hash prefix taken as one (shorter hex is too likely to be a seq or to match many)."""
+"""The shortest text-hash prefix taken as one (shorter hex matches too many); digits are tried as a seq first."""
 
 
 class NotFound(ValueError):
     """A reference that names no stored report, or several (the message says which)."""
 
 
-def _query(ref: str) -> tuple[str, Select[tuple[Report]]]:
-    """Return how `ref` is read (for messages) and the SELECT of the reports it names, latest first."""
+def _queries(ref: str) -> list[tuple[str, Select[tuple[Report]]]]:
+    """Return the readings of `ref`, each as (how it is read, for messages; the SELECT of the reports it names,
+    latest first), in the order they are tried: all digits is a seq, then a hash prefix."""
     ref = ref.strip()
     base = select(Report).order_by(Report.is_latest.desc(), Report.seq)
     if re.match(r"(?i)^[a-z][a-z0-9+.-]*://", ref):
         docs = select(Source.document_id).where(Source.url_sha256 == url_sha256(ref))
         ids = select(ReportDocument.report_id).where(ReportDocument.document_id.in_(docs))
-        return "URL", base.where(Report.id.in_(ids))
+        return [("URL", base.where(Report.id.in_(ids)))]
     stem = re.fullmatch(r"(\d+)_([0-9a-f]{16})(?:\.txt|\.json)?", ref, re.IGNORECASE)
     if stem:
-        return "export name", base.where(Report.seq == int(stem.group(1)))
-    if ref.isdigit() and len(ref) < MIN_PREFIX + 4:
-        return "seq", base.where(Report.seq == int(ref))
+        return [("export name", base.where(Report.seq == int(stem.group(1))))]
+    found = []
+    if ref.isdigit() and len(ref) <= 12:
+        found.append(("seq", base.where(Report.seq == int(ref))))
     if re.fullmatch(r"[0-9a-fA-F]+", ref) and len(ref) >= MIN_PREFIX:
-        return "text-hash prefix", base.where(Report.text_sha256.like(ref.lower() + "%"))
+        found.append(("text-hash prefix", base.where(Report.text_sha256.like(ref.lower() + "%"))))
+    if found:
+        return found
     raise NotFound(f"{ref!r}: not a seq, a text-hash prefix ({MIN_PREFIX}+ hex digits), an export name "
                        "(NNN_<hash16>) or a URL")  # fmt: skip
 
@@ -47,12 +51,16 @@ def find_report(store: Store, ref: str) -> dict[str, Any]:
     name (`012_9f3a…`) or a URL the report was fetched from. Of several versions the latest is taken.
     Raises `NotFound` where `ref` names no report or several that are not versions of one.
     """
-    how, query = _query(ref)
+    readings = _queries(ref)
     with Session(store.engine) as s:
-        found = list(s.scalars(query.limit(20)))
+        for reading in readings:
+            found = list(s.scalars(reading[1].limit(20)))
+            if found:
+                how = reading[0]
+                break
+        else:
+            raise NotFound(f"no stored report has the {' or '.join(how for how, _ in readings)} {ref}")
         keys = {r.version_key or r.id for r in found}
-        if not found:
-            raise NotFound(f"no stored report has the {how} {ref}")
         if len(keys) > 1:
             listed = ", ".join(f"{r.seq} ({r.agency or '?'} {r.year or '?'})" for r in found[:5])
             raise NotFound(f"the {how} {ref} names {len(found)} reports: {listed}; give a longer one or the seq")
