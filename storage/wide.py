@@ -106,6 +106,7 @@ RULE_COLUMNS: tuple[Column, ...] = (
     Column("severity", "级别", "the severities it can have", 6),
     Column("checked", "检查方", "record (each report) or store (across years)", 12),
     Column("meaning", "含义", "what a failure means", 100),
+    Column("reports", "未通过报告数", "exported reports failing it (XY rules: see nianbao validate)", 8),
 )
 
 

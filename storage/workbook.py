@@ -4,7 +4,8 @@ The workbook (openpyxl, write-only: rows stream to disk, memory stays flat howev
 sheets `reports` (one row per report, Chinese headers, frozen header and first columns), `checks` (every
 failed check with the cells it reads and the rule's meaning), `sources` (every URL), `ambiguous` (cells the
 documents do not settle), `columns` (each header of `reports` with its machine name and meaning) and
-`rules` (every rule id). The CSV is UTF-8 with a BOM, for Excel; its key is `<name>.columns.csv`.
+`rules` (every rule id, its meaning and how many of the exported reports fail it); every sheet has a filter
+on its header row. The CSV is UTF-8 with a BOM, for Excel; its key is `<name>.columns.csv`.
 """
 
 from __future__ import annotations
@@ -34,35 +35,48 @@ def write_xlsx(records: Iterable[Mapping[str, Any]], out: str | Path | IO[bytes]
     book = Workbook(write_only=True)
     bold = Font(bold=True)
 
+    counts: dict[Any, int] = {}
+    widths: dict[Any, int] = {}
+
     def sheet(title: str, columns: tuple[Column, ...], freeze: str = "A2") -> Any:
         ws = book.create_sheet(title)
         for i, col in enumerate(columns, 1):
             ws.column_dimensions[get_column_letter(i)].width = col.width
         ws.freeze_panes = freeze
         ws.append([_header(ws, c.header, bold, Alignment(wrap_text=True, vertical="top")) for c in columns])
+        counts[ws], widths[ws] = 0, len(columns)
         return ws
+
+    def append(ws: Any, row: list[Any]) -> None:
+        ws.append(row)
+        counts[ws] += 1
 
     reports = sheet("reports", wide.report_columns(), freeze="D2")
     long = {name: sheet(name, columns) for name, columns in SHEETS.items()}
-    n = rows = 0
+    failing: dict[str, set[Any]] = {}
+    n = 0
     for record in records:
         n += 1
-        reports.append(wide.report_row(record))
+        append(reports, wide.report_row(record))
+        for check in record.get("checks") or ():
+            if isinstance(check, Mapping):
+                failing.setdefault(str(check.get("rule")), set()).add(record.get("seq"))
         for name, make in (("checks", wide.check_rows), ("sources", wide.source_rows),
                            ("ambiguous", wide.ambiguous_rows)):  # fmt: skip
             for row in make(record):
-                long[name].append(row)
-                rows += 1
+                append(long[name], row)
     key = sheet("columns", wide.KEY_COLUMNS)
     for row in wide.key_rows():
-        key.append(row)
+        append(key, row)
     rules = sheet("rules", wide.RULE_COLUMNS)
     for row in wide.rule_rows():
-        rules.append(row)
+        append(rules, [*row, len(failing.get(row[0], ()))])
+    for ws, written in counts.items():  # a filter on every column of every sheet
+        ws.auto_filter.ref = f"A1:{get_column_letter(widths[ws])}{written + 1}"
     if isinstance(out, str | Path):
         Path(out).parent.mkdir(parents=True, exist_ok=True)
     book.save(out)
-    return n, n + rows
+    return n, sum(counts.values()) - counts[key] - counts[rules]
 
 
 def _header(ws: Any, text: str, font: Any, align: Any) -> Any:

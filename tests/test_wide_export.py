@@ -70,7 +70,13 @@ def test_xlsx_reads_back_cell_by_cell_with_openpyxl(stored, tmp_path: Path) -> N
     assert all(c[10] == RULES[c[3]].meaning for c in checks)  # each failed check says what its rule means
     sources = list(book["sources"].iter_rows(values_only=True))[1:]
     assert sorted((s[0], s[1]) for s in sources) == sorted((r["seq"], u) for r in records for u in r["sources"])
-    assert [r[0] for r in list(book["rules"].iter_rows(values_only=True))[1:]] == list(RULES)
+    rules = list(book["rules"].iter_rows(values_only=True))[1:]
+    assert [r[0] for r in rules] == list(RULES)
+    failing = {r[0]: r[4] for r in rules}
+    for rule in RULES:
+        assert failing[rule] == sum(any(c["rule"] == rule for c in r["checks"]) for r in records), rule
+    full = openpyxl.load_workbook(out)  # not read-only: the filters are read
+    assert full["reports"].auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}{len(records) + 1}"
 
 
 def test_status_says_on_time_late_or_undated(stored, tmp_path: Path) -> None:
