@@ -294,3 +294,14 @@ def test_pages_that_all_draw_one_busy_part_are_refused_by_the_text_budget(monkey
     with pytest.raises(TooLarge, match="over 12 characters"):
         read_ofd(data)
     assert len(_lines(_package([_page(_text(20, 20, "一二三四五"))] * 2))) == 2  # 10 characters: under it
+
+
+@pytest.mark.parametrize("case", CASES[::3], ids=lambda p: p.name)
+def test_seed_ofd_text_is_its_pdf_text_line_by_line(case):
+    """Every line in the same place and order as pdfplumber reads the PDF (spaces aside: the OFD holds none)."""
+    from extractors.readers.pdf import read_pdf
+
+    pdf = DOCUMENTS / case.name.replace("_ofd", "_pdf") / "input.pdf"
+    ours = ["".join(line.split()) for line in read_ofd((case / "input.ofd").read_bytes()).text().splitlines()]
+    theirs = ["".join(line.split()) for line in read_pdf(pdf.read_bytes()).text().splitlines()]
+    assert ours == theirs

@@ -28,6 +28,7 @@ from .docx import check_zip
 PT = 72 / 25.4  # PDF points in a millimetre
 MAX_PAGES = 300
 MAX_DEPTH = 16  # PageBlocks and CompositeObjects inside one another
+NARROW = 0.6  # em width of a lone Latin glyph or digit (Times 0.5, Arial 0.56, DejaVu 0.64, with CJK autospace)
 ASCENT, DESCENT = 0.86, 0.14  # share of the font size above and below the baseline (no font metrics are read)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
@@ -185,8 +186,9 @@ def _clean_name(name: str) -> str:
 
 
 def _wide(char: str) -> bool:
-    """True for a character drawn a full em wide (CJK and fullwidth forms)."""
-    return unicodedata.east_asian_width(char) in ("W", "F")
+    """True for a character drawn a full em wide: CJK, fullwidth forms and, in the CJK fonts OFDs use, the
+    ambiguous ones (“ ” ‘ ’ … ① ×)."""
+    return unicodedata.east_asian_width(char) in ("W", "F", "A")
 
 
 class PageReader:
@@ -252,13 +254,15 @@ class PageReader:
             dx = deltas(code.get("DeltaX"), len(text) - 1)
             dy = deltas(code.get("DeltaY"), len(text) - 1)
             cx, cy = x, y
+            # No font metrics: a glyph without a step after it (the last) is as wide as the steps of its kind here.
+            narrow = sorted(d for c, d in zip(text, dx, strict=False) if 0 < d <= size and not _wide(c))
+            half = narrow[len(narrow) // 2] if narrow else NARROW * size
             for i, char in enumerate(text):
-                natural = size if _wide(char) else size / 2
+                natural = size if _wide(char) else half
                 step = dx[i] if i < len(dx) else natural
                 # No font metrics: a glyph fills its advance up to one em, so only wider steps leave a gap.
                 width = min(step, size) if step > 0 else natural
-                if not char.isspace():
-                    self._char(char, space, cx, cy, width, size, size * scale)
+                self._char(char, space, cx, cy, width, size, size * scale)  # spaces too: words break at them
                 cx += step
                 cy += dy[i] if i < len(dy) else 0.0
             x, y = cx, cy  # a TextCode without X or Y goes on where the last one ended
