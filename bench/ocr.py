@@ -30,10 +30,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "fixtures" / "ocr"))
 
 CORPUS = ROOT.parent / "shared" / "corpus"
-COLUMNS = (
-    "natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
-    "legal_service_org", "other_org", "total",
-)  # fmt: skip
 
 
 def cases(corpus: Path | None, only: list[str] | None) -> list[tuple[str, Path, Path]]:
@@ -82,40 +78,10 @@ def run_child(engine_name: str, dpi: int, docs: list[tuple[str, Path, Path]], wo
     }  # fmt: skip
 
 
-def cell_scores(got: dict[str, Any], gold: dict[str, Any]) -> tuple[int, int, int, list[list[str]]]:
-    """Return (cells, right, flagged, wrong and not flagged) of a record's tables against gold, cell by cell.
-
-    A cell is flagged where the record lists it in `ambiguous` or lacks its whole table (STR-05 says so).
-    """
-    from extractors.typed_ambiguity import ambiguous_cells
-
-    skip = set(gold.get("ambiguous") or [])
-    flagged = set(ambiguous_cells(got))
-    cells = right = marked = 0
-    wrong: list[list[str]] = []
-    for table in ("proactive", "requests", "review_litigation"):
-        have_table = got.get(table)
-        for row, cols in (gold.get(table) or {}).items():
-            items = list(enumerate(cols)) if isinstance(cols, list) else list(cols.items())
-            for col, want in items:
-                name = col if isinstance(col, str) else (gold.get("columns") or COLUMNS)[col]
-                path = f"{table}.{row}.{name}"
-                if path in skip:
-                    continue
-                cells += 1
-                have = (have_table or {}).get(row)
-                value = (have[col] if col < len(have) else None) if isinstance(have, list) else (have or {}).get(col)
-                if value == want and isinstance(value, bool) == isinstance(want, bool):
-                    right += 1
-                elif have_table is None or path in flagged:
-                    marked += 1
-                else:
-                    wrong.append([path, str(value), str(want)])
-    return cells, right, marked, wrong
-
-
 def score(engine_name: str, dpi: int, docs: list[tuple[str, Path, Path]], words: Path) -> dict[str, Any]:
     """Return the gold score of the kept words of one engine at one dpi: cells right, flagged, wrong unflagged."""
+    from ocr_score import cell_scores
+
     from extractors.ocr_confirm import confirm
     from extractors.readers.image import OcrDocument, page_blocks
     from extractors.readers.ocr import OcrWord

@@ -34,6 +34,8 @@ MAX_ALTERNATIVES = 3
 ALT_SHARE = 0.02  # a runner-up digit this likely at a frame is an alternative reading
 TESSERACT_TIMEOUT_S = 300
 RULE_DARK = 160  # grey level under which a pixel may belong to a ruling line
+RULE_ACROSS_PT = 72.0  # a dark run this long across (an inch) is a rule: no glyph is that wide
+RULE_DOWN_PT = 36.0  # a dark run this long down (three lines of text) is a rule
 MIN_SCORE = 0.3  # RapidOCR drops lines it reads less surely than this (its default, 0.5, lost faint digits)
 THREADS = max(1, min(2, os.cpu_count() or 1))  # more ONNX threads than this only contend on a shared machine
 _DIGITS = re.compile(r"^[+\-]?\d+(?:\.\d+)?$")
@@ -190,7 +192,7 @@ class TesseractEngine:
     def words(self, image: Any, scale: float) -> list[OcrWord]:
         """Return the page's words: Tesseract's pieces on one line joined where they nearly touch."""
         buf = io.BytesIO()
-        erase_rules(image).save(buf, format="PNG")
+        erase_rules(image, scale).save(buf, format="PNG")
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # its OpenMP threads only slow a shared machine down
         try:
             done = subprocess.run(
@@ -222,18 +224,18 @@ def _runs(dark: Any, length: int, axis: int) -> Any:
     return np.moveaxis(covered, -1, axis)
 
 
-def erase_rules(image: Any) -> Any:
+def erase_rules(image: Any, scale: float) -> Any:
     """Return a grey copy of a page image with its table rules (dark runs far longer than a glyph) painted white.
 
-    Tesseract reads a ruled table's lines as "|", "[" and "1" glued to the digits beside them.
+    `scale` is points per pixel. Tesseract reads a ruled table's lines as "|", "[" and "1" glued to the
+    digits beside them.
     """
     import numpy as np
     from PIL import Image
 
     grey = np.asarray(image.convert("L"))
     dark = grey < RULE_DARK
-    h, w = grey.shape
-    mask = _runs(dark, max(w // 12, 8), axis=1) | _runs(dark, max(h // 40, 8), axis=0)
+    mask = _runs(dark, round(RULE_ACROSS_PT / scale), axis=1) | _runs(dark, round(RULE_DOWN_PT / scale), axis=0)
     out = grey.copy()
     out[mask] = 255
     return Image.fromarray(out)
