@@ -237,3 +237,13 @@ def test_an_empty_selection_still_writes_the_page_and_says_so(built: tuple[str, 
     assert "nothing to show" in capsys.readouterr().err
     data = _data(lxml_html.fromstring(out.read_bytes()))
     assert data["reports"] == [] and data["coverage"] == []
+
+
+def test_a_report_carries_its_coverage_status(page: tuple[Path, Any]) -> None:
+    data = _data(page[1])
+    entries = {e["id"]: e for e in data["reports"]}
+    linked = [row for row in data["coverage"] if row["report"] is not None]
+    assert linked
+    for row in linked:
+        entry = entries[row["report"]]
+        assert (entry["status"], entry["level"], entry["deadline"]) == (row["status"], row["level"], row["deadline"])

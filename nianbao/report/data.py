@@ -173,10 +173,26 @@ def body_counts(reports: Iterable[Mapping[str, Any]]) -> list[BodyCount]:
     return sorted(out.values(), key=lambda c: (-c.errors, -c.warnings, c.body))
 
 
+COVERAGE_KEYS = ("report_id", "seq", "year", "body", "body_key", "agency", "region_code", "published_at",
+                 "source_details", "sources", "source_url", "format", "checks", "ambiguous")
+"""The keys of a stored report that coverage reads: a page of thousands of reports keeps only these (and the
+report's entry) in memory, not the records with their text."""
+
+
+def _status(entry: dict[str, Any], row: CoverageRow | None) -> None:
+    """Copy a coverage row's status, level, deadline and lateness onto a report's entry."""
+    if row is not None:
+        entry.update(status=row.status, level=row.level, deadline=row.deadline, days_late=row.days_late)
+
+
 def gather(store: Any, region: str | None, year: int | None, deadlines: Deadlines | None = None) -> ReportData:
     """Return the page's data for a region (a code prefix, or None for all) and a year (None: every year the
     store's reports have), from a `storage.Store`."""
-    reports = list(store.reports(region=region, year=year))
+    reports: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    for rep in store.reports(region=region, year=year):
+        entries.append(report_entry(rep, None))
+        reports.append({k: rep.get(k) for k in COVERAGE_KEYS})
     years = [year] if year is not None else sorted({r["year"] for r in reports if isinstance(r.get("year"), int)})
     bodies = store.bodies(region)
     names: dict[str, str] = {}
@@ -195,11 +211,9 @@ def gather(store: Any, region: str | None, year: int | None, deadlines: Deadline
             cover.append(entry)
             for url in row.urls:
                 by_url.setdefault((y, url), row)
-    entries = []
-    for rep in reports:
-        status = next((by_url[(rep.get("year"), str(u))] for u in rep.get("sources") or []
-                       if (rep.get("year"), str(u)) in by_url), None)  # fmt: skip
-        entries.append(report_entry(rep, status))
+    for rep, entry in zip(reports, entries, strict=True):
+        _status(entry, next((by_url[(rep.get("year"), str(u))] for u in rep.get("sources") or []
+                             if (rep.get("year"), str(u)) in by_url), None))  # fmt: skip
     where = _region_name(region, names) if region else "all regions"
     span = "–".join(str(y) for y in sorted({years[0], years[-1]})) if years else "no year"
     return ReportData(title=f"{where}, reports of {span}", region=region, years=years,
