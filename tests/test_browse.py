@@ -91,3 +91,37 @@ def test_browse_prints_the_metadata_path_and_refuses_what_datasette_cannot_open(
     assert main(["browse", "--db", "postgresql+psycopg://u@h/db"]) == 2
     assert "SQLite files only" in capsys.readouterr().err
     assert main(["browse", "--db", f"sqlite:///{tmp_path}/none.sqlite"]) == 2
+
+
+def test_nianbao_browse_serves_the_store_with_its_metadata(store_file: Path, tmp_path: Path) -> None:
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    copy = tmp_path / "other-name.sqlite"  # any file name: the metadata follows the database's name
+    shutil.copy(store_file, copy)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "browse", "--db", f"sqlite:///{copy}", "--port",
+                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline, body = time.monotonic() + 60, None
+        while body is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/other-name/reports.json?_shape=objects") as r:
+                    body = json.load(r)
+            except OSError:
+                time.sleep(0.5)
+        assert body is not None, proc.stderr.read().decode() if proc.poll() is not None else "no answer in 60 s"
+        facets = body.get("facet_results") or {}
+        assert body["rows"] and "region_code" in facets.get("results", facets)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/metadata.json") as r:
+            served = json.load(r)
+        assert served["databases"]["other-name"]["tables"]["reports"]["facets"][:3] == ["region_code", "year", "body"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
