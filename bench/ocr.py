@@ -111,6 +111,21 @@ def score(engine_name: str, dpi: int, docs: list[tuple[str, Path, Path]], words:
     return out
 
 
+def merge_timings(paths: list[Path], name: str, dpi: int) -> dict[str, Any]:
+    """Return the timing of one engine at one dpi over the child runs in `paths`, weighted by their pages."""
+    runs = [json.loads(line) for p in paths for line in p.read_text().splitlines() if line.strip()]
+    runs = [r for r in runs if r.get("engine") == name and r.get("dpi") == dpi and r.get("pages")]
+    pages = sum(r["pages"] for r in runs)
+    if not pages:
+        return {}
+    return {
+        "pages": pages,
+        "cpu_s_per_page": round(sum(r["cpu_s_per_page"] * r["pages"] for r in runs) / pages, 2),
+        "wall_s_per_page": round(sum(r["wall_s_per_page"] * r["pages"] for r in runs) / pages, 2),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run (or, with --score-only, only score) every engine at every dpi; print and optionally write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -120,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, help="also the real PDFs with gold of this corpus folder")
     parser.add_argument("--words", type=Path, default=Path("/tmp/nianbao-ocr-words"))
     parser.add_argument("--score-only", action="store_true")
+    parser.add_argument(
+        "--timings", type=Path, nargs="*", default=[], help="with --score-only: JSON lines of earlier child runs"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
@@ -141,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
                 done = subprocess.run(cmd, capture_output=True, text=True, check=False)
                 lines = done.stdout.strip().splitlines()
                 row = json.loads(lines[-1]) if done.returncode == 0 and lines else {**row, "error": done.stderr[-400:]}
+            if args.score_only:
+                row.update(merge_timings(args.timings, name, dpi))
             if "skipped" not in row and "error" not in row:
                 row.update(score(name, dpi, docs, args.words))
             rows.append(row)
