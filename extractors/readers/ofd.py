@@ -41,12 +41,13 @@ def page_blocks(page: OfdPage) -> list[Block]:
     boxes: list[tuple[float, float, float, float]] = []
     surface = _Surface(page)
     for found in TableFinder(surface).tables if page.edges else ():
-        surface.chars = [c for c in page.chars if _inside(c, [found.bbox])]  # extract scans these once per row
+        box = found.bbox  # a property that walks every cell
+        surface.chars = [c for c in page.chars if _inside(c, [box])]  # extract scans these once per row
         rows = found.extract()
         if max((len(r) for r in rows), default=0) < 2:
             continue  # a frame around text, not a table: its text is read as lines below
-        boxes.append(found.bbox)
-        placed.append((found.bbox[1], Table([[None if c is None else c.strip() for c in r] for r in rows])))
+        boxes.append(box)
+        placed.append((box[1], Table([[None if c is None else c.strip() for c in r] for r in rows])))
     rest = [c for c in page.chars if not _inside(c, boxes)] if boxes else page.chars
     rebuilt = rebuild(extract_words(rest)) if rest else None
     if rebuilt is not None:
