@@ -7,12 +7,10 @@ import json
 import sys
 from typing import IO, Any
 
-from rich import box
+from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.table import Table
 
-PLAIN = box.Box("    \n    \n -  \n    \n    \n    \n    \n    \n", ascii=True)
-"""Columns apart by spaces and a rule of dashes under the header: what greps, cut and a log file read well."""
 UNBOUNDED = 100_000
 """The width of a console that is not a terminal: a table is never wrapped or cut for a pipe or a file."""
 
@@ -31,10 +29,12 @@ def console(file: IO[str] | None = None) -> Console:
 
 
 def plain_table(rows: list[tuple[str, ...]]) -> Table:
-    """Return `rows` (the first is the header) as a rich table drawn in `PLAIN` style."""
-    table = Table(box=PLAIN, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), header_style=None)
+    """Return `rows` (the first is the header) as a borderless rich table: columns two spaces apart and a rule
+    of dashes under each header as wide as its column (what greps, cut and a log file read well)."""
+    table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style=None)
     for name in rows[0]:
         table.add_column(name, no_wrap=True)
+    table.add_row(*("-" * max(cell_len(r[i]) for r in rows) for i in range(len(rows[0]))))
     for row in rows[1:]:
         table.add_row(*row)
     return table
