@@ -305,3 +305,47 @@ def test_seed_ofd_text_is_its_pdf_text_line_by_line(case):
     ours = ["".join(line.split()) for line in read_ofd((case / "input.ofd").read_bytes()).text().splitlines()]
     theirs = ["".join(line.split()) for line in read_pdf(pdf.read_bytes()).text().splitlines()]
     assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        ' Boundary="a b c d" CTM="nan inf -inf 1e999 x y"',
+        ' Boundary="1e308 1e308 1e308 1e308" CTM="0 0 0 0 0 0"',
+        ' Size="-5" Boundary=""',
+        ' CTM="1 2"',
+    ],
+    ids=["words", "huge", "negative-size", "short-ctm"],
+)
+@pytest.mark.parametrize(
+    "code",
+    [' DeltaX="g g g 1" DeltaY="g 2"', ' X="inf" Y="nan"', ' DeltaX="-1e308 1e308"', ' X="" Y=""'],
+    ids=["bad-repeat", "infinite", "extreme", "empty"],
+)
+def test_garbage_numbers_never_raise_anything_but_a_typed_error(attrs, code):
+    """Numbers a producer got wrong: the page is read or refused in one line, never a traceback."""
+    page = _page(_text(20, 20, "正文一二三", extra=attrs, code=code) + _text(20, 60, "第二行"))
+    try:
+        lines = _lines(_package([page]))
+    except ExtractionError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert "第二行" in "".join(lines)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        '<ofd:PathObject ID="5" Boundary="0 0 1e308 1e308" CTM="1e308 0 0 1e308 0 0">'
+        "<ofd:AbbreviatedData>M 0 0 L 1e308 0 L -1e308 5 C</ofd:AbbreviatedData></ofd:PathObject>",
+        '<ofd:PathObject ID="5" Boundary="10 10 50 50"><ofd:AbbreviatedData>M 0 L x y B 1 2 Q A C Z 3 4 L'
+        "</ofd:AbbreviatedData></ofd:PathObject>",
+        '<ofd:PathObject ID="5" Boundary="10 10 50 50" Stroke="false" Fill="false">'
+        "<ofd:AbbreviatedData>M 0 0 L 50 0</ofd:AbbreviatedData></ofd:PathObject>",
+    ],
+    ids=["overflow", "broken-commands", "invisible"],
+)
+def test_garbage_paths_draw_no_lines_and_raise_nothing(path):
+    data = _package([_page(path + _text(20, 60, "正文"))])
+    assert _lines(data) == ["正文"]
+    assert not next(read_package(data).pages).edges

@@ -276,6 +276,8 @@ class PageReader:
             corners = [apply(space, px, py) for px in (x, x + width) for py in (y - ASCENT * size, y + DESCENT * size)]
             xs, ys = tuple(p[0] for p in corners), tuple(p[1] for p in corners)
         left, right, top, bottom = min(xs) * PT, max(xs) * PT, min(ys) * PT, max(ys) * PT
+        if not math.isfinite(left + right + top + bottom):
+            return  # numbers that overflow place the glyph nowhere on the page
         # Bold faked by drawing a glyph twice, a point apart: keep the first (pdfplumber's dedupe_chars, in O(1)).
         rx, ry = round(left), round(top)
         seen = self.seen
@@ -320,6 +322,8 @@ class PageReader:
     def _edge(self, p: tuple[float, float], q: tuple[float, float]) -> None:
         x0, x1 = sorted((p[0] * PT, q[0] * PT))
         top, bottom = sorted((p[1] * PT, q[1] * PT))
+        if not math.isfinite(x0 + x1 + top + bottom):
+            return
         if bottom - top < 0.5 <= x1 - x0:
             top = bottom = (top + bottom) / 2
             orientation = "h"
