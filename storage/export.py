@@ -76,7 +76,13 @@ def export(
         n = write_text_files(store, records, Path(out))  # type: ignore[arg-type]
         return ExportResult("text", str(out), n, 2 * n)
     if fmt == "xlsx":
-        n, rows = write_xlsx(records, out)  # type: ignore[arg-type]
+        def cross_year() -> list[Any]:
+            from .validate import validate
+
+            found = validate(store, region=region)
+            return [f for f in found if year is None or int(year) in f.years]
+
+        n, rows = write_xlsx(records, out, cross_year)  # type: ignore[arg-type]
         return ExportResult("xlsx", _name(out), n, rows)
     if fmt == "wide-csv":
         with _open(out, encoding="utf-8-sig") as fh:

@@ -10,7 +10,7 @@ writers (`workbook.py`) and any reader see the same thing. Cell columns come fro
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +94,19 @@ AMBIGUOUS_COLUMNS: tuple[Column, ...] = (
     Column("candidates", "可能取值", "the values the text could mean", 20),
     Column("reason", "原因", "why it is not settled", 10),
 )
+FINDING_COLUMNS: tuple[Column, ...] = (
+    Column("seqs", "序号", "the seqs of the reports compared (the year before, then the year)", 10),
+    Column("body", "发布机关", "the body (its reports across years are one entity)", 24),
+    Column("region_code", "行政区划代码", "the body's region code", 10),
+    Column("years", "年度", "the years compared", 10),
+    Column("rule", "规则", "the rule id (XY: across years; TIME: timeliness)", 8),
+    Column("severity", "级别", "E error, W warning, I information", 5),
+    Column("where", "位置", "the column, row or part compared", 16),
+    Column("expected", "应为", "what the rule expected", 14),
+    Column("found", "实为", "what the report has", 14),
+    Column("meaning", "规则含义", "what a failure of the rule means", 60),
+)
+"""The `cross_year` sheet: what `nianbao validate` finds over the exported region."""
 KEY_COLUMNS: tuple[Column, ...] = (
     Column("header", "列名", "the column header of the reports sheet", 36),
     Column("name", "字段名", "its machine name", 44),
@@ -203,6 +216,15 @@ def ambiguous_rows(report: Mapping[str, Any]) -> Iterator[list[Any]]:
                    _text(entry.get("candidates")), entry.get("reason")]  # fmt: skip
         elif isinstance(entry, str):
             yield [report.get("seq"), entry, headers.get(entry), None, None, None]
+
+
+def finding_rows(findings: Iterable[Any], seqs: Mapping[int, Any]) -> Iterator[list[Any]]:
+    """Yield one row of `FINDING_COLUMNS` per `storage.validate.Finding`; `seqs` maps report ids to seqs."""
+    for f in findings:
+        rule = RULES.get(f.rule)
+        yield [" ".join(str(seqs.get(i, f"id {i}")) for i in f.report_ids), f.agency, f.region_code,
+               " ".join(str(y) for y in f.years), f.rule, f.severity, f.where, _text(f.expected), _text(f.found),
+               rule.meaning if rule else None]  # fmt: skip
 
 
 def key_rows() -> Iterator[list[Any]]:

@@ -4,14 +4,15 @@ The workbook (openpyxl, write-only: rows stream to disk, memory stays flat howev
 sheets `reports` (one row per report, Chinese headers, frozen header and first columns), `checks` (every
 failed check with the cells it reads and the rule's meaning), `sources` (every URL), `ambiguous` (cells the
 documents do not settle), `columns` (each header of `reports` with its machine name and meaning) and
-`rules` (every rule id, its meaning and how many of the exported reports fail it); every sheet has a filter
+`rules` (every rule id, its meaning and how many of the exported reports fail it), and where asked
+`cross_year` (what `nianbao validate` finds: XY rules across years, TIME rules); every sheet has a filter
 on its header row. The CSV is UTF-8 with a BOM, for Excel; its key is `<name>.columns.csv`.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,8 +27,13 @@ SHEETS: dict[str, tuple[Column, ...]] = {
 """The long sheets filled report by report, beside `reports`."""
 
 
-def write_xlsx(records: Iterable[Mapping[str, Any]], out: str | Path | IO[bytes]) -> tuple[int, int]:
-    """Write the workbook to `out`; return (reports, rows written over all sheets, headers aside)."""
+def write_xlsx(records: Iterable[Mapping[str, Any]], out: str | Path | IO[bytes],
+               findings: Callable[[], Iterable[Any]] | None = None) -> tuple[int, int]:  # fmt: skip
+    """Write the workbook to `out`; return (reports, rows written over all sheets but the key and rules).
+
+    `findings`, where given, returns the cross-year and timeliness findings (`storage.validate`) for the
+    `cross_year` sheet; it is called once the reports are written.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -54,9 +60,11 @@ def write_xlsx(records: Iterable[Mapping[str, Any]], out: str | Path | IO[bytes]
     reports = sheet("reports", wide.report_columns(), freeze="D2")
     long = {name: sheet(name, columns) for name, columns in SHEETS.items()}
     failing: dict[str, set[Any]] = {}
+    seqs: dict[int, Any] = {}
     n = 0
     for record in records:
         n += 1
+        seqs[record.get("report_id")] = record.get("seq")  # type: ignore[index]
         append(reports, wide.report_row(record))
         for check in record.get("checks") or ():
             if isinstance(check, Mapping):
@@ -65,6 +73,10 @@ def write_xlsx(records: Iterable[Mapping[str, Any]], out: str | Path | IO[bytes]
                            ("ambiguous", wide.ambiguous_rows)):  # fmt: skip
             for row in make(record):
                 append(long[name], row)
+    if findings is not None:
+        cross = sheet("cross_year", wide.FINDING_COLUMNS)
+        for row in wide.finding_rows(findings(), seqs):
+            append(cross, row)
     key = sheet("columns", wide.KEY_COLUMNS)
     for row in wide.key_rows():
         append(key, row)

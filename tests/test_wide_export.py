@@ -11,7 +11,7 @@ import pytest
 from extractors import RULES, attribute_record, extract
 from extractors.layout import wide_cells
 from nianbao.cli import main
-from storage import Store, export
+from storage import Store, export, validate
 
 from .conftest import ROOT
 
@@ -45,7 +45,7 @@ def test_xlsx_reads_back_cell_by_cell_with_openpyxl(stored, tmp_path: Path) -> N
     result = export(store, "xlsx", out)
     assert result.reports == len(records) >= 8
     book = openpyxl.load_workbook(out, read_only=True)
-    assert book.sheetnames == ["reports", "checks", "sources", "ambiguous", "columns", "rules"]
+    assert book.sheetnames == ["reports", "checks", "sources", "ambiguous", "cross_year", "columns", "rules"]
     rows = list(book["reports"].iter_rows(values_only=True))
     header = rows[0]
     body = [row + (None,) * (len(header) - len(row)) for row in rows[1:]]  # read-only mode drops trailing blanks
@@ -75,6 +75,12 @@ def test_xlsx_reads_back_cell_by_cell_with_openpyxl(stored, tmp_path: Path) -> N
     failing = {r[0]: r[4] for r in rules}
     for rule in RULES:
         assert failing[rule] == sum(any(c["rule"] == rule for c in r["checks"]) for r in records), rule
+    findings = validate(store)
+    cross = list(book["cross_year"].iter_rows(values_only=True))[1:]
+    assert findings and len(cross) == len(findings)  # the Pingtan series has years in a row to compare
+    seq_of = {r["report_id"]: r["seq"] for r in records}
+    assert sorted((c[4], c[0]) for c in cross) == sorted(
+        (f.rule, " ".join(str(seq_of[i]) for i in f.report_ids)) for f in findings)
     full = openpyxl.load_workbook(out)  # not read-only: the filters are read
     assert full["reports"].auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}{len(records) + 1}"
 
