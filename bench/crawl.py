@@ -22,6 +22,7 @@ import os
 import platform
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -35,7 +36,7 @@ TEMPLATE = ROOT / "fixtures" / "documents" / "seed004_html" / "input.html"
 PER_PAGE = 20
 HOST = "127.0.0.3"
 
-BARE = r'''
+BARE = r"""
 import re, sys, scrapy
 from scrapy.crawler import CrawlerProcess
 PAGER = re.compile(r"currentPage = (\d+);\s*var countPage = (\d+)")
@@ -55,7 +56,7 @@ s = {"LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": True, "CONCURRENT_REQUESTS": 16, "C
      "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "COOKIES_ENABLED": False}
 p = CrawlerProcess(s); c = p.create_crawler(Bare); p.crawl(c); p.start()
 print("pages", c.stats.get_value("response_received_count"))
-'''
+"""
 
 NGINX_CONF = """worker_processes 1;
 daemon off;
@@ -133,7 +134,7 @@ def build_site(root: Path, reports: int) -> None:
         )
         name = "index.html" if p == 0 else f"index_{p}.html"
         page_head = '<html><head><meta charset="utf-8"><title>政府信息公开年报</title></head>'
-        (col / name).write_text(f'{page_head}<body><ul>{"".join(items)}</ul>{pager}</body></html>', encoding="utf-8")
+        (col / name).write_text(f"{page_head}<body><ul>{''.join(items)}</ul>{pager}</body></html>", encoding="utf-8")
     (root / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
 
 
@@ -236,7 +237,8 @@ def measure(sizes: list[int], spiders: list[str]) -> list[dict[str, object]]:
 
 
 def serve(reports: int) -> None:
-    """Serve a column of `reports` reports until interrupted, printing its URL."""
+    """Serve a column of `reports` reports until interrupted (SIGINT or SIGTERM), printing its URL."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         os.chmod(tmp, 0o755)

@@ -63,10 +63,17 @@ def breadcrumb_unit(sel: Selector) -> str | None:
     return None
 
 
-def index_number(sel: Selector) -> tuple[str | None, str | None]:
-    """Return the page's 索引号 and its organ-code part (before the first `/`), or (None, None)."""
-    text = compact(" ".join(sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()))
-    m = _INDEX_NO.search(text)
+def body_text(sel: Selector) -> str:
+    """Return the text of the page's body outside scripts and styles, its pieces joined by spaces."""
+    return " ".join(sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall())
+
+
+def index_number(sel: Selector, text: str | None = None) -> tuple[str | None, str | None]:
+    """Return the page's 索引号 and its organ-code part (before the first `/`), or (None, None).
+
+    `text` is the page's `body_text` where the caller has it already.
+    """
+    m = _INDEX_NO.search(compact(body_text(sel) if text is None else text))
     if not m:
         return None, None
     value = m.group(1)
@@ -74,9 +81,9 @@ def index_number(sel: Selector) -> tuple[str | None, str | None]:
     return value, organ or None
 
 
-def page_marks(sel: Selector) -> PageMarks:
-    """Return what a page says of its site and unit (see `PageMarks`)."""
-    index_no, organ = index_number(sel)
+def page_marks(sel: Selector, text: str | None = None) -> PageMarks:
+    """Return what a page says of its site and unit (see `PageMarks`); `text` is its `body_text` if known."""
+    index_no, organ = index_number(sel, text)
     return PageMarks(
         site_id_code=_meta(sel, "SiteIDCode"),
         site_name=_meta(sel, "SiteName"),

@@ -47,6 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ChallengeMiddleware": 560,
     "crawler.middlewares.EncodingMiddleware": 585,
 }
+# The spider keeps its own link depth in meta["depth"] (a list's next page is the same depth as the page before);
+# Scrapy's DepthMiddleware would overwrite it with the response chain's depth.
+SPIDER_MIDDLEWARES = {"scrapy.spidermiddlewares.depth.DepthMiddleware": None}
 # One job each: see crawler/pipelines/__init__.py. The store pipeline is left out where there is no store.
 ITEM_PIPELINES = {
     "crawler.pipelines.dedup.DedupPipeline": 200,
@@ -54,6 +57,13 @@ ITEM_PIPELINES = {
     "crawler.pipelines.storing.StorePipeline": 400,
     "crawler.pipelines.tally.TallyPipeline": 900,
 }
+# Documents are read in this many worker processes (empty: one fewer than the cores, at least one; 0: in a
+# thread of the crawl), at most NIANBAO_EXTRACT_QUEUE in them at once (0: twice the workers).
+NIANBAO_EXTRACT_WORKERS = None
+NIANBAO_EXTRACT_QUEUE = 0
+# The store writes this many documents a transaction, or what gathered in this many seconds.
+NIANBAO_STORE_BATCH = 64
+NIANBAO_STORE_BATCH_WAIT = 0.2
 EXTENSIONS = {
     "crawler.extensions.MonitorExtension": 90,  # before the store: the run row carries its figures
     "crawler.store.StoreExtension": 100,

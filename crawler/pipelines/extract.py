@@ -1,47 +1,88 @@
-"""The extract step: each new document is read with `extractors.extract`, then attributed.
+"""The extract step: each new document is read with `extractors.extract`, then attributed, in worker processes.
 
 The attribution (`extractors.attribute_record`) names the issuing body and its region from the record's
 agency and title, the site's registry region (the record's context) and the page's marks the document
 item carries (SiteIDCode, SiteName, breadcrumb unit, 索引号 organ code; for an attachment, those of the
 page that linked it): a district's report on its city's site gets the district's code.
+
+Documents are read in a pool of worker processes (crawler/extract_pool.py; NIANBAO_EXTRACT_WORKERS, default
+one fewer than the machine's cores, at least one) so the crawl's reactor keeps fetching meanwhile; 0 reads
+them in a thread of the crawl's process. The spider hands the document over as bytes: the crawl's process
+parses a page once (for its links), the worker once (for its record).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
-from extractors import ExtractionError, NotAReport, attribute_record, extract
+from scrapy import signals
 
+from extractors import ExtractionError, NotAReport
+
+from ..extract_pool import ExtractJob, ExtractPool, read_job, record_of
 from ..items import DocumentItem, NotReportItem, ReportItem, UnreadableItem
+
+
+def default_workers() -> int:
+    """Return the extraction workers a crawl starts by default: one fewer than the cores, at least one."""
+    return max(1, (os.cpu_count() or 2) - 1)
 
 
 class ExtractPipeline:
     """Reads a `DocumentItem` into a `ReportItem` (its record attributed), a `NotReportItem` (no annual report)
     or an `UnreadableItem` (any other `ExtractionError`: corrupt, too large, encrypted, no text, LibreOffice
-    missing …)."""
+    missing, a worker killed by the document …)."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, workers: int, queue: int, stats: Any = None) -> None:
         self.max_bytes = max_bytes
+        self.stats = stats
+        self.pool = ExtractPool(workers, queue) if workers > 0 else None
+        """The worker processes, or None: documents are read in a thread of this process."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ExtractPipeline:
-        return cls(crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        settings = crawler.settings
+        raw = settings.get("NIANBAO_EXTRACT_WORKERS")
+        workers = default_workers() if raw in (None, "") else settings.getint("NIANBAO_EXTRACT_WORKERS")
+        queue = settings.getint("NIANBAO_EXTRACT_QUEUE") or 2 * max(workers, 1)
+        pipe = cls(settings.getint("DOWNLOAD_MAXSIZE"), workers, queue, crawler.stats)
+        crawler.signals.connect(pipe.open, signal=signals.spider_opened)
+        crawler.signals.connect(pipe.close, signal=signals.spider_closed)
+        return pipe
 
     async def process_item(self, item: Any) -> Any:
         """Return what the document was read as; other items pass unchanged."""
         if not isinstance(item, DocumentItem):
             return item
+        job = ExtractJob(body=item.body, name=item.filename, media_type=item.media_type, charset=item.charset,
+                         context=item.context(), page_marks=item.page_marks(), max_bytes=self.max_bytes)  # fmt: skip
         try:
-            record = await asyncio.to_thread(self._read, item)
+            if self.pool is None:
+                record = record_of(await asyncio.to_thread(read_job, job))
+            else:
+                record = await self.pool.read(job)
         except NotAReport as exc:
             return NotReportItem(document=item, reason=exc.reason)
         except ExtractionError as exc:
             return UnreadableItem(site=item.site, source_url=item.url, error=exc.reason, document=item)
+        finally:
+            self._count()
         return ReportItem(document=item, record=record)
 
-    def _read(self, item: DocumentItem) -> dict[str, Any]:
-        """Return the attributed record of a document; raise ExtractionError where it cannot be read as a report."""
-        record = extract(item.body, name=item.filename, media_type=item.media_type, charset=item.charset,
-                         context=item.context(), max_bytes=self.max_bytes)  # fmt: skip
-        return attribute_record(record, item.page_marks())
+    def _count(self) -> None:
+        """Keep the pool's rebuilds and the documents that killed a worker in the crawl stats."""
+        if self.pool is not None and self.stats is not None and self.pool.rebuilt:
+            self.stats.set_value("extract/pool_rebuilt", self.pool.rebuilt)
+            self.stats.set_value("extract/worker_died", self.pool.died)
+
+    def open(self, spider: Any) -> None:
+        """Start the worker processes when the crawl starts."""
+        if self.pool is not None:
+            self.pool.start()
+
+    def close(self, spider: Any) -> None:
+        """Stop the worker processes when the crawl ends."""
+        if self.pool is not None:
+            self.pool.close()

@@ -1,7 +1,9 @@
 """The store step: every document the crawl handled goes into the store, and 304s move fetch times forward.
 
-A document the store could not write (disk full, read-only folder, database gone) becomes a `NotStoredItem`
-("not stored: …"); its URL is not done in the crawl memory, so the next crawl fetches it again.
+Documents are written in batches, many a transaction (crawler/store_batch.py: NIANBAO_STORE_BATCH documents,
+or what gathered in NIANBAO_STORE_BATCH_WAIT seconds). A document the store could not write (disk full,
+read-only folder, database gone) becomes a `NotStoredItem` ("not stored: …"); its URL is not done in the crawl
+memory, so the next crawl fetches it again.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from typing import Any
 
 from scrapy.exceptions import NotConfigured
 
+from storage import Addition
+
 from ..items import DocumentItem, NotReportItem, NotStoredItem, ReportItem, SourceItem, UnchangedItem, UnreadableItem
 from ..store import StoreExtension, StoreFailed
+from ..store_batch import BatchWriter
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +32,10 @@ class StorePipeline:
     def __init__(self, crawler: Any, store: StoreExtension) -> None:
         self.crawler = crawler
         self.store = store
+        settings = crawler.settings
+        self.writer = BatchWriter(store, settings.getint("NIANBAO_STORE_BATCH", 64),
+                                  settings.getfloat("NIANBAO_STORE_BATCH_WAIT", 0.2))  # fmt: skip
+        """Writes the documents, a batch a transaction."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -47,16 +56,16 @@ class StorePipeline:
         store, run_id = self.store.store, self.store.run_id
         if isinstance(item, ReportItem):
             doc = item.document
-            result = await self.store.run(store.add, doc.body, item.record, doc.source(time.time(), run_id),
-                                          doc.media_type)  # fmt: skip
+            result = await self.writer.add(Addition(doc.body, item.record, doc.source(time.time(), run_id),
+                                                    doc.media_type))  # fmt: skip
             item.report_id, item.seq, item.stored = result.report_id, result.seq, result.report
         elif isinstance(item, SourceItem | NotReportItem):
             doc = item.document
-            await self.store.run(store.add, doc.body, None, doc.source(time.time(), run_id), doc.media_type)
+            await self.writer.add(Addition(doc.body, None, doc.source(time.time(), run_id), doc.media_type))
         elif isinstance(item, UnreadableItem):
             doc = item.document
-            await self.store.run(store.add_error, doc.body, doc.source(time.time(), run_id), item.error,
-                                 doc.media_type)  # fmt: skip
+            await self.writer.add(Addition(doc.body, None, doc.source(time.time(), run_id), doc.media_type,
+                                           item.error))  # fmt: skip
         elif isinstance(item, UnchangedItem):
             await self.store.run(store.memory.touch, item.source_url, time.time(), run_id)
         return item

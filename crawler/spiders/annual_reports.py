@@ -29,7 +29,7 @@ from ..failures import too_large
 from ..hosts import HostGivenUp
 from ..items import DocumentItem, FetchErrorItem
 from ..middlewares import Blocked, RobotsRefused
-from ..page_meta import page_marks
+from ..page_meta import body_text, page_marks
 from ..pages import UnreadablePage, read_page
 from ..registry import Site, load_sites, sites_from_urls
 from ..safety import safe_filename
@@ -211,9 +211,9 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
             yield _error(response.url, response.meta, site, str(exc))
             return
         title = D.page_title(sel)
-        text = " ".join(sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall())
+        text = body_text(sel)
         context = dict(response.meta["context"])
-        marks = {**(context.get("page_marks") or {}), **page_marks(sel).to_dict()}  # this page's over its linker's
+        marks = {**(context.get("page_marks") or {}), **page_marks(sel, text).to_dict()}  # this page's first
         pub = D.published_at(sel, text)
         column = D.column_name(sel) or context.get("column")
         is_report = D.looks_like_report_page(title, text)

@@ -1,0 +1,173 @@
+"""Extraction in worker processes, so reading documents runs on the other cores beside the crawl's reactor.
+
+`ExtractPool.read(job)` sends a document's bytes and context to a `ProcessPoolExecutor` and awaits its
+record. At most `queue` documents are in the pool at once (the others wait in the pipeline, which Scrapy
+bounds with CONCURRENT_ITEMS and its scraper's active size). Until the workers started by `start` have
+imported the extractors (seconds, on a loaded machine), documents are read in a thread of the crawl's
+process, so the crawl's first records are not held up. A worker that dies (a crash in a parser, the
+kernel's OOM killer) breaks the whole executor: it is rebuilt and counted, and each document that was in
+it is read again alone, in a one-worker pool of its own, so only the document that kills its worker twice
+gets an error, `Unreadable("the extraction worker died …")`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+from extractors import ExtractionError, Unreadable, attribute_record, extract
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractJob:
+    """One document to read, as a worker process receives it (everything in it pickles)."""
+
+    body: bytes = field(repr=False)
+    """The bytes as downloaded."""
+    name: str | None
+    """A file name for the bytes (a hint to the format)."""
+    media_type: str | None
+    """The Content-Type without parameters."""
+    charset: str | None
+    """The text encoding the crawler settled on for a page."""
+    context: dict[str, Any]
+    """What the crawl knew of the document (`extractors.extract(context=…)`)."""
+    page_marks: dict[str, Any]
+    """The page's marks the attribution weighs (`extractors.attribute_record(record, page=…)`)."""
+    max_bytes: int
+    """The largest document extraction reads."""
+
+
+def read_job(job: ExtractJob) -> dict[str, Any] | ExtractionError:
+    """Return the attributed record of a document, or the ExtractionError that refused it (returned, not raised,
+    so its type and reason cross the process boundary as a value).
+
+    An exception the extractor did not mean (a bug) is returned as `Unreadable` naming it: one line against the
+    document, never a lost item.
+    """
+    try:
+        record = extract(job.body, name=job.name, media_type=job.media_type, charset=job.charset,
+                         context=job.context, max_bytes=job.max_bytes)  # fmt: skip
+        return attribute_record(record, job.page_marks)
+    except ExtractionError as exc:
+        return exc
+    except Exception as exc:  # any failure of one document is that document's error
+        return Unreadable(f"extractor failed: {type(exc).__name__}: {str(exc)[:200]}")
+
+
+def _start_worker() -> None:
+    """Make a new worker end with the crawl's process, however that ends (a SIGKILLed crawl must not leave workers
+    holding its pipes open), then import the extractors (its first document then costs no import)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+    import extractors  # noqa: F401
+
+
+def _exit_with(sentinel: int) -> None:
+    """End this worker at once when the process that started it has ended."""
+    multiprocessing.connection.wait([sentinel])
+    os._exit(0)
+
+
+def _ready() -> None:
+    """Nothing: sent to each new worker, its answer says the worker has started."""
+
+
+class ExtractPool:
+    """Worker processes reading documents; rebuilt when one dies."""
+
+    def __init__(self, workers: int, queue: int, reader: Callable[[ExtractJob], Any] = read_job) -> None:
+        self.workers = workers
+        """How many worker processes read documents."""
+        self.queue = queue
+        """How many documents may be in the pool at once (sent and not yet answered)."""
+        self.reader = reader
+        """The module-level function a worker runs on a job (`read_job`)."""
+        self.rebuilt = 0
+        """How many times a dead worker broke the pool and it was made anew."""
+        self.died = 0
+        """Documents that killed a worker of their own: each became an `Unreadable` error."""
+        self._pool: Executor | None = None
+        self._solo: Executor | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._warming: list[Future[None]] = []
+        self._alone = asyncio.Lock()
+
+    def _executor(self, workers: int | None = None) -> ProcessPoolExecutor:
+        """Return a new executor of `workers` (default: the pool's) spawned processes."""
+        # spawn: a forked child of a process running a reactor and threads may inherit held locks.
+        ctx = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(workers or self.workers, mp_context=ctx, initializer=_start_worker)
+
+    def start(self) -> None:
+        """Start the worker processes now (each imports the extractors while the crawl's first pages come in)."""
+        if self._pool is None:
+            self._pool = self._executor()
+            self._warming = [self._pool.submit(_ready) for _ in range(self.workers)]
+
+    async def read(self, job: ExtractJob) -> dict[str, Any]:
+        """Return the attributed record of a document; raise its ExtractionError where it cannot be read as a
+        report (`Unreadable` where it killed its worker twice)."""
+        if self._warming and not all(f.done() for f in self._warming):
+            # The workers are still importing: the crawl's first documents are read here meanwhile, not held up.
+            return record_of(await asyncio.to_thread(read_job, job))
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.queue)
+        async with self._slots:
+            if self._pool is None:
+                self._pool = self._executor()
+            pool = self._pool
+            try:
+                return record_of(await asyncio.wrap_future(pool.submit(self.reader, job)))
+            except BrokenProcessPool:
+                self._replace(pool)
+        return await self._read_alone(job)
+
+    def _replace(self, pool: Executor) -> None:
+        """Drop a broken executor (once, however many of its documents report it) so the next read makes one."""
+        if self._pool is pool:
+            self._pool = None
+            self.rebuilt += 1
+            pool.shutdown(wait=False, cancel_futures=True)
+            logger.warning("an extraction worker died: pool rebuilt, its documents read again one at a time")
+
+    async def _read_alone(self, job: ExtractJob) -> dict[str, Any]:
+        """Return the record of a document that was in a pool when a worker died, read again in a worker of its
+        own; raise Unreadable where it kills that one too."""
+        async with self._alone:
+            if self._solo is None:
+                self._solo = self._executor(1)
+            solo = self._solo
+            try:
+                return record_of(await asyncio.wrap_future(solo.submit(self.reader, job)))
+            except BrokenProcessPool:
+                self._solo = None
+                solo.shutdown(wait=False, cancel_futures=True)
+                self.died += 1
+                raise Unreadable("the extraction worker died reading it (a crash or out of memory)") from None
+
+    def close(self) -> None:
+        """Stop the workers (the crawl is over: nothing is in the pool)."""
+        for pool in (self._pool, self._solo):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._solo = None
+
+
+def record_of(value: dict[str, Any] | ExtractionError) -> dict[str, Any]:
+    """Return a worker's record; raise the ExtractionError it returned."""
+    if isinstance(value, ExtractionError):
+        raise value
+    return value

@@ -1,0 +1,118 @@
+"""The crawl's extraction pool (crawler/extract_pool.py): real worker processes reading the fixture documents, and a
+worker that really dies."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+import pytest
+
+from crawler.extract_pool import ExtractJob, ExtractPool, read_job, record_of
+from extractors import ExtractionError, NotAReport, Unreadable
+
+from .responses import document
+
+DIES = b"<!-- this document kills the worker that reads it -->"
+
+
+def read_or_die(job: ExtractJob) -> Any:
+    """Return what `read_job` returns, but end the worker process at once on a body holding DIES (as a crash in a
+    parser would)."""
+    if DIES in job.body:
+        os._exit(70)
+    return read_job(job)
+
+
+def job(body: bytes, name: str = "input.html") -> ExtractJob:
+    """Return an extraction job for `body` with a small crawl context."""
+    context = {"source_url": f"http://example.test/{name}", "site": "test", "region_code": None,
+               "region_name": None, "list_title": None, "column": None, "published_at": "2021-01-20"}  # fmt: skip
+    return ExtractJob(body=body, name=name, media_type=None, charset=None, context=context, page_marks={},
+                      max_bytes=50 * 1024 * 1024)  # fmt: skip
+
+
+async def gather(pool: ExtractPool, jobs: list[ExtractJob]) -> list[Any]:
+    """Return each job's record or the exception it raised, reading them all at once, then stop the pool."""
+    try:
+        return await asyncio.gather(*(pool.read(j) for j in jobs), return_exceptions=True)
+    finally:
+        pool.close()
+
+
+def test_a_worker_reads_the_same_record_as_this_process() -> None:
+    jobs = [job(document(f"seed00{k}_html")) for k in range(3)] + [job(document("seed000_docx"), "input.docx")]
+    records = asyncio.run(gather(ExtractPool(workers=2, queue=2), jobs))
+    for j, record in zip(jobs, records, strict=True):
+        assert isinstance(record, dict), record
+        assert record == record_of(read_job(j)), "a record read in a worker differs from one read here"
+
+
+def test_typed_refusals_cross_the_process_boundary_with_their_class_and_reason() -> None:
+    letter = "<html><head><title>关于召开会议的通知</title></head><body><p>请各单位按时参会。</p></body></html>"
+    jobs = [job(letter.encode()), job(document("seed001_pdf")[:400], "input.pdf")]
+    here = [read_job(j) for j in jobs]
+    there = asyncio.run(gather(ExtractPool(workers=1, queue=2), jobs))
+    assert isinstance(there[0], NotAReport) and there[0].reason == here[0].reason
+    assert isinstance(there[1], ExtractionError) and not isinstance(there[1], NotAReport)
+    assert type(there[1]) is type(here[1]) and there[1].reason == here[1].reason
+
+
+def test_a_document_that_kills_its_worker_gets_an_error_and_the_others_their_records() -> None:
+    good = [job(document(f"seed00{k}_html")) for k in range(4)]
+    hostile = job(document("seed004_html") + DIES)
+    pool = ExtractPool(workers=2, queue=5, reader=read_or_die)
+    out = asyncio.run(gather(pool, [good[0], good[1], hostile, good[2], good[3]]))
+    assert isinstance(out[2], Unreadable) and "worker died" in out[2].reason
+    for j, record in zip(good, [out[0], out[1], out[3], out[4]], strict=True):
+        assert isinstance(record, dict), f"a document beside the hostile one was lost: {record!r}"
+        assert record == record_of(read_job(j))
+    assert pool.rebuilt >= 1 and pool.died == 1
+
+
+def test_the_pool_reads_again_after_it_was_rebuilt() -> None:
+    async def twice(pool: ExtractPool) -> list[Any]:
+        try:
+            first = await asyncio.gather(pool.read(job(document("seed000_html") + DIES)), return_exceptions=True)
+            return [*first, await pool.read(job(document("seed000_html")))]
+        finally:
+            pool.close()
+
+    pool = ExtractPool(workers=1, queue=1, reader=read_or_die)
+    died, record = asyncio.run(twice(pool))
+    assert isinstance(died, Unreadable) and isinstance(record, dict) and record["year"]
+    assert (pool.rebuilt, pool.died) == (1, 1)
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_the_extract_step_reads_the_same_with_or_without_workers(workers: int) -> None:
+    from scrapy.utils.test import get_crawler
+
+    from crawler.items import DocumentItem, ReportItem
+    from crawler.pipelines.extract import ExtractPipeline
+
+    body = document("seed002_html")
+    item = DocumentItem(site="test", url="http://example.test/nb.html", body=body, status=200,
+                        content_type="text/html; charset=utf-8", charset="utf-8", filename="nb.html")  # fmt: skip
+    pipe = ExtractPipeline.from_crawler(get_crawler(settings_dict={"NIANBAO_EXTRACT_WORKERS": workers}))
+    assert (pipe.pool is None) == (workers == 0)
+    try:
+        out = asyncio.run(pipe.process_item(item))
+    finally:
+        pipe.close(None)
+    assert isinstance(out, ReportItem)
+    expected = record_of(read_job(ExtractJob(body=body, name="nb.html", media_type="text/html", charset="utf-8",
+                                             context=item.context(), page_marks=item.page_marks(),
+                                             max_bytes=pipe.max_bytes)))  # fmt: skip
+    assert out.record == expected
+
+
+def test_documents_sent_while_the_workers_start_are_read_all_the_same() -> None:
+    async def started(pool: ExtractPool, jobs: list[ExtractJob]) -> list[Any]:
+        pool.start()  # the first reads come while the workers import the extractors
+        return await gather(pool, jobs)
+
+    jobs = [job(document(f"seed00{k}_html")) for k in range(4)]
+    records = asyncio.run(started(ExtractPool(workers=1, queue=2), jobs))
+    assert records == [record_of(read_job(j)) for j in jobs]
