@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         Unsupported,
     )
     from .json_schema import record_schema
+    from .layout import CellSpec, TableLayout, check_cells, failing_cells, record_layouts, table_layout, wide_cells
     from .metadata import is_government_level
     from .normalize import compact, normalized_text, text_sha256
     from .readers.encoding import canonical as canonical_charset
@@ -121,6 +122,7 @@ __all__ = [
     "BlankTemplate",
     "Bomb",
     "Cell",
+    "CellSpec",
     "Check",
     "ConverterMissing",
     "Corrupt",
@@ -140,6 +142,7 @@ __all__ = [
     "Rule",
     "Sections",
     "Source",
+    "TableLayout",
     "TooLarge",
     "Unreadable",
     "Unsupported",
@@ -147,11 +150,13 @@ __all__ = [
     "attribute",
     "attribute_record",
     "canonical_charset",
+    "check_cells",
     "compact",
     "decode_text",
     "entity_of",
     "extract",
     "extract_record",
+    "failing_cells",
     "fold_governing_body",
     "fold_office",
     "is_government_level",
@@ -164,14 +169,17 @@ __all__ = [
     "publication_deadline",
     "raw_key",
     "read",
+    "record_layouts",
     "record_schema",
     "sniff_carrier",
     "soffice",
     "table_cells",
+    "table_layout",
     "text_sha256",
     "title_issuer",
     "to_docx",
     "unit_name",
+    "wide_cells",
 ]
 
 # Names are imported on first use: `python -m extractors.rules` must find its module not yet imported,
@@ -198,6 +206,13 @@ _HOMES = {
     "extract": ".api",
     "extract_record": ".api",
     "read": ".api",
+    "CellSpec": ".layout",
+    "TableLayout": ".layout",
+    "check_cells": ".layout",
+    "failing_cells": ".layout",
+    "table_layout": ".layout",
+    "record_layouts": ".layout",
+    "wide_cells": ".layout",
     "DEFAULT_MAX_BYTES": ".api",
     "ExtractionError": ".errors",
     "NotAReport": ".errors",

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
+from .typed_record import TABLES
 from .typed_tables import (
     OUTCOME_ROWS,
     PROACTIVE_CLASSES,
@@ -346,18 +347,22 @@ def layout(table: str, fmt: str | None) -> TableLayout:
     return _BUILDERS[table]("2019" if fmt == "2019" else "2021")
 
 
+table_layout = layout
+"""`layout` under the name the package exports (`extractors.layout` is this module)."""
+
+
 def record_layouts(record: Mapping[str, Any]) -> tuple[TableLayout, ...]:
     """Return the three layouts a record is drawn in: each table in the format the record found it in."""
     formats = record.get("table_formats") or {}
     fallback = record.get("format")
-    return tuple(layout(t, formats.get(t) or fallback) for t in ("proactive", "requests", "review_litigation"))
+    return tuple(layout(t, formats.get(t) or fallback) for t in TABLES)
 
 
 @cache
 def wide_cells() -> tuple[CellSpec, ...]:
     """Return every cell of both formats once, in reading order (2021 first where a cell is in both)."""
     seen: dict[str, CellSpec] = {}
-    for table in ("proactive", "requests", "review_litigation"):
+    for table in TABLES:
         for fmt in ("2021", "2019"):
             for cell in layout(table, fmt).cells():
                 seen.setdefault(cell.name, cell)

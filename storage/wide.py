@@ -14,8 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from extractors import RULES
-from extractors.layout import TABLE_NUMERALS, check_cells, wide_cells
+from extractors import RULES, check_cells, wide_cells
 
 from .timeliness import timeliness
 
@@ -232,7 +231,7 @@ def key_rows() -> Iterator[list[Any]]:
     for c in REPORT_COLUMNS:
         yield [c.header, c.name, c.meaning, "text", None]
     for cell in wide_cells():
-        label = f"表{TABLE_NUMERALS[cell.table]} {cell.label}"
+        label = f"{cell.header.split()[0]} {cell.label}"  # 表二/表三/表四, then the official label
         yield [cell.header, cell.name, label, cell.kind, " ".join(cell.formats)]
 
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from extractors import RULES, ambiguous_cells
-from extractors.layout import Block, CellSpec, TableLayout, failing_cells, record_layouts
+from extractors import RULES, TABLES, CellSpec, TableLayout, ambiguous_cells, failing_cells, record_layouts
+
+if TYPE_CHECKING:
+    from extractors.layout import Block
 
 from ..exits import OK, UsageError
 from ..output import console
@@ -150,7 +152,7 @@ def _table_of(check: Mapping[str, Any]) -> str | None:
     family = str(check.get("rule") or "").split("-")[0]
     where = str(check.get("where") or "")
     if family in ("T2", "NUM"):
-        return "proactive" if family == "T2" or where not in ("proactive", "requests", "review_litigation") else where
+        return "proactive" if family == "T2" or where not in TABLES else where
     return {"T3": "requests", "T4": "review_litigation"}.get(family)
 
 
