@@ -35,7 +35,7 @@ class Column:
 
 REPORT_COLUMNS: tuple[Column, ...] = (
     Column("seq", "序号", "the report's number in the store (order of first discovery); NNN of the text export", 6),
-    Column("export_file", "导出文件", "the text export's file name, NNN_<hash16>.txt", 24),
+    Column("export_file", "导出文件", "the text export's NNN_<hash16>.txt (its .json says what was hashed)", 24),
     Column("title", "标题", "the report's title as published", 40),
     Column("body", "发布机关", "the issuing body's canonical name", 24),
     Column("agency", "报告自称机关", "the body as the report names itself", 24),
