@@ -178,7 +178,7 @@
     });
 
     grids.coverage = grid(document.getElementById("coverage-rows"), {
-      name: "coverage", rows: DATA.coverage, filters: [...(years ? ["year"] : []), "level", "status", "region_name"],
+      name: "coverage", rows: DATA.coverage, sort: "year", desc: true, filters: [...(years ? ["year"] : []), "level", "status", "region_name"],
       rowAttrs: (r) => ({ "data-body-key": r.body_key, "data-status": r.status }),
       columns: [
         { key: "year", label: "year", num: true },
