@@ -2,7 +2,7 @@
 checks placed on the cells they are about, the ambiguous cells with their source text.
 
 The layout (rows, columns, headers, merged cells) and the cells a failed check reads are `extractors.layout`'s
-(`layout`, `check_cells`); this module puts them together in the form the page's script draws.
+(`table_layout`, `check_cells`); this module puts them together in the form the page's script draws.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from extractors.layout import TableLayout, check_cells, layout
+from extractors import TableLayout, check_cells
+from extractors import table_layout as layout
 from extractors.typed_tables import REQUEST_COLUMNS
 
 TABLES = ("proactive", "requests", "review_litigation")
