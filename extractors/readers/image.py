@@ -166,12 +166,14 @@ def _pdf_pages(data: bytes, dpi: int) -> Iterator[tuple[Any, float]]:
     except pdfium.PdfiumError as exc:
         raise Corrupt(f"unreadable PDF: {exc}") from None
     try:
-        if len(pdf) > MAX_OCR_PAGES:
-            raise TooLarge(f"scanned PDF has {len(pdf)} pages (OCR limit {MAX_OCR_PAGES})")
+        scanned = 0
         for page in pdf:
             if not any(True for _ in page.get_objects(filter=[FPDF_PAGEOBJ_IMAGE], max_depth=3)):
                 page.close()
                 continue  # no picture on the page: nothing OCR could read
+            scanned += 1
+            if scanned > MAX_OCR_PAGES:
+                raise TooLarge(f"scanned PDF has over {MAX_OCR_PAGES} pages of images (the OCR limit)")
             width, height = page.get_size()
             if width * height * (dpi / 72) ** 2 > MAX_PIXELS:
                 raise Bomb(f"scanned PDF page of {width:.0f}×{height:.0f} points is too large to render")
