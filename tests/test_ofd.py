@@ -1,9 +1,10 @@
 """OFD (GB/T 33190): the seed reports written as OFD read to their gold; hostile packages refused in one line.
 
 The fixtures (fixtures/ofd/, made by fixtures/build_ofd.py from the seed PDFs) carry their ruled
-tables as PathObjects or, in the _unruled twins, no lines at all; the packages built here in the
-tests exercise what real producers write: templates, composite objects, CTMs, absolute and
-backslashed locations, other namespaces, and the attacks a zip of XML invites.
+tables as stroked PathObjects; the _glyphs twins as filled rectangles on template pages, every glyph
+its own scaled TextObject in a PageBlock, as some producers write; the _unruled twins not at all.
+The packages built here exercise what real producers write: templates, composite objects, CTMs,
+absolute and backslashed locations, other namespaces, and the attacks a zip of XML invites.
 """
 
 from __future__ import annotations
@@ -35,9 +36,16 @@ def _checks(record: dict) -> list[tuple[str, str]]:
     return sorted((c["rule"], str(c["where"])) for c in record["checks"])
 
 
-def test_every_seed_has_a_ruled_and_an_unruled_ofd():
+def _pdf_of(case: Path) -> Path:
+    """Return the PDF an OFD fixture was written from."""
+    seed = case.name.split("_")[0]
+    return DOCUMENTS / (f"{seed}_pdf_unruled" if case.name.endswith("_unruled") else f"{seed}_pdf") / "input.pdf"
+
+
+def test_every_seed_has_its_three_ofds():
     seeds = {p.name.split("_")[0] for p in DOCUMENTS.glob("seed*_pdf")}
-    assert seeds and {c.name for c in CASES} == {f"{s}_ofd{t}" for s in seeds for t in ("", "_unruled")}
+    want = {f"{s}_ofd{t}" for s in seeds for t in ("", "_unruled", "_glyphs")}
+    assert seeds and {c.name for c in CASES} == want
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -54,18 +62,18 @@ def test_seed_ofd_matches_its_gold_field_by_field(case):
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_seed_ofd_fails_exactly_the_checks_of_its_pdf(case):
     """Structure and arithmetic too, not only the scored fields: the same checks as the PDF it was written from."""
-    pdf = DOCUMENTS / case.name.replace("_ofd", "_pdf") / "input.pdf"
+    pdf = _pdf_of(case)
     assert _checks(extract(case / "input.ofd")) == _checks(extract(pdf))
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if not c.name.endswith("_unruled")][:2], ids=str)
+@pytest.mark.parametrize("case", [c for c in CASES if not c.name.endswith("_unruled")][:2], ids=lambda p: p.name)
 def test_ruled_tables_come_from_the_path_objects(case):
     """The ruled OFD's tables are grids found on its lines (many columns); the unruled twin has no edges at all."""
     data = (case / "input.ofd").read_bytes()
     assert any(p.edges for p in read_package(data).pages)
     grids = [b for b in read_ofd(data).blocks if isinstance(b, Table) and len(b.rows) > 5]
     assert grids and max(len(r) for g in grids for r in g.rows) >= 8  # table 三: three labels and seven columns
-    twin = OFD_FIXTURES / f"{case.name}_unruled" / "input.ofd"
+    twin = OFD_FIXTURES / f"{case.name.split('_')[0]}_ofd_unruled" / "input.ofd"
     assert not any(p.edges for p in read_package(twin.read_bytes()).pages)
 
 
@@ -301,7 +309,7 @@ def test_seed_ofd_text_is_its_pdf_text_line_by_line(case):
     """Every line in the same place and order as pdfplumber reads the PDF (spaces aside: the OFD holds none)."""
     from extractors.readers.pdf import read_pdf
 
-    pdf = DOCUMENTS / case.name.replace("_ofd", "_pdf") / "input.pdf"
+    pdf = _pdf_of(case)
     ours = ["".join(line.split()) for line in read_ofd((case / "input.ofd").read_bytes()).text().splitlines()]
     theirs = ["".join(line.split()) for line in read_pdf(pdf.read_bytes()).text().splitlines()]
     assert ours == theirs
