@@ -108,12 +108,16 @@ def read_pages(pages: Iterator[tuple[Any, float]], carrier: str, ocr: Engine | N
     """
     ocr = ocr or choose()
     doc = OcrDocument([], carrier=carrier, engine=ocr.name)
+    seen = 0
     for image, scale in pages:
+        seen += 1
         blocks, cells = page_blocks(ocr.words(image, scale))
         for block, words in zip(blocks, cells, strict=True):
             if words is not None:
                 doc.readings[len(doc.blocks)] = words
             doc.blocks.append(block)
+    if not seen:
+        raise NoText("no text: no text layer and no page images")
     if not any(isinstance(b, Table) or b.text for b in doc.blocks):
         raise NoText(f"no text: no text layer, and OCR ({ocr.name}) found none in its images")
     return doc
