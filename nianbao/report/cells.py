@@ -12,12 +12,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from extractors import TableLayout, check_cells
+from extractors import TABLES, TableLayout, check_cells
 from extractors import table_layout as layout
 from extractors.typed_tables import REQUEST_COLUMNS
 
-TABLES = ("proactive", "requests", "review_litigation")
-"""The record's table keys, in the order of the report (表二, 表三, 表四)."""
 
 @dataclass(slots=True)
 class DrawnTables:
