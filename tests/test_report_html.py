@@ -25,6 +25,7 @@ from storage.bodies import BodySighting
 from storage.coverage import coverage_rows, totals
 
 from .conftest import ROOT
+from .databases import raw_bytes, synthetic_record
 
 DOCS = ROOT / "nianbao" / "demo"
 SAMPLES = {
@@ -60,6 +61,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[dict[str,
     store.learn_bodies(sightings)
     for raw, record, source in records:
         store.add(raw, record, {"url": source, "site": "pt"})
+    # two years of one body whose 上年结转 does not carry the year before's 结转下年度: a cross-year finding (XY-01)
+    before = synthetic_record("平潭综合实验区统计局", 2022, region_code=REGION, carried_forward=[2, 0, 0, 0, 0, 0, 2])
+    after = synthetic_record("平潭综合实验区统计局", 2023, region_code=REGION, carried_over=[0] * 7)
+    for record in (before, after):
+        store.add(raw_bytes(record), record, {"url": f"http://reports.example/{record['year']}.html", "site": "pt"})
     stored = list(store.reports())
     store.close()
     return url, stored
@@ -119,7 +125,8 @@ def test_every_cell_of_every_report_is_in_the_page(page: tuple[Path, Any], built
                     assert spec.name not in entry["raw"]
                 compared += 1
         assert entry["urls"] == record["sources"]
-        assert [c[0] for c in entry["checks"]] == [c["rule"] for c in record["checks"]]
+        own = entry["checks"][: len(record["checks"])]  # then the cross-year findings (a test below)
+        assert [c[0] for c in own] == [c["rule"] for c in record["checks"]]
     assert compared > 300 and raws, (compared, raws)
 
 
@@ -247,3 +254,22 @@ def test_a_report_carries_its_coverage_status(page: tuple[Path, Any]) -> None:
     for row in linked:
         entry = entries[row["report"]]
         assert (entry["status"], entry["level"], entry["deadline"]) == (row["status"], row["level"], row["deadline"])
+
+
+def test_cross_year_findings_are_listed_with_the_later_report(page: tuple[Path, Any], built: tuple[str, list]) -> None:
+    from extractors import lookup_rule
+    from storage.validate import validate
+
+    data = _data(page[1])
+    store = Store(built[0])
+    try:
+        findings = [f for f in validate(store) if not lookup_rule(f.rule).in_record]
+    finally:
+        store.close()
+    assert findings, "the sample reports give no cross-year finding"
+    entries = {e["id"]: e for e in data["reports"]}
+    for f in findings:
+        listed = [c[:5] for c in entries[f.report_ids[-1]]["checks"]]
+        assert [f.rule, f.severity, f.where, f.expected, f.found] in listed, f
+    shown = {r["rule"] for r in data["rules"]}
+    assert {f.rule for f in findings} <= shown

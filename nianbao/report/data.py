@@ -185,6 +185,21 @@ def _status(entry: dict[str, Any], row: CoverageRow | None) -> None:
         entry.update(status=row.status, level=row.level, deadline=row.deadline, days_late=row.days_late)
 
 
+def add_cross_year(entries: list[dict[str, Any]], findings: Iterable[Any]) -> int:
+    """Append each cross-year finding (`storage.validate`, rules checked only across reports) to the checks of the
+    report it is about (its year's); return how many were added. Timeliness findings are the records' own."""
+    by_id = {e["id"]: e for e in entries}
+    added = 0
+    for f in findings:
+        if lookup_rule(f.rule).in_record or not f.report_ids or f.report_ids[-1] not in by_id:
+            continue
+        years = "–".join(str(y) for y in f.years)
+        by_id[f.report_ids[-1]]["checks"].append([f.rule, f.severity, f.where, f.expected, f.found,
+                                                   f"compared across {years}", None])  # fmt: skip
+        added += 1
+    return added
+
+
 def gather(store: Any, region: str | None, year: int | None, deadlines: Deadlines | None = None) -> ReportData:
     """Return the page's data for a region (a code prefix, or None for all) and a year (None: every year the
     store's reports have), from a `storage.Store`."""
@@ -211,6 +226,9 @@ def gather(store: Any, region: str | None, year: int | None, deadlines: Deadline
             cover.append(entry)
             for url in row.urls:
                 by_url.setdefault((y, url), row)
+    from storage.validate import validate
+
+    add_cross_year(entries, validate(store, region))
     for rep, entry in zip(reports, entries, strict=True):
         _status(entry, next((by_url[(rep.get("year"), str(u))] for u in rep.get("sources") or []
                              if (rep.get("year"), str(u)) in by_url), None))  # fmt: skip
