@@ -17,7 +17,7 @@ from typing import Any
 
 GATE_FILE = Path(__file__).resolve().parent / "quality_gate.json"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-FIXTURE_SETS = ("ofd",)
+FIXTURE_SETS = ("ofd", "ocr")
 """Folders of fixtures/ whose cases (an input.* beside an expected.json) are pinned under "fixtures" as set/case."""
 
 
