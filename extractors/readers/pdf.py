@@ -163,7 +163,6 @@ def _ccitt_bound(data: bytes, params: Any) -> int:
 
 
 _INSTALL_LOCK = threading.Lock()
-_PDFIUM = threading.Lock()  # PDFium is not thread-safe, and the crawler reads PDFs in several threads
 
 
 def _install_budget() -> None:
@@ -346,7 +345,7 @@ def _read_pages(data: bytes, descents: dict[str, float | None]) -> list[Block]:
     """Return the blocks of every page, read with PDFium (one document at a time: PDFium is not thread-safe)."""
     blocks: list[Block] = []
     fonts = Fonts(descents.get)
-    with _PDFIUM, pdf_pages.opened(data) as doc:
+    with pdf_pages.LOCK, pdf_pages.opened(data) as doc:
         count = pdf_pages.page_count(doc)
         if count > MAX_PAGES:
             raise TooLarge(f"PDF has {count} pages (limit {MAX_PAGES})")

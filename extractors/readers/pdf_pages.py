@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -14,6 +15,12 @@ from pdfplumber.page import Page, _invert_box, _normalize_box
 
 from ..errors import Corrupt, Encrypted, ExtractionError, TooLarge
 from .pdf_layer import Fonts, Frame, chars, page_matrix, paths, shapes
+
+LOCK = threading.RLock()
+"""Held around every use of PDFium in this process: PDFium is not thread-safe and the crawler reads in threads.
+
+Any other reader calling pypdfium2 (rendering pages for OCR) holds it too.
+"""
 
 _OPEN_ERRORS = {
     pdfium.FPDF_ERR_FILE: "file not found or could not be opened",
