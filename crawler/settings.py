@@ -61,9 +61,8 @@ ITEM_PIPELINES = {
 # thread of the crawl), at most NIANBAO_EXTRACT_QUEUE in them at once (0: twice the workers).
 NIANBAO_EXTRACT_WORKERS = None
 NIANBAO_EXTRACT_QUEUE = 0
-# The store writes this many documents a transaction, or what gathered in this many seconds.
+# The store writes the documents that came during its last write together, up to this many a transaction.
 NIANBAO_STORE_BATCH = 64
-NIANBAO_STORE_BATCH_WAIT = 0.2
 EXTENSIONS = {
     "crawler.extensions.MonitorExtension": 90,  # before the store: the run row carries its figures
     "crawler.store.StoreExtension": 100,

@@ -1,10 +1,12 @@
 """Batched writes of the crawl's documents: many documents a transaction instead of one each.
 
-The store step hands each document to `BatchWriter.add` and awaits its own result. Documents gather until
-NIANBAO_STORE_BATCH of them wait or NIANBAO_STORE_BATCH_WAIT seconds have passed since the first, then go
-to `Store.add_many` in one transaction, one batch at a time (a second writer would only wait for SQLite's
-write lock). A batch the store refuses is written again one document at a time, so only the documents the
-store refuses get a "not stored" error, as when each had its own transaction.
+The store step hands each document to `BatchWriter.add` and awaits its own result. A document that comes
+while nothing is being written is written at once; those that come during a write gather and go together,
+up to NIANBAO_STORE_BATCH of them, to `Store.add_many` in one transaction when it ends (a group commit: no
+wait when the crawl is slow, many documents a transaction when it is fast). One batch is written at a time
+(a second writer would only wait for SQLite's write lock). A batch the store refuses is written again one
+document at a time, so only the documents the store refuses get a "not stored" error, as when each had its
+own transaction.
 """
 
 from __future__ import annotations
@@ -20,16 +22,14 @@ from .store import StoreExtension, StoreFailed
 class BatchWriter:
     """Gathers documents to store and writes them with `Store.add_many`, a batch at a time."""
 
-    def __init__(self, store: StoreExtension, size: int, wait: float) -> None:
+    def __init__(self, store: StoreExtension, size: int) -> None:
         self.store = store
         self.size = max(1, size)
         """The most documents in one transaction."""
-        self.wait = wait
-        """The longest a document waits for its batch to fill, in seconds."""
         self.batches = 0
         """Transactions written (a batch written again one by one counts each)."""
         self._pending: list[tuple[Addition, asyncio.Future[AddResult]]] = []
-        self._timer: asyncio.TimerHandle | None = None
+        self._writes = 0
         self._writing = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -39,19 +39,15 @@ class BatchWriter:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[AddResult] = loop.create_future()
         self._pending.append((addition, done))
-        if len(self._pending) >= self.size:
+        if self._writes == 0 or len(self._pending) >= self.size:
             self._flush()
-        elif self._timer is None:
-            self._timer = loop.call_later(self.wait, self._flush)
         return await done
 
     def _flush(self) -> None:
-        """Start writing the documents gathered so far."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        """Start writing the documents gathered so far (after the batch being written, if any)."""
         batch, self._pending = self._pending, []
         if batch:
+            self._writes += 1
             task = asyncio.ensure_future(self._write(batch))
             self._tasks.add(task)  # a reference until it ends: the loop keeps only weak ones
             task.add_done_callback(self._tasks.discard)
@@ -60,19 +56,28 @@ class BatchWriter:
         """Write one batch (after the one before it) and hand each document its result or its StoreFailed."""
         async with self._writing:
             try:
-                results = await self._add_many([a for a, _ in batch])
-            except StoreFailed as exc:
-                if len(batch) == 1:
-                    _settle(batch[0][1], exc)
-                    return
-                for addition, done in batch:  # find which the store refuses: each alone
-                    try:
-                        _settle(done, (await self._add_many([addition]))[0])
-                    except StoreFailed as one:
-                        _settle(done, one)
+                await self._write_batch(batch)
+            finally:
+                self._writes -= 1
+                if self._writes == 0:
+                    self._flush()  # what gathered meanwhile
+
+    async def _write_batch(self, batch: list[tuple[Addition, asyncio.Future[AddResult]]]) -> None:
+        """Write one batch in one transaction, or each document alone where the store refused the batch."""
+        try:
+            results = await self._add_many([a for a, _ in batch])
+        except StoreFailed as exc:
+            if len(batch) == 1:
+                _settle(batch[0][1], exc)
                 return
-            for (_, done), result in zip(batch, results, strict=True):
-                _settle(done, result)
+            for addition, done in batch:  # find which the store refuses: each alone
+                try:
+                    _settle(done, (await self._add_many([addition]))[0])
+                except StoreFailed as one:
+                    _settle(done, one)
+            return
+        for (_, done), result in zip(batch, results, strict=True):
+            _settle(done, result)
 
     async def _add_many(self, additions: list[Addition]) -> list[AddResult]:
         """Return the store's results for `additions` written in one transaction (in a worker thread)."""

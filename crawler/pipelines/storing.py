@@ -1,7 +1,7 @@
 """The store step: every document the crawl handled goes into the store, and 304s move fetch times forward.
 
-Documents are written in batches, many a transaction (crawler/store_batch.py: NIANBAO_STORE_BATCH documents,
-or what gathered in NIANBAO_STORE_BATCH_WAIT seconds). A document the store could not write (disk full,
+Documents are written many a transaction (crawler/store_batch.py: those that came during the last write, up to
+NIANBAO_STORE_BATCH). A document the store could not write (disk full,
 read-only folder, database gone) becomes a `NotStoredItem` ("not stored: …"); its URL is not done in the crawl
 memory, so the next crawl fetches it again.
 """
@@ -33,8 +33,7 @@ class StorePipeline:
         self.crawler = crawler
         self.store = store
         settings = crawler.settings
-        self.writer = BatchWriter(store, settings.getint("NIANBAO_STORE_BATCH", 64),
-                                  settings.getfloat("NIANBAO_STORE_BATCH_WAIT", 0.2))  # fmt: skip
+        self.writer = BatchWriter(store, settings.getint("NIANBAO_STORE_BATCH", 64))
         """Writes the documents, a batch a transaction."""
 
     @classmethod
