@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..errors import ExtractionError
+
 _FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[^\s/\[\]<>()]+|\d+\s+\d+\s+R)")
 _NAME = re.compile(rb"/([^\s/\[\]<>()%{}]+)")
 _FONT_NAME = re.compile(rb"/FontName\s*/([^\s/\[\]<>()%{}]+)")
@@ -95,9 +97,9 @@ def decode(head: bytes, raw: bytes, filters: dict[str, Callable[..., bytes]]) ->
             return None
         try:
             out = decoder(out, head)
-        except Exception as exc:
-            if type(exc).__module__.endswith("errors"):
-                raise  # the budget's refusal
+        except ExtractionError:
+            raise  # the budget's refusal
+        except Exception:
             return None
     return out
 
@@ -178,10 +180,10 @@ def walk(data: bytes) -> dict[str, float | None]:
             seen.add(objid)
             try:
                 obj = doc.getobj(objid)
-            except Exception as exc:
-                if type(exc).__module__.endswith("errors"):
-                    raise
-                continue
+            except ExtractionError:
+                raise
+            except Exception:
+                continue  # pdfminer skips a broken object too
             if isinstance(obj, PDFStream):
                 obj.get_data()
                 obj.data = obj.rawdata = None  # decoded to be measured, not kept
