@@ -8,6 +8,7 @@ engine × dpi matrix is in tests/test_ocr_slow.py.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import shutil
@@ -32,7 +33,8 @@ from .goldcmp import compare
 from .quality_gate import doc_hash, fixture_cases, load_gate
 
 OCR_CASES = {k: v for k, v in fixture_cases().items() if k.startswith("ocr/")}
-HAVE_ENGINE = engine("rapid") is not None or engine("tesseract") is not None
+# Found without loading a model at collection time (each xdist worker collects).
+HAVE_ENGINE = importlib.util.find_spec("rapidocr_onnxruntime") is not None or shutil.which("tesseract") is not None
 needs_engine = pytest.mark.skipif(
     not HAVE_ENGINE,
     reason="no OCR engine: pip install 'nianbao[ocr]' (RapidOCR) or apt-get install tesseract-ocr tesseract-ocr-chi-sim",
