@@ -113,17 +113,25 @@ def pin_fixtures(old: dict[str, Any], allow_lower: bool) -> tuple[dict[str, Any]
 
     from .goldcmp import compare
 
+    scores = {
+        name: (round(compare(extract(src), json.loads(exp.read_text(encoding="utf-8"))).value, 6), doc_hash(exp, src))
+        for name, (exp, src) in fixture_cases().items()
+    }
+    return keep_floors(scores, old, allow_lower, "fixture")
+
+
+def keep_floors(
+    scores: dict[str, tuple[float, str]], old: dict[str, Any], allow_lower: bool, label: str
+) -> tuple[dict[str, Any], int]:
+    """Return the pins of `scores` (name → value, hash) and 1 where a higher floor pinned on the same bytes was kept."""
     pins: dict[str, Any] = {}
     status = 0
-    for name, (expected, source) in fixture_cases().items():
-        h = doc_hash(expected, source)
-        value = round(compare(extract(source), json.loads(expected.read_text(encoding="utf-8"))).value, 6)
-        floor, prev = value, old.get(name)
-        if prev and prev["sha256"] == h and value < prev["floor"] and not allow_lower:
-            print(f"fixture {name}: {value} is below the pinned floor {prev['floor']}; keeping the floor")
-            floor, status = prev["floor"], 1
-        pins[name] = {"floor": floor, "sha256": h}
-        print(f"fixture {name}: {value}")
+    for name, (value, h) in scores.items():
+        prev = old.get(name)
+        kept = bool(prev and prev["sha256"] == h and value < prev["floor"] and not allow_lower)
+        pins[name] = {"floor": prev["floor"] if kept and prev else value, "sha256": h}
+        status = max(status, int(kept))
+        print(f"{label} {name}: {value}" + (f" is below the pinned floor {pins[name]['floor']}; kept" if kept else ""))
     return pins, status
 
 
