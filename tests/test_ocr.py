@@ -244,7 +244,7 @@ def test_scan_fixture_holds_its_floor_and_no_wrong_cell_goes_unflagged(case):
     gold = json.loads(expected.read_text())
     flagged = set(ambiguous_cells(record))
     score = compare(record, gold)
-    assert score.value >= pin["floor"], score.diffs[:10]
+    assert round(score.value, 6) >= pin["floor"], score.diffs[:10]  # the gate pins values rounded to 6 places
     wrong = [
         d
         for d in score.diffs
