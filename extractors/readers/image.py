@@ -160,32 +160,51 @@ def read_image(data: bytes, carrier: str) -> OcrDocument:
     return read_pages(_image_pages(data), carrier)
 
 
-def _pdf_pages(data: bytes, dpi: int) -> Iterator[tuple[Any, float]]:
-    """Yield the pages of a PDF rendered at `dpi` as (grey image, points per pixel), one at a time."""
-    import pypdfium2 as pdfium
+def _render(pdf: Any, index: int, dpi: int) -> Any:
+    """Return page `index` of an open PDFium document rendered grey at `dpi`, or None where it has no picture."""
     from pypdfium2.raw import FPDF_PAGEOBJ_IMAGE
 
+    page = pdf[index]
     try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        raise Corrupt(f"unreadable PDF: {exc}") from None
+        if not any(True for _ in page.get_objects(filter=[FPDF_PAGEOBJ_IMAGE], max_depth=3)):
+            return None  # nothing OCR could read
+        width, height = page.get_size()
+        if width * height * (dpi / 72) ** 2 > MAX_PIXELS:
+            raise Bomb(f"scanned PDF page of {width:.0f}×{height:.0f} points is too large to render")
+        return page.render(scale=dpi / 72, grayscale=True).to_pil()
+    finally:
+        page.close()
+
+
+def _pdf_pages(data: bytes, dpi: int) -> Iterator[tuple[Any, float]]:
+    """Yield the pages of a PDF rendered at `dpi` as (grey image, points per pixel), one at a time.
+
+    PDFium is not thread-safe: every call holds the readers' PDFium lock, released while a page is read by OCR.
+    """
+    import pypdfium2 as pdfium
+
+    from .pdf_pages import LOCK
+
+    with LOCK:
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            raise Corrupt(f"unreadable PDF: {exc}") from None
+        pages = len(pdf)
     try:
         scanned = 0
-        for page in pdf:
-            if not any(True for _ in page.get_objects(filter=[FPDF_PAGEOBJ_IMAGE], max_depth=3)):
-                page.close()
-                continue  # no picture on the page: nothing OCR could read
+        for index in range(pages):
+            with LOCK:
+                image = _render(pdf, index, dpi)
+            if image is None:
+                continue
             scanned += 1
             if scanned > MAX_OCR_PAGES:
                 raise TooLarge(f"scanned PDF has over {MAX_OCR_PAGES} pages of images (the OCR limit)")
-            width, height = page.get_size()
-            if width * height * (dpi / 72) ** 2 > MAX_PIXELS:
-                raise Bomb(f"scanned PDF page of {width:.0f}×{height:.0f} points is too large to render")
-            image = page.render(scale=dpi / 72, grayscale=True).to_pil()
-            page.close()
             yield image, 72.0 / dpi
     finally:
-        pdf.close()
+        with LOCK:
+            pdf.close()
 
 
 def read_scanned_pdf(data: bytes, dpi: int = OCR_DPI) -> OcrDocument:
