@@ -12,22 +12,6 @@ from sqlalchemy.orm import Session
 _RETRY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
 
 
-def insert_ignore(s: Session, model: Any, values: dict[str, Any], conflict: list[str] | None) -> Any:
-    """Insert a row unless it would break a unique key; return the new primary key, or None where it existed."""
-    table = model.__table__
-    pk = next(iter(table.primary_key.columns))
-    dialect = s.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        ins = (postgresql if dialect == "postgresql" else sqlite).insert(table).values(**values)
-        stmt = ins.on_conflict_do_nothing(index_elements=conflict).returning(pk)
-        return s.execute(stmt).scalar()
-    try:
-        with s.begin_nested():
-            return s.execute(insert(table).values(**values)).inserted_primary_key[0]
-    except IntegrityError:
-        return None
-
-
 def insert_ignore_many(
     s: Session, table: Any, rows: list[dict[str, Any]], conflict: list[str] | None, returning: tuple[Any, ...]
 ) -> list[Any]:
