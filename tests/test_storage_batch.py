@@ -218,3 +218,16 @@ def test_two_batch_writers_add_the_same_documents_without_duplicates(backend_db_
         if r["version"] == 2:
             assert r["published_at"] == "2024-03-01" and r["supersedes_id"] is not None
     store.close()
+
+
+def test_blobs_of_a_batch_are_written_once_each_and_whole(tmp_path: Path) -> None:
+    from storage import BlobStore
+    from storage.blobs import sha256_hex
+
+    blobs = BlobStore(tmp_path / "blobs")
+    datas = [f"文档{i}".encode() * (i + 1) for i in range(40)]
+    pairs = [(d, sha256_hex(d)) for d in datas]
+    assert blobs.put_many(pairs + pairs[:5]) == 40  # a blob named twice in a batch is written once
+    assert blobs.put_many(pairs) == 0  # all there already
+    assert sorted(blobs) == sorted(sha for _, sha in pairs)
+    assert all(blobs.verify(sha) for _, sha in pairs) and blobs.temp_files() == []
