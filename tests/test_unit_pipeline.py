@@ -102,6 +102,49 @@ def test_bytes_the_store_refused_are_tried_again_at_their_next_url(tmp_path: Pat
     assert run(dedup.process_item(twin)) is twin, "the twin must try to store the bytes again"
 
 
+def test_a_twin_waits_until_the_first_url_of_its_bytes_is_stored(tmp_path: Path) -> None:
+    """A twin's source written before its first URL's report would store the bytes as a non-report (and a crawl
+    killed between the two writes would never read the report again): the twin waits for the first's write."""
+    crawler = store_crawler(tmp_path)
+    dedup, reading, storing = (P.from_crawler(crawler) for P in (DedupPipeline, ExtractPipeline, StorePipeline))
+    reading.pool = None  # read in a thread: no worker processes for one document
+
+    async def crawl() -> tuple[Any, Any, bool]:
+        first = fetched()
+        assert await dedup.process_item(first) is first
+        twin = asyncio.ensure_future(dedup.process_item(fetched(url=WEB.url("trs", "/twin.html"))))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        waited = not twin.done()
+        report = await storing.process_item(await reading.process_item(first))
+        return report, await twin, waited
+
+    report, source, waited = run(crawl())
+    assert waited, "the twin went on before the first URL's document was stored"
+    assert isinstance(report, ReportItem) and report.stored == "new"
+    assert isinstance(source, SourceItem) and (source.same_as, source.known) == (report.document.url, False)
+    store = crawler.get_extension(StoreExtension).store
+    assert [r["seq"] for r in store.reports()] == [report.seq]
+
+
+def test_a_twin_waiting_on_a_first_url_the_store_refused_is_read_itself(tmp_path: Path) -> None:
+    crawler = store_crawler(tmp_path, blobs=tmp_path / "a-file")
+    (tmp_path / "a-file").write_text("where the blob folder should be")
+    dedup, storing = DedupPipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
+
+    async def crawl() -> Any:
+        first = fetched()
+        assert await dedup.process_item(first) is first
+        twin = asyncio.ensure_future(dedup.process_item(fetched(url=WEB.url("trs", "/twin.html"))))
+        await asyncio.sleep(0)
+        failed = await storing.process_item(SourceItem(document=first, same_as=first.url, known=True))
+        assert isinstance(failed, NotStoredItem)
+        return await twin
+
+    twin = run(crawl())
+    assert isinstance(twin, DocumentItem) and twin.url.endswith("/twin.html"), "the twin must read the bytes itself"
+
+
 # -- extract ------------------------------------------------------------------------------------------------------
 def test_a_report_page_is_read_into_a_record_with_the_crawls_context() -> None:
     item = run(ExtractPipeline.from_crawler(get_crawler()).process_item(fetched()))

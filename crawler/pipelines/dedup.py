@@ -2,40 +2,59 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
+from scrapy import signals
+
 from ..items import DocumentItem, SourceItem
 from ..store import StoreExtension, StoreFailed
-from .storing import document_not_stored
+from .storing import document_not_stored, document_stored
 
 logger = logging.getLogger(__name__)
 
 
 class DedupPipeline:
     """Turns a document whose bytes were handled before (in this crawl, or stored by any earlier crawl) into a
-    `SourceItem` pointing at the first URL of those bytes, so nothing is read twice and every URL is kept."""
+    `SourceItem` pointing at the first URL of those bytes, so nothing is read twice and every URL is kept.
+
+    A later URL of bytes whose first URL is still being read and stored waits until that first document is
+    settled in the store: written first, its twin's source row would create the document as a non-report, and a
+    crawl killed between the two writes would leave the report unread for good (the bytes count as done).
+    """
 
     def __init__(self, store: StoreExtension | None) -> None:
         self.store = store
         self.first_url: dict[str, str] = {}
         """SHA-256 → the first URL this crawl met those bytes at."""
+        self.unsettled: dict[str, asyncio.Future[None]] = {}
+        """SHA-256 → done once its first URL's document is written to the store, or refused by it."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DedupPipeline:
         pipe = cls(crawler.get_extension(StoreExtension))
         crawler.signals.connect(pipe.forget, signal=document_not_stored)
+        crawler.signals.connect(pipe.settle, signal=document_stored)
+        # A first document lost on the way (an error in a later step) must not keep its twins waiting.
+        crawler.signals.connect(pipe._lost, signal=signals.item_dropped)
+        crawler.signals.connect(pipe._lost, signal=signals.item_error)
         return pipe
 
     async def process_item(self, item: Any) -> Any:
         """Return a `SourceItem` for bytes met before, else the document item itself."""
         if not isinstance(item, DocumentItem):
             return item
-        first = self.first_url.get(item.sha256)
-        if first is not None:
-            return SourceItem(document=item, same_as=first, known=False)
+        while (first := self.first_url.get(item.sha256)) is not None:
+            waiting = self.unsettled.get(item.sha256)
+            if waiting is None:
+                return SourceItem(document=item, same_as=first, known=False)
+            await asyncio.shield(waiting)  # then: settled, or forgotten (this URL may become the first)
         self.first_url[item.sha256] = item.url  # before the await: a twin arriving meanwhile is a duplicate URL
+        if self.store is not None:
+            self.unsettled[item.sha256] = asyncio.get_running_loop().create_future()
         if await self._stored_before(item.sha256):
+            self._release(item.sha256)
             return SourceItem(document=item, same_as=item.url, known=True)
         return item
 
@@ -49,8 +68,27 @@ class DedupPipeline:
             logger.warning("store not asked whether %s is known: %s", sha256[:16], exc)
             return False
 
+    def _release(self, sha256: str) -> None:
+        """Let the URLs waiting on these bytes go on."""
+        waiting = self.unsettled.pop(sha256, None)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
+
+    def settle(self, item: DocumentItem) -> None:
+        """The store wrote a document (connected to the store step's `document_stored` signal): where it is the
+        first URL of its bytes, their later URLs go on as sources."""
+        if self.first_url.get(item.sha256) == item.url:
+            self._release(item.sha256)
+
     def forget(self, item: DocumentItem) -> None:
         """Let a later URL of these bytes try again where this URL, their first, could not be stored (connected to
         the store step's `document_not_stored` signal)."""
         if self.first_url.get(item.sha256) == item.url:
             del self.first_url[item.sha256]
+            self._release(item.sha256)
+
+    def _lost(self, item: Any, **_: Any) -> None:
+        """A document item dropped or failed in a later step: forget it as the first URL of its bytes."""
+        doc = item if isinstance(item, DocumentItem) else getattr(item, "document", None)
+        if isinstance(doc, DocumentItem):
+            self.forget(doc)

@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 document_not_stored = object()
 """Signal sent with `item=` the DocumentItem whose write the store refused (the dedup step forgets its bytes)."""
+document_stored = object()
+"""Signal sent with `item=` each DocumentItem once written (the dedup step lets its bytes' other URLs go on)."""
 
 
 class StorePipeline:
@@ -46,9 +48,13 @@ class StorePipeline:
     async def process_item(self, item: Any) -> Any:
         """Return the item once stored (a report with its id, seq and status), or a `NotStoredItem`."""
         try:
-            return await self._write(item)
+            written = await self._write(item)
         except StoreFailed as exc:
             return self._not_stored(item, exc)
+        doc = getattr(written, "document", None)
+        if isinstance(doc, DocumentItem):
+            self.crawler.signals.send_catch_log(document_stored, item=doc)
+        return written
 
     async def _write(self, item: Any) -> Any:
         """Return the item after writing it; raise StoreFailed where the store refused."""
