@@ -46,9 +46,10 @@ class ExportedText:
     """How to recompute `text_sha256` from the file."""
 
 
-READ_COST = {c: i for i, c in enumerate(("text", "markdown", "html", "docx", "xlsx", "xls", "pdf", "doc", "wps",
+READ_COST = {c: i for i, c in enumerate(("text", "markdown", "html", "docx", "xlsx", "xls", "pdf", "ofd", "doc", "wps",
                                          "rtf"))}  # fmt: skip
 """Carriers in the order their documents are read again: cheapest first (DOC/WPS/RTF need LibreOffice)."""
+_EXPORTED = re.compile(r"(\d{3,})_[0-9a-f]{16}\.(?:txt|json)")
 
 
 def stem(seq: int, digest: str) -> str:
@@ -86,17 +87,27 @@ def _kept(folder: Path, seq: int, want: str) -> bool:
         return False
 
 
-def _drop_stale(folder: Path, seq: int, keep: str) -> None:
-    """Remove files of the same seq under another hash (left by an export of other text)."""
-    pattern = re.compile(rf"{int(seq):03d}_[0-9a-f]{{16}}\.(txt|json)")
-    for path in folder.glob(f"{int(seq):03d}_*"):
-        if pattern.fullmatch(path.name) and path.stem != keep:
+def _by_seq(folder: Path) -> dict[int, list[Path]]:
+    """Return the folder's exported files (`NNN_<hash16>.txt|json`) by seq, read once for the whole export."""
+    found: dict[int, list[Path]] = {}
+    for path in folder.iterdir():
+        m = _EXPORTED.fullmatch(path.name)
+        if m:
+            found.setdefault(int(m.group(1)), []).append(path)
+    return found
+
+
+def _drop_stale(files: list[Path], keep: str) -> None:
+    """Remove a seq's files under another hash (left by an export of other text)."""
+    for path in files:
+        if path.stem != keep:
             path.unlink(missing_ok=True)
 
 
 def write_text_files(store: Any, records: Iterable[Mapping[str, Any]], folder: Path) -> int:
     """Write `NNN_<hash16>.txt` and `.json` per record into `folder`; return how many reports were written."""
     folder.mkdir(parents=True, exist_ok=True)
+    earlier = _by_seq(folder)
     n = 0
     for rec in records:
         seq, want = int(rec["seq"]), str(rec["text_sha256"])
@@ -113,7 +124,7 @@ def write_text_files(store: Any, records: Iterable[Mapping[str, Any]], folder: P
         block = ExportedText(f"{name}.txt", digest, hashed, RECIPE)
         atomic_write(folder / f"{name}.json", json.dumps({**rec, "export": asdict(block)}, ensure_ascii=False,
                                                          indent=1) + "\n")  # fmt: skip
-        _drop_stale(folder, seq, name)
+        _drop_stale(earlier.get(seq, []), name)
         n += 1
     return n
 
