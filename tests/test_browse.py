@@ -48,7 +48,7 @@ def test_the_metadata_describes_every_table_and_column_of_the_store(store_file: 
 
     tables = metadata_for("nianbao")["databases"]["nianbao"]["tables"]
     with sqlite3.connect(store_file) as db:
-        names = [r[0] for r in db.execute("select name from sqlite_master where type = 'table'")]
+        names = [r[0] for r in db.execute("select name from sqlite_master where type in ('table', 'view')")]
         assert set(names) == set(tables), "a table without a description, or a description of no table"
         for name, table in tables.items():
             columns = {r[1] for r in db.execute(f"pragma table_info({name})")}
@@ -83,6 +83,19 @@ def test_the_queries_list_failed_checks_by_rule_and_every_rule(store_file: Path)
     assert {r["rule"] for r in per_rule} == {rule for rule, _ in expected}
     rules = _get(ds, "/nianbao/rules.json?_shape=objects")["rows"]
     assert [r["rule"] for r in rules] == list(RULES), "rules changed: regenerate the rules query of the metadata"
+
+
+def test_the_report_checks_view_facets_failed_checks_by_rule(store_file: Path) -> None:
+    ds = datasette_app.Datasette([str(store_file)], metadata=metadata_for("nianbao"))
+    stored = Store(f"sqlite:///{store_file}")
+    checks = [(c["rule"], c["severity"], r["seq"]) for r in stored.reports(latest_only=False) for c in r["checks"]]
+    stored.close()
+    assert checks, "the sample store must fail some checks for this test to mean anything"
+    data = _get(ds, "/nianbao/report_checks.json?_shape=objects&_size=max&_extra=facet_results")
+    assert sorted((r["rule"], r["severity"], r["seq"]) for r in data["rows"]) == sorted(checks)
+    facets = data["facet_results"]
+    by_rule = {f["value"]: f["count"] for f in facets.get("results", facets)["rule"]["results"]}
+    assert by_rule == {rule: sum(1 for c in checks if c[0] == rule) for rule, _, _ in checks}
 
 
 def test_browse_prints_the_metadata_path_and_refuses_what_datasette_cannot_open(tmp_path, capsys) -> None:

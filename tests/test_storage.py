@@ -45,7 +45,7 @@ def sha(data: bytes) -> str:
 
 
 def test_migrations_create_the_models_schema_and_are_idempotent(store: Store) -> None:
-    assert current(store.engine) == "0005"
+    assert current(store.engine) == "0006"
     store.migrate()  # a second run finds nothing to do
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -324,7 +324,7 @@ def test_an_existing_database_is_upgraded_and_keeps_its_runs(tmp_path: Path) -> 
             conn.execute(text("INSERT INTO crawl_runs(started_at, status) VALUES ('2025-01-01 00:00:00', 'running')"))
     with Store(url, blob_root=tmp_path / "blobs") as new:
         new.migrate()
-        assert current(new.engine) == "0005"
+        assert current(new.engine) == "0006"
         new.start_run(["x"])
         runs = new.runs()
         assert [r["status"] for r in runs] == ["interrupted", "running"]  # silent since 2025
@@ -380,7 +380,7 @@ def test_a_0002_database_holding_data_is_upgraded_and_its_documents_are_remember
             assert "crawl_pages" not in conn.dialect.get_table_names(conn)
     with Store(backend_db_url, blob_root=tmp_path / "blobs") as new:
         new.migrate()
-        assert current(new.engine) == "0005"
+        assert current(new.engine) == "0006"
         assert (new.counts(), list(new.reports()), new.runs()) == before
         assert new.memory.recall("https://old/nb.pdf") == Remembered('"e"', None, document=True, report=True)
         assert new.memory.recall("https://old/letter.html") == Remembered(None, "Tue", document=True, report=False)
@@ -409,7 +409,7 @@ def test_a_0003_database_is_upgraded_to_bodies_and_one_body_named_two_ways_becom
             assert {r[0] for r in conn.execute(text("SELECT region_code FROM reports"))} == {"320800"}
     with Store(backend_db_url, blob_root=tmp_path / "blobs") as new:
         new.migrate()
-        assert current(new.engine) == "0005"
+        assert current(new.engine) == "0006"
         got = list(new.reports())
         assert [(r["region_code"], r["body"], r["body_key"]) for r in got] == [
             ("320813", "洪泽区人民政府", "320813|洪泽区"),
