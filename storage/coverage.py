@@ -129,6 +129,16 @@ def _day(value: Any) -> dt.date | None:
     return parsed.date() if parsed is not None else None
 
 
+def judge(published: dt.date | None, deadline: dt.date | None) -> tuple[str, int | None]:
+    """Return a publication's status against its deadline (`undated`, `late` or `on_time`) and its days late
+    (None unless late); with no deadline known a dated report is on time."""
+    if published is None:
+        return "undated", None
+    if deadline is not None and published > deadline:
+        return "late", (published - deadline).days
+    return "on_time", None
+
+
 def online_date(report: Mapping[str, Any]) -> dt.date | None:
     """Return when a stored report went online: its record's `published_at` (page metadata or the crawl's),
     else the earliest `published_at` or list date of its sources; None where nothing dates it."""
@@ -170,19 +180,12 @@ def _row(body: Any, level: str, year: int, deadlines: Deadlines, reports: list[M
     for url in [u for r in reports for u in _urls(r)] + linked:
         if url not in urls:
             urls.append(url)
-    if not reports and not linked:
-        status = "missing"
-    elif published is None:
-        status = "undated"
-    elif deadline is not None and published > deadline:
-        status = "late"
-    else:
-        status = "on_time"
+    status, days_late = ("missing", None) if not reports and not linked else judge(published, deadline)
     return CoverageRow(
         body=body.name, body_key=body.body_key, level=level, region_code=body.region_code, status=status,
         published_at=published.isoformat() if published and status != "missing" else None,
         deadline=deadline.isoformat() if deadline else None,
-        days_late=(published - deadline).days if status == "late" and published and deadline else None,
+        days_late=days_late,
         urls=urls if status != "missing" else [],
         format=(primary or {}).get("format"),
         failed_checks=failed_checks(primary or {}),

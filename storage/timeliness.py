@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .bodies import classify
-from .coverage import Deadlines, online_date
+from .coverage import Deadlines, judge, online_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,16 +38,11 @@ def timeliness(report: Mapping[str, Any], deadlines: Deadlines | None = None) ->
     year = report.get("year")
     due = (deadlines or Deadlines()).for_body(year, level, region) if isinstance(year, int) else None
     published = online_date(report)
-    if published is None:
-        status = "undated"
-    elif due is not None and published > due:
-        status = "late"
-    else:
-        status = "on_time"
+    status, days_late = judge(published, due)
     return Timeliness(
         status=status,
         published_at=published.isoformat() if published else None,
         deadline=due.isoformat() if due else None,
-        days_late=(published - due).days if status == "late" and published and due else None,
+        days_late=days_late,
         level=level,
     )
