@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,11 +39,22 @@ def readable_here(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in reports if r["carrier"] not in OFFICE_CARRIERS]
 
 
+# One LibreOffice conversion per DOC/WPS file for the whole run (all xdist workers and the CLI processes they
+# start): a soffice start costs seconds, and dozens of tests read the same fixture documents.
+# The first process to load this file (xdist's controller) names it; workers inherit it.
+OWN_OFFICE_CACHE = "NIANBAO_OFFICE_CACHE" not in os.environ
+if OWN_OFFICE_CACHE:
+    os.environ["NIANBAO_OFFICE_CACHE"] = str(Path(tempfile.gettempdir()) / f"nianbao-test-office-{os.getpid()}")
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Stop the fork server of tests/clirun.py, if this test process started one."""
+    """Stop the fork server of tests/clirun.py, if this test process started one; the controlling process
+    also removes the run's LibreOffice conversions."""
     from . import clirun
 
     clirun.stop()
+    if OWN_OFFICE_CACHE and not hasattr(session.config, "workerinput"):
+        shutil.rmtree(os.environ["NIANBAO_OFFICE_CACHE"], ignore_errors=True)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
