@@ -7,13 +7,20 @@ import re
 from .normalize import nfkc
 
 _N = r"(\d{1,7})\s*(?:件|个|条|宗)"
+# "同意公开答复 9 件", "不予处理答复…": an answer named by its outcome counts that outcome, not every request handled.
+_OUTCOMES = ("同意公开", "予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理")
+_NOT_ONE_OUTCOME = "".join(f"(?<!{w})" for w in _OUTCOMES)
 _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     "new_received": (
         re.compile(r"(?:新收|收到|受理|接收)[^。；;，,]{0,24}?(?:政府信息公开)?申请(?:共计|共|合计)?\s*" + _N),
         re.compile(r"(?:新收|收到|受理|接收)\s*" + _N + r"[^。；;]{0,6}申请"),
     ),
     "total_processed": (
-        re.compile(r"(?:办结|答复|办理完成|已办结|已答复)(?:申请)?(?:共计|共|合计)?\s*" + _N),
+        re.compile(
+            _NOT_ONE_OUTCOME
+            + r"(?:办结|答复|办理完成|已办结|已答复)(?:政府信息公开)?(?:申请)?(?:共计|共|合计)?\s*"
+            + _N
+        ),
     ),
     "carried_forward": (
         re.compile(_N + r"[^。；;，,]{0,8}?结转(?:下一?年度|至下一?年|到下一?年)"),

@@ -22,6 +22,8 @@ from . import labels as L
 from .model import Block
 from .splitting import choose, consensus
 from .table_detached import place
+from .table_detached_labels import place_by_labels
+from .table_detached_review import number_rows, read_split
 from .table_items import Item, Loc, _anchor, _end_of_doc, _Finder, _original_slice, _region_text, build_items
 from .table_rows import _locate
 from .table_values import _cells_to_values, _chunks, _multi_number, _Raw, _values_between, row_text, short_readings
@@ -161,9 +163,17 @@ def _proactive(finder: _Finder, start: Loc, stop: Loc, prose: dict[str, int]) ->
     n21 = len(L.SIGNATURES_2021.findall(region))
     fmt = "2021" if n21 > n19 else "2019"
     specs = L.PROACTIVE_ROWS_2021 if fmt == "2021" else L.PROACTIVE_ROWS_2019
-    result, options, _ = _parse_table(finder, specs, start, stop)
+    result, options, found = _parse_table(finder, specs, start, stop)
     by_key = {s.key: s for s in specs}
     options = {k: _prose_filter(k, by_key[k], v, prose) if len(v) > 1 else v for k, v in options.items()}
+    placement = place_by_labels(finder.items, found, start, stop, specs)
+    if placement is not None:  # value rows printed away from their labels: placed where the labels settle it
+        options.update({key: [cells] for key, cells in placement.placed.items()})
+        result.inferred |= placement.inferred
+        for key, readings in placement.unsettled.items():
+            options[key] = [[Cell(None, "", False) for _ in readings]]
+            result.ambiguous += [Doubt(key, i, placement.texts[key], r, "detached") for i, r in enumerate(readings)]
+        result.missing = [k for k in result.missing if k not in options]
     widths = {s.key: len(s.columns) for s in specs}
     _settle(result, options, widths)
     result.format = fmt
@@ -284,6 +294,19 @@ def _review(finder: _Finder, start: Loc, stop: Loc) -> TableResult:
     kinds = [Kind.COUNT] * 15
     head = items[start.item]
     grid = _review_grid_tokens(items, start, stop)
+    split = read_split(number_rows(items, start, stop), _groups_ok)
+    if split is not None and split.cells is None:  # split rows no single reading confirms: null, and said so
+        result.rows["review_litigation"] = [None] * len(kinds)
+        result.sources["review_litigation"] = split.text
+        doubts = enumerate(split.candidates)
+        result.ambiguous += [Doubt("review_litigation", i, split.text, r, "detached") for i, r in doubts]
+        return result
+    if split is not None and (split.inferred or len(grid) != len(kinds)):
+        result.rows["review_litigation"] = list(split.cells)  # type: ignore[arg-type]
+        result.sources["review_litigation"] = split.text
+        if split.inferred:
+            result.inferred.add("review_litigation")
+        return result
     if head.row is not None or len(grid) == len(kinds):
         # A header read as text over a grid row of values (PDFs without ruling lines) reads as a grid.
         raw = _Raw(grid, False)
