@@ -41,7 +41,7 @@ DEPARTMENTS = ("人民政府", "人民政府办公室", "教育局", "公安局"
                "住房和城乡建设局", "交通运输局", "水利局", "农业农村局", "商务局", "文化和旅游局", "卫生健康委员会",
                "应急管理局", "审计局", "市场监督管理局", "统计局", "医疗保障局")  # fmt: skip
 YEARS = (2019, 2020, 2021, 2022, 2023, 2024)
-FORMATS = ("jsonl", "csv", "parquet", "text")
+FORMATS = ("jsonl", "csv", "parquet", "text", "xlsx", "wide-csv")
 
 
 # -- synthetic reports ------------------------------------------------------------------------------
@@ -203,20 +203,34 @@ def step_export(url: str, blobs: str, fmt: str, out: str) -> dict[str, Any]:
 
 
 def step_validate(url: str, blobs: str) -> dict[str, Any]:
-    """Return the figures of checking the store (findings by rule): region by region where the code can, else
-    `validate` (which returns every finding at once)."""
+    """Return the figures of checking the store as `nianbao validate --json` does (every finding, in order, written
+    to a scratch file as it comes) where the code can; else region by region, else `validate` (the whole list)."""
     from storage import Store, summary
 
     store = Store(url, blob_root=blobs)
     t = time.perf_counter()
     try:
-        from storage.validate_stream import iter_findings
+        from storage.validate_sorted import sorted_findings, write_json
     except ImportError:
-        from storage import validate
+        try:
+            from storage.validate_stream import iter_findings
+        except ImportError:
+            from storage import validate
 
-        way, per_rule = "validate", summary(validate(store))
+            way, per_rule = "validate", summary(validate(store))
+        else:
+            way, per_rule = "iter_findings", summary(iter_findings(store))
     else:
-        way, per_rule = "iter_findings", summary(iter_findings(store))
+        per_rule = {}
+
+        def noted(findings: Iterator[Any]) -> Iterator[Any]:
+            for f in findings:
+                per_rule.setdefault(f.rule, {"findings": 0})["findings"] += 1
+                yield f
+
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as fh:
+            write_json(noted(sorted_findings(store)), fh)
+            way = f"sorted_findings to JSON ({fh.tell()} bytes)"
     seconds = time.perf_counter() - t
     store.close()
     by_rule = {rule: row["findings"] for rule, row in per_rule.items() if row["findings"]}
@@ -285,7 +299,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for code in codes:
                 figures = row.setdefault(code.name, {})
                 for fmt in formats:
-                    target = folder / ("text" if fmt == "text" else f"reports.{fmt}")
+                    target = folder / _target_name(fmt)
                     figures[fmt] = child(code, "export", db.url, db.blobs, fmt, str(target))
                     figures[fmt]["bytes"] = _size(target)
                     print(json.dumps({size: {code.name: figures[fmt]}}), flush=True)
@@ -298,6 +312,80 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             db.drop()
     return out
+
+
+# -- one database grown in stages (national scale) -----------------------------------------------------
+def grow(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the fill figures of one database filled to each size in turn, with a snapshot at every size but the
+    last (a SQLite backup or a PostgreSQL template copy; the blob folder, content-addressed, is shared), and write
+    them to `--manifest` after every stage so `measure` can export and validate each size later."""
+    sizes = [int(s) for s in args.sizes.split(",")]
+    folder = Path(args.work).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "grow").mkdir(exist_ok=True)
+    db = Scratch(args.backend, folder / "grow")
+    out: dict[str, Any] = {"backend": args.backend, "api": "batch", "batch": args.batch, "blobs": db.blobs,
+                           "sizes": {}}  # fmt: skip
+    done = 0
+    for size in sizes:
+        fig = child(ROOT, "fill", db.url, db.blobs, str(done), str(size - done), "batch", str(args.batch))
+        fig.update(start=done, total=size)
+        done = size
+        url = db.url if size == sizes[-1] else _snapshot(db, folder, size)
+        out["sizes"][str(size)] = {"url": url, "fill": fig}
+        print(json.dumps({size: fig}), flush=True)
+        Path(args.manifest).write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n")
+    return out
+
+
+def _snapshot(db: Scratch, folder: Path, size: int) -> str:
+    """Return the URL of a copy of the database as it is now."""
+    if db.backend == "sqlite":
+        import sqlite3
+
+        target = folder / f"at-{size}.sqlite"
+        src, dst = sqlite3.connect(folder / "grow" / "bench.sqlite"), sqlite3.connect(target)
+        src.backup(dst)
+        src.close(), dst.close()
+        return f"sqlite:///{target}"
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"{db.name}_at_{size}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{db.name}"'))
+    admin.dispose()
+    return make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the manifest's figures with each size's exports (seconds, peak MB, bytes) and validate added,
+    saved back after every step."""
+    path = Path(args.manifest)
+    figures = json.loads(path.read_text())
+    formats = [f for f in args.formats.split(",") if f]
+    for size in [s for s in args.sizes.split(",") if s] or list(figures["sizes"]):
+        row = figures["sizes"][size]
+        scratch = Path(tempfile.mkdtemp(prefix="nianbao-export-", dir=args.work))
+        for fmt in formats:
+            target = scratch / _target_name(fmt)
+            row[fmt] = child(ROOT, "export", row["url"], figures["blobs"], fmt, str(target))
+            row[fmt]["bytes"] = _size(target)
+            print(json.dumps({size: row[fmt]}), flush=True)
+            shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
+            path.write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n")
+        if args.validate:
+            row["validate"] = child(ROOT, "validate", row["url"], figures["blobs"])
+            print(json.dumps({size: row["validate"]}), flush=True)
+            path.write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n")
+        shutil.rmtree(scratch, ignore_errors=True)
+    return figures
+
+
+def _target_name(fmt: str) -> str:
+    """Return the file (or folder, for text) name an export of `fmt` writes to."""
+    return {"text": "text", "wide-csv": "wide.csv"}.get(fmt, f"reports.{fmt}")
 
 
 def _save(args: argparse.Namespace, figures: dict[str, Any]) -> None:
@@ -346,6 +434,18 @@ def main(argv: list[str] | None = None) -> None:
         ff.add_argument("batch", type=int),
     )
     ff.add_argument("--work", default=None)
+    g = sub.add_parser("grow", help="fill one database to each size in turn, keeping a copy at each size")
+    g.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    g.add_argument("--sizes", default="10000,30000,60000,150000")
+    g.add_argument("--batch", type=int, default=500)
+    g.add_argument("--work", required=True, help="folder for the database, its copies and the blobs (kept)")
+    g.add_argument("--manifest", required=True, help="JSON file of the fill figures and each size's database")
+    m = sub.add_parser("measure", help="export in each format and validate every size a `grow` manifest lists")
+    m.add_argument("--manifest", required=True)
+    m.add_argument("--sizes", default="", help="comma-separated sizes of the manifest (default: all)")
+    m.add_argument("--formats", default=",".join(FORMATS), help="comma-separated; empty for none")
+    m.add_argument("--no-validate", dest="validate", action="store_false")
+    m.add_argument("--work", default=None, help="folder for the exported files (removed after each size)")
     v = sub.add_parser("validate")
     v.add_argument("url"), v.add_argument("blobs")
     args = parser.parse_args(argv)
@@ -361,6 +461,10 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(step_export(args.url, args.blobs, args.fmt, args.out)))
     elif args.cmd == "validate":
         print(json.dumps(step_validate(args.url, args.blobs)))
+    elif args.cmd == "grow":
+        grow(args)
+    elif args.cmd == "measure":
+        measure(args)
     else:
         _save(args, run(args))
 

@@ -76,11 +76,11 @@ def export(
         n = write_text_files(store, records, Path(out))  # type: ignore[arg-type]
         return ExportResult("text", str(out), n, 2 * n)
     if fmt == "xlsx":
-        def cross_year() -> list[Any]:
-            from .validate import validate
+        def cross_year() -> Iterator[Any]:
+            from .validate_sorted import sorted_findings
 
-            found = validate(store, region=region)
-            return [f for f in found if year is None or int(year) in f.years]
+            # As `validate` lists them, streamed: memory holds one sorted run, not every finding.
+            return (f for f in sorted_findings(store, region=region) if year is None or int(year) in f.years)
 
         n, rows = write_xlsx(records, out, cross_year)  # type: ignore[arg-type]
         return ExportResult("xlsx", _name(out), n, rows)

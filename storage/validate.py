@@ -21,7 +21,6 @@ from extractors import RULES as ALL_RULES
 from extractors import lookup_rule as lookup
 from extractors import title_issuer as _title_issuer
 
-from .bodies import aliases
 from .keys import agency_key, attributed, entity_key, parse_datetime
 from .store import Store
 
@@ -71,21 +70,12 @@ def validate(store: Store, region: str | None = None, compared: Compared | None 
 
     A body the store knows under several names (a rename, a former name in a notice) is one body here.
     `compared`, where given, is filled with what was read and compared. The store is read region by region
-    (`validate_stream`): memory holds one region's reports and the findings, not every report.
+    (`validate_stream`): memory holds one region's reports and the findings, not every report; to hold less, iterate
+    `validate_sorted.sorted_findings`, which yields the same findings in the same order from runs sorted on disk.
     """
-    from .validate_stream import Unordered, iter_findings
+    from .validate_sorted import sorted_findings
 
-    tally = Compared()
-    try:
-        findings = list(iter_findings(store, region, tally))
-    except Unordered:  # reports of a region did not come together: check them all at once
-        tally = Compared()
-        known = {alias: body.body_key for body in store.bodies(region) for alias in aliases(body)}
-        findings = validate_records(store.reports(region=region, latest_only=True), known, tally)
-    if compared is not None:
-        compared.reports, compared.bodies, compared.pairs = tally.reports, tally.bodies, tally.pairs
-    findings.sort(key=_order)
-    return findings
+    return list(sorted_findings(store, region, compared))
 
 
 def validate_records(records: Iterable[dict[str, Any]], known: dict[str, str] | None = None,

@@ -1,19 +1,24 @@
 """Reading at scale: `validate` region by region (`storage.validate_stream`) finds exactly what `validate` finds,
-and lets each region go before reading the next; exports read the store a batch at a time.
+and lets each region go before reading the next; exports read the store a batch at a time. `sorted_findings` (runs
+sorted on disk and merged) gives `validate`'s findings in its order, and `nianbao validate --json`, written a finding
+at a time, prints exactly what the whole list printed.
 
 Every store test runs against SQLite and PostgreSQL (skipped with the reason where the server is unreachable).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from storage import Addition, Store, validate
+from nianbao.cli import main
+from storage import Addition, Store, export, validate
 from storage.bodies import aliases
-from storage.validate import Compared, validate_records
+from storage.validate import Compared, _order, validate_records
+from storage.validate_sorted import sorted_findings, write_json
 from storage.validate_stream import Unordered, findings_by_region, iter_findings
 
 from .databases import raw_bytes, synthetic_record
@@ -94,3 +99,84 @@ def test_reports_out_of_region_order_are_refused_not_misjudged() -> None:
 
     with pytest.raises(Unordered):
         list(findings_by_region([rec("350128", 2021), rec("110101", 2021), rec("350128", 2022)]))
+
+
+# -- sorted findings streamed (validate --json, the workbook's cross_year sheet) ------------------------------
+AGENCIES = ("甲局", "乙局", "丙局", "丁局", "戊局")
+
+
+@pytest.fixture
+def many(sqlite_store: Store) -> Store:
+    """Five bodies in three regions over four years, each year's carry-over off by its year, every other report
+    published late: more findings than `nianbao validate` prints, in every region."""
+    n = 0
+    for region in REGIONS[1:]:
+        for a, agency in enumerate(AGENCIES):
+            for year in (2020, 2021, 2022, 2023):
+                k = year - 2019 + a
+                rec = synthetic_record(agency, year, region_code=region, variant=n, published_at=f"{year + 1}-"
+                                       f"{'12' if n % 2 else '01'}-10", carried_over=[k, 0, 0, 0, 0, 1, k + 1],
+                                       carried_forward=[k + 2, 0, 0, 0, 0, 1, k + 3])  # fmt: skip
+                sqlite_store.add(raw_bytes(rec), rec, {"url": f"https://v{region}.example/{n}.html"})
+                n += 1
+    return sqlite_store
+
+
+def whole_list(store: Store, region: str | None = None) -> tuple[list[Any], Compared]:
+    """Return the findings as `validate` made them before it streamed (every one held, then sorted)."""
+    tally = Compared()
+    found = list(iter_findings(store, region, tally))
+    found.sort(key=_order)
+    return found, tally
+
+
+def test_runs_sorted_on_disk_and_merged_give_validates_order_exactly(store: Store, many: Store) -> None:
+    for s in (store, many):
+        expected, tally = whole_list(s)
+        assert len({f.region_code for f in expected}) >= 3 and {f.rule for f in expected} >= {"XY-01", "TIME-01"}
+        for run in (1, 7, len(expected) + 1):  # spilled one finding a file, a few a file, and held in memory
+            compared = Compared()
+            assert list(sorted_findings(s, compared=compared, run=run)) == expected, run
+            assert (compared.reports, compared.bodies, compared.pairs) == (tally.reports, tally.bodies, tally.pairs)
+        assert tally.pairs > 0
+
+
+def test_sorted_findings_of_one_region(many: Store) -> None:
+    found = list(sorted_findings(many, region="110101", run=5))
+    assert len(found) > 5 and {f.region_code for f in found} == {"110101"}
+    assert found == whole_list(many, "110101")[0]
+
+
+def test_write_json_writes_the_whole_lists_json(many: Store) -> None:
+    import io
+
+    expected = whole_list(many)[0]
+    for findings in ([], expected[:1], expected):
+        out = io.StringIO()
+        assert write_json(iter(findings), out) == len(findings)
+        assert out.getvalue() == json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=1)
+
+
+def test_cli_validate_json_prints_what_the_whole_list_printed(many: Store, capsys: pytest.CaptureFixture) -> None:
+    expected = whole_list(many)[0]
+    status = main(["validate", "--db", many.url, "--json"])
+    assert capsys.readouterr().out == json.dumps([f.as_dict() for f in expected], ensure_ascii=False, indent=1) + "\n"
+    assert any(f.severity == "E" for f in expected) and status == 1
+
+
+def test_cli_validate_table_counts_every_finding(many: Store, capsys: pytest.CaptureFixture) -> None:
+    expected = whole_list(many)[0]
+    main(["validate", "--db", many.url])
+    printed = capsys.readouterr().out
+    assert len(expected) > 50 and f"… and {len(expected) - 50} more (--json for all)" in printed
+    first = expected[0]
+    assert f"{first.severity} {first.rule} {first.agency} {list(first.years)} {first.where}:" in printed
+
+
+def test_xlsx_cross_year_sheet_lists_the_sorted_findings(many: Store, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    expected = whole_list(many)[0]
+    out = tmp_path / "r.xlsx"
+    export(many, "xlsx", out)
+    rows = list(openpyxl.load_workbook(out, read_only=True)["cross_year"].iter_rows(values_only=True))[1:]
+    assert [(r[1], r[4], r[6]) for r in rows] == [(f.agency, f.rule, f.where) for f in expected]

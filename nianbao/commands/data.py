@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -66,34 +65,62 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Run the cross-year and timeliness rules; exit 1 when any finding is an error."""
-    from storage import summary, validate
+    """Run the cross-year and timeliness rules; exit 1 when any finding is an error. The findings are written as
+    they come from the store (`storage.validate_sorted`), never held all at once."""
+    from storage import summary
     from storage.validate import Compared
+    from storage.validate_sorted import sorted_findings, write_json
 
     region = check_region(args.region) if args.region and args.region.isdigit() else args.region
     compared = Compared()
+    seen = _Seen()
     with open_store(args.db, create=False) as store:
-        findings = validate(store, region=region, compared=compared)
-    if args.json:
-        print(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=1))
-    else:
-        print_validation(findings, summary(findings))
+        findings = seen.watch(sorted_findings(store, region=region, compared=compared))
+        if args.json:
+            write_json(findings, sys.stdout)
+            sys.stdout.write("\n")
+        else:
+            per_rule = summary(findings)
+    if not args.json:
+        print_validation(seen.first, per_rule, seen.count)
         print(f"\ncompared {compared.pairs} body-year pair(s) with the year before (cross-year rules XY-*), "
               f"over {compared.reports} latest report(s) of {compared.bodies} body(ies)")
-    return ATTENTION if any(f.severity == "E" for f in findings) else OK
+    return ATTENTION if seen.errors else OK
 
 
-def print_validation(findings: list[Any], per_rule: dict[str, dict[str, Any]]) -> None:
-    """Print the per-rule table of `validate`, then the first 50 findings."""
+class _Seen:
+    """What passed through `watch`: how many findings, the first `SHOWN`, whether any was an error."""
+
+    def __init__(self) -> None:
+        self.count, self.errors, self.first = 0, False, []
+
+    def watch(self, findings: Any) -> Any:
+        """Yield the findings unchanged, noting them."""
+        for f in findings:
+            self.count += 1
+            self.errors = self.errors or f.severity == "E"
+            if len(self.first) < SHOWN:
+                self.first.append(f)
+            yield f
+
+
+SHOWN = 50
+"""Findings `nianbao validate` prints after its per-rule table (--json gives them all)."""
+
+
+def print_validation(findings: list[Any], per_rule: dict[str, dict[str, Any]], total: int | None = None) -> None:
+    """Print the per-rule table of `validate`, then the first 50 findings (`total`: how many there are, where
+    `findings` holds only the first ones)."""
     rows = [("rule", "findings", "E", "W", "I", "what")]
     for rule, s in per_rule.items():
         rows.append((rule, str(s["findings"]), str(s["E"]), str(s["W"]), str(s["I"]), s.get("description", "")))
     print_table(rows)
+    total = len(findings) if total is None else total
     if findings:
         print()
-        for f in findings[:50]:
+        for f in findings[:SHOWN]:
             d = f.as_dict()
             print(f"{d['severity']} {d['rule']} {d['agency']} {d['years']} {d['where']}: expected {d['expected']}, "
                   f"found {d['found']}")  # fmt: skip
-        if len(findings) > 50:
-            print(f"… and {len(findings) - 50} more (--json for all)")
+        if total > SHOWN:
+            print(f"… and {total - SHOWN} more (--json for all)")
