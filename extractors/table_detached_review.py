@@ -38,7 +38,7 @@ class SplitReading:
 
 
 def number_rows(items: list[Item], start: Loc, stop: Loc) -> list[list[str]]:
-    """Return the value cells of each grid row holding a number between start and stop, trailing blanks dropped."""
+    """Return the value cells (numbers and blanks) of each grid row holding a number between start and stop."""
     rows: dict[tuple[int, int], list[str]] = {}
     for j in range(start.item, min(stop.item + 1, len(items))):
         if items[j].row is not None:
@@ -53,10 +53,16 @@ def number_rows(items: list[Item], start: Loc, stop: Loc) -> list[list[str]]:
                 tokens += c.split()
             elif is_blank(c) or is_number_like(c):
                 tokens.append(c)
-        while tokens and is_blank(tokens[-1]):
-            tokens.pop()
         out.append(tokens)
     return out
+
+
+def _trimmed(tokens: list[str]) -> list[str]:
+    """Return a split row's cells without the blank cells a converter adds at its end (`| 6 |` read as 6 and '')."""
+    end = len(tokens)
+    while end and is_blank(tokens[end - 1]):
+        end -= 1
+    return tokens[:end]
 
 
 def _cells(tokens: list[str]) -> list[Cell]:
@@ -67,7 +73,7 @@ def read_split(rows: list[list[str]], confirm: Callable[[list[Cell]], bool]) -> 
     """Return table 四 read from several number rows, or None where its values sit in one row (read as printed)."""
     if not rows or len(rows[0]) >= WIDTH:
         return None
-    rows = rows[:MAX_ROWS]
+    rows = [_trimmed(r) for r in rows[:MAX_ROWS]]
     text = " / ".join(" | ".join(t or "-" for t in r) for r in rows)
     plain: list[str] = []
     for r in rows:

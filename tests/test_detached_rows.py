@@ -293,3 +293,10 @@ def test_table_four_split_in_order_with_a_publisher_error_is_read_as_printed_and
     assert record["review_litigation"]["review"]["total"] == 8 and record["ambiguous"] == []
     t401 = [c for c in record["checks"] if c["rule"] == "T4-01"]
     assert t401 and t401[0]["severity"] == "E" and "cause" not in t401[0]
+
+
+def test_table_four_in_one_row_ending_in_blank_cells_is_read_as_printed():
+    t4 = _grid(2, 1, 3, 1, 7, *[""] * 10)
+    record = extract(_report([*T2_HEAD, *_grid("规章", 0, 0, 0), *T2_FEES], t4), name="r.md")
+    assert record["review_litigation"]["review"] == REVIEW["review"] and record["ambiguous"] == []
+    assert record["review_litigation"]["litigation_direct"]["total"] is None
