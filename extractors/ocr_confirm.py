@@ -5,9 +5,10 @@ sums to its total (总计), every column's outcomes sum to 三、本年度办理
 办理结果 + 结转下年度继续办理, and a 2021 （六） row is the sum of its sub-rows. A number in at least
 one such identity that holds is confirmed; a number whose identities all fail, or a blank in a failing
 one, becomes null and an `ambiguous` entry (reason ``ocr``) with the engine's reading and alternatives
-as candidates. Table 二 has no arithmetic: its numbers are doubted where the engine itself was unsure
-(confidence under SURE, or another likely reading). The table checks are then run again, on the
-confirmed cells only.
+as candidates. Table 二 has no arithmetic: none of its numbers is confirmed, so every one is null and
+listed, its candidates the reading then the engine's alternatives. The table 三/四 checks are then
+run again on the confirmed cells; a failed check that reads a doubted cell, or a row the parser placed
+by inference, says `"cause": "parse"` and is lowered to W (the error may be the OCR's, not the report's).
 """
 
 from __future__ import annotations
@@ -19,15 +20,14 @@ from dataclasses import dataclass
 from . import checks as C
 from .model import Table
 from .normalize import nfkc
+from .prose import proactive_numbers, request_numbers
 from .readers.image import OcrDocument
 from .readers.ocr import OcrWord
+from .tables import parse_tables
 from .typed_ambiguity import Ambiguity, clip
 from .typed_cells import Cell
-from .typed_record import Record
+from .typed_record import Check, Record
 from .typed_tables import OUTCOME_ROWS, REQUEST_COLUMNS, REQUEST_ROWS_2021, REVIEW_COLUMNS
-
-SURE = 0.9
-"""The engine confidence under which a number no arithmetic checks (table 二) is doubted."""
 
 
 @dataclass(slots=True)
@@ -168,8 +168,8 @@ def _candidates(slot: _Slot) -> list[int | float | None]:
 
 
 def doubted(record: Record, doc: OcrDocument) -> tuple[list[_Slot], set[str]]:
-    """Return the cells of an OCR-read record its tables' arithmetic (for table 二, the engine) does not confirm,
-    and the cells of the identities that fail.
+    """Return the cells of an OCR-read record its tables' arithmetic does not confirm (all of table 二, which has
+    none), and the cells of the identities that fail.
 
     A blank cell is never confirmed: a faint number the OCR missed leaves a blank too.
     """
@@ -195,12 +195,7 @@ def doubted(record: Record, doc: OcrDocument) -> tuple[list[_Slot], set[str]]:
     for cells in failing:
         if not suspects.intersection(cells):
             doubt.update(cells)  # nothing explains the failure (errors that offset in a row): doubt every cell
-    out = [checked[p] for p in checked if p in doubt]
-    for slot in proactive.values():
-        w = slot.word
-        if slot.cell.value is None or w is None or w.confidence < SURE or w.alternatives:
-            out.append(slot)
-    return out, fails
+    return [checked[p] for p in checked if p in doubt] + list(proactive.values()), fails
 
 
 def blank_candidates(slot: _Slot, fails: set[str]) -> list[int | float | None]:
@@ -222,10 +217,50 @@ def missing_cells(record: Record) -> list[str]:
     return out
 
 
+def _reads(check: Check) -> set[str]:
+    """Return the cells (as `table.row.column` paths) a failed table check reads; empty for other rules."""
+    rule, where = check.rule, check.where
+    if rule.startswith("T3-"):
+        if where in REQUEST_COLUMNS:  # a rule over a column: the rows checks.blame_parse knows it reads
+            return {f"requests.{row}.{where}" for row in C._ROWS_READ.get(rule, ())}
+        rows = (where, *REQUEST_ROWS_2021) if rule == "T3-04" else (where,)
+        cols = ("total",) if rule == "T3-06" else REQUEST_COLUMNS
+        return {f"requests.{row}.{col}" for row in rows for col in cols}
+    if rule.startswith("T4-"):
+        if rule == "T4-05":
+            groups = ("review",) if where == "review" else ("litigation_direct", "litigation_after_review")
+            return {f"review_litigation.{g}.total" for g in groups}
+        group, _, col = where.partition(".")
+        return {f"review_litigation.{group}.{c}" for c in ((col,) if col else REVIEW_COLUMNS)}
+    if rule.startswith(("T2-", "NUM-")):
+        prefix = "proactive" if where == "proactive" else f"proactive.{where}"
+        return {prefix + (f".{check.column}" if check.column else "")}
+    return set()
+
+
+def blame_doubt(checks: list[Check], doubt: set[str]) -> list[Check]:
+    """Return `checks` with each failure that reads a doubted cell (a path in `doubt`, or under one) marked
+    `cause="parse"` and lowered from E to W: the OCR's reading, not the report, may be wrong."""
+    for check in checks:
+        reads = _reads(check)
+        if any(p == d or d.startswith(p + ".") for p in reads for d in doubt):
+            check.cause = "parse"
+            if check.severity == "E":
+                check.severity = "W"
+    return checks
+
+
+def _inferred(doc: OcrDocument, prose: str) -> set[str]:
+    """Return table 三's rows the parser placed by inference (value rows printed away from their labels)."""
+    tables = parse_tables(doc.blocks, request_numbers(prose), proactive_numbers(prose))
+    return tables.requests.inferred if tables.requests is not None else set()
+
+
 def confirm(record: Record, doc: OcrDocument) -> Record:
     """Return `record` with every OCR number its arithmetic does not confirm made null and listed in `ambiguous`.
 
-    The table checks are run again on what is left, as the record builder runs them.
+    The table 三/四 checks are run again on what is left, as the record builder runs them; every failure
+    that reads a doubted cell or an inferred row says cause parse (severity W).
     """
     known = {a.cell for a in record.ambiguous}
     slots, fails = doubted(record, doc)
@@ -243,8 +278,8 @@ def confirm(record: Record, doc: OcrDocument) -> Record:
     prose = nfkc(record.sections.overview or doc.text()[:6000])
     kept = [c for c in record.checks if not c.rule.startswith(("T3-", "T4-"))]
     if record.requests is not None:
-        kept += C.check_requests(record.requests, amb, prose)
+        kept += C.blame_parse(C.check_requests(record.requests, amb, prose), _inferred(doc, prose))
     if record.review_litigation is not None:
         kept += C.check_review(record.review_litigation, amb, prose)
-    record.checks = kept
+    record.checks = blame_doubt(kept, {a.cell for a in record.ambiguous if a.reason == "ocr"})
     return record

@@ -16,7 +16,7 @@ AMBIGUITY_REASONS = {
     "glued": "a text dump glued the row's digits together and the arithmetic accepts more than one cut",
     "detached": "a value row printed away from its label, whose place the table's arithmetic does not confirm",
     "short_row": "the row holds fewer values than columns, so which column a value belongs to is unknown",
-    "ocr": "an OCR reading the engine was unsure of (the alternatives it saw are the candidates)",
+    "ocr": "an OCR reading the table's arithmetic does not confirm (its reading, then the engine's alternatives)",
     "legacy": "a record stored before entries carried their text: only the cell is known",
 }
 """Every `reason` an entry may give, with what it means (docs/record-schema.md lists the same)."""
