@@ -12,6 +12,7 @@ import importlib.util
 import io
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pdfplumber
@@ -243,6 +244,61 @@ def test_a_check_is_blamed_on_the_parse_exactly_where_it_reads_a_doubted_cell(ru
     assert (check.cause, check.severity) == (("parse", "W") if blamed else (None, "E"))
 
 
+# -- image-only OFD ------------------------------------------------------------------------------------
+class _TextLayerEngine:
+    """An engine that "reads" each page as the seed PDF's text layer says, checking the picture's scale first."""
+
+    name = "test"
+
+    def __init__(self, pdf: Path) -> None:
+        with pdfplumber.open(pdf) as doc:
+            self.pages = [(p.width, p.extract_words()) for p in doc.pages]
+        self.read = 0
+
+    def words(self, image, scale):
+        width, words = self.pages[self.read]
+        self.read += 1
+        assert image.width * scale == pytest.approx(width, rel=0.01)  # pixels to points as the page is drawn
+        return [OcrWord(w["text"], w["x0"], w["x1"], w["top"], w["bottom"], 0.99) for w in words]
+
+
+def test_an_ofd_of_page_pictures_is_read_by_ocr_like_an_image_only_pdf(monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "fixtures" / "ocr"))
+    from build_scans import scan_ofd
+
+    case = DOCUMENTS / "seed002_pdf_unruled"
+    engine_ = _TextLayerEngine(case / "input.pdf")
+    monkeypatch.setattr(image_reader, "choose", lambda: engine_)
+    record = extract(scan_ofd((case / "input.pdf").read_bytes(), 40))
+    assert record["carrier"] == "ofd" and engine_.read == len(engine_.pages)
+    gold = json.loads((case / "expected.json").read_text())
+    assert [d for d in compare(record, gold).diffs if not d[0].startswith("proactive.")] == []
+    cells = [v for row in record["proactive"].values() for k, v in row.items() if not k.endswith("_raw")]
+    assert cells and all(v is None for v in cells)  # doubted, as any scan's
+
+
+def test_an_ofd_with_neither_text_nor_pictures_is_no_text_without_running_ocr(monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "fixtures" / "ocr"))
+    from build_scans import scan_ofd
+
+    monkeypatch.setattr(image_reader, "choose", lambda: pytest.fail("OCR ran"))
+    data = scan_ofd((DOCUMENTS / "seed002_pdf" / "input.pdf").read_bytes(), 20)
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():  # the pictures' list emptied: ImageObjects that name nothing
+            body = src.read(info)
+            dst.writestr(info, b'<?xml version="1.0"?><ofd:Res xmlns:ofd="http://www.ofdspec.org/2016"/>'
+                         if info.filename.endswith("DocumentRes.xml") else body)  # fmt: skip
+    with pytest.raises(NoText, match="no text and no pictures"):
+        extract(out.getvalue())
+
+
 # -- bad input ------------------------------------------------------------------------------------------
 def test_a_truncated_png_is_one_line_corrupt():
     data = _png(Image.new("L", (200, 200), 255))[:60]
@@ -328,9 +384,9 @@ def test_the_fixture_generator_reproduces_the_committed_cases(tmp_path):
     import sys
 
     sys.path.insert(0, str(ROOT / "fixtures" / "ocr"))
-    from build_scans import write_cases
+    from build_scans import OFD_CASES, write_cases
 
-    for folder in write_cases(tmp_path):
-        committed = ROOT / "fixtures" / "ocr" / folder.name
+    for folder in write_cases(tmp_path) + write_cases(tmp_path / "ofd", cases=OFD_CASES):
+        committed = ROOT / "fixtures" / "ocr" / folder.relative_to(tmp_path)
         for f in folder.iterdir():
             assert f.read_bytes() == (committed / f.name).read_bytes(), f"{folder.name}/{f.name} differs"

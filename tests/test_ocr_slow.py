@@ -81,3 +81,15 @@ def test_real_pdfs_rasterised_leave_no_wrong_cell_unflagged():
         cells, right, flagged, wrong = cell_scores(record, json.loads((CORPUS / "gold" / f"{stem}.json").read_text()))
         print(f"\n{stem}: {right}/{cells} right, {flagged} flagged, {len(wrong)} wrong and not flagged")
         assert not wrong, (stem, wrong[:10])
+
+
+def test_the_image_only_ofd_reads_with_no_wrong_cell_unflagged():
+    from extractors import extract
+
+    if engine(BEST) is None:
+        pytest.skip(f"{BEST} OCR engine not installed (pip install 'nianbao[ocr]')")
+    case = ROOT / "fixtures" / "ocr" / "ofd" / "seed002_scan_ofd"
+    record = extract(case / "input.ofd")
+    cells, right, flagged, wrong = cell_scores(record, json.loads((case / "expected.json").read_text()))
+    print(f"\nseed002 as OFD pictures: {right}/{cells} right, {flagged} flagged, {len(wrong)} wrong and not flagged")
+    assert record["carrier"] == "ofd" and not wrong, wrong[:10]

@@ -133,7 +133,7 @@ def _scale(image: Any) -> float:
     return 72.0 * inches / max(width, 1)
 
 
-def _image_pages(data: bytes) -> Iterator[tuple[Any, float]]:
+def image_pages(data: bytes) -> Iterator[tuple[Any, float]]:
     """Yield the frames of a JPG/PNG/TIFF file as (grey image, points per pixel), refusing bombs and long scans."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
@@ -157,7 +157,7 @@ def _image_pages(data: bytes) -> Iterator[tuple[Any, float]]:
 
 def read_image(data: bytes, carrier: str) -> OcrDocument:
     """Return the OcrDocument of a JPG/PNG/TIFF scan. Raises ExtractionError (Corrupt, Bomb, NoText, …)."""
-    return read_pages(_image_pages(data), carrier)
+    return read_pages(image_pages(data), carrier)
 
 
 def _render(pdf: Any, index: int, dpi: int) -> Any:
@@ -217,4 +217,6 @@ def is_ocr(doc: Document) -> bool:
     return isinstance(doc, OcrDocument)
 
 
-__all__ = ["OCR_DPI", "OcrDocument", "is_ocr", "page_blocks", "read_image", "read_pages", "read_scanned_pdf"]
+__all__ = [
+    "OCR_DPI", "OcrDocument", "image_pages", "is_ocr", "page_blocks", "read_image", "read_pages", "read_scanned_pdf",
+]  # fmt: skip

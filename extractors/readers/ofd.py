@@ -4,18 +4,23 @@ The package is read here directly with lxml (ofd_package.py): the OFD libraries 
 runs at best, not each glyph's box nor the path objects that rule a table. Ruled tables are found
 by pdfplumber's own table finder on the page's edges (the lattice a PDF's ruling lines go through),
 and the rest of the words by the row rebuilder of PDFs drawn without ruling lines (pdf_rows).
+A package whose pages draw only pictures (ImageObjects: a scan kept as OFD) is read by local OCR, as
+an image-only PDF is (readers/image.py).
 """
 
 from __future__ import annotations
 
+import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 from pdfplumber.table import TableFinder
 from pdfplumber.utils.text import chars_to_textmap, extract_words
 
-from ..errors import NoText
+from ..errors import Corrupt, NoText, TooLarge
 from ..model import Block, Document, Paragraph, Table
-from .ofd_package import OfdPage, read_package
+from .image import MAX_OCR_PAGES, image_pages, read_pages
+from .ofd_package import OfdDocument, OfdPage, read_package
 from .pdf_rows import rebuild
 
 
@@ -60,17 +65,38 @@ def page_blocks(page: OfdPage) -> list[Block]:
     return [b for _, b in placed]
 
 
+def _pictures(ofd: OfdDocument, images: list[tuple[str, tuple[float, float, float, float]]]) -> Iterator[
+        tuple[Any, float]]:  # fmt: skip
+    """Yield the pictures of a scan kept as OFD as (grey image, points per pixel as each is drawn), one at a time."""
+    if len(images) > MAX_OCR_PAGES:
+        raise TooLarge(f"OFD has {len(images)} pictures to read by OCR (limit {MAX_OCR_PAGES})")
+    for member, (x0, _, x1, _) in images:
+        try:
+            data = ofd.member(member)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise Corrupt(f"unreadable OFD picture {member}: {type(exc).__name__}") from None
+        image, _ = next(image_pages(data), (None, 0.0))
+        if image is not None:
+            yield image, (x1 - x0) / max(image.width, 1)
+
+
 def read_ofd(data: bytes) -> Document:
-    """Return the Document of an OFD package.
+    """Return the Document of an OFD package; one whose pages draw only pictures (a scan) is read by local OCR.
 
     Raises Corrupt, Bomb or TooLarge for a damaged or hostile package (ofd_package.read_package) and
-    NoText where its pages draw no text (a scan kept as images).
+    NoText where its pages draw neither text nor pictures, or OCR finds no text in them (or no engine is installed).
     """
     ofd = read_package(data)
     blocks: list[Block] = []
+    images: list[tuple[str, tuple[float, float, float, float]]] = []
     for page in ofd.pages:
         blocks.extend(page_blocks(page))
+        images += page.images
         page.chars, page.edges = [], []  # laid out: free the page before the next
     if not any(isinstance(b, Table) or b.text for b in blocks):
-        raise NoText("OFD has no text (pages of images only: a scan?)")
+        if not images:
+            raise NoText("OFD has no text and no pictures")
+        doc = read_pages(_pictures(ofd, images), "ofd")
+        doc.title, doc.meta = ofd.meta.get("Title") or None, ofd.meta
+        return doc
     return Document(blocks, carrier="ofd", title=ofd.meta.get("Title") or None, meta=ofd.meta)

@@ -15,7 +15,7 @@ import posixpath
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,8 @@ class OfdPage:
     """One pdfplumber-shaped dict a character: text, x0, x1, top, bottom, size, upright."""
     edges: list[dict[str, Any]] = field(default_factory=list)
     """One pdfplumber-shaped dict a straight horizontal or vertical path segment (orientation "h" or "v")."""
+    images: list[tuple[str, tuple[float, float, float, float]]] = field(default_factory=list)
+    """One (package member of the picture, its box as x0, top, x1, bottom) an ImageObject drawn: a scan's page."""
 
 
 @dataclass
@@ -63,6 +65,8 @@ class OfdDocument:
     (one page's characters in memory at a time); a page part missing or broken raises then."""
     meta: dict[str, str]
     """DocInfo fields with text (Title, Author, CreationDate, …), by element name."""
+    member: Callable[[str], bytes] = bytes
+    """Returns the bytes of a package member (a picture OfdPage.images names)."""
 
 
 def local(node: Any) -> str:
@@ -199,11 +203,12 @@ class PageReader:
         self.resources = resources
         self.page = page
         self.units: dict[str, Any] | None = None
+        self.media: dict[str, str] | None = None
         self.seen: set[tuple[str, int, int]] = set()
 
     def _count(self) -> None:
-        """Refuse the page once it has laid out more than PDF_PAGE_OBJECTS characters and edges."""
-        if len(self.page.chars) + len(self.page.edges) > PDF_PAGE_OBJECTS:
+        """Refuse the page once it has laid out more than PDF_PAGE_OBJECTS characters, edges and pictures."""
+        if len(self.page.chars) + len(self.page.edges) + len(self.page.images) > PDF_PAGE_OBJECTS:
             raise TooLarge(f"OFD page {self.page.number} draws over {PDF_PAGE_OBJECTS} objects")
 
     def layers(self, root: Any) -> None:
@@ -224,6 +229,8 @@ class PageReader:
                 self.text(obj, object_space(obj, outer))
             elif name == "PathObject":
                 self.path(obj, object_space(obj, outer))
+            elif name == "ImageObject":
+                self.image(obj, object_space(obj, outer))
             elif name == "PageBlock":
                 self.walk(obj, outer, depth + 1)
             elif name == "CompositeObject":
@@ -240,6 +247,31 @@ class PageReader:
                     for unit in children(units, "CompositeGraphicUnit"):
                         self.units.setdefault((unit.get("ID") or "").strip(), unit)
         return self.units.get((ref or "").strip())
+
+    def picture(self, ref: str | None) -> str | None:
+        """Return the package member of the MultiMedia with ID `ref` (its MediaFile under the Res BaseLoc), or None."""
+        if self.media is None:
+            self.media = {}
+            for part in self.resources:
+                root = self.package.xml(part)
+                base = (root.get("BaseLoc") or "").strip()
+                for media in (m for group in children(root, "MultiMedias") for m in children(group, "MultiMedia")):
+                    file = child_text(media, "MediaFile")
+                    found = self.package.find(part, posixpath.join(base, file)) or self.package.find(part, file)
+                    if found:
+                        self.media.setdefault((media.get("ID") or "").strip(), found)
+        return self.media.get((ref or "").strip())
+
+    def image(self, obj: Any, space: Affine) -> None:
+        """Note an ImageObject's picture and the box its unit square fills (OCR reads it where no page has text)."""
+        member = self.picture(obj.get("ResourceID"))
+        if member is None:
+            return
+        corners = [apply(space, x, y) for x in (0.0, 1.0) for y in (0.0, 1.0)]
+        xs, ys = [p[0] * PT for p in corners], [p[1] * PT for p in corners]
+        if math.isfinite(sum(xs) + sum(ys)) and max(xs) - min(xs) > 1 and max(ys) - min(ys) > 1:
+            self.page.images.append((member, (min(xs), min(ys), max(xs), max(ys))))
+        self._count()
 
     def text(self, obj: Any, space: Affine) -> None:
         """Add the characters of a TextObject: one per glyph, placed by TextCode X/Y and DeltaX/DeltaY."""
@@ -399,4 +431,4 @@ def read_package(data: bytes) -> OfdDocument:
                 raise TooLarge(f"OFD pages draw over {MAX_TEXT_CHARS} characters")
             yield page
 
-    return OfdDocument(pages(), {k: v for k, v in meta.items() if k and v})
+    return OfdDocument(pages(), {k: v for k, v in meta.items() if k and v}, package.zip.read)
