@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install system-deps lint bench clean
+.PHONY: demo test test-slow install system-deps lint bench clean
 
 # The demo needs only the package; the tests add their tools (pytest, ruff, pandas, psycopg …).
 $(VENV)/.installed: pyproject.toml
@@ -36,9 +36,16 @@ system-deps:
 demo: $(VENV)/.installed
 	$(BIN)/nianbao demo
 
+# Two layers: `make test` runs the fast one on every change; `make test-slow` the tests marked slow (subprocess and
+# distributed crawls, SIGKILL, PostgreSQL concurrency, memory ceilings, fuzzing, OCR of scans, the browser, the
+# fresh-venv install). CI (.ci/run) runs both.
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist worksteal --durations=15
 test: install system-deps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --durations=15
+	$(PYTEST) -m "not slow"
+
+test-slow: install system-deps
+	$(PYTEST) -m slow
 
 lint: install
 	$(BIN)/ruff check .

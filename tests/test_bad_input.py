@@ -271,7 +271,16 @@ CASES: dict[str, tuple[Callable[[Path], Path], tuple[str, ...]]] = {
     "span_tables_html": (make_span_tables_html, ("tables too large",)),
     "merge_bomb_xlsx": (make_merge_bomb_xlsx, ("merges",)),
 }
-PARAMS = [pytest.param(k, marks=[LIBREOFFICE] if "ole_unconvertible" in k else [], id=k) for k in CASES]
+HEAVY = ("zip_bomb_docx", "lying_zip_bomb_docx", "ole_unconvertible_doc")
+"""Cases that take seconds each (inflating to the budget, a LibreOffice start): in the slow layer."""
+
+
+def _marks(case: str) -> list[pytest.MarkDecorator]:
+    """Return the marks of a case: LibreOffice where it needs soffice, slow where it is heavy."""
+    return [*([LIBREOFFICE] if "ole_unconvertible" in case else []), *([pytest.mark.slow] if case in HEAVY else [])]
+
+
+PARAMS = [pytest.param(k, marks=_marks(k), id=k) for k in CASES]
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
@@ -409,6 +418,7 @@ MEMORY_CASES = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", [*MEMORY_CASES, "colspan_page"])
 def test_memory_stays_bounded(case: str, tmp_path: Path) -> None:
     if case == "colspan_page":
@@ -422,6 +432,7 @@ def test_memory_stays_bounded(case: str, tmp_path: Path) -> None:
         assert "error" in got, got
 
 
+@pytest.mark.slow
 def test_dir_mode_reports_every_file(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()

@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 
+import pytest
+
 from extractors.readers.office import soffice
 
 from . import clirun
@@ -44,6 +46,7 @@ def test_extract_folder_gives_json_lines_and_goes_on_after_errors(tmp_path):
     assert "error" in by_path["c.pdf"] and "error" in by_path["sub/d.html"]
 
 
+@pytest.mark.slow
 def test_summary_prints_a_table_of_the_bundled_documents():
     proc = _run("summary", "fixtures/documents")
     assert proc.returncode == 0, proc.stderr
@@ -67,6 +70,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_demo_crawls_stores_exports_and_adds_nothing_the_second_time(tmp_path):
     port = str(_free_port())
     first = _run("demo", "--data", str(tmp_path), "--port", port)
@@ -116,6 +120,7 @@ def test_export_and_validate_commands(tmp_path):
     assert "compared 2 body-year pair(s) with the year before" in table and "3 latest report(s) of 1 body" in table
 
 
+@pytest.mark.slow
 def test_a_demo_missing_documents_says_so_and_exits_1(tmp_path):
     """Without the real reports its web serves, the demo stores fewer reports and says which, loudly."""
     env = {**os.environ, "NIANBAO_CORPUS": str(tmp_path / "empty")}

@@ -236,6 +236,7 @@ def _crawl(tmp_path: Path, *args: str) -> list[str]:
             "--summary", str(tmp_path / "summary.json"), "-s", "DOWNLOAD_TIMEOUT=5", *args]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_crawl_that_finds_reports_succeeds_and_one_that_finds_none_needs_attention(tmp_path, site):
     good = clirun.run(_crawl(tmp_path, f"{site}/")[3:], cwd=ROOT, timeout=300, text=True)
     assert good.returncode == exits.OK, good.stderr
@@ -244,6 +245,7 @@ def test_a_crawl_that_finds_reports_succeeds_and_one_that_finds_none_needs_atten
     assert "no report found" in one_line(empty) and "Traceback" not in empty.stderr
 
 
+@pytest.mark.slow
 def test_the_user_agent_is_ascii_and_names_the_operators_contact(tmp_path, site):
     proc = clirun.run(_crawl(tmp_path, "--contact", "harvest-ops@example.org", f"{site}/")[3:], cwd=ROOT,
                       timeout=300, text=True)  # fmt: skip
@@ -258,6 +260,7 @@ def _version() -> str:
     return project_version()
 
 
+@pytest.mark.slow
 def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path, site):
     _Site.slow = 0.5
     proc = subprocess.Popen(_crawl(tmp_path, f"{site}/empty/"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -275,6 +278,7 @@ def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path, site):
         assert [r["status"] for r in store.runs()] == ["interrupted"]
 
 
+@pytest.mark.slow
 def test_progress_is_shown_on_a_terminal(tmp_path, site):
     """Under a pseudo-terminal the crawl rewrites one status line (pages, reports, errors per site)."""
     import pty

@@ -39,6 +39,8 @@ LABELS = ("本年新收", "予以公开", "总计", "自然人", "商业企业",
           "第二十条第（一）项", "制发件数", "政府信息公开工作年度报告", "2023年", "合计", "件")  # fmt: skip
 SLOW_CARRIERS = ("doc", "wps", "rtf")  # these go through LibreOffice
 
+pytestmark = pytest.mark.slow  # hundreds of examples a test: the slow layer
+
 # NIANBAO_FUZZ_SCALE=20 runs twenty times the examples (a longer hunt by hand; the default keeps CI fast).
 SCALE = max(1, int(os.environ.get("NIANBAO_FUZZ_SCALE", "1")))
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large]
