@@ -5,10 +5,13 @@ sums to its total (总计), every column's outcomes sum to 三、本年度办理
 办理结果 + 结转下年度继续办理, and a 2021 （六） row is the sum of its sub-rows. A number in at least
 one such identity that holds is confirmed; a number whose identities all fail, or a blank in a failing
 one, becomes null and an `ambiguous` entry (reason ``ocr``) with the engine's reading and alternatives
-as candidates. Table 二 has no arithmetic: none of its numbers is confirmed, so every one is null and
-listed, its candidates the reading then the engine's alternatives. The table 三/四 checks are then
-run again on the confirmed cells; a failed check that reads a doubted cell, or a row the parser placed
-by inference, says `"cause": "parse"` and is lowered to W (the error may be the OCR's, not the report's).
+as candidates. Table 二 has no arithmetic, so none of its numbers is confirmed: a number the engine was
+unsure of (confidence under SURE, or another likely reading) is null and listed (reason ``ocr``); one it
+was sure of keeps its reading and is listed too (reason ``unconfirmed``: the reading, then the engine's
+alternatives), so no number stands unchecked and unflagged. The table 三/四 checks are then run again
+on the confirmed cells; a failed check that reads a doubted or unconfirmed cell, or a row the parser
+placed by inference, says `"cause": "parse"` and is lowered to W (the error may be the OCR's, not the
+report's).
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from .typed_ambiguity import Ambiguity, clip
 from .typed_cells import Cell
 from .typed_record import Check, Record
 from .typed_tables import OUTCOME_ROWS, REQUEST_COLUMNS, REQUEST_ROWS_2021, REVIEW_COLUMNS
+
+SURE = 0.9
+"""The engine confidence under which a number no arithmetic checks (table 二) is null, not only listed."""
 
 
 @dataclass(slots=True)
@@ -167,9 +173,10 @@ def _candidates(slot: _Slot) -> list[int | float | None]:
     return out
 
 
-def doubted(record: Record, doc: OcrDocument) -> tuple[list[_Slot], set[str]]:
-    """Return the cells of an OCR-read record its tables' arithmetic does not confirm (all of table 二, which has
-    none), and the cells of the identities that fail.
+def doubted(record: Record, doc: OcrDocument) -> tuple[list[_Slot], list[_Slot], set[str]]:
+    """Return the cells of an OCR-read record to make null (numbers its tables' arithmetic does not confirm, and
+    table 二 numbers the engine was unsure of), table 二's numbers the engine was sure of (unconfirmed: no
+    arithmetic checks them), and the cells of the identities that fail.
 
     A blank cell is never confirmed: a faint number the OCR missed leaves a blank too.
     """
@@ -195,7 +202,13 @@ def doubted(record: Record, doc: OcrDocument) -> tuple[list[_Slot], set[str]]:
     for cells in failing:
         if not suspects.intersection(cells):
             doubt.update(cells)  # nothing explains the failure (errors that offset in a row): doubt every cell
-    return [checked[p] for p in checked if p in doubt] + list(proactive.values()), fails
+    out = [checked[p] for p in checked if p in doubt]
+    sure: list[_Slot] = []
+    for slot in proactive.values():
+        w = slot.word
+        unsure = slot.cell.value is None or w is None or w.confidence < SURE or bool(w.alternatives)
+        (out if unsure else sure).append(slot)
+    return out, sure, fails
 
 
 def blank_candidates(slot: _Slot, fails: set[str]) -> list[int | float | None]:
@@ -257,13 +270,19 @@ def _inferred(doc: OcrDocument, prose: str) -> set[str]:
 
 
 def confirm(record: Record, doc: OcrDocument) -> Record:
-    """Return `record` with every OCR number its arithmetic does not confirm made null and listed in `ambiguous`.
+    """Return `record` with every OCR number its arithmetic does not confirm listed in `ambiguous`: null (reason
+    `ocr`) where doubted, its reading kept (reason `unconfirmed`) where no arithmetic checks it and the engine
+    was sure.
 
     The table 三/四 checks are run again on what is left, as the record builder runs them; every failure
-    that reads a doubted cell or an inferred row says cause parse (severity W).
+    that reads a listed cell or an inferred row says cause parse (severity W).
     """
     known = {a.cell for a in record.ambiguous}
-    slots, fails = doubted(record, doc)
+    slots, sure, fails = doubted(record, doc)
+    for slot in sure:
+        if slot.path not in known:
+            record.ambiguous.append(Ambiguity(slot.path, slot.source, _candidates(slot), "unconfirmed"))
+            known.add(slot.path)
     for slot in slots:
         if slot.path not in known:
             readings = _candidates(slot) if slot.cell.value is not None else blank_candidates(slot, fails)
@@ -281,5 +300,5 @@ def confirm(record: Record, doc: OcrDocument) -> Record:
         kept += C.blame_parse(C.check_requests(record.requests, amb, prose), _inferred(doc, prose))
     if record.review_litigation is not None:
         kept += C.check_review(record.review_litigation, amb, prose)
-    record.checks = blame_doubt(kept, {a.cell for a in record.ambiguous if a.reason == "ocr"})
+    record.checks = blame_doubt(kept, {a.cell for a in record.ambiguous if a.reason in ("ocr", "unconfirmed")})
     return record

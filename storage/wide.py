@@ -55,7 +55,7 @@ REPORT_COLUMNS: tuple[Column, ...] = (
     Column("errors", "错误数", "failed checks at severity E (the checks sheet lists them)", 6),
     Column("warnings", "警告数", "failed checks at severity W", 6),
     Column("failed_rules", "未通过规则", "the rule ids failed at E or W, sorted (the rules sheet explains them)", 20),
-    Column("ambiguous", "存疑单元格数", "cells the document does not settle (null here; the ambiguous sheet)", 6),
+    Column("ambiguous", "存疑单元格数", "cells the document does not settle (the ambiguous sheet)", 6),
     Column("text_sha256", "文本哈希", "SHA-256 of the document's normalized text (the report's identity)", 20),
 )
 """The report's facts, before its cells."""

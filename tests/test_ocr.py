@@ -125,23 +125,26 @@ def _misread(doc: OcrDocument, label: str, nth: int, add: int) -> tuple[int, int
 
 
 @pytest.mark.parametrize("case", ["seed000_pdf_unruled", "seed002_pdf_unruled"])
-def test_exact_readings_confirm_tables_three_and_four_and_table_two_is_all_doubted(case):
+def test_exact_readings_confirm_tables_three_and_four_and_every_table_two_number_is_listed(case):
     doc = _text_layer_doc(case)
     record = confirm(build_record(doc), doc)
     gold = json.loads((DOCUMENTS / case / "expected.json").read_text())
     score = compare(record.to_dict(), gold)
-    # Tables 三 and 四 check themselves: every number is confirmed.
-    assert [d for d in score.diffs if not d[0].startswith("proactive.")] == []
-    # Table 二 has no arithmetic: every cell is null and listed, its first candidate what was printed
-    # (a blank reads [0, None]), a number with the row it was read from.
-    entries = {a.cell: a for a in record.ambiguous if a.reason == "ocr"}
+    # Tables 三 and 四 check themselves: every number is confirmed; table 二's sure readings are kept.
+    assert score.diffs == []
+    # Table 二 has no arithmetic: every cell is listed, its first candidate what was printed (a blank reads
+    # [0, None] and is null); a number keeps its reading (unconfirmed) with the row it was read from.
+    entries = {a.cell: a for a in record.ambiguous if a.reason in ("ocr", "unconfirmed")}
     for row, cols in gold["proactive"].items():
         for col, want in cols.items():
             path = f"proactive.{row}.{col}"
-            assert getattr(getattr(record.proactive, row), col).value is None, path
-            got = entries[path].candidates
+            got, value = entries[path].candidates, getattr(getattr(record.proactive, row), col).value
             assert got[0] == want or (got == [0, None] and want in got), (path, got)
-            assert got == [0, None] or entries[path].source_text, path
+            if entries[path].reason == "unconfirmed":
+                assert value == got[0] == want and entries[path].source_text, path
+            else:
+                assert value is None and got == [0, None], (path, got)
+    assert any(a.reason == "unconfirmed" for a in entries.values())
     # Of tables 三 and 四 only blanks stay listed (a faint number the OCR missed leaves a blank too).
     doubted = [a for a in entries.values() if not a.cell.startswith("proactive.")]
     assert all(a.candidates == [0, None] for a in doubted), doubted[:5]
@@ -183,7 +186,7 @@ def _table_two_words(doc: OcrDocument, label: str) -> list[OcrWord]:
     return [w for i, ws in doc.readings.items() if label in (rows[i][0] or "") for w in ws if w is not None]
 
 
-def test_every_table_two_reading_is_doubted_sure_or_not_with_the_engines_alternatives():
+def test_every_table_two_reading_is_listed_an_unsure_one_null_a_sure_one_kept():
     doc = _text_layer_doc("seed000_pdf_unruled")
     unsure, sure = _table_two_words(doc, "规范性文件")[:2]
     unsure.confidence, unsure.alternatives = 0.6, ("8",)
@@ -191,9 +194,9 @@ def test_every_table_two_reading_is_doubted_sure_or_not_with_the_engines_alterna
     entries = {a["cell"]: a for a in record["ambiguous"]}
     first, second = (entries[f"proactive.normative_documents.{c}"] for c in ("newly_made", "newly_published"))
     assert first["candidates"] == [int(unsure.text), 8] and first["reason"] == "ocr"
-    assert second["candidates"] == [int(sure.text)] and second["reason"] == "ocr"
-    assert record["proactive"]["normative_documents"] == {"newly_made": None, "newly_published": None,
-                                                         "total_published": None}  # fmt: skip
+    assert second["candidates"] == [int(sure.text)] and second["reason"] == "unconfirmed"
+    assert record["proactive"]["normative_documents"]["newly_made"] is None
+    assert record["proactive"]["normative_documents"]["newly_published"] == int(sure.text)
 
 
 def test_a_table_two_check_on_a_doubted_reading_says_cause_parse():
@@ -274,9 +277,10 @@ def test_an_ofd_of_page_pictures_is_read_by_ocr_like_an_image_only_pdf(monkeypat
     record = extract(scan_ofd((case / "input.pdf").read_bytes(), 40))
     assert record["carrier"] == "ofd" and engine_.read == len(engine_.pages)
     gold = json.loads((case / "expected.json").read_text())
-    assert [d for d in compare(record, gold).diffs if not d[0].startswith("proactive.")] == []
-    cells = [v for row in record["proactive"].values() for k, v in row.items() if not k.endswith("_raw")]
-    assert cells and all(v is None for v in cells)  # doubted, as any scan's
+    assert compare(record, gold).diffs == []
+    listed = {a["cell"]: a["reason"] for a in record["ambiguous"]}
+    cells = [f"proactive.{r}.{k}" for r, row in record["proactive"].items() for k in row if not k.endswith("_raw")]
+    assert cells and all(listed.get(c) in ("ocr", "unconfirmed") for c in cells)  # listed, as any scan's
 
 
 def test_an_ofd_with_neither_text_nor_pictures_is_no_text_without_running_ocr(monkeypatch):
