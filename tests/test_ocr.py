@@ -357,6 +357,7 @@ def test_the_gate_pins_both_scan_fixtures():
     assert set(OCR_CASES) <= set(pinned)
 
 
+@pytest.mark.slow  # RapidOCR reads a page in tens of CPU seconds
 @needs_engine
 @pytest.mark.parametrize("case", sorted(OCR_CASES))
 def test_scan_fixture_holds_its_floor_and_no_wrong_cell_goes_unflagged(case):
