@@ -247,6 +247,7 @@ def test_bad_package_is_one_typed_error(data, kind, words):
     assert words in str(caught.value) and "\n" not in str(caught.value)
 
 
+@pytest.mark.slow  # a memory ceiling, measured in a fresh interpreter
 def test_ofd_zip_bomb_is_refused_within_the_memory_ceiling(tmp_path: Path):
     """A page part of ~195 MB of empty blocks, diluted by a stored member: one line, peak RSS under the ceiling."""
     from .test_memory import _diluted_bomb, assert_refused

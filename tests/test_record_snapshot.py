@@ -52,6 +52,7 @@ def test_differences_sees_values_keys_order_and_types():
     assert len(list(differences({"a": 1}, {"a": 1, "a_raw": "1件"}))) == 1  # a new key
 
 
+@pytest.mark.slow  # every fixture document extracted again
 def test_every_record_is_as_before(snapshots):
     before, after = snapshots
     documents = [line for line in before if "path" in line]

@@ -71,6 +71,7 @@ def test_negatives_and_lists_are_served(web: Web2) -> None:
             assert get(entry["url"])[0] == 200, entry["url"]
 
 
+@pytest.mark.slow  # every document of the second web extracted
 def test_every_report_is_read_as_a_report_of_its_year(web: Web2, tmp_path: Path) -> None:
     failures = []
     for rep in web.expected()["reports"]:
