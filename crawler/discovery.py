@@ -6,7 +6,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from lxml import etree
 from parsel import Selector
+
+from .page_meta import marked_nodes
 
 # Words that make a title a report, and words that make it something else published beside reports.
 REPORT_TITLE = re.compile(r"(?:政府)?信息公开(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)|政务公开.{0,4}年度报告")
@@ -38,6 +41,14 @@ MARKS = re.compile(
     r"第二十条第|勾稽关系|本年新收"
 )
 DATE = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
+# XPaths the spider runs on every page, compiled once and run on the lxml tree (strings back, no Selectors).
+_TITLE_PATHS = [etree.XPath(xp, smart_strings=False) for xp in (
+    '//meta[@name="ArticleTitle"]/@content', '//meta[@name="articletitle"]/@content', "//h1//text()")]
+_TITLE_CLASS = re.compile("title")
+_TEXTS = etree.XPath(".//text()", smart_strings=False)
+_TITLE_TEXT = etree.XPath("//title/text()", smart_strings=False)
+_COLUMN_META = etree.XPath('//meta[@name="ColumnName"]/@content', smart_strings=False)
+_CRUMB_CLASS = re.compile("crumb|position|location")
 # Inline script targets that real sites use for attachments and pages.
 SCRIPT_URL = re.compile(r"""(?:window\.open|location\.href\s*=|openFile|downLoad\w*)\s*\(?\s*['"]([^'"]+)['"]""", re.I)
 
@@ -91,16 +102,16 @@ def has_report_parts(text: str) -> bool:
 
 def page_title(sel: Selector) -> str:
     """Return the article title of a page: ArticleTitle meta, h1, else <title> before its separators."""
-    for xp in ('//meta[@name="ArticleTitle"]/@content', '//meta[@name="articletitle"]/@content', "//h1//text()"):
-        got = " ".join(t.strip() for t in sel.xpath(xp).getall() if t.strip())
+    for xp in _TITLE_PATHS:
+        got = " ".join(t.strip() for t in xp(sel.root) if t.strip())
         if got:
             return got
     # Templates whose <title> is the site's name put the article's in a heading marked as the title.
-    for node in sel.xpath('//*[self::h2 or self::h3 or self::div or self::p][contains(@class,"title")]')[:10]:
-        got = " ".join(t.strip() for t in node.xpath(".//text()").getall() if t.strip())
+    for node in [n for n in marked_nodes(sel, _TITLE_CLASS) if n.tag in ("h2", "h3", "div", "p")][:10]:
+        got = " ".join(t.strip() for t in _TEXTS(node) if t.strip())
         if is_report_title(got):
             return got
-    title = (sel.xpath("//title/text()").get() or "").strip()
+    title = next(iter(_TITLE_TEXT(sel.root)), "").strip()
     return re.split(r"\s*[-_|–—]\s*", title)[0] if title else ""
 
 
@@ -203,14 +214,13 @@ def published_at(sel: Selector, text: str) -> str | None:
 
 def column_name(sel: Selector) -> str | None:
     """Return the column a page belongs to: ColumnName meta, else the last breadcrumb step before the article."""
-    meta = sel.xpath('//meta[@name="ColumnName"]/@content').get()
+    meta = next(iter(_COLUMN_META(sel.root)), None)
     if meta and meta.strip():
         return meta.strip()
-    crumbs = " ".join(
-        sel.xpath(
-            '//*[contains(@class,"crumb") or contains(@class,"position") or contains(@class,"location")]//text()'
-        ).getall()
-    )
+    found = marked_nodes(sel, _CRUMB_CLASS)
+    inside = set(found)
+    # `//*[…]//text()`: each text once, a marked node inside another read with it.
+    crumbs = " ".join(t for n in found if not any(a in inside for a in n.iterancestors()) for t in _TEXTS(n))
     parts = [p.strip() for p in re.split(r"[>»›/]|&gt;", crumbs) if p.strip()]
     named = [p for p in parts if COLUMN_WORDS.search(p)]
     return named[-1] if named else None

@@ -2,12 +2,14 @@
 
 `ExtractPool.read(job)` sends a document's bytes and context to a `ProcessPoolExecutor` and awaits its
 record. At most `queue` documents are in the pool at once (the others wait in the pipeline, which Scrapy
-bounds with CONCURRENT_ITEMS and its scraper's active size). Until the workers started by `start` have
-imported the extractors (seconds, on a loaded machine), documents are read in a thread of the crawl's
-process, so the crawl's first records are not held up. A worker that dies (a crash in a parser, the
-kernel's OOM killer) breaks the whole executor: it is rebuilt and counted, and each document that was in
-it is read again alone, in a one-worker pool of its own, so only the document that kills its worker twice
-gets an error, `Unreadable("the extraction worker died …")`.
+bounds with CONCURRENT_ITEMS and its scraper's active size). Workers start with the crawl and load the
+extractors and their tables before their first document; documents sent meanwhile wait for them (read in
+the crawl's own process they would take its CPU from fetching). A worker that dies (a crash in a parser,
+the kernel's OOM killer) breaks the whole executor: it is rebuilt and counted, and each document that was
+in it is read again alone, in a one-worker pool of its own, so only the document that kills its worker
+twice gets an error, `Unreadable("the extraction worker died …")`. A document still unread `timeout`
+seconds after it was sent (a parser caught in a loop) gets `Unreadable("extraction took longer than …")`:
+the pool's workers are stopped, and the other documents in it read again alone, as when a worker dies.
 """
 
 from __future__ import annotations
@@ -68,11 +70,14 @@ def read_job(job: ExtractJob) -> dict[str, Any] | ExtractionError:
 
 def _start_worker() -> None:
     """Make a new worker end with the crawl's process, however that ends (a SIGKILLed crawl must not leave workers
-    holding its pipes open), then import the extractors (its first document then costs no import)."""
+    holding its pipes open), then import the extractors and load their tables (its first document then costs no
+    import)."""
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
-    import extractors  # noqa: F401
+    from extractors.regions import longest_name
+
+    longest_name()  # the division tables the attribution reads (a second or two), loaded before the first document
 
 
 def _exit_with(sentinel: int) -> None:
@@ -82,17 +87,23 @@ def _exit_with(sentinel: int) -> None:
 
 
 def _ready() -> None:
-    """Nothing: sent to each new worker, its answer says the worker has started."""
+    """Nothing: sent to each worker as the pool starts, so every worker process starts (and loads) at once."""
 
 
 class ExtractPool:
     """Worker processes reading documents; rebuilt when one dies."""
 
-    def __init__(self, workers: int, queue: int, reader: Callable[[ExtractJob], Any] = read_job) -> None:
+    def __init__(
+        self, workers: int, queue: int, reader: Callable[[ExtractJob], Any] = read_job, timeout: float = 0
+    ) -> None:
         self.workers = workers
         """How many worker processes read documents."""
         self.queue = queue
         """How many documents may be in the pool at once (sent and not yet answered)."""
+        self.timeout = timeout
+        """Seconds a document may stay in the pool unread before it is given up (0: no limit)."""
+        self.timed_out = 0
+        """Documents given up because they were not read within `timeout`."""
         self.reader = reader
         """The module-level function a worker runs on a job (`read_job`)."""
         self.rebuilt = 0
@@ -102,7 +113,6 @@ class ExtractPool:
         self._pool: Executor | None = None
         self._solo: Executor | None = None
         self._slots: asyncio.Semaphore | None = None
-        self._warming: list[Future[None]] = []
         self._alone = asyncio.Lock()
 
     def _executor(self, workers: int | None = None) -> ProcessPoolExecutor:
@@ -115,14 +125,12 @@ class ExtractPool:
         """Start the worker processes now (each imports the extractors while the crawl's first pages come in)."""
         if self._pool is None:
             self._pool = self._executor()
-            self._warming = [self._pool.submit(_ready) for _ in range(self.workers)]
+            for _ in range(self.workers):  # each worker starts (and loads the extractors) now, not at its first job
+                self._pool.submit(_ready)
 
     async def read(self, job: ExtractJob) -> dict[str, Any]:
         """Return the attributed record of a document; raise its ExtractionError where it cannot be read as a
-        report (`Unreadable` where it killed its worker twice)."""
-        if self._warming and not all(f.done() for f in self._warming):
-            # The workers are still importing: the crawl's first documents are read here meanwhile, not held up.
-            return record_of(await asyncio.to_thread(read_job, job))
+        report (`Unreadable` where it killed its worker twice or was not read within `timeout`)."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.queue)
         async with self._slots:
@@ -130,10 +138,25 @@ class ExtractPool:
                 self._pool = self._executor()
             pool = self._pool
             try:
-                return record_of(await asyncio.wrap_future(pool.submit(self.reader, job)))
+                return record_of(await self._within_time(pool, pool.submit(self.reader, job)))
             except BrokenProcessPool:
                 self._replace(pool)
         return await self._read_alone(job)
+
+    async def _within_time(self, pool: Executor, future: Future[Any]) -> Any:
+        """Return what a worker answered; where it has not answered within `timeout`, stop the pool's workers
+        (its other documents are read again alone) and raise Unreadable."""
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout or None)
+        except TimeoutError:
+            self.timed_out += 1
+            _stop_workers(pool)
+            if pool is self._pool:
+                self._replace(pool)
+            elif pool is self._solo:
+                self._solo = None
+            why = f"extraction took longer than {self.timeout:g} s: the worker reading it was stopped"
+            raise Unreadable(why) from None
 
     def _replace(self, pool: Executor) -> None:
         """Drop a broken executor (once, however many of its documents report it) so the next read makes one."""
@@ -141,7 +164,7 @@ class ExtractPool:
             self._pool = None
             self.rebuilt += 1
             pool.shutdown(wait=False, cancel_futures=True)
-            logger.warning("an extraction worker died: pool rebuilt, its documents read again one at a time")
+            logger.warning("an extraction worker died or hung: pool rebuilt, its documents read again one at a time")
 
     async def _read_alone(self, job: ExtractJob) -> dict[str, Any]:
         """Return the record of a document that was in a pool when a worker died, read again in a worker of its
@@ -151,7 +174,7 @@ class ExtractPool:
                 self._solo = self._executor(1)
             solo = self._solo
             try:
-                return record_of(await asyncio.wrap_future(solo.submit(self.reader, job)))
+                return record_of(await self._within_time(solo, solo.submit(self.reader, job)))
             except BrokenProcessPool:
                 self._solo = None
                 solo.shutdown(wait=False, cancel_futures=True)
@@ -164,6 +187,14 @@ class ExtractPool:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
         self._pool = self._solo = None
+
+
+def _stop_workers(pool: Executor) -> None:
+    """Terminate the processes of a pool whose worker hangs (its other documents then fail with BrokenProcessPool
+    and are read again alone)."""
+    # ProcessPoolExecutor has no public way to stop a busy worker before Python 3.14 (terminate_workers).
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 def record_of(value: dict[str, Any] | ExtractionError) -> dict[str, Any]:

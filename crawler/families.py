@@ -82,7 +82,7 @@ def hanweb_call(url: str, html: str) -> tuple[ListCall, int] | None:
     relative or absolute, asked by POST (the default) or GET where the config says so. `totalrecord` and
     `totalpage` bound the pages where present. None without a dataproxy list.
     """
-    if not _PROXY.search(html):
+    if "dataproxy.jsp" not in html.lower() or not _PROXY.search(html):  # the literal first: the pattern scans slowly
         return None
     scripts = " ".join(re.findall(r"<script[^>]*>(.*?)</script>", html, re.S | re.I))
     names = variables(scripts)
@@ -194,6 +194,7 @@ def gkmlpt_calls(url: str, html: str, fragment_ids: list[str]) -> list[tuple[Lis
 
 # --- Lonsun (Anhui) and year selectors ---------------------------------------------------------
 _LONSUN = re.compile(r"(?:OpennessAnnualReport|XxgkAnnualReport|/public/column/)", re.I)
+_LONSUN_WORDS = ("opennessannualreport", "xxgkannualreport", "/public/column/")
 
 
 def lonsun_links(links: list[Link]) -> list[Link]:
@@ -204,7 +205,8 @@ def lonsun_links(links: list[Link]) -> list[Link]:
 
 def is_lonsun(html: str) -> bool:
     """True where a page belongs to the Lonsun openness platform."""
-    return bool(_LONSUN.search(html))
+    lower = html.lower()  # literal checks first: a case-blind alternation scans slowly
+    return any(word in lower for word in _LONSUN_WORDS) and bool(_LONSUN.search(html))
 
 
 # --- generic pagers ----------------------------------------------------------------------------

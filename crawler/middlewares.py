@@ -169,7 +169,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 class ConditionalRequestMiddleware:
     """Asks the crawl memory (the store's) about each GET: for a URL an earlier crawl handled fully, sends its
     If-None-Match / If-Modified-Since and leaves what the memory holds in `request.meta["remembered"]`, which the
-    spider replays where the answer is 304. Not configured without a store."""
+    spider replays where the answer is 304. A request the spider already asked about with its page's others
+    (`meta["recalled"]` is its URL) is not asked about again. Not configured without a store."""
 
     def __init__(self, stats: Any, store: StoreExtension) -> None:
         self.stats = stats
@@ -185,11 +186,14 @@ class ConditionalRequestMiddleware:
     async def process_request(self, request: Any) -> None:
         if request.method != "GET":
             return None
-        try:
-            known = await self.store.run(self.store.memory.recall, request.url)
-        except StoreFailed as exc:  # asked in full instead: nothing is lost, only bandwidth
-            logger.warning("crawl memory not read for %s: %s", request.url, exc)
-            return None
+        if request.meta.get("recalled") == request.url:  # the spider asked for the whole page's requests at once
+            known = request.meta.get("remembered")
+        else:
+            try:
+                known = await self.store.run(self.store.memory.recall, request.url)
+            except StoreFailed as exc:  # asked in full instead: nothing is lost, only bandwidth
+                logger.warning("crawl memory not read for %s: %s", request.url, exc)
+                return None
         if known is None:
             return None
         request.meta["remembered"] = known

@@ -11,17 +11,26 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 from extractors import compact, unit_name
 
-_CRUMBS = (
-    "//*[contains(@class,'position') or contains(@class,'crumb') or contains(@class,'location')"
-    " or contains(@class,'dqwz') or contains(@id,'position') or contains(@id,'crumb') or contains(@id,'location')]"
-)
 _HERE = re.compile(r"^.*?(?:当前位置|所在位置|您的位置|现在位置)\s*[:：]?")
 _SEPARATOR = re.compile(r"\s*(?:>|›|»|＞|→|/)\s*")
 _INDEX_NO = re.compile(r"索\s*引\s*号\s*[:：]?\s*([0-9A-Za-z][0-9A-Za-z\-/_.]{5,60})")
+_SUO = re.compile("[索\uf96a]")  # 索 and the one character NFKC folds to it
+_LABEL_SPAN = 70  # compact characters: more than the longest match of _INDEX_NO (3 + 1 + 61)
+_WINDOW = 240  # characters of text compacted after each 索 (all of it where that leaves fewer than _LABEL_SPAN)
+# Compiled once and run on the lxml tree: strings back, not a Selector wrapped around each text node.
+_WITH_CLASS_OR_ID = etree.XPath("//*[@class or @id]")
+_CRUMB_CLASS = re.compile("position|crumb|location|dqwz")
+_CRUMB_ID = re.compile("position|crumb|location")
+_CRUMB_TEXT = etree.XPath(".//text()[not(ancestor::script)]", smart_strings=False)
+_BODY_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]", smart_strings=False)
+_META_CONTENT = etree.XPath(
+    "//meta[translate(@name,$upper,$lower)=$lower]/@content", smart_strings=False
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,14 +55,27 @@ class PageMarks:
 
 def _meta(sel: Selector, name: str) -> str | None:
     """Return the content of `<meta name=NAME>` (any case), stripped, or None."""
-    value = sel.xpath(f"//meta[translate(@name,'{name.upper()}','{name.lower()}')='{name.lower()}']/@content").get()
+    found = _META_CONTENT(sel.root, upper=name.upper(), lower=name.lower())
+    value = found[0] if found else None
     return value.strip() or None if value else None
+
+
+def marked_nodes(sel: Selector, in_class: re.Pattern[str], in_id: re.Pattern[str] | None = None) -> list[Any]:
+    """Return the page's elements, in document order, whose class (or id) attribute contains a match of
+    `in_class` (or `in_id`): what `//*[contains(@class,…) or contains(@id,…)]` finds, without XPath's
+    string calls on every element."""
+    out = []
+    for node in _WITH_CLASS_OR_ID(sel.root):
+        cls, ident = node.get("class"), node.get("id")
+        if (cls and in_class.search(cls)) or (ident and in_id is not None and in_id.search(ident)):
+            out.append(node)
+    return out
 
 
 def breadcrumb_unit(sel: Selector) -> str | None:
     """Return the last unit the page's breadcrumb ("当前位置：首页 > … > UNIT > …") names, or None."""
-    for node in sel.xpath(_CRUMBS)[:5]:
-        text = " ".join(t.strip() for t in node.xpath(".//text()[not(ancestor::script)]").getall() if t.strip())
+    for node in marked_nodes(sel, _CRUMB_CLASS, _CRUMB_ID)[:5]:
+        text = " ".join(t.strip() for t in _CRUMB_TEXT(node) if t.strip())
         if not text or len(text) > 300:
             continue
         parts = [p for p in _SEPARATOR.split(_HERE.sub("", text)) if p.strip()]
@@ -65,7 +87,7 @@ def breadcrumb_unit(sel: Selector) -> str | None:
 
 def body_text(sel: Selector) -> str:
     """Return the text of the page's body outside scripts and styles, its pieces joined by spaces."""
-    return " ".join(sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall())
+    return " ".join(_BODY_TEXT(sel.root))
 
 
 def index_number(sel: Selector, text: str | None = None) -> tuple[str | None, str | None]:
@@ -73,7 +95,14 @@ def index_number(sel: Selector, text: str | None = None) -> tuple[str | None, st
 
     `text` is the page's `body_text` where the caller has it already.
     """
-    m = _INDEX_NO.search(compact(body_text(sel) if text is None else text))
+    text = body_text(sel) if text is None else text
+    m = None
+    for start in _SUO.finditer(text):  # the label starts at a 索 (or its compatibility form): read only from there
+        window = compact(text[start.start() : start.start() + _WINDOW])
+        if len(window) < _LABEL_SPAN and start.start() + _WINDOW < len(text):
+            window = compact(text[start.start() :])  # mostly blanks: the label and value may run further
+        if m := _INDEX_NO.match(window):
+            break
     if not m:
         return None, None
     value = m.group(1)

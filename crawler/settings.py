@@ -36,6 +36,10 @@ NIANBAO_RETRY_AFTER_MAX = 120
 # This many consecutive timeouts or connection errors on a host:port (retries included) give it up.
 NIANBAO_HOST_FAILURES = 5
 COOKIES_ENABLED = False
+# Scrapy starts this many tasks for every response's output (its items run that many at a time): a page yields one
+# document item at most, and the default (100) costs a tenth of the crawl's CPU in task set-up alone.
+CONCURRENT_ITEMS = 8
+TELNETCONSOLE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.SafetyMiddleware": 60,
@@ -61,6 +65,9 @@ ITEM_PIPELINES = {
 # thread of the crawl), at most NIANBAO_EXTRACT_QUEUE in them at once (0: twice the workers).
 NIANBAO_EXTRACT_WORKERS = None
 NIANBAO_EXTRACT_QUEUE = 0
+# A document a worker has not read this many seconds after it was sent (a parser caught in a loop) is an error
+# ("extraction took longer than …"), its worker stopped (0: wait for ever). OCR of a long scan takes minutes.
+NIANBAO_EXTRACT_TIMEOUT = 900
 # The store writes the documents that came during its last write together, up to this many a transaction.
 NIANBAO_STORE_BATCH = 64
 EXTENSIONS = {

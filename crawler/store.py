@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -18,6 +18,9 @@ from twisted.internet import task, threads
 from storage import Store
 from storage.memory import CrawlMemory
 from storage.sql import error_line
+
+if TYPE_CHECKING:
+    from .store_batch import BatchWriter
 
 HEARTBEAT_S = 60
 T = TypeVar("T")
@@ -37,6 +40,7 @@ class StoreExtension:
         self.run_id: int | None = None
         """The crawl run's id, from the moment the spider opens."""
         self._beat: task.LoopingCall | None = None
+        self._writer: BatchWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StoreExtension:
@@ -54,6 +58,15 @@ class StoreExtension:
     def memory(self) -> CrawlMemory:
         """The crawl memory in the store: what earlier crawls, by any worker, learnt of each URL."""
         return self.store.memory
+
+    @property
+    def writer(self) -> BatchWriter:
+        """The crawl's batched writes of documents and crawl memory rows (NIANBAO_STORE_BATCH a transaction)."""
+        if self._writer is None:
+            from .store_batch import BatchWriter  # it needs this module's StoreFailed
+
+            self._writer = BatchWriter(self, self.crawler.settings.getint("NIANBAO_STORE_BATCH", 64))
+        return self._writer
 
     async def run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Return what `call(*args, **kwargs)` returns, run in a worker thread.
@@ -84,6 +97,8 @@ class StoreExtension:
     def closed(self, spider: Any, reason: str) -> None:
         if self._beat is not None and self._beat.running:
             self._beat.stop()
+        if self._writer is not None:
+            self._writer.write_left()
         if self.run_id is not None:
             stats = {k: v for k, v in self.crawler.stats.get_stats().items() if isinstance(v, int | float | str)}
             status = {"finished": "finished", "shutdown": "interrupted"}.get(reason, reason[:16])

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .engine import aware
@@ -25,6 +26,9 @@ from .sql import upsert
 
 if TYPE_CHECKING:
     from .store import Store
+
+RECALL_CHUNK = 500
+"""URLs asked about in one query (far below the bound parameters SQLite and PostgreSQL take)."""
 
 
 @dataclass(frozen=True)
@@ -55,22 +59,28 @@ class CrawlMemory:
         A list page is done once parsed; a document, or a page that is itself a report, once a fetch of it is
         stored as a report or a non-report.
         """
-        h = url_sha256(url)
+        return self.recall_many([url])[0]
+
+    def recall_many(self, urls: list[str]) -> list[Remembered | None]:
+        """Return `recall(url)` for each of `urls`, in their order, asked in two queries for all of them."""
+        hashes = [url_sha256(u) for u in urls]
+        unique = list(dict.fromkeys(hashes))
+        pages: dict[str, CrawlPage] = {}
+        latest: dict[str, Any] = {}
         with Session(self.store.engine) as s:
-            page = s.execute(select(CrawlPage).where(CrawlPage.url_sha256 == h)).scalar_one_or_none()
-            if page is not None and not page.document:
-                return Remembered(page.etag, page.last_modified, False, False, tuple(page.children or ()))
-            latest = s.execute(
-                select(Source.etag, Source.last_modified, Document.kind)
-                .join(Document, Document.id == Source.document_id)
-                .where(Source.url_sha256 == h)
-                .order_by(Source.fetched_at.desc(), Source.id.desc())
-                .limit(1)
-            ).first()
-        if latest is None or latest.kind == "error":
-            return None
-        children = tuple(page.children or ()) if page is not None else ()
-        return Remembered(latest.etag, latest.last_modified, True, latest.kind == "report", children)
+            for i in range(0, len(unique), RECALL_CHUNK):
+                wanted = unique[i : i + RECALL_CHUNK]
+                found = s.scalars(select(CrawlPage).where(CrawlPage.url_sha256.in_(wanted)))
+                pages.update((p.url_sha256, p) for p in found)
+                fetches = s.execute(
+                    select(Source.url_sha256, Source.etag, Source.last_modified, Document.kind)
+                    .join(Document, Document.id == Source.document_id)
+                    .where(Source.url_sha256.in_(wanted))
+                    .order_by(Source.fetched_at.desc(), Source.id.desc())
+                )
+                for row in fetches:
+                    latest.setdefault(row.url_sha256, row)  # the first row of a URL is its latest fetch
+        return [_remembered(pages.get(h), latest.get(h)) for h in hashes]
 
     def remember_page(
         self,
@@ -87,9 +97,9 @@ class CrawlMemory:
         `document` True is for a page that is itself a report: its requests are kept, but it is done only
         once its fetch is stored.
         """
-        values = dict(url=url, url_sha256=url_sha256(url), etag=etag, last_modified=last_modified, document=document,
-                      children=children, fetched_at=datetime.now(UTC), run_id=run_id)  # fmt: skip
-        self.store.write(lambda s: upsert(s, CrawlPage, values, ["url_sha256"]))
+        row = page_row(url, etag=etag, last_modified=last_modified, children=children, document=document,
+                       run_id=run_id)  # fmt: skip
+        self.store.write(lambda s: remember_rows(s, [row]))
 
     def stored_before(self, sha256: str) -> bool:
         """Return True where bytes of this SHA-256 were stored as a report or a non-report (not as an error,
@@ -117,3 +127,40 @@ class CrawlMemory:
             return len(rows)
 
         return self.store.write(work)
+
+
+def _remembered(page: CrawlPage | None, latest: Any) -> Remembered | None:
+    """Return what the memory holds of one URL from its crawl page row and its latest stored fetch, or None."""
+    if page is not None and not page.document:
+        return Remembered(page.etag, page.last_modified, False, False, tuple(page.children or ()))
+    if latest is None or latest.kind == "error":
+        return None
+    children = tuple(page.children or ()) if page is not None else ()
+    return Remembered(latest.etag, latest.last_modified, True, latest.kind == "report", children)
+
+
+def page_row(
+    url: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    children: list[dict[str, Any]],
+    document: bool,
+    run_id: int | None = None,
+) -> dict[str, Any]:
+    """Return the `crawl_pages` row of a parsed page (see `CrawlMemory.remember_page`), stamped now."""
+    return dict(url=url, url_sha256=url_sha256(url), etag=etag, last_modified=last_modified, document=document,
+                children=children, fetched_at=datetime.now(UTC), run_id=run_id)  # fmt: skip
+
+
+def remember_rows(s: Session, rows: list[dict[str, Any]]) -> None:
+    """Write `page_row`s in the session's transaction, the later row of a URL winning (one upsert each)."""
+    latest = list({row["url_sha256"]: row for row in rows}.values())  # one row a URL: an upsert may not touch two
+    dialect = s.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        for row in latest:
+            upsert(s, CrawlPage, row, ["url_sha256"])
+        return
+    ins = (postgresql if dialect == "postgresql" else sqlite).insert(CrawlPage.__table__)
+    changed = {k: ins.excluded[k] for k in latest[0] if k != "url_sha256"}
+    s.execute(ins.on_conflict_do_update(index_elements=["url_sha256"], set_=changed), latest)  # many rows at once

@@ -27,7 +27,7 @@ from . import migrations, runs
 from .blobs import BlobStore, sha256_hex
 from .engine import WRITE, make_engine
 from .fsck import FsckResult, fsck
-from .memory import CrawlMemory
+from .memory import CrawlMemory, remember_rows
 from .models import Body, CrawlRun, Document, Report, ReportDocument, Source
 from .reading import report_query, with_sources
 from .sources import SourceFields
@@ -124,7 +124,7 @@ class Store:
         """
         return self.add_many([Addition(raw, None, source, media_type, reason)])[0]
 
-    def add_many(self, additions: Iterable[Addition]) -> list[AddResult]:
+    def add_many(self, additions: Iterable[Addition], pages: Iterable[dict[str, Any]] = ()) -> list[AddResult]:
         """Store many documents in one transaction; return one `AddResult` per addition, in their order.
 
         Each `Addition` is what `add` (or, with `error`, `add_error`) takes, and the outcome is exactly that of
@@ -133,14 +133,22 @@ class Store:
         then every row in one retried transaction: a crash or an error leaves none of the batch's rows (at
         most orphan blobs, removed by `fsck`), and the caller may simply add the batch again. A source without
         a `url` raises ValueError before anything is written. Keep batches to a few hundred documents (see
-        `add_stream`): the transaction holds SQLite's write lock until it commits.
+        `add_stream`): the transaction holds SQLite's write lock until it commits. `pages` are crawl memory rows
+        (`storage.memory.page_row`) written in the same transaction.
         """
-        items = list(additions)
+        items, rows = list(additions), list(pages)
         pending = [self._pending(a) for a in items]
-        if not pending:
+        if not pending and not rows:
             return []
         self.blobs.put_many((a.raw, p.doc.sha256) for p, a in zip(pending, items, strict=True))  # durable first
-        return self.write(lambda s: write_batch(s, pending))
+
+        def work(s: Session) -> list[AddResult]:
+            results = write_batch(s, pending) if pending else []
+            if rows:
+                remember_rows(s, rows)
+            return results
+
+        return self.write(work)
 
     def add_stream(self, additions: Iterable[Addition], batch_size: int = BATCH_SIZE) -> Iterator[AddResult]:
         """Yield the `AddResult` of every addition, storing them `batch_size` at a time (one `add_many` each).

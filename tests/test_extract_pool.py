@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from extractors import ExtractionError, NotAReport, Unreadable
 from .responses import document
 
 DIES = b"<!-- this document kills the worker that reads it -->"
+HANGS = b"<!-- this document keeps its worker busy for ever -->"
 
 
 def read_or_die(job: ExtractJob) -> Any:
@@ -22,6 +24,13 @@ def read_or_die(job: ExtractJob) -> Any:
     parser would)."""
     if DIES in job.body:
         os._exit(70)
+    return read_job(job)
+
+
+def read_or_hang(job: ExtractJob) -> Any:
+    """Return what `read_job` returns, but never return on a body holding HANGS (as a parser caught in a loop)."""
+    if HANGS in job.body:
+        time.sleep(3600)
     return read_job(job)
 
 
@@ -116,3 +125,21 @@ def test_documents_sent_while_the_workers_start_are_read_all_the_same() -> None:
     jobs = [job(document(f"seed00{k}_html")) for k in range(4)]
     records = asyncio.run(started(ExtractPool(workers=1, queue=2), jobs))
     assert records == [record_of(read_job(j)) for j in jobs]
+
+
+def test_a_document_its_worker_does_not_finish_in_time_gets_an_error_and_the_pool_reads_on() -> None:
+    async def run(pool: ExtractPool) -> list[Any]:
+        try:
+            first = await pool.read(job(document("seed000_html")))  # the worker started: only reading is timed now
+            pool.timeout = 3
+            hung = await asyncio.gather(pool.read(job(document("seed001_html") + HANGS)), return_exceptions=True)
+            pool.timeout = 0  # the rebuilt pool's new worker starts without a clock
+            return [first, *hung, await pool.read(job(document("seed002_html")))]
+        finally:
+            pool.close()
+
+    pool = ExtractPool(workers=1, queue=2, reader=read_or_hang)
+    first, hung, after = asyncio.run(run(pool))
+    assert isinstance(hung, Unreadable) and "took longer than 3 s" in hung.reason
+    assert isinstance(first, dict) and isinstance(after, dict) and after == record_of(read_job(job(document("seed002_html"))))
+    assert (pool.timed_out, pool.rebuilt) == (1, 1)

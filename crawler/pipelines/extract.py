@@ -35,10 +35,10 @@ class ExtractPipeline:
     or an `UnreadableItem` (any other `ExtractionError`: corrupt, too large, encrypted, no text, LibreOffice
     missing, a worker killed by the document …)."""
 
-    def __init__(self, max_bytes: int, workers: int, queue: int, stats: Any = None) -> None:
+    def __init__(self, max_bytes: int, workers: int, queue: int, stats: Any = None, timeout: float = 0) -> None:
         self.max_bytes = max_bytes
         self.stats = stats
-        self.pool = ExtractPool(workers, queue) if workers > 0 else None
+        self.pool = ExtractPool(workers, queue, timeout=timeout) if workers > 0 else None
         """The worker processes, or None: documents are read in a thread of this process."""
 
     @classmethod
@@ -47,7 +47,8 @@ class ExtractPipeline:
         raw = settings.get("NIANBAO_EXTRACT_WORKERS")
         workers = default_workers() if raw in (None, "") else settings.getint("NIANBAO_EXTRACT_WORKERS")
         queue = settings.getint("NIANBAO_EXTRACT_QUEUE") or 2 * max(workers, 1)
-        pipe = cls(settings.getint("DOWNLOAD_MAXSIZE"), workers, queue, crawler.stats)
+        pipe = cls(settings.getint("DOWNLOAD_MAXSIZE"), workers, queue, crawler.stats,
+                   settings.getfloat("NIANBAO_EXTRACT_TIMEOUT"))  # fmt: skip
         crawler.signals.connect(pipe.open, signal=signals.spider_opened)
         crawler.signals.connect(pipe.close, signal=signals.spider_closed)
         return pipe
@@ -76,6 +77,7 @@ class ExtractPipeline:
         if self.pool is not None and self.stats is not None and self.pool.rebuilt:
             self.stats.set_value("extract/pool_rebuilt", self.pool.rebuilt)
             self.stats.set_value("extract/worker_died", self.pool.died)
+            self.stats.set_value("extract/timed_out", self.pool.timed_out)
 
     def open(self, spider: Any) -> None:
         """Start the worker processes when the crawl starts."""

@@ -34,9 +34,8 @@ class StorePipeline:
     def __init__(self, crawler: Any, store: StoreExtension) -> None:
         self.crawler = crawler
         self.store = store
-        settings = crawler.settings
-        self.writer = BatchWriter(store, settings.getint("NIANBAO_STORE_BATCH", 64))
-        """Writes the documents, a batch a transaction."""
+        self.writer: BatchWriter = store.writer
+        """Writes the documents (and the spider's crawl memory rows), a batch a transaction."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -44,6 +43,10 @@ class StorePipeline:
         if store is None:
             raise NotConfigured("no store (NIANBAO_DB is empty)")
         return cls(crawler, store)
+
+    async def close_spider(self) -> None:
+        """Write what is still queued before the crawl's store closes."""
+        await self.writer.drain()
 
     async def process_item(self, item: Any) -> Any:
         """Return the item once stored (a report with its id, seq and status), or a `NotStoredItem`."""

@@ -228,7 +228,8 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         for child in children:  # a document (or report page) linked here carries this page's marks
             if child.meta.get("role") in ("document", "candidate") and marks:
                 child.meta["context"]["page_marks"] = marks
-        await self._remember(response, children, document=is_report)
+        self._remember(response, children, document=is_report)
+        await self._recall(children)
         if is_report:
             yield self._document(
                 response,

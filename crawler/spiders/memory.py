@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 import scrapy
 from scrapy.http import Response
 
-from storage.memory import Remembered
+from storage.memory import Remembered, page_row
 
 from ..items import UnchangedItem
 from ..paging import ListCall
@@ -27,8 +27,9 @@ class RememberedPages:
     _request: Any
     _list_request: Any
 
-    async def _remember(self, response: Response, children: list[scrapy.Request], document: bool) -> None:
-        """Record the page in the crawl memory with the requests it led to (a GET only; without a store nothing).
+    def _remember(self, response: Response, children: list[scrapy.Request], document: bool) -> None:
+        """Queue the page for the crawl memory with the requests it led to (a GET only; without a store nothing),
+        written with the next batch of the store's writes (crawler/store_batch.py).
 
         `document` True is for a report page: it is done only once its own fetch is stored.
         """
@@ -45,12 +46,27 @@ class RememberedPages:
             }
             for c in children
         ]
+        etag, modified = header_text(response, b"ETag"), header_text(response, b"Last-Modified")
+        # Not waited for: a row the store refuses is logged, and the next crawl fetches the page whole.
+        self.store.writer.remember(page_row(response.url, etag=etag, last_modified=modified, children=kept,
+                                            document=document, run_id=self.store.run_id))  # fmt: skip
+
+    async def _recall(self, requests: list[scrapy.Request]) -> None:
+        """Ask the crawl memory about the GET requests a page led to, all in one query, and leave each answer in
+        its meta for the conditional-request middleware (`recalled`: the URL asked about; `remembered`: what the
+        memory holds of it). Where the store cannot answer, the middleware asks for each request itself."""
+        gets = [r for r in requests if r.method == "GET"]
+        if self.store is None or not gets:
+            return
         try:
-            etag, modified = header_text(response, b"ETag"), header_text(response, b"Last-Modified")
-            await self.store.run(self.store.memory.remember_page, response.url, etag=etag, last_modified=modified,
-                                 children=kept, document=document, run_id=self.store.run_id)  # fmt: skip
-        except StoreFailed as exc:  # not remembered: the next crawl fetches the page whole, nothing is lost
-            self.logger.warning("page not remembered %s: %s", response.url, exc)
+            known = await self.store.run(self.store.memory.recall_many, [r.url for r in gets])
+        except StoreFailed as exc:
+            self.logger.warning("crawl memory not read for %d requests: %s", len(gets), exc)
+            return
+        for request, remembered in zip(gets, known, strict=True):
+            request.meta["recalled"] = request.url
+            if remembered is not None:
+                request.meta["remembered"] = remembered
 
     def _replay(self, response: Response, site: Site) -> Iterator[Any]:
         """A page answered 304: yield what the crawl memory holds of it (`request.meta["remembered"]`): an

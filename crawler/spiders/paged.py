@@ -93,7 +93,7 @@ class PagedLists:
         children = [r for lk in links for r in self._follow_link(site, lk, depth, column, None, None, True)]
         children += list(self._next_page(response, site, self._new_links(links)))
         kept = [c for c in children if c is not None]
-        await self._remember(response, kept, document=False)
+        self._remember(response, kept, document=False)
         for child in kept:
             yield child
 
@@ -118,7 +118,7 @@ class PagedLists:
             if not missing_names(call.url, call.params):
                 kept += [r for r in self._first_pages(site, call, int(n), response.meta["depth"], context.get("column"))
                          if r is not None]  # fmt: skip
-        await self._remember(response, kept, document=False)
+        self._remember(response, kept, document=False)
         for req in kept:
             yield req
 
