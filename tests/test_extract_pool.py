@@ -50,6 +50,7 @@ async def gather(pool: ExtractPool, jobs: list[ExtractJob]) -> list[Any]:
         pool.close()
 
 
+@pytest.mark.slow  # worker processes started, killed and started again
 def test_a_worker_reads_the_same_record_as_this_process() -> None:
     jobs = [job(document(f"seed00{k}_html")) for k in range(3)] + [job(document("seed000_docx"), "input.docx")]
     records = asyncio.run(gather(ExtractPool(workers=2, queue=2), jobs))
@@ -68,6 +69,7 @@ def test_typed_refusals_cross_the_process_boundary_with_their_class_and_reason()
     assert type(there[1]) is type(here[1]) and there[1].reason == here[1].reason
 
 
+@pytest.mark.slow  # worker processes started, killed and started again
 def test_a_document_that_kills_its_worker_gets_an_error_and_the_others_their_records() -> None:
     good = [job(document(f"seed00{k}_html")) for k in range(4)]
     hostile = job(document("seed004_html") + DIES)
@@ -80,6 +82,7 @@ def test_a_document_that_kills_its_worker_gets_an_error_and_the_others_their_rec
     assert pool.rebuilt >= 1 and pool.died == 1
 
 
+@pytest.mark.slow  # worker processes started, killed and started again
 def test_the_pool_reads_again_after_it_was_rebuilt() -> None:
     async def twice(pool: ExtractPool) -> list[Any]:
         try:
@@ -117,6 +120,7 @@ def test_the_extract_step_reads_the_same_with_or_without_workers(workers: int) -
     assert out.record == expected
 
 
+@pytest.mark.slow  # worker processes started, killed and started again
 def test_documents_sent_while_the_workers_start_are_read_all_the_same() -> None:
     async def started(pool: ExtractPool, jobs: list[ExtractJob]) -> list[Any]:
         pool.start()  # the first reads come while the workers import the extractors
@@ -127,6 +131,7 @@ def test_documents_sent_while_the_workers_start_are_read_all_the_same() -> None:
     assert records == [record_of(read_job(j)) for j in jobs]
 
 
+@pytest.mark.slow  # worker processes started, killed and started again
 def test_a_document_its_worker_does_not_finish_in_time_gets_an_error_and_the_pool_reads_on() -> None:
     async def run(pool: ExtractPool) -> list[Any]:
         try:
