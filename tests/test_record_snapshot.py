@@ -67,6 +67,7 @@ def test_every_record_is_as_before(snapshots):
     assert not found, "\n".join(found[:40])
 
 
+@pytest.mark.slow  # every fixture document extracted and stored
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_exports_of_a_store_filled_with_them_are_as_before(snapshots, fmt):
     if soffice() is None:
