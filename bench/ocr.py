@@ -8,7 +8,8 @@ The scans are made here: each seed PDF (fixtures/documents/seedNNN_pdf, gold its
 with --corpus, each real PDF with a gold record, rasterised at each dpi (fixtures/ocr/build_scans.py).
 Every (engine, dpi) runs in a child process, so its peak RSS is its own. The words each page gave are
 kept in --words DIR; `--score-only` scores them again (after a change to the row rebuilder or to
-ocr_confirm) without running OCR. Seconds are CPU seconds (process and children: Tesseract runs as a
+ocr_confirm) without running OCR. ``--page N --only seed000 --engines rapid --dpi 200`` times one
+page alone (CPU seconds, peak RSS of the process). Seconds are CPU seconds (process and children: Tesseract runs as a
 command) and wall seconds; on a loaded machine only the CPU figure compares.
 """
 
@@ -78,6 +79,25 @@ def run_child(engine_name: str, dpi: int, docs: list[tuple[str, Path, Path]], wo
     }  # fmt: skip
 
 
+def one_page(engine_name: str, pdf: Path, page: int, dpi: int) -> dict[str, Any]:
+    """Return CPU seconds and peak RSS of one engine reading one page of `pdf` rendered at `dpi` (a fresh process)."""
+    from build_scans import raster_pages
+
+    from extractors.readers.ocr import engine
+
+    image = raster_pages(pdf.read_bytes(), dpi)[page]
+    ocr = engine(engine_name)
+    if ocr is None:
+        return {"engine": engine_name, "skipped": "engine not installed"}
+    c, t = _cpu(), time.perf_counter()
+    words = ocr.words(image, 72.0 / dpi)
+    return {
+        "engine": engine_name, "dpi": dpi, "pdf": pdf.name, "page": page, "words": len(words),
+        "cpu_s": round(_cpu() - c, 1), "wall_s": round(time.perf_counter() - t, 1),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+    }  # fmt: skip
+
+
 def score(engine_name: str, dpi: int, docs: list[tuple[str, Path, Path]], words: Path) -> dict[str, Any]:
     """Return the gold score of the kept words of one engine at one dpi: cells right, flagged, wrong unflagged."""
     from ocr_score import cell_scores
@@ -139,12 +159,16 @@ def main(argv: list[str] | None = None) -> int:
         "--timings", type=Path, nargs="*", default=[], help="with --score-only: JSON lines of earlier child runs"
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--page", type=int, help="only time this page (from 0) of the first case, then stop")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     only = args.only.split(",") if args.only else None
     docs = cases(args.corpus, only)
     args.words.mkdir(parents=True, exist_ok=True)
     engines, dpis = args.engines.split(","), [int(d) for d in args.dpi.split(",")]
+    if args.page is not None:
+        print(json.dumps(one_page(engines[0], docs[0][1], args.page, dpis[0])))
+        return 0
     if args.child:
         print(json.dumps(run_child(engines[0], dpis[0], docs, args.words)))
         return 0

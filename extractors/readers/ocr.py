@@ -37,7 +37,7 @@ RULE_DARK = 160  # grey level under which a pixel may belong to a ruling line
 RULE_ACROSS_PT = 72.0  # a dark run this long across (an inch) is a rule: no glyph is that wide
 RULE_DOWN_PT = 36.0  # a dark run this long down (three lines of text) is a rule
 MIN_SCORE = 0.3  # RapidOCR drops lines it reads less surely than this (its default, 0.5, lost faint digits)
-THREADS = max(1, min(2, os.cpu_count() or 1))  # more ONNX threads than this only contend on a shared machine
+THREADS = 1  # ONNX threads a page: the extraction pool reads documents side by side, more only contend
 _DIGITS = re.compile(r"^[+\-]?\d+(?:\.\d+)?$")
 
 
@@ -97,7 +97,7 @@ def _split_line(text: str, box: tuple[float, float, float, float], confidence: f
 
 
 class RapidEngine:
-    """RapidOCR (ONNX Runtime, PP-OCR models from its wheel)."""
+    """RapidOCR (ONNX Runtime, PP-OCR models from its wheel): its detector, then one recogniser pass of our own."""
 
     name = "rapid"
 
@@ -107,44 +107,87 @@ class RapidEngine:
         # Scans are upright: no angle classifier. Faint lines are kept (and doubted), not dropped.
         self._ocr = RapidOCR(use_cls=False, text_score=MIN_SCORE, intra_op_num_threads=THREADS,
                              inter_op_num_threads=1)  # fmt: skip
+        _quiet_sessions(self._ocr)
         self._lock = threading.Lock()  # one ONNX session pair per process; readers may run in threads
 
     def words(self, image: Any, scale: float) -> list[OcrWord]:
         """Return the page's words; number words carry the recogniser's alternative readings."""
         import numpy as np
 
+        ocr = self._ocr
         pixels = np.asarray(image.convert("RGB"))
+        height, width = pixels.shape[:2]
+        # Longest side at most 2000 px, as the library reads a page: a smaller detector input (1400, 1700 px) saves
+        # memory but clipped a row label's 二、 and lost seed001's scan cells (bench/results/ocr-page.json).
+        small, ratio_h, ratio_w = ocr.preprocess(pixels)
         with self._lock:
-            found, _ = self._ocr(pixels)
+            boxes, _ = ocr.text_det(small)
+            if boxes is None or not len(boxes):
+                return []
+            boxes = ocr.sorted_boxes(boxes)
+            found = self._recognise(ocr.get_crop_img_list(small, boxes))
         out: list[OcrWord] = []
-        numbers: list[tuple[OcrWord, Any]] = []
-        for quad, text, score in found or []:
-            xs = [p[0] for p in quad]
-            ys = [p[1] for p in quad]
-            box = (min(xs) * scale, min(ys) * scale, max(xs) * scale, max(ys) * scale)
-            pieces = _split_line(_fold(text), box, float(score))
-            if len(pieces) == 1 and _DIGITS.match(pieces[0].text):
-                crop = pixels[max(int(min(ys)), 0) : int(max(ys)) + 1, max(int(min(xs)), 0) : int(max(xs)) + 1]
-                if crop.size:
-                    numbers.append((pieces[0], crop))
+        for quad, (text, score, alternatives) in zip(boxes, found, strict=True):
+            if not text or score < MIN_SCORE:
+                continue
+            xs = [min(max(p[0] * ratio_w, 0), width) * scale for p in quad]
+            ys = [min(max(p[1] * ratio_h, 0), height) * scale for p in quad]
+            pieces = _split_line(_fold(text), (min(xs), min(ys), max(xs), max(ys)), score)
+            if len(pieces) == 1:
+                pieces[0].alternatives = alternatives
             out.extend(pieces)
-        self._alternatives(numbers)
         return out
 
-    def _alternatives(self, numbers: list[tuple[OcrWord, Any]]) -> None:
-        """Give each number word the digit strings the recogniser found likely besides its reading (one batch)."""
-        rec = getattr(self._ocr, "text_rec", None)
-        if rec is None or not numbers:
-            return
+    def _recognise(self, crops: list[Any]) -> list[tuple[str, float, tuple[str, ...]]]:
+        """Return each crop's reading, confidence and, for a number, its alternative readings (one pass, batched).
+
+        Crops go in batches of like width, as the library batches them: each as wide as its widest and at least
+        the model's own width (6.7 heights; narrower, a lone 0 reads as the letter o). The number words' runner-up
+        digits come from this pass, not a second one.
+        """
         import numpy as np
 
-        ratio = max(max(c.shape[1] / max(c.shape[0], 1) for _, c in numbers), 1.0)
-        batch = np.stack([rec.resize_norm_img(c, ratio) for _, c in numbers]).astype(np.float32)
-        with self._lock:
-            probs = rec.session(batch)[0]
+        rec = self._ocr.text_rec
         chars = rec.postprocess_op.character
-        for (word, _), p in zip(numbers, probs, strict=True):
-            word.alternatives = _ctc_alternatives(p, chars, word.text)
+        ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
+        least = rec.rec_image_shape[2] / rec.rec_image_shape[1]
+        out: list[tuple[str, float, tuple[str, ...]]] = [("", 0.0, ())] * len(crops)
+        order = np.argsort(np.array(ratios))  # as the library orders them: the same batches, the same readings
+        for start in range(0, len(crops), rec.rec_batch_num):
+            batch = order[start : start + rec.rec_batch_num]
+            wide = max([least] + [ratios[i] for i in batch])
+            probs = rec.session(np.stack([rec.resize_norm_img(crops[i], wide) for i in batch]).astype(np.float32))[0]
+            for i, (text, score, *_), p in zip(batch, rec.postprocess_op(probs), probs, strict=True):
+                reading = _fold(text)
+                alternatives: list[str] = []
+                if _DIGITS.match(reading):  # full-width digits fold to ASCII: an alternative may be the reading
+                    for alt in map(_fold, _ctc_alternatives(p, chars, text)):
+                        if alt != reading and alt not in alternatives:
+                            alternatives.append(alt)
+                out[i] = (text, float(score), tuple(alternatives))
+        return out
+
+
+def _quiet_sessions(ocr: Any) -> None:
+    """Rebuild RapidOCR's detector and recogniser sessions with worker threads that sleep when idle.
+
+    ONNX Runtime's threads spin waiting for work by default, which on a shared machine burns CPU; one
+    intra-op thread (THREADS) read a page in about half the CPU seconds of two spinning ones.
+    """
+    import onnxruntime as ort
+    from rapidocr_onnxruntime.main import DEFAULT_CFG_PATH
+    from rapidocr_onnxruntime.utils import read_yaml
+    from rapidocr_onnxruntime.utils.parse_parameters import update_model_path
+
+    paths = update_model_path(read_yaml(DEFAULT_CFG_PATH))
+    options = ort.SessionOptions()
+    options.log_severity_level = 4
+    options.enable_cpu_mem_arena = False  # freed after each page, not kept at the largest page's size
+    options.intra_op_num_threads, options.inter_op_num_threads = THREADS, 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    for holder, part in ((ocr.text_det.infer, "Det"), (ocr.text_rec.session, "Rec")):
+        holder.session = ort.InferenceSession(paths[part]["model_path"], sess_options=options,
+                                              providers=["CPUExecutionProvider"])  # fmt: skip
 
 
 def _ctc_alternatives(probs: Any, chars: list[str], reading: str) -> tuple[str, ...]:
