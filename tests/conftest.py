@@ -102,6 +102,17 @@ def backend_db_url(request: pytest.FixtureRequest, tmp_path: Path):
         pytest.skip(str(exc))
 
 
+@pytest.fixture
+def backend_store(backend_db_url: str, tmp_path: Path):
+    """A migrated Store on each backend (SQLite, PostgreSQL), its blobs in a temporary folder."""
+    from storage import Store
+
+    s = Store(backend_db_url, blob_root=tmp_path / "blobs")
+    s.migrate()
+    yield s
+    s.close()
+
+
 # -- one crawl of the demo web, shared ------------------------------------------------------------------------
 
 CRAWL_SETTINGS = ["-s", "DOWNLOAD_TIMEOUT=1.5", "-s", "RETRY_BACKOFF_BASE=0.1", "-s", "RETRY_TIMES=2"]

@@ -17,11 +17,8 @@ HZ = "320813"  # 淮安市洪泽区
 
 
 @pytest.fixture
-def store(backend_db_url: str, tmp_path: Path):
-    s = Store(backend_db_url, blob_root=tmp_path / "blobs")
-    s.migrate()
-    yield s
-    s.close()
+def store(backend_store):
+    return backend_store
 
 
 def seen(name: str, kind: str = "platform", **kw) -> BodySighting:

@@ -20,11 +20,8 @@ HA = "320800"  # 淮安市
 
 
 @pytest.fixture
-def store(backend_db_url: str, tmp_path: Path):
-    s = Store(backend_db_url, blob_root=tmp_path / "blobs")
-    s.migrate()
-    yield s
-    s.close()
+def store(backend_store):
+    return backend_store
 
 
 def unit(name: str, kind: str = "platform", region: str = HZ, **kw) -> BodySighting:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,11 +22,8 @@ from .databases import raw_bytes, synthetic_record
 
 
 @pytest.fixture
-def store(backend_db_url: str, tmp_path: Path):
-    s = Store(backend_db_url, blob_root=tmp_path / "blobs")
-    s.migrate()
-    yield s
-    s.close()
+def store(backend_store):
+    return backend_store
 
 
 class _Ext:

@@ -33,11 +33,8 @@ FIXTURES = ROOT / "fixtures" / "documents"
 
 
 @pytest.fixture
-def store(backend_db_url: str, tmp_path: Path):
-    s = Store(backend_db_url, blob_root=tmp_path / "blobs")
-    s.migrate()
-    yield s
-    s.close()
+def store(backend_store):
+    return backend_store
 
 
 def sha(data: bytes) -> str:
