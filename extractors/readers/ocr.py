@@ -130,8 +130,8 @@ class RapidEngine:
         for quad, (text, score, alternatives) in zip(boxes, found, strict=True):
             if not text or score < MIN_SCORE:
                 continue
-            xs = [min(max(p[0] * ratio_w, 0), width) * scale for p in quad]
-            ys = [min(max(p[1] * ratio_h, 0), height) * scale for p in quad]
+            xs = [float(min(max(p[0] * ratio_w, 0), width)) * scale for p in quad]  # plain floats, not numpy's
+            ys = [float(min(max(p[1] * ratio_h, 0), height)) * scale for p in quad]
             pieces = _split_line(_fold(text), (min(xs), min(ys), max(xs), max(ys)), score)
             if len(pieces) == 1:
                 pieces[0].alternatives = alternatives
