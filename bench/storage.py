@@ -383,6 +383,23 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     return figures
 
 
+def collect(args: argparse.Namespace) -> None:
+    """Merge `grow` and `measure` manifests (of one backend each; several measured parts of one run may be given)
+    into `--out` under `--label`: per backend and size, the fill and every export's and validate's figures."""
+    merged: dict[str, Any] = {}
+    for name in args.manifests:
+        part = json.loads(Path(name).read_text())
+        backend = merged.setdefault(part["backend"], {})
+        for size, row in part["sizes"].items():
+            kept = backend.setdefault(size, {})
+            kept.update({k: v for k, v in row.items() if k not in ("url", "fill") or k not in kept})
+            kept.pop("url", None)
+    path = Path(args.out)
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    kept[args.label] = merged
+    path.write_text(json.dumps(kept, ensure_ascii=False, indent=1) + "\n")
+
+
 def _target_name(fmt: str) -> str:
     """Return the file (or folder, for text) name an export of `fmt` writes to."""
     return {"text": "text", "wide-csv": "wide.csv"}.get(fmt, f"reports.{fmt}")
@@ -446,6 +463,10 @@ def main(argv: list[str] | None = None) -> None:
     m.add_argument("--formats", default=",".join(FORMATS), help="comma-separated; empty for none")
     m.add_argument("--no-validate", dest="validate", action="store_false")
     m.add_argument("--work", default=None, help="folder for the exported files (removed after each size)")
+    c = sub.add_parser("collect", help="merge grow and measure manifests into one results file")
+    c.add_argument("manifests", nargs="+")
+    c.add_argument("--out", required=True)
+    c.add_argument("--label", required=True)
     v = sub.add_parser("validate")
     v.add_argument("url"), v.add_argument("blobs")
     args = parser.parse_args(argv)
@@ -465,6 +486,8 @@ def main(argv: list[str] | None = None) -> None:
         grow(args)
     elif args.cmd == "measure":
         measure(args)
+    elif args.cmd == "collect":
+        collect(args)
     else:
         _save(args, run(args))
 
