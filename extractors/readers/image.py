@@ -12,7 +12,6 @@ import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from statistics import median
 from typing import Any
 
@@ -113,8 +112,6 @@ def read_pages(pages: Iterator[tuple[Any, float]], carrier: str, ocr: Engine | N
     for image, scale in pages:
         seen += 1
         blocks, cells = page_blocks(ocr.words(image, scale))
-        del image
-        _release()
         for block, words in zip(blocks, cells, strict=True):
             if words is not None:
                 doc.readings[len(doc.blocks)] = words
@@ -124,27 +121,6 @@ def read_pages(pages: Iterator[tuple[Any, float]], carrier: str, ocr: Engine | N
     if not any(isinstance(b, Table) or b.text for b in doc.blocks):
         raise NoText(f"no text: no text layer, and OCR ({ocr.name}) found none in its images")
     return doc
-
-
-@cache
-def _libc() -> Any:
-    """Return the C library where it is glibc (it has malloc_trim), else None."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") else None
-    except OSError:
-        return None
-
-
-def _release() -> None:
-    """Hand the heap a page's OCR freed back to the system (glibc keeps it otherwise: 922 → 771 MB peak on a
-    3-page scan, bench/results/ocr-page.json), so each page's detector peak does not pile on the last one's."""
-    libc = _libc()
-    if libc is not None:
-        libc.malloc_trim(0)
 
 
 def _scale(image: Any) -> float:
