@@ -353,7 +353,7 @@ def test_a_blank_scan_is_no_text_in_one_line():
 # -- the committed scans, pinned by the quality gate -------------------------------------------------------
 def test_the_gate_pins_both_scan_fixtures():
     pinned = (load_gate().get("fixtures") or {}).keys()
-    assert set(OCR_CASES) == {"ocr/seed000_scan_pdf", "ocr/seed001_scan_tiff"}
+    assert set(OCR_CASES) == {"ocr/seed000_scan_pdf", "ocr/seed001_scan_tiff", "ocr/seed002_scan_ofd"}
     assert set(OCR_CASES) <= set(pinned)
 
 
@@ -391,7 +391,7 @@ def test_the_fixture_generator_reproduces_the_committed_cases(tmp_path):
     sys.path.insert(0, str(ROOT / "fixtures" / "ocr"))
     from build_scans import OFD_CASES, write_cases
 
-    for folder in write_cases(tmp_path) + write_cases(tmp_path / "ofd", cases=OFD_CASES):
+    for folder in write_cases(tmp_path) + write_cases(tmp_path, cases=OFD_CASES):
         committed = ROOT / "fixtures" / "ocr" / folder.relative_to(tmp_path)
         for f in folder.iterdir():
             assert f.read_bytes() == (committed / f.name).read_bytes(), f"{folder.name}/{f.name} differs"

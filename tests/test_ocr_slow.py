@@ -88,7 +88,7 @@ def test_the_image_only_ofd_reads_with_no_wrong_cell_unflagged():
 
     if engine(BEST) is None:
         pytest.skip(f"{BEST} OCR engine not installed (pip install 'nianbao[ocr]')")
-    case = ROOT / "fixtures" / "ocr" / "ofd" / "seed002_scan_ofd"
+    case = ROOT / "fixtures" / "ocr" / "seed002_scan_ofd"
     record = extract(case / "input.ofd")
     cells, right, flagged, wrong = cell_scores(record, json.loads((case / "expected.json").read_text()))
     print(f"\nseed002 as OFD pictures: {right}/{cells} right, {flagged} flagged, {len(wrong)} wrong and not flagged")
