@@ -167,6 +167,12 @@ def _refetches(db: str) -> int:
                    for r in store.runs())  # fmt: skip
 
 
+def _given_up(db: str) -> int:
+    """Return the requests the store's crawl runs gave up after their last retry (pages whose links were lost)."""
+    with Store(db) as store:
+        return sum(int((r["stats"] or {}).get("retry/max_reached", 0)) for r in store.runs())
+
+
 def _finish(proc: subprocess.Popen, tmp: Path, n: int) -> None:
     status = proc.wait(timeout=400)
     stderr = (tmp / f"worker{n}" / "stderr").read_text(errors="replace")
@@ -240,11 +246,15 @@ def test_two_workers_fetch_each_url_once_and_store_what_one_process_stores(
     explained = _refetches(pg) - _refetches(f"sqlite:///{first_crawl.out / 'nianbao.sqlite'}")
     unexplained = sum(n - max(1, single.get(k, 0)) for k, n in extra.items()) - max(explained, 0)
     assert unexplained <= 0, f"fetched more often than by one process, retries explain {explained}: {extra}"
-    assert set(shared) == set(single), (sorted(set(single) - set(shared))[:5], sorted(set(shared) - set(single))[:5])
+    diff = (sorted(set(single) - set(shared))[:5], sorted(set(shared) - set(single))[:5])
+    # A single crawl that gave a page up after its retries (its 1.5 s timeouts on a loaded machine) never saw the
+    # links on it: then the workers must find at least what it found, else exactly that.
+    lost = _given_up(f"sqlite:///{first_crawl.out / 'nianbao.sqlite'}")
+    assert set(shared) >= set(single) if lost else set(shared) == set(single), diff
     assert max(web.peak.values()) <= LIMIT, f"in flight per host over both workers: {dict(web.peak)}"
     stored = _stored(pg, tmp_path / "blobs", web.port)
-    assert stored == _stored(f"sqlite:///{first_crawl.out / 'nianbao.sqlite'}", first_crawl.out / "blobs",
-                             first_crawl.web.port)  # fmt: skip
+    alone = _stored(f"sqlite:///{first_crawl.out / 'nianbao.sqlite'}", first_crawl.out / "blobs", first_crawl.web.port)
+    assert {t for t, _ in stored} >= {t for t, _ in alone} if lost else stored == alone
     expected = {u for r in readable_here(web.expected()["reports"]) for u in r["urls"]}
     assert {u.replace(":PORT", f":{web.port}") for _, us in stored for u in us} >= expected
     both = [(tmp_path / f"worker{n}" / "feed.jsonl").read_text().count("\n") for n in (1, 2)]
