@@ -129,10 +129,17 @@ def write_text_files(store: Any, records: Iterable[Mapping[str, Any]], folder: P
     return n
 
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+"""The process's umask, read once (os.umask can only be read by setting it)."""
+
+
 def atomic_write(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and a rename (a re-export never leaves half a file)."""
+    """Write `text` to `path` through a temporary file and a rename (a re-export never leaves half a file), with
+    the permissions a plain `open(path, "w")` would give (mkstemp's file is private to its owner)."""
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)

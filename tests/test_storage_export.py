@@ -199,3 +199,18 @@ def test_year_filter_and_real_extraction_export(store: Store, tmp_path: Path) ->
     for part in record["sections"].values():
         if part:
             assert part.strip() in text
+
+
+def test_written_exports_get_the_permissions_of_a_plain_open(tmp_path: Path) -> None:
+    """mkstemp makes files private to their owner; an export and the report page are meant to be shared."""
+    import os
+
+    from storage.textfiles import atomic_write
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    atomic_write(tmp_path / "a.txt", "年报")
+    plain = tmp_path / "b.txt"
+    plain.write_text("年报", encoding="utf-8")
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == plain.stat().st_mode & 0o777 == 0o666 & ~mask
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "年报" and not list(tmp_path.glob(".tmp-*"))

@@ -6,10 +6,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from storage.textfiles import atomic_write
 
 from ..exits import ATTENTION, OK, UsageError
 from ..stores import open_store
@@ -34,14 +35,7 @@ def _write(path: Path, text: str) -> None:
     """Write `text` to `path` (its folder created where missing) through a temporary file beside it, so a failed
     write leaves no half page."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
