@@ -235,7 +235,7 @@ def _reads(check: Check) -> set[str]:
     rule, where = check.rule, check.where
     if rule.startswith("T3-"):
         if where in REQUEST_COLUMNS:  # a rule over a column: the rows checks.blame_parse knows it reads
-            return {f"requests.{row}.{where}" for row in C._ROWS_READ.get(rule, ())}
+            return {f"requests.{row}.{where}" for row in C.ROWS_READ.get(rule, ())}
         rows = (where, *REQUEST_ROWS_2021) if rule == "T3-04" else (where,)
         cols = ("total",) if rule == "T3-06" else REQUEST_COLUMNS
         return {f"requests.{row}.{col}" for row in rows for col in cols}
@@ -257,9 +257,7 @@ def blame_doubt(checks: list[Check], doubt: set[str]) -> list[Check]:
     for check in checks:
         reads = _reads(check)
         if any(p == d or d.startswith(p + ".") for p in reads for d in doubt):
-            check.cause = "parse"
-            if check.severity == "E":
-                check.severity = "W"
+            C.mark_parse(check)
     return checks
 
 
