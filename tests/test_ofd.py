@@ -20,7 +20,8 @@ from extractors import extract
 from extractors.errors import Bomb, Corrupt, ExtractionError, NoText, TooLarge
 from extractors.model import Table
 from extractors.readers.ofd import read_ofd
-from extractors.readers.ofd_package import MAX_DEPTH, MAX_PAGES, deltas, read_package
+from extractors.readers.ofd_package import MAX_DEPTH, MAX_PAGES, read_package
+from extractors.readers.ofd_xml import deltas
 from extractors.sniff import sniff
 
 from .conftest import DOCUMENTS, ROOT
