@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,11 @@ GATE_FILE = Path(__file__).resolve().parent / "quality_gate.json"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FIXTURE_SETS = ("ofd", "ocr")
 """Folders of fixtures/ whose cases (an input.* beside an expected.json) are pinned under "fixtures" as set/case."""
+
+
+def floor6(value: float) -> float:
+    """Return `value` cut (never rounded up) to 6 decimals: a pinned floor its own score always meets."""
+    return math.floor(value * 1_000_000) / 1_000_000
 
 
 def corpus_hash(corpus: Path) -> str:
@@ -58,7 +64,7 @@ def pin(corpus: Path, allow_lower: bool) -> int:
     for gold_path in sorted((corpus / "gold").glob("*.json")):
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
         h = doc_hash(gold_path, corpus / gold["source"])
-        value = round(compare(extract(corpus / gold["source"]), gold).value, 6)
+        value = floor6(compare(extract(corpus / gold["source"]), gold).value)
         floor = value
         prev = old.get(gold_path.stem)
         if prev and prev["sha256"] == h and value < prev["floor"] and not allow_lower:
@@ -88,7 +94,7 @@ def pin_derived(old: dict[str, Any], allow_lower: bool) -> tuple[dict[str, Any],
         gold, doc = load(gold_path)
         name = doc.stem
         h = doc_hash(gold_path, doc)
-        value = round(compare(extract(doc), gold).value, 6)
+        value = floor6(compare(extract(doc), gold).value)
         floor, prev = value, old.get(name)
         if prev and prev["sha256"] == h and value < prev["floor"] and not allow_lower:
             print(f"derived {name}: {value} is below the pinned floor {prev['floor']}; keeping the floor")
@@ -114,7 +120,7 @@ def pin_fixtures(old: dict[str, Any], allow_lower: bool) -> tuple[dict[str, Any]
     from .goldcmp import compare
 
     scores = {
-        name: (round(compare(extract(src), json.loads(exp.read_text(encoding="utf-8"))).value, 6), doc_hash(exp, src))
+        name: (floor6(compare(extract(src), json.loads(exp.read_text(encoding="utf-8"))).value), doc_hash(exp, src))
         for name, (exp, src) in fixture_cases().items()
     }
     return keep_floors(scores, old, allow_lower, "fixture")
