@@ -82,24 +82,11 @@ class CrawlMemory:
                     latest.setdefault(row.url_sha256, row)  # the first row of a URL is its latest fetch
         return [_remembered(pages.get(h), latest.get(h)) for h in hashes]
 
-    def remember_page(
-        self,
-        url: str,
-        *,
-        etag: str | None,
-        last_modified: str | None,
-        children: list[dict[str, Any]],
-        document: bool,
-        run_id: int | None = None,
-    ) -> None:
-        """Record a parsed page: its validators and the requests it led to (the latest parse wins).
-
-        `document` True is for a page that is itself a report: its requests are kept, but it is done only
-        once its fetch is stored.
-        """
-        row = page_row(url, etag=etag, last_modified=last_modified, children=children, document=document,
-                       run_id=run_id)  # fmt: skip
-        self.store.write(lambda s: remember_rows(s, [row]))
+    def remember_pages(self, rows: list[dict[str, Any]]) -> None:
+        """Record parsed pages (rows made by `page_row`): their validators and the requests they led to (the
+        latest parse wins). A row with `document` True is a page that is itself a report: its requests are
+        kept, but it is done only once its fetch is stored."""
+        self.store.write(lambda s: remember_rows(s, rows))
 
     def stored_before(self, sha256: str) -> bool:
         """Return True where bytes of this SHA-256 were stored as a report or a non-report (not as an error,
@@ -148,7 +135,7 @@ def page_row(
     document: bool,
     run_id: int | None = None,
 ) -> dict[str, Any]:
-    """Return the `crawl_pages` row of a parsed page (see `CrawlMemory.remember_page`), stamped now."""
+    """Return the `crawl_pages` row of a parsed page (`CrawlMemory.remember_pages`, crawl batches), stamped now."""
     return dict(url=url, url_sha256=url_sha256(url), etag=etag, last_modified=last_modified, document=document,
                 children=children, fetched_at=datetime.now(UTC), run_id=run_id)  # fmt: skip
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from extractors import extract
 from storage import BlobStore, NotMigrated, Store
-from storage.memory import Remembered
+from storage.memory import Remembered, page_row
 from storage.migrations import current, upgrade
 from storage.models import Base, CrawlPage, CrawlRun, Document, Report
 
@@ -213,13 +213,13 @@ def test_pages_are_remembered_with_their_children_and_the_latest_parse_wins(stor
     memory = store.memory
     child = {"url": "https://p/nb/1.pdf", "role": "document", "context": {"list_title": "年报"}, "cb": "parse_page",
              "method": "GET", "form": None}  # fmt: skip
-    memory.remember_page("https://p/list.html", etag='"1"', last_modified=None, children=[child], document=False)
+    memory.remember_pages([page_row("https://p/list.html", etag='"1"', last_modified=None, children=[child], document=False)])
     assert memory.recall("https://p/list.html") == Remembered('"1"', None, False, False, (child,))
-    memory.remember_page("https://p/list.html", etag='"2"', last_modified="Mon", children=[], document=False)
+    memory.remember_pages([page_row("https://p/list.html", etag='"2"', last_modified="Mon", children=[], document=False)])
     assert memory.recall("https://p/list.html") == Remembered('"2"', "Mon", False, False, ())
     # A report page keeps its attachments but is done only once its own fetch is stored.
     page = "https://p/nb/2024.html"
-    memory.remember_page(page, etag='"page"', last_modified=None, children=[child], document=True)
+    memory.remember_pages([page_row(page, etag='"page"', last_modified=None, children=[child], document=True)])
     assert memory.recall(page) is None
     record = synthetic_record("页局", 2024)
     store.add(raw_bytes(record), record, {"url": page, "etag": '"page"'})
@@ -382,7 +382,7 @@ def test_a_0002_database_holding_data_is_upgraded_and_its_documents_are_remember
         assert new.memory.recall("https://old/nb.pdf") == Remembered('"e"', None, document=True, report=True)
         assert new.memory.recall("https://old/letter.html") == Remembered(None, "Tue", document=True, report=False)
         assert new.memory.recall("https://old/list.html") is None  # pages were in the state file: fetched whole
-        new.memory.remember_page("https://old/list.html", etag='"l"', last_modified=None, children=[], document=False)
+        new.memory.remember_pages([page_row("https://old/list.html", etag='"l"', last_modified=None, children=[], document=False)])
         assert new.memory.recall("https://old/list.html") == Remembered('"l"', None, False, False)
         with new.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)

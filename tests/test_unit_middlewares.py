@@ -29,6 +29,7 @@ from crawler.registry import Site
 from crawler.safety import SafeResolver, SafetyMiddleware
 from crawler.store import StoreExtension
 from storage import Store
+from storage.memory import page_row
 
 from .responses import WEB, document, make_response, page
 
@@ -129,7 +130,7 @@ def test_requests_for_what_the_store_holds_are_conditional(tmp_path: Path) -> No
     store.add(pdf.body, None, {"url": pdf.url, "etag": etag, "last_modified": modified})
     listing = page("trs", "/zfxxgk/zfxxgknb/index.html")
     child = {"url": pdf.url, "role": "document", "context": {}, "cb": "parse_page", "method": "GET", "form": None}
-    store.memory.remember_page(listing.url, etag='"list"', last_modified=None, children=[child], document=False)
+    store.memory.remember_pages([page_row(listing.url, etag='"list"', last_modified=None, children=[child], document=False)])
 
     ask = Request(pdf.url)
     assert asyncio.run(mw.process_request(ask)) is None
