@@ -146,8 +146,11 @@ def _scrapyd_bin() -> Path | None:
     """Return the folder of `scrapyd` and `scrapyd-deploy` whose Python imports nianbao's crawler, or None.
 
     NIANBAO_SCRAPYD_BIN names it (scrapyd is no dependency of nianbao: it installs with pip into the venv of the
-    scrapyd host, beside nianbao); else the folder of a `scrapyd` on PATH."""
-    where = os.environ.get("NIANBAO_SCRAPYD_BIN") or (Path(shutil.which("scrapyd") or "").parent.as_posix())
+    scrapyd host, beside nianbao); else this interpreter's folder (the test extra installs scrapyd there), else the
+    folder of a `scrapyd` on PATH."""
+    beside = Path(sys.executable).parent  # the test venv: `pip install -e '.[test]'` brings scrapyd
+    where = os.environ.get("NIANBAO_SCRAPYD_BIN") or (beside.as_posix() if (beside / "scrapyd").exists() else None)
+    where = where or Path(shutil.which("scrapyd") or "").parent.as_posix()
     folder = Path(where) if where and where != "." else None
     if folder is None or not (folder / "scrapyd").exists() or not (folder / "scrapyd-deploy").exists():
         return None
