@@ -136,6 +136,33 @@ def blame_parse(checks: list[Check], inferred: set[str]) -> list[Check]:
     return checks
 
 
+def blame_placed(checks: list[Check], placed: set[str]) -> list[Check]:
+    """Return table 二's `checks` with each failure on a row the parser placed under labels printed away from
+    its values (`placed`: row keys) marked `cause="parse"` and lowered from E to W: the placement may be ours."""
+    for check in checks:
+        if check.where.split(".", 1)[0] in placed:
+            mark_parse(check)
+    return checks
+
+
+def check_tables_three_four(
+    requests: Requests | None, review: ReviewLitigation | None, ambiguous: set[str], text: str | None,
+    inferred: set[str], split: bool,
+) -> list[Check]:  # fmt: skip
+    """Return the failures of the table 三 and 四 rules; those that read a row the parser placed (`inferred`:
+    table 三's rows placed by the official row order; `split`: table 四's values cut from split rows) say
+    cause parse, at W."""
+    out: list[Check] = []
+    if requests is not None:
+        out += blame_parse(check_requests(requests, ambiguous, text), inferred)
+    if review is not None:
+        found = check_review(review, ambiguous, text)
+        for check in found if split else ():
+            mark_parse(check)
+        out += found
+    return out
+
+
 def check_review(table: ReviewLitigation, ambiguous: set[str], text: str | None) -> list[Check]:
     """Return the failures of T4-01…T4-05 on table 四."""
     out: list[Check] = []

@@ -261,10 +261,9 @@ def blame_doubt(checks: list[Check], doubt: set[str]) -> list[Check]:
     return checks
 
 
-def _inferred(doc: OcrDocument, prose: str) -> set[str]:
-    """Return table 三's rows the parser placed by inference (value rows printed away from their labels)."""
-    tables = parse_tables(doc.blocks, request_numbers(prose), proactive_numbers(prose))
-    return tables.requests.inferred if tables.requests is not None else set()
+def _placed(doc: OcrDocument, prose: str) -> tuple[set[str], bool]:
+    """Return the rows of tables 三 and 四 the parser placed in the document (`Tables.placed`)."""
+    return parse_tables(doc.blocks, request_numbers(prose), proactive_numbers(prose)).placed()
 
 
 def confirm(record: Record, doc: OcrDocument) -> Record:
@@ -294,9 +293,6 @@ def confirm(record: Record, doc: OcrDocument) -> Record:
     amb = {a.cell for a in record.ambiguous}
     prose = nfkc(record.sections.overview or doc.text()[:6000])
     kept = [c for c in record.checks if not c.rule.startswith(("T3-", "T4-"))]
-    if record.requests is not None:
-        kept += C.blame_parse(C.check_requests(record.requests, amb, prose), _inferred(doc, prose))
-    if record.review_litigation is not None:
-        kept += C.check_review(record.review_litigation, amb, prose)
+    kept += C.check_tables_three_four(record.requests, record.review_litigation, amb, prose, *_placed(doc, prose))
     record.checks = blame_doubt(kept, {a.cell for a in record.ambiguous if a.reason in ("ocr", "unconfirmed")})
     return record

@@ -152,12 +152,9 @@ def build_record(doc: Document, *, published_at: str | None = None) -> Record:
     amb_set = {a.cell for a in ambiguous}
     found = C.check_structure(record, missing)
     if proactive is not None:
-        found += C.check_proactive(proactive, agency)
-    if requests is not None:
-        inferred = tables.requests.inferred if tables.requests is not None else set()
-        found += C.blame_parse(C.check_requests(requests, amb_set, prose_text), inferred)
-    if review is not None:
-        found += C.check_review(review, amb_set, prose_text)
+        placed = tables.proactive.inferred if tables.proactive is not None else set()
+        found += C.blame_placed(C.check_proactive(proactive, agency), placed)
+    found += C.check_tables_three_four(requests, review, amb_set, prose_text, *tables.placed())
     found += C.check_text(record.sections, record.format)
     found += C.check_time(year, published_at, agency, folded[:6000])
     record.checks = found

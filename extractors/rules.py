@@ -269,9 +269,10 @@ def markdown() -> str:
         "",
         "Blank cells in an otherwise filled table count as 0 in arithmetic; a wholly blank table is not",
         "checked (NUM-03). A rule that would read a cell listed in the record's `ambiguous` is not run.",
-        "A table 三 rule that fails on a row whose values were printed away from its label, and which the",
-        'parser placed by the official row order, carries `"cause": "parse"` and is lowered to severity W:',
-        "the error may be the extraction's, and the publisher is not blamed for it.",
+        "A rule that fails on values the parser placed — a table 三 row whose values were printed away from its",
+        "label and were placed by the official row order, a table 二 row placed under its labels printed apart",
+        'from the values, table 四\'s fifteen values cut from split rows — carries `"cause": "parse"` and is lowered',
+        "to severity W: the error may be the extraction's, and the publisher is not blamed for it.",
     ]
     for family, title in FAMILIES.items():
         rules = [r for r in RULES.values() if r.family == family]

@@ -76,6 +76,12 @@ class Tables:
     requests: TableResult | None
     review: TableResult | None
 
+    def placed(self) -> tuple[set[str], bool]:
+        """Return table 三's rows placed by the official row order, and whether table 四's values were cut from
+        split rows: what `checks.check_tables_three_four` marks cause parse."""
+        inferred = self.requests.inferred if self.requests is not None else set()
+        return inferred, self.review is not None and bool(self.review.inferred)
+
 
 def _num(c: Cell | None) -> int | float:
     return 0 if c is None or c.value is None else c.value

@@ -300,3 +300,36 @@ def test_table_four_in_one_row_ending_in_blank_cells_is_read_as_printed():
     record = extract(_report([*T2_HEAD, *_grid("规章", 0, 0, 0), *T2_FEES], t4), name="r.md")
     assert record["review_litigation"]["review"] == REVIEW["review"] and record["ambiguous"] == []
     assert record["review_litigation"]["litigation_direct"]["total"] is None
+
+
+def _checks(record: dict, rule: str) -> list[dict]:
+    return [c for c in record["checks"] if c["rule"] == rule]
+
+
+def test_a_table_two_failure_on_a_row_placed_by_gathered_labels_is_the_parsers():
+    # T2-02: a 镇 reports 规章; its values were printed away from the label, so the row may be misplaced by us
+    gathered = [*T2_HEAD, "规章", "规范性文件", *_grid(1, 0, 4), *_grid(62, 33, 440), *T2_FEES]
+    labelled = [*T2_HEAD, *_grid("规章", 1, 0, 4), *_grid("规范性文件", 62, 33, 440), *T2_FEES]
+    township = {"某某县人民政府".encode(): "某某镇人民政府".encode()}
+    placed, printed = (extract(_retitle(_report(t2, T4_ROW), township), name="r.md") for t2 in (gathered, labelled))
+    assert placed["proactive"]["regulations"] == printed["proactive"]["regulations"] == {"issued": 1, "repealed": 0, "in_force": 4}
+    assert [(c["severity"], c.get("cause")) for c in _checks(placed, "T2-02")] == [("W", "parse")]
+    assert [(c["severity"], c.get("cause")) for c in _checks(printed, "T2-02")] == [("W", None)]
+
+
+def test_a_table_four_failure_on_values_cut_from_split_rows_is_the_parsers():
+    # The prose says 9 reviews, table 四 says 7: T4-05 blames the report only where table 四 was read as printed
+    prose = {"本年度工作有序推进。".encode(): "本年度工作有序推进，全年行政复议案件9件。".encode()}
+    split = [*_grid(2, 1, 3, 1, 7, 0, 0), *_grid(6), *_grid(0, 0, 0, 13, 2, 4, 0, 19)]
+    cut, whole = (extract(_retitle(_report([*T2_HEAD, *_grid("规章", 0, 0, 0), *T2_FEES], t4), prose), name="r.md")
+                  for t4 in (split, T4_ROW))  # fmt: skip
+    assert cut["review_litigation"] == whole["review_litigation"] == REVIEW
+    assert [(c["severity"], c.get("cause")) for c in _checks(cut, "T4-05")] == [("W", "parse")]
+    assert [(c["severity"], c.get("cause")) for c in _checks(whole, "T4-05")] == [("W", None)]
+
+
+def _retitle(data: bytes, changes: dict[bytes, bytes]) -> bytes:
+    for old, new in changes.items():
+        assert old in data
+        data = data.replace(old, new)
+    return data

@@ -213,19 +213,23 @@ def test_a_table_two_check_on_a_doubted_reading_says_cause_parse():
     assert [(c.cause, c.severity) for c in after.checks if c.rule == "T2-03"] == [("parse", "W")]
 
 
-def test_a_failed_check_on_a_row_the_parser_inferred_keeps_cause_parse(monkeypatch):
+def test_a_failed_check_on_a_row_the_parser_placed_keeps_cause_parse(monkeypatch):
     from extractors import ocr_confirm
     from extractors.model import Paragraph
 
     doc = _text_layer_doc("seed000_pdf_unruled")
     head = next(i for i, b in enumerate(doc.blocks) if isinstance(b, Paragraph) and "总体情况" in b.text)
-    doc.blocks.insert(head + 1, Paragraph("本年共收到政府信息公开申请9件。"))  # the table says otherwise
+    # the tables say otherwise
+    doc.blocks.insert(head + 1, Paragraph("本年共收到政府信息公开申请9件，行政复议案件99件。"))
     doc.readings = {(i + 1 if i > head else i): ws for i, ws in doc.readings.items()}
     record = confirm(build_record(doc), doc)
-    assert [c.cause for c in record.checks if c.rule == "T3-06"] == [None]
-    monkeypatch.setattr(ocr_confirm, "_inferred", lambda doc, prose: {"new_received"})
+    assert [c.cause for c in record.checks if c.rule in ("T3-06", "T4-05")] == [None, None]
+    monkeypatch.setattr(ocr_confirm, "_placed", lambda doc, prose: ({"new_received"}, False))
     record = confirm(build_record(doc), doc)
-    assert [(c.cause, c.severity) for c in record.checks if c.rule == "T3-06"] == [("parse", "W")]
+    assert [(c.rule, c.cause) for c in record.checks if c.rule in ("T3-06", "T4-05")] == [("T3-06", "parse"), ("T4-05", None)]
+    monkeypatch.setattr(ocr_confirm, "_placed", lambda doc, prose: (set(), True))  # table 四 cut from split rows
+    record = confirm(build_record(doc), doc)
+    assert [(c.rule, c.cause) for c in record.checks if c.rule in ("T3-06", "T4-05")] == [("T3-06", None), ("T4-05", "parse")]
 
 
 @pytest.mark.parametrize(
