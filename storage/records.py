@@ -27,15 +27,15 @@ def record_text(record: dict[str, Any]) -> str:
 
 def tidy_rows(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Yield one dict per table cell with the `TIDY_COLUMNS` keys (the long format of CSV and Parquet)."""
-    base = {
-        "report_id": record.get("report_id"),
-        "seq": record.get("seq"),
-        "agency": record.get("agency"),
-        "year": record.get("year"),
-        "region_code": record.get("region_code"),
-        "format": record.get("format"),
-    }
+    for values in tidy_tuples(record):
+        yield dict(zip(TIDY_COLUMNS, values, strict=True))
+
+
+def tidy_tuples(record: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    """Yield one tuple per table cell: the values of `tidy_rows`, in `TIDY_COLUMNS` order."""
+    base = (record.get("report_id"), record.get("seq"), record.get("agency"), record.get("year"),
+            record.get("region_code"), record.get("format"))  # fmt: skip
     for table, row, column, value, raw in table_cells(record):
         if isinstance(value, bool) or not isinstance(value, int | float | type(None)):
             value, raw = None, str(value) if raw is None else raw
-        yield {**base, "table": table, "row": row, "column": column, "value": value, "raw": raw}
+        yield (*base, table, row, column, value, raw)

@@ -115,9 +115,11 @@ def write_text_files(store: Any, records: Iterable[Mapping[str, Any]], folder: P
             text, digest, hashed = None, want, "document"
         else:
             text = document_text(store, rec)
-            hashed = "document" if text is not None else "sections"
-            text = text if text is not None else record_text(dict(rec))
-            digest = text_sha256(text)
+            if text is not None:  # its hash is the one `document_text` matched: no need to normalise it again
+                hashed, digest = "document", want
+            else:
+                text = record_text(dict(rec))
+                hashed, digest = "sections", text_sha256(text)
         name = stem(seq, digest)
         if text is not None:
             atomic_write(folder / f"{name}.txt", text if text.endswith("\n") else text + "\n")

@@ -8,11 +8,12 @@ with the entity's report of the year before. Only latest versions are compared.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -48,9 +49,10 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the finding as a JSON-able dict."""
-        out = asdict(self)
-        out["years"], out["report_ids"] = list(self.years), list(self.report_ids)
-        return out
+        # Field by field, not `asdict`: that walks and copies every value (a third of `validate --json`'s time).
+        return {"rule": self.rule, "severity": self.severity, "agency": self.agency, "region_code": self.region_code,
+                "years": list(self.years), "where": self.where, "expected": copy.deepcopy(self.expected),
+                "found": copy.deepcopy(self.found), "report_ids": list(self.report_ids)}  # fmt: skip
 
 
 @dataclass

@@ -123,5 +123,3 @@ def write_key_csv(path: Path) -> None:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow([c.name for c in wide.KEY_COLUMNS])
         writer.writerows(wide.key_rows())
-
-
