@@ -68,13 +68,18 @@ def read_job(job: ExtractJob) -> dict[str, Any] | ExtractionError:
         return Unreadable(f"extractor failed: {type(exc).__name__}: {str(exc)[:200]}")
 
 
-def _start_worker() -> None:
-    """Make a new worker end with the crawl's process, however that ends (a SIGKILLed crawl must not leave workers
-    holding its pipes open), then import the extractors and load their tables (its first document then costs no
-    import)."""
+def exit_with_parent() -> None:
+    """Make this process (a crawl's worker) end with the crawl's process, however that ends: a SIGKILLed crawl must
+    not leave workers holding its pipes open."""
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _start_worker() -> None:
+    """Make a new worker end with the crawl's process, then import the extractors and load their tables (its first
+    document then costs no import)."""
+    exit_with_parent()
     from extractors.regions import longest_name
 
     longest_name()  # the division tables the attribution reads (a second or two), loaded before the first document

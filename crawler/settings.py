@@ -68,8 +68,13 @@ NIANBAO_EXTRACT_QUEUE = 0
 # A document a worker has not read this many seconds after it was sent (a parser caught in a loop) is an error
 # ("extraction took longer than …"), its worker stopped (0: wait for ever). OCR of a long scan takes minutes.
 NIANBAO_EXTRACT_TIMEOUT = 900
-# The store writes the documents that came during its last write together, up to this many a transaction.
+# The store writes documents and parsed pages' memory rows together, up to this many a transaction, gathered for
+# this many seconds after the first of them came (0: what came during the last write, as soon as it ends).
 NIANBAO_STORE_BATCH = 64
+NIANBAO_STORE_WAIT = 0.2
+# The batches are written in a process of their own, so the store's work does not take the crawl's CPU (False: in a
+# thread of the crawl; an in-memory SQLite store is always written in a thread).
+NIANBAO_STORE_PROCESS = True
 EXTENSIONS = {
     "crawler.extensions.MonitorExtension": 90,  # before the store: the run row carries its figures
     "crawler.store.StoreExtension": 100,

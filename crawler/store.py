@@ -20,7 +20,10 @@ from storage.memory import CrawlMemory
 from storage.sql import error_line
 
 if TYPE_CHECKING:
+    from storage import Addition, AddResult
+
     from .store_batch import BatchWriter
+    from .store_writer import WriterProcess
 
 HEARTBEAT_S = 60
 T = TypeVar("T")
@@ -41,6 +44,9 @@ class StoreExtension:
         """The crawl run's id, from the moment the spider opens."""
         self._beat: task.LoopingCall | None = None
         self._writer: BatchWriter | None = None
+        self.writer_process: WriterProcess | None = None
+        """The process the batches are written in (NIANBAO_STORE_PROCESS), from the moment the spider opens; None:
+        they are written in a worker thread of the crawl."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StoreExtension:
@@ -61,11 +67,14 @@ class StoreExtension:
 
     @property
     def writer(self) -> BatchWriter:
-        """The crawl's batched writes of documents and crawl memory rows (NIANBAO_STORE_BATCH a transaction)."""
+        """The crawl's batched writes of documents and crawl memory rows (up to NIANBAO_STORE_BATCH a transaction,
+        gathered for NIANBAO_STORE_WAIT seconds)."""
         if self._writer is None:
             from .store_batch import BatchWriter  # it needs this module's StoreFailed
 
-            self._writer = BatchWriter(self, self.crawler.settings.getint("NIANBAO_STORE_BATCH", 64))
+            settings = self.crawler.settings
+            self._writer = BatchWriter(self, settings.getint("NIANBAO_STORE_BATCH", 64),
+                                       settings.getfloat("NIANBAO_STORE_WAIT", 0.0))  # fmt: skip
         return self._writer
 
     async def run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -78,8 +87,21 @@ class StoreExtension:
         except Exception as exc:
             raise StoreFailed(error_line(exc)) from exc
 
+    async def add_many(self, additions: list[Addition], rows: list[dict[str, Any]]) -> list[AddResult]:
+        """Return what `Store.add_many(additions, rows)` returns, written in the writer process where the crawl has
+        one, else in a worker thread. Raises StoreFailed with one line where the store refused the batch."""
+        if self.writer_process is not None:
+            return await self.writer_process.add_many(additions, rows)
+        return await self.run(self.store.add_many, additions, rows)
+
     def opened(self, spider: Any) -> None:
         self.run_id = self.store.start_run([s.site_id for s in spider.sites])
+        if self.crawler.settings.getbool("NIANBAO_STORE_PROCESS", True):
+            from .store_writer import WriterProcess, separate_process_possible  # it needs this module's StoreFailed
+
+            if separate_process_possible(self.store.url):
+                self.writer_process = WriterProcess(self.store.url, self.store.blobs.root)
+                self.writer_process.start()
         self._beat = task.LoopingCall(self._heartbeat)
         self._beat.start(HEARTBEAT_S, now=False)
 
@@ -99,6 +121,8 @@ class StoreExtension:
             self._beat.stop()
         if self._writer is not None:
             self._writer.write_left()
+        if self.writer_process is not None:
+            self.writer_process.close()
         if self.run_id is not None:
             stats = {k: v for k, v in self.crawler.stats.get_stats().items() if isinstance(v, int | float | str)}
             status = {"finished": "finished", "shutdown": "interrupted"}.get(reason, reason[:16])

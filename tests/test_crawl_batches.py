@@ -27,12 +27,16 @@ def store(backend_store):
 
 
 class _Ext:
-    """The parts of a StoreExtension the batch writer uses: the store and `run` in a worker thread."""
+    """The parts of a StoreExtension the batch writer uses: the store, `run` in a worker thread and `add_many`
+    (in that thread: no writer process)."""
+
+    writer_process = None
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
     run = StoreExtension.run
+    add_many = StoreExtension.add_many
 
 
 def child(k: int) -> dict[str, Any]:
@@ -46,8 +50,12 @@ def test_recall_many_answers_each_url_as_recall_does(store: Store) -> None:
     store.add(raw_bytes(record), record, {"url": "https://m/report.html", "etag": '"r"'})
     store.add("关于某事项的函".encode(), None, {"url": "https://m/letter.html", "last_modified": "Mon"})
     store.add_error(b"%PDF-1.4 broken", {"url": "https://m/broken.pdf"}, "pdf: no text layer")
-    memory.remember_pages([page_row("https://m/list.html", etag='"l"', last_modified=None, children=[child(1)], document=False)])
-    memory.remember_pages([page_row("https://m/report.html", etag='"r"', last_modified=None, children=[child(2)], document=True)])
+    memory.remember_pages(
+        [page_row("https://m/list.html", etag='"l"', last_modified=None, children=[child(1)], document=False)]
+    )
+    memory.remember_pages(
+        [page_row("https://m/report.html", etag='"r"', last_modified=None, children=[child(2)], document=True)]
+    )
     urls = ["https://m/list.html", "https://m/report.html", "https://m/letter.html", "https://m/broken.pdf",
             "https://m/never.html", "https://m/list.html"]  # fmt: skip
     many = memory.recall_many(urls)

@@ -47,6 +47,7 @@ class StorePipeline:
     async def close_spider(self) -> None:
         """Write what is still queued before the crawl's store closes."""
         await self.writer.drain()
+        self.crawler.stats.set_value("store/batches", self.writer.batches)
 
     async def process_item(self, item: Any) -> Any:
         """Return the item once stored (a report with its id, seq and status), or a `NotStoredItem`."""

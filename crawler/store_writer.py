@@ -1,0 +1,102 @@
+"""The crawl's batched store writes in a process of their own, beside the crawl's reactor.
+
+`Store.add_many` (blobs, SQLAlchemy rows, the commit) is most of what storing a document costs; run in a
+thread of the crawl it holds the crawl's GIL, and the crawl fetches that much slower. `WriterProcess` runs
+it in one spawned process that opens the same database and blob folder: one batch at a time, as before
+(a second writer would only wait for SQLite's write lock). The crawl keeps its reads (crawl memory, dedup)
+and the run row; a batch's results come back as the thread's did, and a batch the store refuses raises
+`StoreFailed` with its one line, so the batch writer tries its entries one by one as before.
+
+A writer that dies (the kernel's OOM killer) fails the batch it had with `StoreFailed` and is started
+again for the next. A crawl killed (even with SIGKILL) takes its writer with it: the writer's transaction
+is rolled back by the database as the crawl's own would be, and its blobs are orphans `fsck` removes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from storage import Addition, AddResult, Store
+from storage.sql import error_line
+
+from .extract_pool import exit_with_parent
+from .store import StoreFailed
+
+logger = logging.getLogger(__name__)
+
+_store: Store | None = None
+"""The writer process's own Store (opened by `_open`)."""
+
+
+def separate_process_possible(url: str) -> bool:
+    """Return True where another process can open the database at `url` (False for an in-memory SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return True
+    database = parsed.database or ""
+    return database not in ("", ":memory:") and not database.startswith("file::memory:")
+
+
+def _open(url: str, blob_root: str) -> None:
+    """Start a writer process: end it with the crawl, and open the crawl's store."""
+    global _store
+    exit_with_parent()
+    _store = Store(url, blob_root)
+
+
+def _add_many(additions: list[Addition], rows: list[dict[str, Any]]) -> list[AddResult]:
+    """Return `Store.add_many(additions, rows)` run in the writer process; raise StoreFailed with its one line
+    (an exception that pickles, unlike some database drivers' own)."""
+    assert _store is not None, "the writer process opens its store as it starts"
+    try:
+        return _store.add_many(additions, rows)
+    except Exception as exc:
+        raise StoreFailed(error_line(exc)) from None
+
+
+class WriterProcess:
+    """One spawned process writing batches into the store at `url` (blobs under `blob_root`)."""
+
+    def __init__(self, url: str, blob_root: Path) -> None:
+        self.url = url
+        self.blob_root = str(blob_root)
+        self.restarted = 0
+        """How many times the writer died and was started again."""
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        """Start the writer process now (it imports the store while the crawl's first pages come in)."""
+        if self._pool is None:
+            # spawn: a forked child of a process running a reactor and threads may inherit held locks.
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_open, initargs=(self.url, self.blob_root))
+
+    async def add_many(self, additions: list[Addition], rows: list[dict[str, Any]]) -> list[AddResult]:
+        """Return what `Store.add_many` returned for one batch written by the writer process; raise StoreFailed
+        where the store refused it or the writer died writing it."""
+        self.start()
+        pool = self._pool
+        assert pool is not None
+        try:
+            return await asyncio.wrap_future(pool.submit(_add_many, additions, rows))
+        except BrokenProcessPool:
+            if self._pool is pool:
+                self._pool = None
+                self.restarted += 1
+                pool.shutdown(wait=False, cancel_futures=True)
+                logger.warning("the store writer process died: started again, its batch written again one by one")
+            raise StoreFailed("the store writer process died (out of memory or killed)") from None
+
+    def close(self) -> None:
+        """Stop the writer once the batch it is writing, if any, is committed."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
