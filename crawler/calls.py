@@ -14,6 +14,7 @@ import json
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from lxml import etree
 from parsel import Selector
 
 from .paging import PAGE_KEYS, ListCall, page_key_of, set_page_in_json, size_of, window_of
@@ -127,8 +128,11 @@ def _first_page(params: dict[str, str], page_key: str | None, window: tuple[str,
     return 1
 
 
-_LIBRARY = re.compile(r"jquery|bootstrap|vue|react|angular|layer|echarts|swiper|polyfill|html5shiv|respond|"
-                      r"analytics|stat|baidu|share|jweixin|flexible|zepto|lodash|moment", re.I)
+_LIBRARY = re.compile(
+    r"jquery|bootstrap|vue|react|angular|layer|echarts|swiper|polyfill|html5shiv|respond|"
+    r"analytics|stat|baidu|share|jweixin|flexible|zepto|lodash|moment",
+    re.I,
+)
 MAX_SCRIPT_FILES = 4
 """At most this many of a page's own script files are read for a name its list call needs."""
 
@@ -178,21 +182,26 @@ def form_calls(url: str, sel: Selector) -> list[tuple[ListCall, int]]:
     return out
 
 
+_FORMS = etree.XPath("//form")
+_HIDDEN = etree.XPath(".//input[@type='hidden'][@name]")
+_SELECTS = etree.XPath(".//select[@name]")
+_OPTIONS = etree.XPath(".//option")
+_STRING = etree.XPath("string()", smart_strings=False)
+
+
 def year_forms(url: str, sel: Selector, limit: int = 30) -> list[str]:
     """Return a GET request per year a list form offers (`<select name="fbtime">` of years), newest first."""
     out: list[str] = []
-    for form in sel.xpath("//form"):
-        method = (form.attrib.get("method") or "get").lower()
+    for form in _FORMS(sel.root):  # on the lxml tree: a page may have many options, each a Selector otherwise
+        method = (form.get("method") or "get").lower()
         if method != "get":
             continue
-        action = urljoin(url, form.attrib.get("action") or url)
-        fixed = [(i.attrib.get("name"), i.attrib.get("value") or "")
-                 for i in form.xpath(".//input[@type='hidden'][@name]")]  # fmt: skip
-        for select in form.xpath(".//select[@name]"):
-            name = select.attrib["name"]
-            years = [v for v in (o.attrib.get("value") or o.xpath("string()").get() or ""
-                                 for o in select.xpath(".//option"))
-                     if re.fullmatch(r"\s*(?:19|20)\d{2}\s*", v)]
+        action = urljoin(url, form.get("action") or url)
+        fixed = [(i.get("name"), i.get("value") or "") for i in _HIDDEN(form)]
+        for select in _SELECTS(form):
+            name = select.get("name")
+            years = [v for v in (o.get("value") or _STRING(o) or "" for o in _OPTIONS(select))
+                     if re.fullmatch(r"\s*(?:19|20)\d{2}\s*", v)]  # fmt: skip
             if not years or not _YEAR_FIELD.search(name):
                 continue
             for year in sorted({y.strip() for y in years}, reverse=True)[:limit]:

@@ -42,13 +42,19 @@ MARKS = re.compile(
 )
 DATE = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 # XPaths the spider runs on every page, compiled once and run on the lxml tree (strings back, no Selectors).
-_TITLE_PATHS = [etree.XPath(xp, smart_strings=False) for xp in (
-    '//meta[@name="ArticleTitle"]/@content', '//meta[@name="articletitle"]/@content', "//h1//text()")]
+_TITLE_PATHS = [
+    etree.XPath(xp, smart_strings=False)
+    for xp in ('//meta[@name="ArticleTitle"]/@content', '//meta[@name="articletitle"]/@content', "//h1//text()")
+]
 _TITLE_CLASS = re.compile("title")
 _TEXTS = etree.XPath(".//text()", smart_strings=False)
 _TITLE_TEXT = etree.XPath("//title/text()", smart_strings=False)
 _COLUMN_META = etree.XPath('//meta[@name="ColumnName"]/@content', smart_strings=False)
 _CRUMB_CLASS = re.compile("crumb|position|location")
+_LINKS = etree.XPath("//a[@href] | //area[@href]")
+_EMBEDDED = etree.XPath("//iframe/@src | //embed/@src | //object/@data", smart_strings=False)
+_SCRIPT_TEXT = etree.XPath("//script/text()", smart_strings=False)
+_ROW = etree.XPath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
 # Inline script targets that real sites use for attachments and pages.
 SCRIPT_URL = re.compile(r"""(?:window\.open|location\.href\s*=|openFile|downLoad\w*)\s*\(?\s*['"]([^'"]+)['"]""", re.I)
 
@@ -149,22 +155,22 @@ def list_links(sel: Selector, base: str) -> list[Link]:
     """Return the page's links with anchor text and, where the list shows one, the date beside them."""
     out: list[Link] = []
     seen: set[str] = set()
-    for a in sel.xpath("//a[@href] | //area[@href]"):
-        href = (a.attrib.get("href") or "").strip()
+    for a in _LINKS(sel.root):
+        href = (a.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
-            onclick = a.attrib.get("onclick") or href
+            onclick = a.get("onclick") or href
             m = SCRIPT_URL.search(onclick)
             if not m:
                 continue
             href = m.group(1)
-        text = " ".join(t.strip() for t in a.xpath(".//text()").getall() if t.strip()) or a.attrib.get("title", "")
-        title = a.attrib.get("title") or ""
+        text = " ".join(t.strip() for t in _TEXTS(a) if t.strip()) or a.get("title", "")
+        title = a.get("title") or ""
         if len(title) > len(text):
             text = title
         _add(out, seen, base, href, text, _row_date(a))
-    for src in sel.xpath("//iframe/@src | //embed/@src | //object/@data").getall():
+    for src in _EMBEDDED(sel.root):
         _add(out, seen, base, src, "", None)
-    for m in SCRIPT_URL.finditer(" ".join(sel.xpath("//script/text()").getall())):
+    for m in SCRIPT_URL.finditer(" ".join(_SCRIPT_TEXT(sel.root))):
         _add(out, seen, base, m.group(1), "", None)
     return out
 
@@ -185,12 +191,12 @@ def _add(out: list[Link], seen: set[str], base: str, href: str, text: str, date:
     out.append(Link(canon, re.sub(r"\s+", " ", text).strip(), date, kind))
 
 
-def _row_date(a: object) -> str | None:
+def _row_date(a: etree._Element) -> str | None:
     """Return the date printed in the same list row as a link (`<li><a>…</a><span>2024-01-16</span></li>`)."""
-    row = a.xpath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")  # type: ignore[attr-defined]
+    row = _ROW(a)
     if not row:
         return None
-    m = DATE.search(" ".join(row[0].xpath(".//text()").getall()))
+    m = DATE.search(" ".join(_TEXTS(row[0])))
     if not m:
         return None
     y, mo, d = m.groups()

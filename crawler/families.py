@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from parsel import Selector
@@ -17,6 +18,9 @@ from parsel import Selector
 from .discovery import Link, list_links
 from .paging import ListCall, size_of
 from .scripts import find_key, literal_at, variables
+
+lower_html = lru_cache(maxsize=2)(str.lower)
+"""`html.lower()`, kept for the last pages: the family checks of one page each look for literals in it."""
 
 # --- TRS WCM -----------------------------------------------------------------------------------
 _TRS_PAGER = re.compile(r"createPageHTML\(\s*([\w.]+)\s*,\s*([\w.]+)\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]")
@@ -82,7 +86,7 @@ def hanweb_call(url: str, html: str) -> tuple[ListCall, int] | None:
     relative or absolute, asked by POST (the default) or GET where the config says so. `totalrecord` and
     `totalpage` bound the pages where present. None without a dataproxy list.
     """
-    if "dataproxy.jsp" not in html.lower() or not _PROXY.search(html):  # the literal first: the pattern scans slowly
+    if "dataproxy.jsp" not in lower_html(html) or not _PROXY.search(html):  # the literal first: the pattern is slow
         return None
     scripts = " ".join(re.findall(r"<script[^>]*>(.*?)</script>", html, re.S | re.I))
     names = variables(scripts)
@@ -205,7 +209,7 @@ def lonsun_links(links: list[Link]) -> list[Link]:
 
 def is_lonsun(html: str) -> bool:
     """True where a page belongs to the Lonsun openness platform."""
-    lower = html.lower()  # literal checks first: a case-blind alternation scans slowly
+    lower = lower_html(html)  # literal checks first: a case-blind alternation scans slowly
     return any(word in lower for word in _LONSUN_WORDS) and bool(_LONSUN.search(html))
 
 

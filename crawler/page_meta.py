@@ -28,9 +28,7 @@ _CRUMB_CLASS = re.compile("position|crumb|location|dqwz")
 _CRUMB_ID = re.compile("position|crumb|location")
 _CRUMB_TEXT = etree.XPath(".//text()[not(ancestor::script)]", smart_strings=False)
 _BODY_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]", smart_strings=False)
-_META_CONTENT = etree.XPath(
-    "//meta[translate(@name,$upper,$lower)=$lower]/@content", smart_strings=False
-)
+_META_CONTENT = etree.XPath("//meta[translate(@name,$upper,$lower)=$lower]/@content", smart_strings=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +63,23 @@ def marked_nodes(sel: Selector, in_class: re.Pattern[str], in_id: re.Pattern[str
     `in_class` (or `in_id`): what `//*[contains(@class,…) or contains(@id,…)]` finds, without XPath's
     string calls on every element."""
     out = []
-    for node in _WITH_CLASS_OR_ID(sel.root):
-        cls, ident = node.get("class"), node.get("id")
+    for node, cls, ident in _class_or_id(sel.root):
         if (cls and in_class.search(cls)) or (ident and in_id is not None and in_id.search(ident)):
             out.append(node)
     return out
+
+
+_last_marked: tuple[Any, list[tuple[Any, str | None, str | None]]] = (None, [])
+
+
+def _class_or_id(root: Any) -> list[tuple[Any, str | None, str | None]]:
+    """Return (element, class, id) of each element of the tree at `root` that has a class or an id, in document
+    order; the spider asks for the page it reads three times (breadcrumb, column, title), so the last tree's are
+    kept (its root held, so no other tree can take its id)."""
+    global _last_marked
+    if _last_marked[0] is not root:
+        _last_marked = (root, [(n, n.get("class"), n.get("id")) for n in _WITH_CLASS_OR_ID(root)])
+    return _last_marked[1]
 
 
 def breadcrumb_unit(sel: Selector) -> str | None:
