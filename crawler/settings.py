@@ -37,8 +37,9 @@ NIANBAO_RETRY_AFTER_MAX = 120
 NIANBAO_HOST_FAILURES = 5
 COOKIES_ENABLED = False
 # Scrapy starts this many tasks for every response's output (its items run that many at a time): a page yields one
-# document item at most, and the default (100) costs a tenth of the crawl's CPU in task set-up alone.
-CONCURRENT_ITEMS = 8
+# document item at most, so two let its requests go on while its document is read and stored; the default (100)
+# costs a tenth of the crawl's CPU in task set-up alone.
+CONCURRENT_ITEMS = 2
 TELNETCONSOLE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
@@ -71,7 +72,7 @@ NIANBAO_EXTRACT_TIMEOUT = 900
 # The store writes documents and parsed pages' memory rows together, up to this many a transaction, gathered for
 # this many seconds after the first of them came (0: what came during the last write, as soon as it ends).
 NIANBAO_STORE_BATCH = 64
-NIANBAO_STORE_WAIT = 0.2
+NIANBAO_STORE_WAIT = 0.5
 # The batches are written in a process of their own, so the store's work does not take the crawl's CPU (False: in a
 # thread of the crawl; an in-memory SQLite store is always written in a thread).
 NIANBAO_STORE_PROCESS = True
