@@ -7,7 +7,10 @@ that only follows the same links with the same per-host concurrency, and with `n
 (discovery, safety, extraction and storage into a SQLite store of its own). Throttling is off for both.
 
 Each run is a child process: its wall time, its CPU time (user + system, its own children included:
-the extraction pool) and its peak memory come from the kernel's accounting of it (`os.wait4`).
+the extraction pool and the store's writer) and its peak memory come from the kernel's accounting of it
+(`os.wait4`). The CPU of each process of a nianbao run is read from /proc as it runs (the last reading
+before it ends): the crawl process itself, the extraction workers and the store writer (the child that
+holds the run's database open), so the rows say which process a page's CPU went to.
 
     python bench/crawl.py --pages 500 2000 5000 --out bench/results/crawl-after.json
     python bench/crawl.py --serve 5000                 # serve a column until Ctrl-C; prints its URL
@@ -98,6 +101,11 @@ class Run:
     """Peak resident memory of the largest single process of the run, in MB."""
     reports: int | None = None
     """Reports in the feed (nianbao only)."""
+    cpu_split: dict[str, float] | None = None
+    """CPU seconds per process of the run, from /proc (nianbao only): `crawl` (its own process), `extract` (the
+    extraction workers), `store` (the store writer), `other` (multiprocessing's resource tracker)."""
+    load: tuple[float, float] = (0.0, 0.0)
+    """The machine's 1-minute load average as the run started and as it ended (other jobs share the cores)."""
 
     @property
     def pages_per_s(self) -> float:
@@ -171,12 +179,55 @@ class Nginx:
         self.proc.wait(10)
 
 
-def run_child(argv: list[str]) -> tuple[float, float, float, str]:
-    """Return (wall seconds, CPU seconds, peak MB, stdout) of a child process run to its end."""
+def cpu_of(pid: int) -> float:
+    """Return the user + system CPU seconds process `pid` has used so far (its own threads, not its children)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def role_of(pid: int, database: str | None) -> str:
+    """Return what a child of a nianbao crawl is: `store` (it holds `database` open), `extract` or `other`."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if database and any(os.readlink(fd.path) == database for fd in os.scandir(f"/proc/{pid}/fd")):
+            return "store"
+    except OSError:
+        return "other"
+    return "other" if b"resource_tracker" in cmdline else "extract"
+
+
+def watch(pid: int, database: str | None, seen: dict[int, tuple[str, float]]) -> None:
+    """Note the CPU seconds so far of process `pid` and of each of its children, with their roles, in `seen`."""
+    try:
+        seen[pid] = ("crawl", cpu_of(pid))
+        kids = {
+            int(k) for task in os.scandir(f"/proc/{pid}/task") for k in Path(task.path, "children").read_text().split()
+        }
+    except OSError:
+        return
+    for kid in kids:
+        try:
+            # A store writer opens the database at its first batch: asked again until it is seen holding it.
+            role = "store" if kid in seen and seen[kid][0] == "store" else role_of(kid, database)
+            seen[kid] = (role, cpu_of(kid))
+        except OSError:
+            pass
+
+
+def run_child(argv: list[str], database: str | None = None) -> tuple[float, float, float, str, dict[str, float]]:
+    """Return (wall seconds, CPU seconds, peak MB, stdout, CPU seconds per role of its processes) of a child process
+    run to its end (`database`: the file a store writer child holds open)."""
+    seen: dict[int, tuple[str, float]] = {}
     with tempfile.TemporaryFile("w+", encoding="utf-8") as out, tempfile.TemporaryFile("w+") as errors:
         t = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=ROOT, stdout=out, stderr=errors, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)  # the kernel's accounting of this child and its children
+        while True:  # the kernel's accounting of this child and its children, once it has ended
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            watch(proc.pid, database, seen)
+            time.sleep(0.1)
         secs = time.perf_counter() - t
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -184,32 +235,37 @@ def run_child(argv: list[str]) -> tuple[float, float, float, str]:
         text, err = out.read(), errors.read()
     if proc.returncode not in (0, 1):  # 1: a crawl that asks for attention still ran
         raise RuntimeError(f"{argv[:4]} exited {proc.returncode}: {err[-2000:]}")
-    return secs, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
+    split: dict[str, float] = {}
+    for role, cpu in seen.values():
+        split[role] = round(split.get(role, 0.0) + cpu, 2)
+    return secs, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text, split
 
 
 def crawl(spider: str, url: str, tmp: Path) -> Run:
     """Return the Run of one crawl of `url` by `spider` (`bare`, or `nianbao` into a fresh store under `tmp`)."""
+    load = os.getloadavg()[0]
     if spider == "bare":
-        secs, cpu, mb, out = run_child([sys.executable, "-c", BARE, url])
+        secs, cpu, mb, out, _ = run_child([sys.executable, "-c", BARE, url])
         pages = int(next(line.split()[1] for line in out.splitlines() if line.startswith("pages ")))
-        return Run("bare", pages, secs, cpu, mb)
+        return Run("bare", pages, secs, cpu, mb, load=(load, os.getloadavg()[0]))
     work = Path(tempfile.mkdtemp(dir=tmp))
     feed, summary = work / "r.jsonl", work / "sum.json"
     argv = [sys.executable, "-m", "nianbao.cli", "crawl", url, "--fast", "--quiet", "--feed", str(feed),
             "--db", f"sqlite:///{work}/bench.sqlite", "--blobs", str(work / "blobs"),
             "--summary", str(summary), "-s", "LOG_LEVEL=ERROR"]  # fmt: skip
-    secs, cpu, mb, _ = run_child(argv)
+    secs, cpu, mb, _, split = run_child(argv, str(work / "bench.sqlite"))
     rows = json.loads(summary.read_text(encoding="utf-8"))["sites"]
     lines = feed.read_text(encoding="utf-8").splitlines()
     found = sum(1 for line in lines if json.loads(line)["kind"] == "report")
     shutil.rmtree(work)
-    return Run("nianbao", sum(r["pages"] for r in rows) + 1, secs, cpu, mb, found)  # + robots.txt, as bare counts
+    pages = sum(r["pages"] for r in rows) + 1  # + robots.txt, as bare counts
+    return Run("nianbao", pages, secs, cpu, mb, found, split, (load, os.getloadavg()[0]))
 
 
 def measure(sizes: list[int], spiders: list[str]) -> list[dict[str, object]]:
     """Return, per column size, the runs of each spider, printing a table row as each ends."""
     rows: list[dict[str, object]] = []
-    print("reports  spider   pages  seconds  pages/s  CPU ms/page  peak MB  reports read")
+    print("reports  spider   pages  seconds  pages/s  CPU ms/page  peak MB  reports read  CPU ms/page by process")
     for n in sizes:
         with tempfile.TemporaryDirectory() as name:
             tmp = Path(name)
@@ -223,17 +279,25 @@ def measure(sizes: list[int], spiders: list[str]) -> list[dict[str, object]]:
                 server.stop()
         for r in runs:
             read = "" if r.reports is None else r.reports
+            split = " ".join(f"{k} {v:.1f}" for k, v in by_process(r).items())
             print(f"{n:>7}  {r.spider:<7}  {r.pages:>5}  {r.seconds:>7.1f}  {r.pages_per_s:>7.1f}  "
-                  f"{r.cpu_ms_per_page:>11.1f}  {r.peak_mb:>7.0f}  {read}")  # fmt: skip
+                  f"{r.cpu_ms_per_page:>11.1f}  {r.peak_mb:>7.0f}  {read:>12}  {split}  "
+                  f"(load {r.load[0]:.1f} → {r.load[1]:.1f})")  # fmt: skip
         row: dict[str, object] = {"reports": n}
         for r in runs:
             row[r.spider] = {**asdict(r), "pages_per_s": round(r.pages_per_s, 1),
-                             "cpu_ms_per_page": round(r.cpu_ms_per_page, 2)}  # fmt: skip
+                             "cpu_ms_per_page": round(r.cpu_ms_per_page, 2),
+                             "cpu_ms_per_page_by_process": by_process(r)}  # fmt: skip
         if "bare" in row and "nianbao" in row:
             bare, ours = runs[spiders.index("bare")], runs[spiders.index("nianbao")]
             row["share_of_bare_rate"] = round(ours.pages_per_s / bare.pages_per_s, 3)
         rows.append(row)
     return rows
+
+
+def by_process(run: Run) -> dict[str, float]:
+    """Return the CPU milliseconds a page of each process of a nianbao run (empty for bare Scrapy)."""
+    return {k: round(1000 * v / run.pages, 2) for k, v in (run.cpu_split or {}).items() if k != "other"}
 
 
 def serve(reports: int) -> None:
