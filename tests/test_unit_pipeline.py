@@ -89,6 +89,31 @@ def test_bytes_stored_by_an_earlier_crawl_are_known_but_an_unreadable_document_i
     assert run(dedup.process_item(broken)) is broken
 
 
+def test_the_store_questions_of_new_bytes_gathering_together_are_asked_in_one_thread(tmp_path: Path) -> None:
+    crawler = store_crawler(tmp_path)
+    ext = crawler.get_extension(StoreExtension)
+    known = fetched()
+    ext.store.add(known.body, None, known.source(0.0, None))
+    dedup = DedupPipeline.from_crawler(crawler)
+    hops: list[int] = []
+    run_in_thread = ext.run
+
+    async def counted(call: Any, *args: Any) -> Any:
+        hops.append(1)
+        return await run_in_thread(call, *args)
+
+    ext.run = counted  # type: ignore[method-assign]
+    items = [fetched(url=WEB.url("trs", "/mirror.html")), *(fetched(url=WEB.url("trs", f"/{k}.pdf"),
+             body=f"%PDF-1.4 document {k}".encode()) for k in range(5))]  # fmt: skip
+
+    async def all_at_once() -> list[Any]:
+        return await asyncio.gather(*(dedup.process_item(item) for item in items))
+
+    out = run(all_at_once())
+    assert len(hops) == 1, f"{len(items)} questions in {len(hops)} thread hops"
+    assert isinstance(out[0], SourceItem) and out[0].known and out[1:] == items[1:]
+
+
 def test_bytes_the_store_refused_are_tried_again_at_their_next_url(tmp_path: Path) -> None:
     crawler = store_crawler(tmp_path, blobs=tmp_path / "a-file")
     (tmp_path / "a-file").write_text("where the blob folder should be")
@@ -180,7 +205,11 @@ def test_the_store_step_writes_each_kind_and_only_what_was_read_is_done(tmp_path
     twin = fetched(url=WEB.url("trs", "/wap.html"))
     source = run(storing.process_item(SourceItem(document=twin, same_as=report.document.url, known=False)))
     letter = run(storing.process_item(run(extract.process_item(fetched(LETTER)))))
-    broken = run(storing.process_item(run(extract.process_item(fetched(LETTER, url=WEB.url("trs", "/nb/x.pdf"), body=b"%PDF-1.4 x")))))
+    broken = run(
+        storing.process_item(
+            run(extract.process_item(fetched(LETTER, url=WEB.url("trs", "/nb/x.pdf"), body=b"%PDF-1.4 x")))
+        )
+    )
     assert isinstance(source, SourceItem) and isinstance(letter, NotReportItem) and isinstance(broken, UnreadableItem)
     memory = ext.memory
     assert memory.recall(report.document.url).report and memory.recall(twin.url).report
@@ -280,8 +309,14 @@ def old_lines(doc: DocumentItem, record: dict[str, Any]) -> dict[str, dict[str, 
         "report stored": stored,
         "source": {"kind": "source", **base, "same_as": "http://first/", "known": False},
         "unchanged": {"kind": "unchanged", "site": doc.site, "source_url": doc.url},
-        "fetch error": {"kind": "error", "site": doc.site, "source_url": doc.url, "error": "timeout",
-                        "list_title": "标题", "list_date": "2024-03-08"},
+        "fetch error": {
+            "kind": "error",
+            "site": doc.site,
+            "source_url": doc.url,
+            "error": "timeout",
+            "list_title": "标题",
+            "list_date": "2024-03-08",
+        },
         "unreadable": {"kind": "error", **base, "error": "Corrupt"},
         "not stored": {"kind": "error", **base, "error": "not stored: OSError: x"},
         "304 not stored": {"kind": "error", "site": doc.site, "source_url": doc.url, "error": "not stored: OSError: x"},
@@ -295,8 +330,9 @@ def new_items(doc: DocumentItem, record: dict[str, Any]) -> dict[str, Any]:
         "report stored": ReportItem(document=doc, record=record, report_id=7, seq=3, stored="new"),
         "source": SourceItem(document=doc, same_as="http://first/", known=False),
         "unchanged": UnchangedItem(site=doc.site, source_url=doc.url),
-        "fetch error": FetchErrorItem(site=doc.site, source_url=doc.url, error="timeout", list_title="标题",
-                                      list_date="2024-03-08"),
+        "fetch error": FetchErrorItem(
+            site=doc.site, source_url=doc.url, error="timeout", list_title="标题", list_date="2024-03-08"
+        ),
         "unreadable": UnreadableItem(site=doc.site, source_url=doc.url, error="Corrupt", document=doc),
         "not stored": NotStoredItem(site=doc.site, source_url=doc.url, error="not stored: OSError: x", document=doc),
         "304 not stored": NotStoredItem(site=doc.site, source_url=doc.url, error="not stored: OSError: x"),

@@ -15,6 +15,12 @@ from .storing import document_not_stored, document_stored
 logger = logging.getLogger(__name__)
 
 
+ASK_WAIT = 0.1
+"""Seconds the dedup step gathers the store questions of new bytes before asking them in one go: a question each
+in a thread of its own cost the crawl's reactor more than the query (a fast crawl meets several new documents in
+that time; a document waits that long at most, before its extraction)."""
+
+
 class DedupPipeline:
     """Turns a document whose bytes were handled before (in this crawl, or stored by any earlier crawl) into a
     `SourceItem` pointing at the first URL of those bytes, so nothing is read twice and every URL is kept.
@@ -30,6 +36,10 @@ class DedupPipeline:
         """SHA-256 → the first URL this crawl met those bytes at."""
         self.unsettled: dict[str, asyncio.Future[None]] = {}
         """SHA-256 → done once its first URL's document is written to the store, or refused by it."""
+        self._questions: dict[str, asyncio.Future[bool]] = {}
+        """SHA-256 → the store's answer whether it holds those bytes, for the questions gathering now."""
+        self._timer: asyncio.TimerHandle | None = None
+        self._asking: set[asyncio.Task[None]] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DedupPipeline:
@@ -59,14 +69,39 @@ class DedupPipeline:
         return item
 
     async def _stored_before(self, sha256: str) -> bool:
-        """Return True where the store holds these bytes as a report or a non-report (False without a store)."""
+        """Return True where the store holds these bytes as a report or a non-report (False without a store), asked
+        with the other questions of the next `ASK_WAIT` seconds."""
         if self.store is None:
             return False
+        loop = asyncio.get_running_loop()
+        answer = self._questions.get(sha256)
+        if answer is None:
+            answer = self._questions[sha256] = loop.create_future()
+            if self._timer is None:
+                self._timer = loop.call_later(ASK_WAIT, self._ask)
+        return await asyncio.shield(answer)
+
+    def _ask(self) -> None:
+        """Ask the store the questions gathered so far, in a task (kept referenced until it ends)."""
+        self._timer = None
+        questions, self._questions = self._questions, {}
+        task = asyncio.ensure_future(self._answer(questions))
+        self._asking.add(task)
+        task.add_done_callback(self._asking.discard)
+
+    async def _answer(self, questions: dict[str, asyncio.Future[bool]]) -> None:
+        """Set each question's answer: whether the store holds those bytes, all asked in one worker thread."""
+        assert self.store is not None
+        memory = self.store.memory
         try:
-            return await self.store.run(self.store.memory.stored_before, sha256)
+            known = await self.store.run(lambda: [memory.stored_before(sha) for sha in questions])
         except StoreFailed as exc:  # read as new: the store step then says whether it can write
-            logger.warning("store not asked whether %s is known: %s", sha256[:16], exc)
-            return False
+            for sha in questions:
+                logger.warning("store not asked whether %s is known: %s", sha[:16], exc)
+            known = [False] * len(questions)
+        for answer, held in zip(questions.values(), known, strict=True):
+            if not answer.done():
+                answer.set_result(held)
 
     def _release(self, sha256: str) -> None:
         """Let the URLs waiting on these bytes go on."""
