@@ -9,21 +9,6 @@ import sys
 from extractors import DEFAULT_MAX_BYTES
 
 from . import exits
-from .commands.bodies import cmd_bodies_import, cmd_bodies_list
-from .commands.browse import add_browse_parser
-from .commands.coverage import FORMATS as COVERAGE_FORMATS
-from .commands.coverage import cmd_coverage
-from .commands.crawl import BUNDLED, cmd_crawl, cmd_sites, cmd_sites_import, cmd_sites_list
-from .commands.data import cmd_export, cmd_validate
-from .commands.demo import cmd_demo
-from .commands.due import cmd_due
-from .commands.extract import cmd_extract, cmd_summary
-from .commands.harvest import cmd_harvest
-from .commands.report import add_report_parser
-from .commands.rules import cmd_rules
-from .commands.schema import cmd_schema
-from .commands.show import add_show_parser
-from .commands.worker import add_worker_parser
 
 DEFAULT_DB = "sqlite:///data/nianbao.sqlite"
 DEFAULT_FEED = "data/crawl-events.jsonl"
@@ -62,6 +47,8 @@ def _coverage_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--region", required=True, help="GB/T 2260 code prefix, e.g. 32, 3208, 320813 (a code the "
                    "bundled table lacks works where stored bodies or reports carry it)")  # fmt: skip
     p.add_argument("--year", type=int, required=True, help="the report year (reports of YEAR, due in YEAR+1)")
+    from .commands.coverage import FORMATS as COVERAGE_FORMATS
+
     p.add_argument("--format", default="table", choices=COVERAGE_FORMATS, help="table and csv end with totals per "
                    "level; json is one array of the rows")  # fmt: skip
     p.add_argument("--deadline", action="append", metavar="LEVEL|REGION=YYYY-MM-DD", help="set a deadline per level "
@@ -70,6 +57,22 @@ def _coverage_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of `nianbao`."""
+    # Imported here, not at the top: a crawl's worker processes import this module and need none of them.
+    from .commands.bodies import cmd_bodies_import, cmd_bodies_list
+    from .commands.browse import add_browse_parser
+    from .commands.coverage import cmd_coverage
+    from .commands.crawl import BUNDLED, cmd_crawl, cmd_sites, cmd_sites_import, cmd_sites_list
+    from .commands.data import cmd_export, cmd_validate
+    from .commands.demo import cmd_demo
+    from .commands.due import cmd_due
+    from .commands.extract import cmd_extract, cmd_summary
+    from .commands.harvest import cmd_harvest
+    from .commands.report import add_report_parser
+    from .commands.rules import cmd_rules
+    from .commands.schema import cmd_schema
+    from .commands.show import add_show_parser
+    from .commands.worker import add_worker_parser
+
     parser = argparse.ArgumentParser(
         prog="nianbao", description="Harvest 政府信息公开工作年度报告 (government open-information annual reports) "
         "as checked data.", epilog=exits.EPILOG, formatter_class=_Formatter)  # fmt: skip
