@@ -16,18 +16,21 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
 from .records import TIDY_COLUMNS, tidy_tuples
 from .store import Store
 from .textfiles import stem, write_text_files
-from .workbook import key_path, write_key_csv, write_wide_csv, write_xlsx
+from .workbook import FindingChunk, key_path, write_key_csv, write_wide_csv, write_xlsx
 
 FORMATS = ("text", "jsonl", "csv", "parquet", "xlsx", "wide-csv")
 FILE_SUFFIXES = {"jsonl": "jsonl", "csv": "csv", "parquet": "parquet", "xlsx": "xlsx", "wide-csv": "csv"}
 """The usual file suffix of each format that writes one file."""
 PARQUET_ROW_GROUP = 100_000
+FINDING_CHUNK = 1000
+"""Cross-year findings the workbook gets at once, with the seqs of the reports they name."""
 """Tidy rows per Parquet row group (about 500 reports): the most an export holds in memory at once."""
 PARQUET_HINT = "pip install 'nianbao[parquet]'"
 
@@ -78,11 +81,13 @@ def export(
         return ExportResult("text", str(out), n, 2 * n)
     if fmt == "xlsx":
 
-        def cross_year() -> Iterator[Any]:
+        def cross_year() -> Iterator[FindingChunk]:
             from .validate_sorted import sorted_findings
 
-            # As `validate` lists them, streamed: memory holds one sorted run, not every finding.
-            return (f for f in sorted_findings(store, region=region) if year is None or int(year) in f.years)
+            # As `validate` lists them, streamed: memory holds one sorted run and a chunk's seqs, not every finding.
+            found = (f for f in sorted_findings(store, region=region) if year is None or int(year) in f.years)
+            while chunk := list(islice(found, FINDING_CHUNK)):
+                yield chunk, store.seqs(i for f in chunk for i in f.report_ids)
 
         n, rows = write_xlsx(records, out, cross_year)  # type: ignore[arg-type]
         return ExportResult("xlsx", _name(out), n, rows)

@@ -242,6 +242,16 @@ class Store:
             if batch:
                 yield from with_sources(s, batch)
 
+    def seqs(self, report_ids: Iterable[int]) -> dict[int, int]:
+        """Return the `seq` of each of these report ids that is in the store, by report id."""
+        ids = list(set(report_ids))
+        out: dict[int, int] = {}
+        with Session(self.engine) as s:
+            for start in range(0, len(ids), 1000):  # bounded IN lists
+                query = select(Report.id, Report.seq).where(Report.id.in_(ids[start : start + 1000]))
+                out.update({rid: seq for rid, seq in s.execute(query)})
+        return out
+
     def blob(self, sha256: str) -> bytes:
         """Return the raw bytes of a document."""
         return self.blobs.get(sha256)

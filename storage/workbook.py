@@ -12,12 +12,16 @@ on its header row. The CSV is UTF-8 with a BOM, for Excel; its key is `<name>.co
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from . import wide
 from .wide import Column
+
+FindingChunk = tuple[Sequence[Any], Mapping[int, Any]]
+"""Some findings (`storage.validate.Finding`) and the seq of each report id they name."""
 
 SHEETS: dict[str, tuple[Column, ...]] = {
     "checks": wide.CHECK_COLUMNS,
@@ -28,11 +32,12 @@ SHEETS: dict[str, tuple[Column, ...]] = {
 
 
 def write_xlsx(records: Iterable[Mapping[str, Any]], out: str | Path | IO[bytes],
-               findings: Callable[[], Iterable[Any]] | None = None) -> tuple[int, int]:  # fmt: skip
+               findings: Callable[[], Iterable[FindingChunk]] | None = None) -> tuple[int, int]:  # fmt: skip
     """Write the workbook to `out`; return (reports, rows written over all sheets but the key and rules).
 
     `findings`, where given, returns the cross-year and timeliness findings (`storage.validate`) for the
-    `cross_year` sheet; it is called once the reports are written.
+    `cross_year` sheet in chunks, each with the seqs of the reports it names; it is called once the reports
+    are written. Memory holds one report and one chunk, not a map of every report.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -59,30 +64,27 @@ def write_xlsx(records: Iterable[Mapping[str, Any]], out: str | Path | IO[bytes]
 
     reports = sheet("reports", wide.report_columns(), freeze="D2")
     long = {name: sheet(name, columns) for name, columns in SHEETS.items()}
-    failing: dict[str, set[Any]] = {}
-    seqs: dict[int, Any] = {}
+    failing: Counter[str] = Counter()  # reports failing each rule
     n = 0
     for record in records:
         n += 1
-        seqs[record.get("report_id")] = record.get("seq")  # type: ignore[index]
         append(reports, wide.report_row(record))
-        for check in record.get("checks") or ():
-            if isinstance(check, Mapping):
-                failing.setdefault(str(check.get("rule")), set()).add(record.get("seq"))
+        failing.update({str(c.get("rule")) for c in record.get("checks") or () if isinstance(c, Mapping)})
         for name, make in (("checks", wide.check_rows), ("sources", wide.source_rows),
                            ("ambiguous", wide.ambiguous_rows)):  # fmt: skip
             for row in make(record):
                 append(long[name], row)
     if findings is not None:
         cross = sheet("cross_year", wide.FINDING_COLUMNS)
-        for row in wide.finding_rows(findings(), seqs):
-            append(cross, row)
+        for chunk, seqs in findings():
+            for row in wide.finding_rows(chunk, seqs):
+                append(cross, row)
     key = sheet("columns", wide.KEY_COLUMNS)
     for row in wide.key_rows():
         append(key, row)
     rules = sheet("rules", wide.RULE_COLUMNS)
     for row in wide.rule_rows():
-        append(rules, [*row, len(failing.get(row[0], ()))])
+        append(rules, [*row, failing[row[0]]])
     for ws, written in counts.items():  # a filter on every column of every sheet
         ws.auto_filter.ref = f"A1:{get_column_letter(widths[ws])}{written + 1}"
     if isinstance(out, str | Path):

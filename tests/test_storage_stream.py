@@ -8,6 +8,7 @@ Every store test runs against SQLite and PostgreSQL (skipped with the reason whe
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -173,10 +174,18 @@ def test_cli_validate_table_counts_every_finding(many: Store, capsys: pytest.Cap
     assert f"{first.severity} {first.rule} {first.agency} {list(first.years)} {first.where}:" in printed
 
 
-def test_xlsx_cross_year_sheet_lists_the_sorted_findings(many: Store, tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk", [1000, 7])
+def test_xlsx_cross_year_sheet_lists_the_sorted_findings(many: Store, tmp_path: Path, monkeypatch, chunk: int) -> None:
     openpyxl = pytest.importorskip("openpyxl")
+    monkeypatch.setattr(
+        importlib.import_module("storage.export"), "FINDING_CHUNK", chunk
+    )  # 7: the findings reach the workbook in many chunks
     expected = whole_list(many)[0]
+    assert len(expected) > 3 * chunk or chunk == 1000
     out = tmp_path / "r.xlsx"
     export(many, "xlsx", out)
     rows = list(openpyxl.load_workbook(out, read_only=True)["cross_year"].iter_rows(values_only=True))[1:]
     assert [(r[1], r[4], r[6]) for r in rows] == [(f.agency, f.rule, f.where) for f in expected]
+    seq_of = {r["report_id"]: r["seq"] for r in many.reports(latest_only=False)}
+    assert [r[0] for r in rows] == [" ".join(str(seq_of[i]) for i in f.report_ids) for f in expected]
+    assert all("id" not in r[0] for r in rows)  # every report a finding names has its seq
