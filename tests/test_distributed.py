@@ -11,6 +11,8 @@ that late: the crawler has given it up, and freed its slot, by then (a single pr
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import pickle
 import signal
@@ -263,6 +265,50 @@ def test_two_workers_fetch_each_url_once_and_store_what_one_process_stores(
         f"robots.txt {sum(1 for r in web.requests if r['path'] == '/robots.txt')}, fetched more than once "
         f"{sum(n - 1 for n in shared.values() if n > 1)} (single {sum(n - 1 for n in single.values() if n > 1)}), "
         f"peak in flight per host {max(web.peak.values())}, feed lines per worker {both}, reports {sum(stored.values())}"
+    )
+
+
+def _with_budget(registry: Path, max_pages: int) -> dict[str, str]:
+    """Give every site of `registry` a page budget of `max_pages`; return host → site id."""
+    with registry.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        row["overrides"] = json.dumps({**json.loads(row["overrides"] or "{}"), "max_pages": max_pages})
+    with registry.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return {row["allowed_hosts"].split()[0]: row["site_id"] for row in rows}
+
+
+def test_a_page_budget_holds_across_workers_and_each_hit_is_reported(
+    tmp_path: Path, web: CountingWeb, pg: str, queue: tuple[Any, str]
+) -> None:
+    max_pages = 12
+    sites = _with_budget(web.write_registry(tmp_path / "sites.csv"), max_pages)
+    _seed(tmp_path / "sites.csv", pg, name := queue[1])
+    workers = [_worker(tmp_path, n, pg, name) for n in (1, 2)]
+    for n, proc in enumerate(workers, 1):
+        _finish(proc, tmp_path, n)
+    asked: dict[str, set[tuple[str, str, str]]] = {}
+    moved: set[tuple[str, str, str]] = set()  # where a 301 sent the crawler: Scrapy's redirect, not a page asked for
+    for r in web.requests:
+        if r["path"] != "/robots.txt":
+            asked.setdefault(r["host"], set()).add((r["method"], r["path"], r.get("query") or ""))
+        if r["status"] == 301:
+            moved.add((r["host"], r["path"] + "/", r.get("query") or ""))
+    pages = {host: len({k for k in keys if (host, k[1], k[2]) not in moved}) for host, keys in asked.items()}
+    hit: set[str] = set()
+    for n in (1, 2):
+        summary = json.loads((tmp_path / f"worker{n}" / "summary.json").read_text(encoding="utf-8"))
+        hit |= {r["site"] for r in summary["sites"] if "pages" in (r.get("budget_hit") or "")}
+    over = {host: n for host, n in pages.items() if n > max_pages}
+    assert not over, f"pages asked for per host over both workers, budget {max_pages}: {over}"
+    full = {sites.get(host, host) for host, n in pages.items() if n == max_pages}
+    assert full and full <= hit, f"sites that used their whole budget {sorted(full)}, reported {sorted(hit)}"
+    print(
+        f"\npages asked for per site over both workers (budget {max_pages}): "
+        f"{sorted((sites.get(h, h), n) for h, n in pages.items())}, budget hit reported for {sorted(hit)}"
     )
 
 

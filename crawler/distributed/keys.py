@@ -47,6 +47,10 @@ class Keys:
         """The seeded sites (a pickled list of crawler.registry.Site)."""
         return f"{self.prefix}:sites"
 
+    def pages(self, site_id: str) -> str:
+        """The requests the crawl has scheduled for a site, over every worker (its page budget's counter)."""
+        return f"{self.prefix}:pages:{site_id}"
+
     def host(self, slot: str) -> str:
         """The semaphore of a download slot (a host): a sorted set of holder token → expiry."""
         return f"{self.prefix}:host:{slot}"

@@ -24,6 +24,8 @@ from scrapy import Request
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from ..spiders.annual_reports import DEFAULT_MAX_PAGES
+
 LEASE_META = "nianbao_lease"
 DEFAULT_LEASE_S = 120.0
 
@@ -151,6 +153,8 @@ class LeasedScheduler(Scheduler):
             if not request.dont_filter and self.df.request_seen(request):
                 self.df.log(request, self.spider)
                 return False
+            if parent is None and not request.dont_filter and not self._within_budget(request):
+                return False
             if self.stats:
                 self.stats.inc_value("scheduler/enqueued/redis")
             self.queue.push(request)
@@ -159,6 +163,24 @@ class LeasedScheduler(Scheduler):
             if parent is not None:  # a retry or redirect: pushed (or a duplicate), its parent is done
                 request.meta.pop(LEASE_META, None)
                 self.queue.ack(parent)
+
+    def _within_budget(self, request: Request) -> bool:
+        """Count a new request against its site's page budget, shared by every worker; return False (and count the
+        refusal as the single-process spider does) once the site has used it up.
+
+        Each worker's spider still checks depth; pages are counted here, once per URL the shared dupefilter had
+        not seen, so two workers following links to the same site cannot each spend a whole budget on it.
+        """
+        site = request.meta.get("site")
+        if site is None:
+            return True
+        max_pages = int(site.overrides.get("max_pages", DEFAULT_MAX_PAGES))
+        if int(self.server.incr(self.keys.pages(site.site_id))) <= max_pages:
+            return True
+        if self.stats:
+            for name in ("budget_refused", "budget_pages_refused"):
+                self.stats.inc_value(f"site/{site.site_id}/{name}")
+        return False
 
     def next_request(self) -> Request | None:
         request = self.queue.pop()

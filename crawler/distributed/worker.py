@@ -18,7 +18,7 @@ from scrapy.exceptions import DontCloseSpider
 
 from .. import discovery as D
 from ..registry import Site
-from ..spiders.annual_reports import AnnualReportsSpider
+from ..spiders.annual_reports import DEFAULT_MAX_DEPTH, AnnualReportsSpider
 from ..store import StoreExtension
 from .keys import DEFAULT_QUEUE, Keys
 from .queue import LEASE_META, LeasedQueue, LeasedScheduler
@@ -81,6 +81,8 @@ def seed(server: Any, sites: list[Site], queue: str = DEFAULT_QUEUE) -> dict[str
     known: list[Site] = []
     if fresh:
         df.clear()
+        for key in server.scan_iter(match=keys.pages("*"), count=1000):  # the last round's page budgets
+            server.delete(key)
     else:
         known = load_seeded_sites(server, queue) if server.exists(keys.sites) else []
     ids = {s.site_id for s in sites}
@@ -96,6 +98,7 @@ def seed(server: Any, sites: list[Site], queue: str = DEFAULT_QUEUE) -> dict[str
             if df.request_seen(request):  # the fingerprint is kept: a link back to a start page is filtered
                 continue
             q.push(request)
+            server.incr(keys.pages(site.site_id))  # a start page is a page of the site's budget, as in one process
             pushed += 1
     return {"seeded": pushed, "sites": len(sites), "fresh": int(fresh)}
 
@@ -111,6 +114,16 @@ class WorkerSpider(AnnualReportsSpider):
             self.crawler.stats.set_value(f"site/{site.site_id}/pages", 0)
         return
         yield  # an async generator that yields nothing: the seeds are in Redis
+
+    def _budget(self, site: Site, depth: int) -> bool:
+        """Return whether a new request is within the site's depth; its pages are counted over every worker by the
+        scheduler (`LeasedScheduler`), not by this worker alone."""
+        max_depth = int(site.overrides.get("max_depth", DEFAULT_MAX_DEPTH))
+        if depth <= max_depth:
+            return True
+        for name in ("budget_refused", "budget_depth_refused"):
+            self.crawler.stats.inc_value(f"site/{site.site_id}/{name}")
+        return False
 
 
 class WorkerExtension:
