@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +138,7 @@ def _seed(registry: Path, db: str, redis_queue: str) -> None:
     assert b"seeded" in run.stdout
 
 
-def _worker(tmp: Path, n: int, db: str, redis_queue: str, lease: str = LONG_LEASE) -> subprocess.Popen:
+def _worker(tmp: Path, n: int, db: str, redis_queue: str, lease: str = LONG_LEASE, *extra: str) -> subprocess.Popen:
     out = tmp / f"worker{n}"
     out.mkdir(exist_ok=True)
     argv = _nianbao(
@@ -158,6 +158,7 @@ def _worker(tmp: Path, n: int, db: str, redis_queue: str, lease: str = LONG_LEAS
         *WORKER_SETTINGS,
         "--lease",
         lease,
+        *extra,
     )
     return subprocess.Popen(argv, cwd=ROOT, stdout=(out / "stdout").open("wb"), stderr=(out / "stderr").open("wb"))
 
@@ -310,6 +311,50 @@ def test_a_page_budget_holds_across_workers_and_each_hit_is_reported(
         f"\npages asked for per site over both workers (budget {max_pages}): "
         f"{sorted((sites.get(h, h), n) for h, n in pages.items())}, budget hit reported for {sorted(hit)}"
     )
+
+
+def test_a_retry_after_pauses_the_host_for_every_worker(tmp_path: Path, pg: str, queue: tuple[Any, str]) -> None:
+    from nianbao.demo.web import REGISTRY_COLUMNS
+
+    from .test_crawl_robustness import PDF, TITLE, Reply, Web, page
+
+    wait, hold = 3.0, 0.3  # the 429's Retry-After; every answer is held this long, so both workers have one in flight
+    docs = [f"/nb/{n}.pdf" for n in range(60)]
+    fired: list[str] = []
+
+    def doc(path: str) -> Callable[[int], Reply]:
+        def reply(n: int) -> Reply:
+            # One 429, once both workers are fetching (each has asked for robots.txt): then both had the host.
+            if not fired and web.count("/robots.txt") >= 2:
+                fired.append(path)
+                return Reply(status=429, headers={"Retry-After": f"{wait:.0f}"})
+            return Reply(body=PDF, ctype="application/pdf")
+
+        return reply
+
+    web = Web({"/": lambda n: page([(d, TITLE.format(f"第{n}单位")) for n, d in enumerate(docs)]),
+               **{d: doc(d) for d in docs}}, pause=hold)  # fmt: skip
+    registry = tmp_path / "sites.csv"
+    with registry.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(REGISTRY_COLUMNS)
+        writer.writerow(["paused", "某某区人民政府", "320813", "某某区", "county", web.url, web.host, "", ""])
+    with web.running():
+        _seed(registry, pg, queue[1])
+        # Two requests at a time a worker: neither takes the whole frontier, so both send to the host.
+        workers = [_worker(tmp_path, n, pg, queue[1], LONG_LEASE, "-s", "CONCURRENT_REQUESTS=2") for n in (1, 2)]
+        for n, proc in enumerate(workers, 1):
+            _finish(proc, tmp_path, n)
+    assert fired, f"both workers never fetched from the host: {web.hits}"
+    asked = web.times(fired[0])
+    assert len(asked) == 2, web.hits  # the 429, then its retry
+    answered = asked[0] + hold  # the 429 left the server; a request the other worker sent before it learnt is let be
+    during = [(p, round(t - answered, 2)) for p, t in web.hits if answered + hold < t < answered + wait - 0.2]
+    assert not during, f"requests to the paused host within its Retry-After, seconds after the 429: {during}"
+    assert asked[1] >= answered + wait - 0.2, (asked, answered)
+    assert all(web.count(d) >= 1 for d in docs), web.hits
+    after = sorted(round(t - answered, 2) for _, t in web.hits if t > answered)
+    print(f"\n429 answered; the next requests to the host {after[:4]} s after")
 
 
 def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path: Path, web: CountingWeb, pg: str,

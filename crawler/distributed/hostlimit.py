@@ -7,6 +7,10 @@ shared slots before a request goes out (waiting, without blocking the reactor, w
 it back when the response or the failure comes back. A slot is a member of a sorted set scored by its expiry
 (Redis time): the holder renews it every second, so a killed worker's slots free themselves after
 NIANBAO_HOST_SLOT_S seconds.
+
+A 429 or 503 whose Retry-After is within NIANBAO_RETRY_AFTER_MAX sets the host's pause key in Redis with that
+expiry (a later pause is kept): every worker's next request to the host waits until it is gone, as the worker
+that was answered waits in its own downloader (crawler.hosts).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import task
 
+from ..hosts import RETRY_AFTER_STATUSES, retry_after
 from .keys import Keys
 from .queue import worker_id
 
@@ -25,6 +30,8 @@ SLOT_META = "nianbao_host_slot"
 POLL_S = 0.05
 
 _ACQUIRE = """
+local paused = redis.call('PTTL', KEYS[2])
+if paused > 0 then return -paused end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -36,6 +43,11 @@ end
 return 0
 """
 
+_PAUSE = """
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
+return 1
+"""
+
 _RENEW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -44,6 +56,11 @@ for i = 1, #KEYS do
 end
 return #KEYS
 """
+
+
+def _slot(request: Any) -> str:
+    """Return a request's download slot: its `download_slot` meta, else its host name (as Scrapy's)."""
+    return request.meta.get("download_slot") or urlparse_cached(request).hostname or ""
 
 
 class SharedHostSlots:
@@ -62,6 +79,7 @@ class SharedHostSlots:
         self.waits = 0
         self._renewal = task.LoopingCall(self.renew)
         self.stats = crawler.stats
+        self.max_wait = settings.getfloat("NIANBAO_RETRY_AFTER_MAX", 120.0)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SharedHostSlots:
@@ -91,15 +109,22 @@ class SharedHostSlots:
             self.server.eval(_RENEW, len(tokens), *[k for _, k in tokens], self.expiry, *[t for t, _ in tokens])
 
     async def process_request(self, request: Any) -> None:
-        slot = request.meta.get("download_slot") or urlparse_cached(request).hostname or ""
+        slot = _slot(request)
         key = self.keys.host(slot)
         token = f"{self.owner}:{next(self._count)}"
-        waited = False
-        while not self.server.eval(_ACQUIRE, 1, key, self.limit, self.expiry, token):
-            waited = True
-            await asyncio.sleep(POLL_S)
+        waited = paused = False
+        pause = self.keys.pause(slot)
+        while (got := int(self.server.eval(_ACQUIRE, 2, key, pause, self.limit, self.expiry, token))) < 1:
+            if got < 0:  # the host asked a worker to wait (Retry-After): every worker waits it out
+                paused = True
+                await asyncio.sleep(-got / 1000)
+            else:
+                waited = True
+                await asyncio.sleep(POLL_S)
         if waited:
             self.stats.inc_value("distributed/host_slot_waits")
+        if paused:
+            self.stats.inc_value("distributed/host_pause_waits")
         self.held[token] = key
         request.meta[SLOT_META] = token
 
@@ -110,6 +135,11 @@ class SharedHostSlots:
             self.server.zrem(key, token)
 
     def process_response(self, request: Any, response: Any) -> Any:
+        if response.status in RETRY_AFTER_STATUSES:
+            wait = retry_after(response.headers.get(b"Retry-After"))
+            # Within the bound this worker's slot waits too (crawler.hosts); past it the host is given up instead.
+            if wait is not None and 0 < wait <= self.max_wait:
+                self.server.eval(_PAUSE, 1, self.keys.pause(_slot(request)), int(wait * 1000))
         self._release(request)
         return response
 

@@ -51,6 +51,10 @@ class Keys:
         """The requests the crawl has scheduled for a site, over every worker (its page budget's counter)."""
         return f"{self.prefix}:pages:{site_id}"
 
+    def pause(self, slot: str) -> str:
+        """A download slot's (a host's) Retry-After pause: set, with that expiry, while every worker must wait."""
+        return f"{self.prefix}:pause:{slot}"
+
     def host(self, slot: str) -> str:
         """The semaphore of a download slot (a host): a sorted set of holder token → expiry."""
         return f"{self.prefix}:host:{slot}"
