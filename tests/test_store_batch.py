@@ -33,15 +33,27 @@ def addition(k: int, url: str | None = None) -> Addition:
     return Addition(f"<p>document {k}</p>".encode(), None, source)
 
 
-def test_documents_are_written_many_a_transaction_each_with_its_result(tmp_path: Path) -> None:
+def migrated(tmp_path: Path) -> Store:
+    """Return a migrated SQLite store in `tmp_path` (its URL is `store.url`, its blobs under `blobs/`)."""
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path / "blobs")
     store.migrate()
-    writer = BatchWriter(_Ext(store), size=8)  # type: ignore[arg-type]
+    return store
+
+
+def write_all(writer: BatchWriter, batch: list[Addition]) -> list[Any]:
+    """Return what `writer` answers each addition of `batch`, all sent at once (a refusal as its exception)."""
 
     async def write() -> list[Any]:
-        return await asyncio.gather(*(writer.add(addition(k)) for k in range(20)))
+        return await asyncio.gather(*(writer.add(a) for a in batch), return_exceptions=True)
 
-    results = asyncio.run(write())
+    return asyncio.run(write())
+
+
+def test_documents_are_written_many_a_transaction_each_with_its_result(tmp_path: Path) -> None:
+    store = migrated(tmp_path)
+    writer = BatchWriter(_Ext(store), size=8)  # type: ignore[arg-type]
+
+    results = write_all(writer, [addition(k) for k in range(20)])
     # The first alone (nothing was being written), then full batches of 8, then the 3 that came meanwhile.
     assert writer.batches == 4, f"20 documents in {writer.batches} transactions, not 1 + 8 + 8 + 3"
     assert [r.document for r in results] == ["new"] * 20
@@ -51,15 +63,11 @@ def test_documents_are_written_many_a_transaction_each_with_its_result(tmp_path:
 
 
 def test_a_document_the_store_refuses_fails_alone_and_its_batch_is_stored(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path / "blobs")
-    store.migrate()
+    store = migrated(tmp_path)
     writer = BatchWriter(_Ext(store), size=5)  # type: ignore[arg-type]
     batch = [addition(0), addition(1), addition(2, url=""), addition(3), addition(4)]
 
-    async def write() -> list[Any]:
-        return await asyncio.gather(*(writer.add(a) for a in batch), return_exceptions=True)
-
-    out = asyncio.run(write())
+    out = write_all(writer, batch)
     assert isinstance(out[2], StoreFailed)
     assert [r.document for k, r in enumerate(out) if k != 2] == ["new"] * 4
     assert store.counts()["documents"] == 4
@@ -67,18 +75,13 @@ def test_a_document_the_store_refuses_fails_alone_and_its_batch_is_stored(tmp_pa
 
 
 def test_the_writer_process_writes_the_batches_with_the_results_a_thread_gets(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    store = Store(url, tmp_path / "blobs")
-    store.migrate()
-    process = WriterProcess(url, tmp_path / "blobs")
+    store = migrated(tmp_path)
+    process = WriterProcess(store.url, tmp_path / "blobs")
     writer = BatchWriter(_Ext(store, process), size=8)  # type: ignore[arg-type]
     batch = [addition(0), addition(1), addition(2, url=""), addition(3), addition(0, url="http://example.test/twin")]
 
-    async def write() -> list[Any]:
-        return await asyncio.gather(*(writer.add(a) for a in batch), return_exceptions=True)
-
     try:
-        out = asyncio.run(write())
+        out = write_all(writer, batch)
     finally:
         process.close()
     assert isinstance(out[2], StoreFailed) and "url" in str(out[2]), out[2]  # refused alone, its one line kept
@@ -89,10 +92,8 @@ def test_the_writer_process_writes_the_batches_with_the_results_a_thread_gets(tm
 
 
 def test_a_writer_that_dies_fails_its_batch_and_the_next_is_written_by_a_new_one(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    store = Store(url, tmp_path / "blobs")
-    store.migrate()
-    process = WriterProcess(url, tmp_path / "blobs")
+    store = migrated(tmp_path)
+    process = WriterProcess(store.url, tmp_path / "blobs")
 
     async def write() -> tuple[Any, Any]:
         await process.add_many([addition(0)], [])
@@ -126,14 +127,10 @@ def test_an_in_memory_store_is_written_in_a_thread() -> None:
 
 
 def test_entries_gather_for_the_wait_and_a_full_batch_goes_at_once(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path / "blobs")
-    store.migrate()
+    store = migrated(tmp_path)
     writer = BatchWriter(_Ext(store), size=8, wait=0.05)  # type: ignore[arg-type]
 
-    async def write() -> list[Any]:
-        return await asyncio.gather(*(writer.add(addition(k)) for k in range(19)))
-
-    results = asyncio.run(write())
+    results = write_all(writer, [addition(k) for k in range(19)])
     # Two full batches at once, then the 3 left once the wait is over: no transaction of one document alone.
     assert writer.batches == 3, f"19 documents in {writer.batches} transactions, not 8 + 8 + 3"
     assert [r.document for r in results] == ["new"] * 19
