@@ -10,8 +10,8 @@
 - 2 bad usage or input: an unknown option or region code, a database URL that is not one, a database
   file that does not exist (`export`, `validate`), an output path that cannot be written, a document
   that cannot be read (`extract FILE`).
-- 3 could not start: the store is unreachable or refuses us, a database driver or an optional dependency is
-  missing.
+- 3 could not start, or could not go on: the store is unreachable or refuses us, a database driver or an optional
+  dependency is missing, a distributed worker's Redis is unreachable (at start, or longer than its grace time).
 - 4 an unexpected internal error (a bug; the line says where, NIANBAO_DEBUG=1 shows the traceback).
 - 130 interrupted (Ctrl-C): run the same command to resume.
 """
@@ -27,8 +27,8 @@ INTERRUPTED = 130
 
 EPILOG = """exit status: 0 success; 1 finished but needs attention (a site with no report, a blocked or given-up host,
 documents not stored, a budget hit, reports dropped against the last run, unreadable documents under --strict,
-error findings, bodies missing or late); 2 bad usage or input; 3 could not
-start (store unreachable, driver missing); 4 internal error; 130 interrupted (run the same command to resume)"""
+error findings, bodies missing or late); 2 bad usage or input; 3 could not start or go on (store or Redis
+unreachable, driver missing); 4 internal error; 130 interrupted (run the same command to resume)"""
 
 
 class CliError(Exception):

@@ -11,6 +11,7 @@ that late: the crawler has given it up, and freed its slot, by then (a single pr
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -131,20 +132,21 @@ WORKER_SETTINGS = [*CRAWL_SETTINGS, "--fast", "--idle", "4", "-s", "NIANBAO_HOST
 SHORT_LEASE, LONG_LEASE = "6", "60"
 
 
-def _seed(registry: Path, db: str, redis_queue: str) -> None:
-    run = subprocess.run(_nianbao("crawl", "--sites", str(registry), "--redis", REDIS_URL, "--queue", redis_queue,
+def _seed(registry: Path, db: str, redis_queue: str, redis_url: str = REDIS_URL) -> None:
+    run = subprocess.run(_nianbao("crawl", "--sites", str(registry), "--redis", redis_url, "--queue", redis_queue,
                                   "--db", db), cwd=ROOT, capture_output=True, timeout=120)  # fmt: skip
     assert run.returncode == 0, run.stderr.decode()[-3000:]
     assert b"seeded" in run.stdout
 
 
-def _worker(tmp: Path, n: int, db: str, redis_queue: str, lease: str = LONG_LEASE, *extra: str) -> subprocess.Popen:
+def _worker(tmp: Path, n: int, db: str, redis_queue: str, lease: str = LONG_LEASE, *extra: str,
+            redis_url: str = REDIS_URL) -> subprocess.Popen:  # fmt: skip
     out = tmp / f"worker{n}"
     out.mkdir(exist_ok=True)
     argv = _nianbao(
         "worker",
         "--redis",
-        REDIS_URL,
+        redis_url,
         "--queue",
         redis_queue,
         "--db",
@@ -389,6 +391,112 @@ def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path: Path, web: CountingWe
         f"\nkilled holding {len(held)} leased request(s); requests {sum(fetches.values())}, fetched more than "
         f"once {sum(n - 1 for n in fetches.values() if n > 1)}, peak in flight per host {max(web.peak.values())}"
     )
+
+
+class PrivateRedis:
+    """A redis-server of this test's own on a free loopback port, its data in a folder: it can be stopped (saving
+    its data or not) and started again from what it saved."""
+
+    def __init__(self, folder: Path) -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.folder = folder
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        import redis
+
+        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", str(self.folder)]  # fmt: skip
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while True:
+            try:
+                redis.Redis.from_url(self.url, socket_connect_timeout=1).ping()
+                return
+            except redis.ConnectionError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self, save: bool) -> None:
+        import redis
+
+        with contextlib.suppress(redis.ConnectionError):  # it closes the connection as it goes
+            redis.Redis.from_url(self.url).shutdown(save=save, nosave=not save)
+        if self.proc is not None:
+            self.proc.wait(timeout=10)
+
+    def client(self) -> Any:
+        import redis
+
+        return redis.Redis.from_url(self.url)
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    import shutil
+
+    _redis()  # the extra installed
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server not installed here (apt-get install redis-server): the outage tests need their own")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    if server.proc is not None and server.proc.poll() is None:
+        server.proc.kill()
+        server.proc.wait()
+
+
+def _leasing(server: Any, name: str, proc: subprocess.Popen) -> None:
+    """Wait until the worker holds a leased request (it is mid-crawl)."""
+    from crawler.distributed.keys import Keys
+
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if server.hlen(Keys(name).leases):
+            return
+        time.sleep(0.02)
+    raise AssertionError("the worker never took a request")
+
+
+def test_a_worker_whose_redis_is_gone_stops_with_one_line_and_status_3(
+    tmp_path: Path, web: CountingWeb, pg: str, private_redis: PrivateRedis
+) -> None:
+    name = "outage"
+    _seed(web.write_registry(tmp_path / "sites.csv"), pg, name, private_redis.url)
+    proc = _worker(tmp_path, 1, pg, name, LONG_LEASE, "-s", "NIANBAO_REDIS_GRACE_S=3", redis_url=private_redis.url)
+    _leasing(private_redis.client(), name, proc)
+    private_redis.stop(save=False)
+    status = proc.wait(timeout=120)
+    stderr = (tmp_path / "worker1" / "stderr").read_text(errors="replace")
+    assert status == 3, stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+    said = [line for line in stderr.splitlines() if line.startswith("nianbao:")]
+    assert len(said) == 1 and "Redis" in said[0] and "unreachable" in said[0], said
+
+
+def test_a_redis_outage_shorter_than_the_grace_loses_nothing(
+    tmp_path: Path, web: CountingWeb, pg: str, private_redis: PrivateRedis
+) -> None:
+    name = "blip"
+    _seed(web.write_registry(tmp_path / "sites.csv"), pg, name, private_redis.url)
+    proc = _worker(tmp_path, 1, pg, name, SHORT_LEASE, "-s", "NIANBAO_REDIS_GRACE_S=60", redis_url=private_redis.url)
+    _leasing(private_redis.client(), name, proc)
+    private_redis.stop(save=True)  # the queue, the leases and the dupefilter kept on disk
+    time.sleep(2.0)
+    private_redis.start()
+    _finish(proc, tmp_path, 1)
+    expected = {u for r in readable_here(web.expected()["reports"]) for u in r["urls"]}
+    with Store(pg, blob_root=tmp_path / "blobs") as store:
+        stored = {u for r in store.reports(latest_only=False) for u in r["sources"]}
+    assert expected <= stored, f"lost in the outage: {sorted(expected - stored)}"
+    stderr = (tmp_path / "worker1" / "stderr").read_text(errors="replace")
+    assert "Redis" in stderr  # the outage was seen, and said in lines of its own
 
 
 def test_worker_exit_statuses(tmp_path: Path, queue: tuple[Any, str]) -> None:

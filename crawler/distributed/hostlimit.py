@@ -24,9 +24,12 @@ from twisted.internet import task
 
 from ..hosts import RETRY_AFTER_STATUSES, retry_after
 from .keys import Keys
+from .outage import REDIS_DOWN, RedisGone, RedisHealth
 from .queue import worker_id
 
 SLOT_META = "nianbao_host_slot"
+REDIS_AWAY = -(2**62)
+"""What `_acquire` returns while Redis cannot be reached (below any pause's minus milliseconds)."""
 POLL_S = 0.05
 
 _ACQUIRE = """
@@ -80,6 +83,7 @@ class SharedHostSlots:
         self._renewal = task.LoopingCall(self.renew)
         self.stats = crawler.stats
         self.max_wait = settings.getfloat("NIANBAO_RETRY_AFTER_MAX", 120.0)
+        self.health = RedisHealth.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SharedHostSlots:
@@ -99,14 +103,20 @@ class SharedHostSlots:
         if self._renewal.running:
             self._renewal.stop()
         for token, key in list(self.held.items()):
-            self.server.zrem(key, token)
+            try:
+                self.server.zrem(key, token)
+            except REDIS_DOWN:  # they expire by themselves
+                break
         self.held.clear()
 
     def renew(self) -> None:
         """Push the expiry of every slot this worker holds forward (a download may outlast one expiry)."""
         if self.held:
             tokens = list(self.held.items())
-            self.server.eval(_RENEW, len(tokens), *[k for _, k in tokens], self.expiry, *[t for t, _ in tokens])
+            try:
+                self.server.eval(_RENEW, len(tokens), *[k for _, k in tokens], self.expiry, *[t for t, _ in tokens])
+            except REDIS_DOWN as exc:  # a renewal that fails ends the LoopingCall if raised: the next one tries
+                self.health.failed(exc)
 
     async def process_request(self, request: Any) -> None:
         slot = _slot(request)
@@ -114,8 +124,10 @@ class SharedHostSlots:
         token = f"{self.owner}:{next(self._count)}"
         waited = paused = False
         pause = self.keys.pause(slot)
-        while (got := int(self.server.eval(_ACQUIRE, 2, key, pause, self.limit, self.expiry, token))) < 1:
-            if got < 0:  # the host asked a worker to wait (Retry-After): every worker waits it out
+        while (got := self._acquire(key, pause, token)) < 1:
+            if got == REDIS_AWAY:
+                await asyncio.sleep(1.0)
+            elif got < 0:  # the host asked a worker to wait (Retry-After): every worker waits it out
                 paused = True
                 await asyncio.sleep(-got / 1000)
             else:
@@ -128,18 +140,38 @@ class SharedHostSlots:
         self.held[token] = key
         request.meta[SLOT_META] = token
 
+    def _acquire(self, key: str, pause: str, token: str) -> int:
+        """Return 1 where the slot was taken, 0 where all are held, minus the ms of a host's pause, or REDIS_AWAY.
+
+        Raises RedisGone once Redis has been away longer than the grace time (the worker is stopping)."""
+        try:
+            got = int(self.server.eval(_ACQUIRE, 2, key, pause, self.limit, self.expiry, token))
+        except REDIS_DOWN as exc:
+            self.health.failed(exc)
+            if self.health.gone():
+                raise RedisGone(f"Redis unreachable for over {self.health.grace_s:.0f} s") from None
+            return REDIS_AWAY
+        self.health.answered()
+        return got
+
     def _release(self, request: Any) -> None:
         token = request.meta.pop(SLOT_META, None)
         key = self.held.pop(token, None) if token else None
         if key is not None:
-            self.server.zrem(key, token)
+            try:
+                self.server.zrem(key, token)
+            except REDIS_DOWN as exc:  # the slot frees itself when its expiry passes
+                self.health.failed(exc)
 
     def process_response(self, request: Any, response: Any) -> Any:
         if response.status in RETRY_AFTER_STATUSES:
             wait = retry_after(response.headers.get(b"Retry-After"))
             # Within the bound this worker's slot waits too (crawler.hosts); past it the host is given up instead.
             if wait is not None and 0 < wait <= self.max_wait:
-                self.server.eval(_PAUSE, 1, self.keys.pause(_slot(request)), int(wait * 1000))
+                try:
+                    self.server.eval(_PAUSE, 1, self.keys.pause(_slot(request)), int(wait * 1000))
+                except REDIS_DOWN as exc:  # this worker still waits (crawler.hosts); the others may not
+                    self.health.failed(exc)
         self._release(request)
         return response
 

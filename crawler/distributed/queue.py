@@ -18,13 +18,16 @@ import itertools
 import os
 import socket
 import uuid
+import warnings
 from typing import Any
 
 from scrapy import Request
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from ..spiders.annual_reports import DEFAULT_MAX_PAGES
+from .outage import DEFAULT_GRACE_S, REDIS_DOWN, RedisHealth
 
 LEASE_META = "nianbao_lease"
 DEFAULT_LEASE_S = 120.0
@@ -105,7 +108,8 @@ class LeasedQueue(PriorityQueue):
         return request
 
     def ack(self, token: str) -> None:
-        """End a lease: its request was handled whole (or stands in the queue as a retry or redirect)."""
+        """End a lease: its request was handled whole (or stands in the queue as a retry or redirect). Raises Redis's
+        connection errors (the lease then expires, and the request is fetched again)."""
         self.held.discard(token)
         pipe = self.server.pipeline(transaction=True)
         pipe.hdel(self.keys.leases, token).hdel(self.keys.lease_scores, token).zrem(self.keys.lease_expiry, token)
@@ -140,29 +144,54 @@ class LeasedScheduler(Scheduler):
         scheduler = super().from_settings(settings)
         scheduler.keys = Keys(settings.get("NIANBAO_REDIS_QUEUE") or "annual_reports")
         scheduler.lease_s = settings.getfloat("NIANBAO_LEASE_S", DEFAULT_LEASE_S)
+        scheduler.health = RedisHealth(DEFAULT_GRACE_S)
+        return scheduler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> LeasedScheduler:
+        scheduler = super().from_crawler(crawler)
+        scheduler.health = RedisHealth.of(crawler)
         return scheduler
 
     def open(self, spider: Any) -> None:
-        super().open(spider)
+        with warnings.catch_warnings():  # scrapy-redis says "Resuming crawl" through Spider.log, deprecated in 2.19
+            warnings.simplefilter("ignore", ScrapyDeprecationWarning)
+            super().open(spider)
         self.queue.keys = self.keys
         self.queue.lease_s = self.lease_s
 
     def enqueue_request(self, request: Request) -> bool:
         parent = request.meta.get(LEASE_META)
         try:
-            if not request.dont_filter and self.df.request_seen(request):
-                self.df.log(request, self.spider)
-                return False
-            if parent is None and not request.dont_filter and not self._within_budget(request):
-                return False
+            pushed = self._push(request, parent)
+        except REDIS_DOWN as exc:
+            # Not pushed: the page that made it keeps its lease (crawler.distributed.worker), a retry's parent too,
+            # so either is fetched again once Redis is back.
+            self.health.failed(exc)
+            self.health.failed_pushes += 1
             if self.stats:
-                self.stats.inc_value("scheduler/enqueued/redis")
-            self.queue.push(request)
-            return True
-        finally:
-            if parent is not None:  # a retry or redirect: pushed (or a duplicate), its parent is done
-                request.meta.pop(LEASE_META, None)
+                self.stats.inc_value("distributed/push_failed")
+            return False
+        self.health.answered()
+        if parent is not None:  # a retry or redirect: pushed (or a duplicate), its parent is done
+            request.meta.pop(LEASE_META, None)
+            try:
                 self.queue.ack(parent)
+            except REDIS_DOWN as exc:  # the parent's lease expires: fetched again, at least once
+                self.health.failed(exc)
+        return pushed
+
+    def _push(self, request: Request, parent: str | None) -> bool:
+        """Push a request the dupefilter has not seen and its site's budget allows; return whether it was pushed."""
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        if parent is None and not request.dont_filter and not self._within_budget(request):
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
 
     def _within_budget(self, request: Request) -> bool:
         """Count a new request against its site's page budget, shared by every worker; return False (and count the
@@ -182,8 +211,22 @@ class LeasedScheduler(Scheduler):
                 self.stats.inc_value(f"site/{site.site_id}/{name}")
         return False
 
+    def has_pending_requests(self) -> bool:
+        try:
+            pending = len(self.queue) > 0
+        except REDIS_DOWN as exc:
+            self.health.failed(exc)
+            return False  # nothing can be popped meanwhile; the worker's idle check keeps it open
+        self.health.answered()
+        return pending
+
     def next_request(self) -> Request | None:
-        request = self.queue.pop()
+        try:
+            request = self.queue.pop()
+        except REDIS_DOWN as exc:
+            self.health.failed(exc)
+            return None
+        self.health.answered()
         if request is not None and self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request

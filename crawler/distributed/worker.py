@@ -15,15 +15,18 @@ from typing import Any
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.defer import deferred_from_coro
 
 from .. import discovery as D
 from ..registry import Site
 from ..spiders.annual_reports import DEFAULT_MAX_DEPTH, AnnualReportsSpider
 from ..store import StoreExtension
 from .keys import DEFAULT_QUEUE, Keys
+from .outage import CLOSE_REASON, REDIS_DOWN, RedisGone, RedisHealth
 from .queue import LEASE_META, LeasedQueue, LeasedScheduler
 
 DEFAULT_IDLE_S = 30.0
+PUSH_FAILURES_META = "nianbao_push_failures"
 
 
 class NothingSeeded(Exception):
@@ -115,6 +118,13 @@ class WorkerSpider(AnnualReportsSpider):
         return
         yield  # an async generator that yields nothing: the seeds are in Redis
 
+    def failed(self, failure: Any) -> Any:
+        """As the annual-reports spider's, but a request not sent because Redis stayed away is no error: its lease
+        brings it back to the queue."""
+        if failure.check(RedisGone):
+            return iter(())
+        return super().failed(failure)
+
     def _budget(self, site: Site, depth: int) -> bool:
         """Return whether a new request is within the site's depth; its pages are counted over every worker by the
         scheduler (`LeasedScheduler`), not by this worker alone."""
@@ -138,6 +148,8 @@ class WorkerExtension:
         self.idle_s = crawler.settings.getfloat("NIANBAO_WORKER_IDLE_S", DEFAULT_IDLE_S)
         self.idle_since: float | None = None
         self.loop = task.LoopingCall(self.tick)
+        self.health = RedisHealth.of(crawler)
+        self.stopping = False
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> WorkerExtension:
@@ -157,6 +169,7 @@ class WorkerExtension:
         handle = scraper.enqueue_scrape
 
         def enqueue_scrape(result: Any, request: Any) -> Any:
+            request.meta[PUSH_FAILURES_META] = self.health.failed_pushes
             d = handle(result, request)
             d.addBoth(self._done, request)
             return d
@@ -166,23 +179,38 @@ class WorkerExtension:
 
     def _done(self, result: Any, request: Any) -> Any:
         """The request's response or failure went through the callback, its items through the pipelines and its
-        requests into Redis: end its lease."""
+        requests into Redis: end its lease, unless a push failed meanwhile (one of its requests may be lost)."""
         token = request.meta.pop(LEASE_META, None)
-        if token is not None:
+        pushes_failed = self.health.failed_pushes != request.meta.pop(PUSH_FAILURES_META, self.health.failed_pushes)
+        if token is not None and pushes_failed:
+            self.queue.held.discard(token)  # not renewed: it expires and the page is fetched again
+            self.crawler.stats.inc_value("distributed/kept_leased")
+        elif token is not None:
             try:
                 self.queue.ack(token)
-            except Exception as exc:  # the lease expires and the request is fetched again: nothing is lost
+            except REDIS_DOWN as exc:  # the lease expires and the request is fetched again: nothing is lost
+                self.health.failed(exc)
+            except Exception as exc:
                 self.crawler.spider.logger.warning("lease %s not acknowledged: %s", token, exc)
         return result
 
     def tick(self) -> None:
-        """Renew this worker's leases, put expired ones back, and let the engine look at the queue again."""
+        """Renew this worker's leases, put expired ones back, and let the engine look at the queue again; stop the
+        worker once Redis has been away longer than its grace time."""
         try:
             self.queue.renew()
             back = self.queue.reap()
-        except Exception as exc:  # Redis away for a moment: the next tick tries again
+        except REDIS_DOWN as exc:  # away for a moment, or for good: the grace time decides
+            self.health.failed(exc)
+            if self.health.gone() and not self.stopping:
+                self.stopping = True
+                self.crawler.stats.set_value("distributed/redis_unreachable_s", round(self.health.grace_s))
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason=CLOSE_REASON))
+            return
+        except Exception as exc:
             self.crawler.spider.logger.warning("Redis: %s", exc)
             return
+        self.health.answered()
         if back:
             self.crawler.stats.inc_value("distributed/requeued", back)
             self.crawler.spider.logger.warning(

@@ -63,6 +63,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if not args.db:
         raise UsageError("--db: workers share one store; give its URL")
     overrides = crawl_settings(args, progress=False)
+    from crawler.distributed.outage import CLOSE_REASON
     from crawler.distributed.worker import NothingSeeded, run_worker
 
     try:
@@ -73,6 +74,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
         print("nianbao: the worker could not start (see the log line above)", file=sys.stderr)
         return CANNOT_START
     print_summary(summary)
+    if summary["reason"] == CLOSE_REASON:
+        print(f"nianbao: Redis at {args.redis} unreachable for longer than NIANBAO_REDIS_GRACE_S: this worker "
+              "stopped; what it held goes back to the queue once Redis returns (then run workers again)",
+              file=sys.stderr)  # fmt: skip
+        return CANNOT_START
     if summary["reason"] == "shutdown":
         print("\nnianbao: worker interrupted — its leased requests go back to the queue for the other workers",
               file=sys.stderr)  # fmt: skip
