@@ -57,7 +57,11 @@ def collect(out: Any) -> list[Any]:
     if hasattr(out, "__aiter__"):
 
         async def drain() -> list[Any]:
-            return [x async for x in out]
+            got = [x async for x in out]
+            # The page's crawl-memory row is written by a task of its own (crawler/store_batch.py), not awaited by
+            # the callback: let it end in this loop, or a test reading the memory races the writer's thread.
+            await asyncio.gather(*(asyncio.all_tasks() - {asyncio.current_task()}))
+            return got
 
         return asyncio.run(drain())
     return list(out or [])
