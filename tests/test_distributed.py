@@ -452,14 +452,18 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
         server.proc.wait()
 
 
-def _leasing(server: Any, name: str, proc: subprocess.Popen) -> None:
-    """Wait until the worker holds a leased request (it is mid-crawl)."""
+def _mid_crawl(
+    tmp: Path, web: CountingWeb, pg: str, redis: PrivateRedis, lease: str, grace_s: float
+) -> subprocess.Popen:
+    """Seed the fixture web into `redis`, start one worker, and return it once it holds a leased request."""
     from crawler.distributed.keys import Keys
 
-    deadline = time.time() + 120
+    _seed(web.write_registry(tmp / "sites.csv"), pg, "outage", redis.url)
+    proc = _worker(tmp, 1, pg, "outage", lease, "-s", f"NIANBAO_REDIS_GRACE_S={grace_s}", redis_url=redis.url)
+    server, deadline = redis.client(), time.time() + 120
     while time.time() < deadline and proc.poll() is None:
-        if server.hlen(Keys(name).leases):
-            return
+        if server.hlen(Keys("outage").leases):
+            return proc
         time.sleep(0.02)
     raise AssertionError("the worker never took a request")
 
@@ -467,10 +471,7 @@ def _leasing(server: Any, name: str, proc: subprocess.Popen) -> None:
 def test_a_worker_whose_redis_is_gone_stops_with_one_line_and_status_3(
     tmp_path: Path, web: CountingWeb, pg: str, private_redis: PrivateRedis
 ) -> None:
-    name = "outage"
-    _seed(web.write_registry(tmp_path / "sites.csv"), pg, name, private_redis.url)
-    proc = _worker(tmp_path, 1, pg, name, LONG_LEASE, "-s", "NIANBAO_REDIS_GRACE_S=3", redis_url=private_redis.url)
-    _leasing(private_redis.client(), name, proc)
+    proc = _mid_crawl(tmp_path, web, pg, private_redis, LONG_LEASE, grace_s=3)
     private_redis.stop(save=False)
     status = proc.wait(timeout=120)
     stderr = (tmp_path / "worker1" / "stderr").read_text(errors="replace")
@@ -483,10 +484,7 @@ def test_a_worker_whose_redis_is_gone_stops_with_one_line_and_status_3(
 def test_a_redis_outage_shorter_than_the_grace_loses_nothing(
     tmp_path: Path, web: CountingWeb, pg: str, private_redis: PrivateRedis
 ) -> None:
-    name = "blip"
-    _seed(web.write_registry(tmp_path / "sites.csv"), pg, name, private_redis.url)
-    proc = _worker(tmp_path, 1, pg, name, SHORT_LEASE, "-s", "NIANBAO_REDIS_GRACE_S=60", redis_url=private_redis.url)
-    _leasing(private_redis.client(), name, proc)
+    proc = _mid_crawl(tmp_path, web, pg, private_redis, SHORT_LEASE, grace_s=60)
     private_redis.stop(save=True)  # the queue, the leases and the dupefilter kept on disk
     time.sleep(2.0)
     private_redis.start()
