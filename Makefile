@@ -20,8 +20,9 @@ install: $(VENV)/.installed-test
 
 # System tools the tests use, installed where missing and possible: LibreOffice reads DOC/WPS, Noto CJK renders
 # the Chinese fixtures, Chromium opens the harvest report, Tesseract (with its Simplified Chinese model) is one
-# of the OCR engines. Tests that need a tool that cannot be installed skip and say which.
-SYSTEM_PACKAGES := soffice:libreoffice-writer-nogui,fonts-noto-cjk chromium:chromium tesseract:tesseract-ocr,tesseract-ocr-chi-sim
+# of the OCR engines, redis-server runs the distributed tests' own Redis they stop and start. Tests that need a tool
+# that cannot be installed skip and say which.
+SYSTEM_PACKAGES := soffice:libreoffice-writer-nogui,fonts-noto-cjk chromium:chromium tesseract:tesseract-ocr,tesseract-ocr-chi-sim redis-server:redis-server
 system-deps:
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do tool=$${pair%%:*}; pkgs=$${pair#*:}; \
 		if command -v $$tool >/dev/null 2>&1; then echo "$$tool: $$(command -v $$tool)"; \
