@@ -232,6 +232,36 @@ def test_seeded_requests_keep_their_site_and_context_through_redis(queue: tuple[
     assert again is not None and again.url == second.url and pickle.dumps(again.meta["site"])
 
 
+def test_a_request_an_outage_kept_out_of_the_queue_can_be_pushed_again(queue: tuple[Any, str], monkeypatch) -> None:
+    import scrapy
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed.queue import LeasedScheduler
+    from crawler.distributed.worker import WorkerSpider, redis_settings
+    from crawler.registry import sites_from_urls
+
+    server, name = queue
+    crawler = get_crawler(WorkerSpider, redis_settings(REDIS_URL, name))
+    spider = WorkerSpider.from_crawler(crawler, sites=sites_from_urls(["http://127.0.0.11:1/gk/"]))
+    scheduler = LeasedScheduler.from_crawler(crawler)
+    scheduler.open(spider)
+    request = scrapy.Request("http://127.0.0.11:1/gk/a.html", meta={"site": spider.sites[0]})
+    push = scheduler.queue.push
+
+    def drop(request: scrapy.Request) -> None:  # Redis goes away after the dupefilter took the fingerprint
+        raise RedisConnectionError("connection lost")
+
+    monkeypatch.setattr(scheduler.queue, "push", drop)
+    assert scheduler.enqueue_request(request) is False
+    fingerprint = scheduler.df.request_fingerprint(request)
+    assert server.sismember(scheduler.df.key, fingerprint) and scheduler.unpushed == [fingerprint]
+    monkeypatch.setattr(scheduler.queue, "push", push)
+    assert scheduler.enqueue_request(request.replace()) is True, "the page fetched again could not push its link"
+    assert len(scheduler.queue) == 1 and scheduler.unpushed == []
+    assert scheduler.health.failed_pushes == 1 and scheduler.health.down_since is None
+
+
 def test_two_workers_fetch_each_url_once_and_store_what_one_process_stores(
     tmp_path: Path, first_crawl: FirstCrawl, web: CountingWeb, pg: str, queue: tuple[Any, str]
 ) -> None:

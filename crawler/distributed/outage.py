@@ -3,7 +3,8 @@
 Every Redis call of a worker (the scheduler's push and pop, lease acknowledgements and renewals, host slots)
 reports here. The first failure of an outage is logged once, its end once; while Redis is away the worker pops
 nothing, pushes nothing (a page whose links could not be pushed keeps its lease, so it is fetched again once
-Redis is back) and waits for host slots. An outage longer than NIANBAO_REDIS_GRACE_S (default 60 s) stops the
+Redis is back, and a fingerprint the dupefilter took for a request that was then not pushed is taken out of it)
+and waits for host slots. An outage longer than NIANBAO_REDIS_GRACE_S (default 60 s) stops the
 worker with the close reason `redis_unreachable`, which `nianbao worker` turns into one line and exit status 3.
 What the worker held stays leased in Redis and goes back to the queue when Redis returns and the leases expire.
 """

@@ -136,6 +136,8 @@ class LeasedScheduler(Scheduler):
     dupefilter to the others), with a worker's lease acknowledged when a request made from it is pushed."""
 
     queue: LeasedQueue
+    unpushed: list[str]
+    """Fingerprints the dupefilter recorded for requests an outage then kept out of the queue (given back later)."""
 
     @classmethod
     def from_settings(cls, settings: Any) -> LeasedScheduler:
@@ -145,6 +147,7 @@ class LeasedScheduler(Scheduler):
         scheduler.keys = Keys(settings.get("NIANBAO_REDIS_QUEUE") or "annual_reports")
         scheduler.lease_s = settings.getfloat("NIANBAO_LEASE_S", DEFAULT_LEASE_S)
         scheduler.health = RedisHealth(DEFAULT_GRACE_S)
+        scheduler.unpushed = []
         return scheduler
 
     @classmethod
@@ -162,13 +165,17 @@ class LeasedScheduler(Scheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         parent = request.meta.get(LEASE_META)
+        marked: list[bool] = []
         try:
-            pushed = self._push(request, parent)
+            self._forget_unpushed()
+            pushed = self._push(request, parent, marked)
         except REDIS_DOWN as exc:
             # Not pushed: the page that made it keeps its lease (crawler.distributed.worker), a retry's parent too,
-            # so either is fetched again once Redis is back.
+            # so either is fetched again once Redis is back; a fingerprint the dupefilter took is given back then.
             self.health.failed(exc)
             self.health.failed_pushes += 1
+            if marked:
+                self.unpushed.append(self.df.request_fingerprint(request))
             if self.stats:
                 self.stats.inc_value("distributed/push_failed")
             return False
@@ -181,11 +188,14 @@ class LeasedScheduler(Scheduler):
                 self.health.failed(exc)
         return pushed
 
-    def _push(self, request: Request, parent: str | None) -> bool:
-        """Push a request the dupefilter has not seen and its site's budget allows; return whether it was pushed."""
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            return False
+    def _push(self, request: Request, parent: str | None, marked: list[bool]) -> bool:
+        """Push a request the dupefilter has not seen and its site's budget allows; return whether it was pushed
+        (`marked` gets an entry once the dupefilter has recorded the request as seen)."""
+        if not request.dont_filter:
+            if self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            marked.append(True)
         if parent is None and not request.dont_filter and not self._within_budget(request):
             return False
         if self.stats:
@@ -210,6 +220,13 @@ class LeasedScheduler(Scheduler):
             for name in ("budget_refused", "budget_pages_refused"):
                 self.stats.inc_value(f"site/{site.site_id}/{name}")
         return False
+
+    def _forget_unpushed(self) -> None:
+        """Take out of the dupefilter the fingerprints of requests it recorded but an outage kept from the queue:
+        the pages that made them are fetched again and must be able to push them."""
+        if self.unpushed:
+            self.server.srem(self.df.key, *self.unpushed)
+            self.unpushed = []
 
     def has_pending_requests(self) -> bool:
         try:
