@@ -28,6 +28,9 @@ from twisted.python.failure import Failure
 
 from .hosts import HostBudget, HostGivenUp
 
+PAUSED_META = "nianbao_paused_s"
+"""Set on a request whose answer paused its host (a Retry-After within the bound): the seconds of the pause."""
+
 
 class _WatchedHandlers:
     """Scrapy's download handlers, each outcome told to the host budget while the request still holds its slot."""
@@ -52,6 +55,7 @@ class _WatchedHandlers:
         wait = hosts.answered(request, response)
         if wait > 0:
             self.downloader.pause(request, wait)
+            request.meta[PAUSED_META] = wait
         return response
 
 

@@ -29,9 +29,9 @@ FORMATS = ("text", "jsonl", "csv", "parquet", "xlsx", "wide-csv")
 FILE_SUFFIXES = {"jsonl": "jsonl", "csv": "csv", "parquet": "parquet", "xlsx": "xlsx", "wide-csv": "csv"}
 """The usual file suffix of each format that writes one file."""
 PARQUET_ROW_GROUP = 100_000
+"""Tidy rows per Parquet row group (about 500 reports): the most an export holds in memory at once."""
 FINDING_CHUNK = 1000
 """Cross-year findings the workbook gets at once, with the seqs of the reports they name."""
-"""Tidy rows per Parquet row group (about 500 reports): the most an export holds in memory at once."""
 PARQUET_HINT = "pip install 'nianbao[parquet]'"
 
 

@@ -373,8 +373,10 @@ def test_a_retry_after_pauses_the_host_for_every_worker(tmp_path: Path, pg: str,
         writer.writerow(["paused", "某某区人民政府", "320813", "某某区", "county", web.url, web.host, "", ""])
     with web.running():
         _seed(registry, pg, queue[1])
-        # Two requests at a time a worker: neither takes the whole frontier, so both send to the host.
-        workers = [_worker(tmp_path, n, pg, queue[1], LONG_LEASE, "-s", "CONCURRENT_REQUESTS=2") for n in (1, 2)]
+        # Two requests at a time a worker, four host slots shared: neither worker takes the whole frontier or all
+        # the slots, so the one not answered 429 always could go on sending to the host.
+        extra = ("-s", "CONCURRENT_REQUESTS=2", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4")
+        workers = [_worker(tmp_path, n, pg, queue[1], LONG_LEASE, *extra) for n in (1, 2)]
         for n, proc in enumerate(workers, 1):
             _finish(proc, tmp_path, n)
     assert fired, f"both workers never fetched from the host: {web.hits}"

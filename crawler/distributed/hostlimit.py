@@ -8,9 +8,9 @@ it back when the response or the failure comes back. A slot is a member of a sor
 (Redis time): the holder renews it every second, so a killed worker's slots free themselves after
 NIANBAO_HOST_SLOT_S seconds.
 
-A 429 or 503 whose Retry-After is within NIANBAO_RETRY_AFTER_MAX sets the host's pause key in Redis with that
-expiry (a later pause is kept): every worker's next request to the host waits until it is gone, as the worker
-that was answered waits in its own downloader (crawler.hosts).
+An answer that paused its host in this worker's downloader (a 429 or 503 whose Retry-After is within
+NIANBAO_RETRY_AFTER_MAX, crawler.hosts) sets the host's pause key in Redis with that expiry (a later pause is
+kept): every worker's next request to the host waits until it is gone.
 """
 
 from __future__ import annotations
@@ -22,14 +22,12 @@ from typing import Any
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import task
 
-from ..hosts import RETRY_AFTER_STATUSES, retry_after
+from ..downloader import PAUSED_META
 from .keys import Keys
 from .outage import REDIS_DOWN, RedisGone, RedisHealth
 from .queue import worker_id
 
 SLOT_META = "nianbao_host_slot"
-REDIS_AWAY = -(2**62)
-"""What `_acquire` returns while Redis cannot be reached (below any pause's minus milliseconds)."""
 POLL_S = 0.05
 
 _ACQUIRE = """
@@ -82,7 +80,6 @@ class SharedHostSlots:
         self.waits = 0
         self._renewal = task.LoopingCall(self.renew)
         self.stats = crawler.stats
-        self.max_wait = settings.getfloat("NIANBAO_RETRY_AFTER_MAX", 120.0)
         self.health = RedisHealth.of(crawler)
 
     @classmethod
@@ -124,8 +121,8 @@ class SharedHostSlots:
         token = f"{self.owner}:{next(self._count)}"
         waited = paused = False
         pause = self.keys.pause(slot)
-        while (got := self._acquire(key, pause, token)) < 1:
-            if got == REDIS_AWAY:
+        while (got := self._acquire(key, pause, token)) != 1:
+            if got is None:  # Redis away: the grace time decides (crawler.distributed.outage)
                 await asyncio.sleep(1.0)
             elif got < 0:  # the host asked a worker to wait (Retry-After): every worker waits it out
                 paused = True
@@ -140,8 +137,9 @@ class SharedHostSlots:
         self.held[token] = key
         request.meta[SLOT_META] = token
 
-    def _acquire(self, key: str, pause: str, token: str) -> int:
-        """Return 1 where the slot was taken, 0 where all are held, minus the ms of a host's pause, or REDIS_AWAY.
+    def _acquire(self, key: str, pause: str, token: str) -> int | None:
+        """Return 1 where the slot was taken, 0 where all are held, minus the ms of a host's pause, None while Redis
+        cannot be reached.
 
         Raises RedisGone once Redis has been away longer than the grace time (the worker is stopping)."""
         try:
@@ -150,7 +148,7 @@ class SharedHostSlots:
             self.health.failed(exc)
             if self.health.gone():
                 raise RedisGone(f"Redis unreachable for over {self.health.grace_s:.0f} s") from None
-            return REDIS_AWAY
+            return None
         self.health.answered()
         return got
 
@@ -164,14 +162,12 @@ class SharedHostSlots:
                 self.health.failed(exc)
 
     def process_response(self, request: Any, response: Any) -> Any:
-        if response.status in RETRY_AFTER_STATUSES:
-            wait = retry_after(response.headers.get(b"Retry-After"))
-            # Within the bound this worker's slot waits too (crawler.hosts); past it the host is given up instead.
-            if wait is not None and 0 < wait <= self.max_wait:
-                try:
-                    self.server.eval(_PAUSE, 1, self.keys.pause(_slot(request)), int(wait * 1000))
-                except REDIS_DOWN as exc:  # this worker still waits (crawler.hosts); the others may not
-                    self.health.failed(exc)
+        wait = request.meta.pop(PAUSED_META, None)
+        if wait:
+            try:
+                self.server.eval(_PAUSE, 1, self.keys.pause(_slot(request)), int(wait * 1000))
+            except REDIS_DOWN as exc:  # this worker still waits (its downloader); the others may not
+                self.health.failed(exc)
         self._release(request)
         return response
 

@@ -39,8 +39,6 @@ class RedisHealth:
         """Seconds of outage the worker waits out before it stops."""
         self.down_since: float | None = None
         """When the current outage began (monotonic clock), None while Redis answers."""
-        self.outages = 0
-        """Outages seen by this worker."""
         self.failed_pushes = 0
         """Requests that could not be pushed into the shared queue (their pages keep their leases)."""
 
@@ -57,7 +55,6 @@ class RedisHealth:
         """Note that a Redis call failed (an outage begins, or goes on)."""
         if self.down_since is None:
             self.down_since = time.monotonic()
-            self.outages += 1
             logger.warning("Redis unreachable (%s): waiting up to %.0f s for it to return", exc, self.grace_s)
 
     def answered(self) -> None:
@@ -66,6 +63,10 @@ class RedisHealth:
             logger.warning("Redis reachable again after %.1f s", time.monotonic() - self.down_since)
             self.down_since = None
 
+    def away_s(self) -> float:
+        """Return the seconds Redis has been away (0 while it answers)."""
+        return 0.0 if self.down_since is None else time.monotonic() - self.down_since
+
     def gone(self) -> bool:
         """Return whether Redis has been away longer than the grace time."""
-        return self.down_since is not None and time.monotonic() - self.down_since > self.grace_s
+        return self.away_s() > self.grace_s

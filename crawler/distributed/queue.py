@@ -115,6 +115,10 @@ class LeasedQueue(PriorityQueue):
         pipe.hdel(self.keys.leases, token).hdel(self.keys.lease_scores, token).zrem(self.keys.lease_expiry, token)
         pipe.execute()
 
+    def abandon(self, token: str) -> None:
+        """Stop renewing a lease: it expires, and its request goes back to the queue to be fetched again."""
+        self.held.discard(token)
+
     def renew(self) -> int:
         """Push the expiry of every lease this worker holds `lease_s` into the future; return how many."""
         if not self.held:
@@ -165,16 +169,15 @@ class LeasedScheduler(Scheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         parent = request.meta.get(LEASE_META)
-        marked: list[bool] = []
         try:
             self._forget_unpushed()
-            pushed = self._push(request, parent, marked)
+            pushed = self._push(request, parent)
         except REDIS_DOWN as exc:
             # Not pushed: the page that made it keeps its lease (crawler.distributed.worker), a retry's parent too,
             # so either is fetched again once Redis is back; a fingerprint the dupefilter took is given back then.
             self.health.failed(exc)
             self.health.failed_pushes += 1
-            if marked:
+            if not request.dont_filter:  # the dupefilter may have taken it (taking back one it had not is harmless)
                 self.unpushed.append(self.df.request_fingerprint(request))
             if self.stats:
                 self.stats.inc_value("distributed/push_failed")
@@ -188,14 +191,11 @@ class LeasedScheduler(Scheduler):
                 self.health.failed(exc)
         return pushed
 
-    def _push(self, request: Request, parent: str | None, marked: list[bool]) -> bool:
-        """Push a request the dupefilter has not seen and its site's budget allows; return whether it was pushed
-        (`marked` gets an entry once the dupefilter has recorded the request as seen)."""
-        if not request.dont_filter:
-            if self.df.request_seen(request):
-                self.df.log(request, self.spider)
-                return False
-            marked.append(True)
+    def _push(self, request: Request, parent: str | None) -> bool:
+        """Push a request the dupefilter has not seen and its site's budget allows; return whether it was pushed."""
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
         if parent is None and not request.dont_filter and not self._within_budget(request):
             return False
         if self.stats:

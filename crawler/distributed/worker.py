@@ -183,7 +183,7 @@ class WorkerExtension:
         token = request.meta.pop(LEASE_META, None)
         pushes_failed = self.health.failed_pushes != request.meta.pop(PUSH_FAILURES_META, self.health.failed_pushes)
         if token is not None and pushes_failed:
-            self.queue.held.discard(token)  # not renewed: it expires and the page is fetched again
+            self.queue.abandon(token)
             self.crawler.stats.inc_value("distributed/kept_leased")
         elif token is not None:
             try:
@@ -204,7 +204,7 @@ class WorkerExtension:
             self.health.failed(exc)
             if self.health.gone() and not self.stopping:
                 self.stopping = True
-                self.crawler.stats.set_value("distributed/redis_unreachable_s", round(self.health.grace_s))
+                self.crawler.stats.set_value("distributed/redis_unreachable_s", round(self.health.away_s()))
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason=CLOSE_REASON))
             return
         except Exception as exc:
