@@ -23,10 +23,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from extractors import ExtractionError, Unreadable, attribute_record, extract
+
+from .items import DocumentItem
+from .page_facts import PageFacts, page_facts, report_context
+from .pages import UnreadablePage, read_page
 
 logger = logging.getLogger(__name__)
 
@@ -50,17 +54,68 @@ class ExtractJob:
     max_bytes: int
     """The largest document extraction reads."""
 
+    @classmethod
+    def of(cls, item: DocumentItem, max_bytes: int) -> ExtractJob:
+        """Return the job that reads the document of `item`."""
+        return cls(body=item.body, name=item.filename, media_type=item.media_type, charset=item.charset,
+                   context=item.context(), page_marks=item.page_marks(), max_bytes=max_bytes)  # fmt: skip
 
-def read_job(job: ExtractJob) -> dict[str, Any] | ExtractionError:
+
+@dataclass(frozen=True, slots=True)
+class PageJob:
+    """An HTML page to read for its links and, where it is a report page, for its record (everything pickles)."""
+
+    html: str = field(repr=False)
+    """The page's text, as the crawl decoded it."""
+    context: dict[str, Any]
+    """The context of the request that fetched it (list title and date, column, marks of the page before)."""
+    draft: DocumentItem
+    """The page as a document item made with that context (the report page's own context is added to it)."""
+    max_bytes: int
+    """The largest document extraction reads."""
+    extract: bool = True
+    """Read the record of a report page too (False: only its facts; the extract pipeline reads it later)."""
+
+
+@dataclass(slots=True)
+class PageRead:
+    """What a worker read of a page: its facts, or why it could not be read whole, and a report page's record."""
+
+    facts: PageFacts | None
+    """The page's facts; None where it was refused."""
+    refused: str | None = None
+    """Why the page could not be read whole (the parser stopped at a limit)."""
+    outcome: dict[str, Any] | ExtractionError | None = None
+    """A report page's attributed record or the ExtractionError that refused it; None where it was not read."""
+
+
+def report_item(job: PageJob, facts: PageFacts) -> DocumentItem:
+    """Return the document item of a report page: the draft with what the page itself says."""
+    return replace(job.draft, **DocumentItem.context_fields(report_context(job.context, facts)))
+
+
+def read_page_job(job: PageJob) -> PageRead:
+    """Return what a page says (`PageFacts`) and, for a report page, its record read from the same parse."""
+    try:
+        sel = read_page(job.html)
+    except UnreadablePage as exc:
+        return PageRead(None, refused=str(exc))
+    facts = page_facts(job.draft.url, job.html, sel, job.context)
+    if not (facts.is_report and job.extract):
+        return PageRead(facts)
+    return PageRead(facts, outcome=read_job(ExtractJob.of(report_item(job, facts), job.max_bytes), tree=sel.root))
+
+
+def read_job(job: ExtractJob, tree: Any = None) -> dict[str, Any] | ExtractionError:
     """Return the attributed record of a document, or the ExtractionError that refused it (returned, not raised,
     so its type and reason cross the process boundary as a value).
 
     An exception the extractor did not mean (a bug) is returned as `Unreadable` naming it: one line against the
-    document, never a lost item.
+    document, never a lost item. `tree`: the page's lxml tree where the caller parsed it already.
     """
     try:
         record = extract(job.body, name=job.name, media_type=job.media_type, charset=job.charset,
-                         context=job.context, max_bytes=job.max_bytes)  # fmt: skip
+                         context=job.context, max_bytes=job.max_bytes, tree=tree)  # fmt: skip
         return attribute_record(record, job.page_marks)
     except ExtractionError as exc:
         return exc
@@ -133,9 +188,11 @@ class ExtractPool:
             for _ in range(self.workers):  # each worker starts (and loads the extractors) now, not at its first job
                 self._pool.submit(_ready)
 
-    async def read(self, job: ExtractJob) -> dict[str, Any]:
-        """Return the attributed record of a document; raise its ExtractionError where it cannot be read as a
-        report (`Unreadable` where it killed its worker twice or was not read within `timeout`)."""
+    async def read(self, job: Any, reader: Callable[[Any], Any] | None = None) -> Any:
+        """Return the attributed record of a document (or what `reader`, a module-level function, returns of `job`:
+        `read_page_job` a `PageRead`); raise its ExtractionError where it cannot be read as a report (`Unreadable`
+        where it killed its worker twice or was not read within `timeout`)."""
+        reader = reader or self.reader
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.queue)
         async with self._slots:
@@ -143,10 +200,10 @@ class ExtractPool:
                 self._pool = self._executor()
             pool = self._pool
             try:
-                return record_of(await self._within_time(pool, pool.submit(self.reader, job)))
+                return record_of(await self._within_time(pool, pool.submit(reader, job)))
             except BrokenProcessPool:
                 self._replace(pool)
-        return await self._read_alone(job)
+        return await self._read_alone(job, reader)
 
     async def _within_time(self, pool: Executor, future: Future[Any]) -> Any:
         """Return what a worker answered; where it has not answered within `timeout`, stop the pool's workers
@@ -171,7 +228,7 @@ class ExtractPool:
             pool.shutdown(wait=False, cancel_futures=True)
             logger.warning("an extraction worker died or hung: pool rebuilt, its documents read again one at a time")
 
-    async def _read_alone(self, job: ExtractJob) -> dict[str, Any]:
+    async def _read_alone(self, job: Any, reader: Callable[[Any], Any]) -> Any:
         """Return the record of a document that was in a pool when a worker died, read again in a worker of its
         own; raise Unreadable where it kills that one too."""
         async with self._alone:
@@ -179,7 +236,7 @@ class ExtractPool:
                 self._solo = self._executor(1)
             solo = self._solo
             try:
-                return record_of(await self._within_time(solo, solo.submit(self.reader, job)))
+                return record_of(await self._within_time(solo, solo.submit(reader, job)))
             except BrokenProcessPool:
                 self._solo = None
                 solo.shutdown(wait=False, cancel_futures=True)

@@ -60,6 +60,9 @@ class DocumentItem:
     """That page's 索引号, as written."""
     index_organ_code: str | None = None
     """The 索引号's organ-code part (before its first `/`)."""
+    extracted: Any = field(default=None, repr=False, compare=False)
+    """What an extraction worker read of a report page with its links (its record, or the ExtractionError that
+    refused it); None where the extract pipeline reads the document."""
     sha256: str = field(init=False)
     """The SHA-256 of `body`, in lowercase hex."""
 
@@ -87,6 +90,14 @@ class DocumentItem:
         """Return the page-mark fields of a request context (`page_marks`, see crawler/page_meta.py) as keywords."""
         marks = context.get("page_marks") or {}
         return {k: marks.get(k) for k in PAGE_MARKS}
+
+    @staticmethod
+    def context_fields(context: dict[str, Any]) -> dict[str, Any]:
+        """Return the fields a request context (with a report page's: crawler/page_facts.py) gives the item."""
+        return {"list_title": context.get("list_title") or context.get("page_title"),
+                "list_date": context.get("list_date"),
+                "published_at": context.get("published_at") or context.get("list_date"),
+                "column": context.get("column"), **DocumentItem.marks_from(context)}  # fmt: skip
 
     def source(self, fetched_at: float, run_id: int | None) -> dict[str, Any]:
         """Return the source dict `Store.add` takes for this fetch (`run_id`: the crawl run storing it)."""

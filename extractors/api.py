@@ -12,7 +12,7 @@ from .limits import admit
 from .model import Document
 from .ocr_confirm import confirm
 from .readers.docx import read_docx
-from .readers.html import read_html
+from .readers.html import read_html, read_html_tree
 from .readers.image import is_ocr, read_image
 from .readers.ofd import read_ofd
 from .readers.office import to_docx
@@ -97,6 +97,7 @@ def extract(
     context: dict[str, Any] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     converted: bytes | None = None,
+    tree: Any = None,
 ) -> dict[str, Any]:
     """Return the record (docs/record-schema.md) of one report document as its JSON object.
 
@@ -104,7 +105,7 @@ def extract(
     """
     return extract_record(
         source, name=name, media_type=media_type, charset=charset, context=context, max_bytes=max_bytes,
-        converted=converted,
+        converted=converted, tree=tree,
     ).to_dict()  # fmt: skip
 
 
@@ -117,12 +118,15 @@ def extract_record(
     context: dict[str, Any] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     converted: bytes | None = None,
+    tree: Any = None,
 ) -> Record:
     """Return the typed record (`Record`, docs/record-schema.md) of one report document.
 
     `source` is the bytes or a path. `context` carries what the crawler knew (source_url,
     published_at, site, region_code, region_name, …); it is copied onto the record and
-    `published_at` feeds the timeliness checks. Raises an ExtractionError, with a one-line reason,
+    `published_at` feeds the timeliness checks. `tree` is the lxml tree of an HTML page `source` that the caller
+    parsed whole already (a crawler reading the page for its links): the page is read from it, not parsed again.
+    Raises an ExtractionError, with a one-line reason,
     whose class says what failed: TooLarge, NotAReport, Unreadable (Corrupt, Encrypted, …), … (errors.py).
     """
     if isinstance(source, bytes | bytearray):
@@ -140,7 +144,10 @@ def extract_record(
     if len(data) > max_bytes:
         raise TooLarge(f"document is {len(data)} bytes, over the {max_bytes}-byte limit", source=name)
     try:
-        doc = read(data, name=name, media_type=media_type, charset=charset, converted=converted)
+        if tree is not None:
+            doc = read_html_tree(data, tree)
+        else:
+            doc = read(data, name=name, media_type=media_type, charset=charset, converted=converted)
         admit(doc)  # the record builder's memory grows with the text: refuse or make room before it starts
         context = dict(context or {})
         record = build_record(doc, published_at=context.get("published_at") or doc.meta.get("PubDate"))

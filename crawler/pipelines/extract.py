@@ -7,8 +7,9 @@ page that linked it): a district's report on its city's site gets the district's
 
 Documents are read in a pool of worker processes (crawler/extract_pool.py; NIANBAO_EXTRACT_WORKERS, default
 one fewer than the machine's cores, at least one) so the crawl's reactor keeps fetching meanwhile; 0 reads
-them in a thread of the crawl's process. The spider hands the document over as bytes: the crawl's process
-parses a page once (for its links), the worker once (for its record).
+them in a thread of the crawl's process. An HTML page is read once, in a worker: the spider sends it there
+(`read_page`) and gets back its links and marks (crawler/page_facts.py) and, for a report page, its record read from
+the same parse, which the document item carries here (`DocumentItem.extracted`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from scrapy import signals
 
 from extractors import ExtractionError, NotAReport
 
-from ..extract_pool import ExtractJob, ExtractPool, read_job, record_of
+from ..extract_pool import ExtractJob, ExtractPool, PageJob, PageRead, read_job, read_page_job, record_of
 from ..items import DocumentItem, NotReportItem, ReportItem, UnreadableItem
 
 
@@ -57,10 +58,11 @@ class ExtractPipeline:
         """Return what the document was read as; other items pass unchanged."""
         if not isinstance(item, DocumentItem):
             return item
-        job = ExtractJob(body=item.body, name=item.filename, media_type=item.media_type, charset=item.charset,
-                         context=item.context(), page_marks=item.page_marks(), max_bytes=self.max_bytes)  # fmt: skip
+        job = ExtractJob.of(item, self.max_bytes)
         try:
-            if self.pool is None:
+            if item.extracted is not None:  # read with its links, in a worker
+                record = record_of(item.extracted)
+            elif self.pool is None:
                 record = record_of(await asyncio.to_thread(read_job, job))
             else:
                 record = await self.pool.read(job)
@@ -71,6 +73,18 @@ class ExtractPipeline:
         finally:
             self._count()
         return ReportItem(document=item, record=record)
+
+    async def read_page(self, job: PageJob) -> PageRead:
+        """Return what a worker read of an HTML page (its facts, and a report page's record); without worker
+        processes, the page's facts read here (its record is read when its item comes through)."""
+        if self.pool is None:
+            return read_page_job(PageJob(job.html, job.context, job.draft, job.max_bytes, extract=False))
+        try:
+            return await self.pool.read(job, read_page_job)
+        except ExtractionError as exc:  # the page killed its worker twice, or was not read in time
+            return PageRead(None, refused=exc.reason)
+        finally:
+            self._count()
 
     def _count(self) -> None:
         """Keep the pool's rebuilds and the documents that killed a worker in the crawl stats."""

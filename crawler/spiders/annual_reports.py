@@ -17,23 +17,20 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import scrapy
-from parsel import Selector
 from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import FormRequest, Response, TextResponse
 
-from .. import calls as C
 from .. import discovery as D
-from .. import families as F
 from ..documents import is_document
+from ..extract_pool import PageJob, PageRead, read_page_job
 from ..failures import too_large
 from ..hosts import HostGivenUp
 from ..items import DocumentItem, FetchErrorItem
 from ..middlewares import Blocked, RobotsRefused
-from ..page_meta import body_text, page_marks
-from ..pages import UnreadablePage, read_page
+from ..page_facts import PageFacts, report_context
+from ..pipelines.extract import ExtractPipeline
 from ..registry import Site, load_sites, sites_from_urls
 from ..safety import safe_filename
-from ..scripts import missing_names
 from ..store import StoreExtension
 from .learning import BodyLearning
 from .memory import RememberedPages, header_text
@@ -90,6 +87,9 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         last. Hashes, not URLs: the set lives as long as the crawl."""
         self.store: StoreExtension | None = None
         """The crawl's store, where it has one (found when the crawl starts): parsed pages are remembered in it."""
+        self.reader: ExtractPipeline | None = None
+        """The crawl's extract pipeline, whose workers read pages (found at the first page)."""
+        self._looked = False
 
     # -- requests -----------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -202,94 +202,62 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
             if is_document(response.body):
                 yield self._document(response, site, response.meta["context"])
             return
-        try:
-            sel = read_page(response.text)
-        except UnreadablePage as exc:
+        context = response.meta["context"]
+        limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        read = await self._read_page(PageJob(response.text, context, self._document(response, site, context), limit))
+        facts = read.facts
+        if facts is None:
             # Read in part it would pass for a list without links: refused aloud instead, fetched again next time.
             self.crawler.stats.inc_value(f"site/{site.site_id}/errors")
-            self.logger.warning("page refused %s: %s", response.url, exc)
-            yield _error(response.url, response.meta, site, str(exc))
+            self.logger.warning("page refused %s: %s", response.url, read.refused)
+            yield _error(response.url, response.meta, site, str(read.refused))
             return
-        title = D.page_title(sel)
-        text = body_text(sel)
-        context = dict(response.meta["context"])
-        marks = {**(context.get("page_marks") or {}), **page_marks(sel, text).to_dict()}  # this page's first
-        pub = D.published_at(sel, text)
-        column = D.column_name(sel) or context.get("column")
-        is_report = D.looks_like_report_page(title, text)
-        listed = context.get("list_title")
-        if not is_report and not D.is_report_title(title) and D.has_report_parts(text) and D.is_report_title(listed):
-            title = listed  # a template titling every page with the site's name: the list named the report
-            is_report = True
-        links = D.list_links(sel, response.url)
-        children = [c for c in self._follow(response, site, sel, title, links, column, pub) if c is not None]
-        if not is_report:
-            await self._learn(site, self._sightings(response, site, sel, title, links, pub, marks))
+        children = [c for c in self._follow(response, site, facts) if c is not None]
+        if not facts.is_report:
+            await self._learn(site, self._sightings(response, site, facts))
         for child in children:  # a document (or report page) linked here carries this page's marks
-            if child.meta.get("role") in ("document", "candidate") and marks:
-                child.meta["context"]["page_marks"] = marks
-        self._remember(response, children, document=is_report)
+            if child.meta.get("role") in ("document", "candidate") and facts.marks:
+                child.meta["context"]["page_marks"] = facts.marks
+        self._remember(response, children, document=facts.is_report)
         await self._recall(children)
-        if is_report:
-            yield self._document(
-                response,
-                site,
-                {**context, "column": column, "page_title": title, "published_at": pub or context.get("list_date"),
-                 "page_marks": marks},
-            )
+        if facts.is_report:
+            item = self._document(response, site, report_context(context, facts))
+            item.extracted = read.outcome
+            yield item
         for child in children:
             yield child
 
-    def _follow(
-        self,
-        response: Response,
-        site: Site,
-        sel: Selector,
-        title: str,
-        links: list[D.Link],
-        column: str | None,
-        pub: str | None,
-    ) -> Iterator[scrapy.Request | None]:
+    async def _read_page(self, job: PageJob) -> PageRead:
+        """Return what the page says, read by an extraction worker (with a report page's record), or here where the
+        crawl has no extract pipeline."""
+        if not self._looked:
+            self._looked = True
+            try:
+                self.reader = self.crawler.get_item_pipeline(ExtractPipeline)
+            except RuntimeError:  # no engine: a spider driven by hand
+                self.reader = None
+        if self.reader is None:
+            return read_page_job(PageJob(job.html, job.context, job.draft, job.max_bytes, extract=False))
+        return await self.reader.read_page(job)
+
+    def _follow(self, response: Response, site: Site, facts: PageFacts) -> Iterator[scrapy.Request | None]:
         depth = response.meta["depth"]
-        html = response.text
-        wrapper = D.is_report_title(title)
-        listing = any(D.is_report_title(lk.text) for lk in links)
-        records = F.hanweb_records(response.url, html)
-        if records:
-            listing = True
-        found = [F.trs_call(response.url, html), F.hanweb_call(response.url, html)]
-        fragments = re.findall(r"annualreport#(\d+)", html) + re.findall(r"#(\d+)$", response.url)
-        calls = [c for c in found if c is not None] + F.gkmlpt_calls(response.url, html, fragments)
-        taken = {c.url for c, _ in calls}
-        scripted = [c for c in C.script_calls(response.url, html, sel) + C.form_calls(response.url, sel)
-                    if c[0].url not in taken]
-        calls += [c for c in scripted if not missing_names(c[0].url, c[0].params)]
+        column, title, pub = facts.column, facts.title, facts.published_at
         # Only the pages of paged lists are noted (a list's next page is asked while it shows new links).
-        paged = bool(calls) or "pager" in response.meta["context"]
-        new = self._new_links([*records, *links]) if paged else 0
-        for call, n in calls:
+        paged = bool(facts.calls) or "pager" in response.meta["context"]
+        new = self._new_links([*facts.records, *facts.links]) if paged else 0
+        for call, n in facts.calls:
             yield from self._first_pages(site, call, n, depth + 1, column)
-        pending = [[c.to_dict(), n] for c, n in scripted if missing_names(c.url, c.params)]
+        pending = [[c.to_dict(), n] for c, n in facts.pending]
         if pending:  # a setting the call needs is defined in one of the site's script files
-            for src in C.script_files(response.url, sel):
+            for src in facts.script_files:
                 yield self._request(site, src, role="list", depth=depth + 1, callback=self.parse_script,
                                     context={"column": column, "pending": pending, "page_url": response.url})
-        extra = F.lonsun_links(links) if F.is_lonsun(html) else []
-        for lk in [*records, *links]:
-            yield from self._follow_link(site, lk, depth, column, title if wrapper else None, pub, wrapper or listing)
-        for lk in extra:
-            yield self._request(site, lk.url, role="list", depth=depth + 1, context={"column": column})
-        in_column = listing or bool(column and D.COLUMN_WORDS.search(column)) or bool(
-            D.COLUMN_SLUGS.search(urlsplit(response.url).path))
-        if not wrapper:
-            for url in C.frame_lists(response.url, sel):
-                if not D.DOC_EXT.search(url):
-                    yield self._request(site, url, role="list", depth=depth + 1, context={"column": column})
-        if in_column:
-            for url in C.year_forms(response.url, sel):
-                yield self._request(site, url, role="list", depth=depth + 1, context={"column": column})
-            for lk in F.pager_links(links, response.url):
-                yield self._request(site, lk.url, role="list", depth=depth + 1, context={"column": column})
+        for lk in [*facts.records, *facts.links]:
+            yield from self._follow_link(site, lk, depth, column, title if facts.wrapper else None, pub,
+                                         facts.wrapper or facts.listing)  # fmt: skip
+        for url in [*facts.extra_lists, *facts.frames, *facts.year_forms, *facts.pager]:
+            yield self._request(site, url, role="list", depth=depth + 1, context={"column": column})
         yield from self._next_page(response, site, new)
 
     def _follow_link(
@@ -340,11 +308,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
             filename=_filename(response),
             etag=header_text(response, b"ETag"),
             last_modified=header_text(response, b"Last-Modified"),
-            list_title=context.get("list_title") or context.get("page_title"),
-            list_date=context.get("list_date"),
-            published_at=context.get("published_at") or context.get("list_date"),
-            column=context.get("column"),
-            **DocumentItem.marks_from(context),
+            **DocumentItem.context_fields(context),
         )
 
 

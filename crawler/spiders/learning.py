@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from parsel import Selector
 from scrapy.http import Response
 
 from storage.bodies import BodySighting
 
 from .. import bodies as B
-from .. import discovery as D
+from ..page_facts import PageFacts
 from ..registry import Site
 from ..store import StoreExtension, StoreFailed
 
@@ -22,16 +21,16 @@ class BodyLearning:
     logger: Any
     store: StoreExtension | None
 
-    def _sightings(self, response: Response, site: Site, sel: Selector, title: str, links: list[D.Link],
-                   pub: str | None, marks: dict[str, Any]) -> list[BodySighting]:  # fmt: skip
+    def _sightings(self, response: Response, site: Site, facts: PageFacts) -> list[BodySighting]:
         """Return the bodies this page names: a platform's units (with a unit's 年报 column) or a notice's units."""
-        code = marks.get("site_id_code") or ""
+        title, links, pub = facts.title, facts.links, facts.published_at
+        code = facts.marks.get("site_id_code") or ""
         region = site.region_code or (code[:6] if code[:6].isdigit() else None)
         seen = {"url": response.url, "site": site.site_id, "site_region_code": region}
         if B.is_notice(title):
             year = B.notice_year(title)
             return [BodySighting(u.name, "notice", **seen, year=year, date=pub, report_url=u.report_url)
-                    for u in B.notice_units(sel, response.url)]  # fmt: skip
+                    for u in facts.notice_units]  # fmt: skip
         out = [BodySighting(u.name, "platform", **seen) for u in B.platform_units(response.url, links)]
         unit = response.meta["context"].get("unit")
         column = B.unit_column(unit, links) if unit else None

@@ -157,9 +157,7 @@ def _title(root: etree._Element) -> str | None:
 
 def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     """Return the Document of an HTML page (charset from the caller, the page's meta, or detection)."""
-    tags = data.count(b"<")
-    if tags > MAX_TAGS:
-        raise TooLarge(f"HTML page has {tags} tags (limit {MAX_TAGS})")
+    _admit(data)
     text = decode(data, declared_charset or _declared_charset(data))
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
@@ -173,6 +171,25 @@ def read_html(data: bytes, declared_charset: str | None = None) -> Document:
     for error in parser.error_log:
         if error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
             raise TooLarge(f"HTML not read whole: the parser stopped at its limit ({error.message.split(',')[0]})")
+    return _document(root)
+
+
+def read_html_tree(data: bytes, root: etree._Element) -> Document:
+    """Return the Document of an HTML page `data` that the caller has parsed whole into `root` already (a crawler
+    reading the page for its links), so the page is parsed once."""
+    _admit(data)
+    return _document(root)
+
+
+def _admit(data: bytes) -> None:
+    """Raise TooLarge where the page has more tags than a walk of it may cost."""
+    tags = data.count(b"<")
+    if tags > MAX_TAGS:
+        raise TooLarge(f"HTML page has {tags} tags (limit {MAX_TAGS})")
+
+
+def _document(root: etree._Element) -> Document:
+    """Return the Document of a parsed page: its paragraphs and tables in order, its title and meta."""
     meta = {}
     for name in ("PubDate", "ContentSource", "ColumnName", "SiteName"):
         got = root.xpath(f'//meta[@name="{name}"]/@content')

@@ -1,0 +1,115 @@
+"""What one HTML page says, read from a single parse of it: its title, marks, date, column, whether it is a report
+page, and everything it links to (links, list calls, script files, frames, year forms, pager, a notice's units).
+
+Pure: no Scrapy, no crawl state, everything in `PageFacts` pickles. An extraction worker reads a page's facts and,
+where the page is a report, its record from the same tree (crawler/extract_pool.py), so each page is parsed once;
+the spider then decides what to request from the facts alone (budgets, seen links, the crawl memory).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from parsel import Selector
+
+from . import bodies as B
+from . import calls as C
+from . import discovery as D
+from . import families as F
+from .page_meta import body_text, page_marks
+from .paging import ListCall
+from .scripts import missing_names
+
+
+@dataclass(slots=True)
+class PageFacts:
+    """What a page says and links to, as the spider acts on it."""
+
+    title: str
+    """The page's title; the list's link text where the page's own title is the site's name on a report page."""
+    is_report: bool
+    """True where the page is itself an annual report (its title and parts, or the list named it one)."""
+    marks: dict[str, Any]
+    """The page's marks (crawler/page_meta.py), over those the page that linked it carried."""
+    published_at: str | None
+    """The publication date the page states (PubDate meta, 发布日期 label)."""
+    column: str | None
+    """The column (栏目) the page names, else the one its request carried."""
+    wrapper: bool
+    """True where the page's title is a report's: its links are the report's attachments."""
+    listing: bool
+    """True where the page lists reports (a link titled as one, or a Hanweb record list)."""
+    links: list[D.Link]
+    """The page's links, in page order."""
+    records: list[D.Link]
+    """The entries of a Hanweb record list embedded in the page."""
+    calls: list[tuple[ListCall, int]]
+    """The paged lists the page asks for (CMS list APIs, scripts, forms), each with its first page's number."""
+    pending: list[tuple[ListCall, int]]
+    """Paged lists whose call names settings defined in a script file of the site."""
+    script_files: list[str]
+    """The page's own script files, where `pending` is not empty."""
+    extra_lists: list[str]
+    """Lonsun 年报 views among the links."""
+    frames: list[str]
+    """Same-host frames that are not documents (a column drawn inside a shell), unless the page is a report's."""
+    year_forms: list[str]
+    """One GET a year a list form offers, where the page is in a 年报 column."""
+    pager: list[str]
+    """The list's pager links, where the page is in a 年报 column."""
+    notice_units: list[B.Unit]
+    """The units a notice about reports names (empty unless the title is a notice's)."""
+
+
+def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> PageFacts:
+    """Return the facts of the page at `url` (its text `html`, parsed as `sel`) reached with request `context`."""
+    title = D.page_title(sel)
+    text = body_text(sel)
+    marks = {**(context.get("page_marks") or {}), **page_marks(sel, text).to_dict()}  # this page's first
+    column = D.column_name(sel) or context.get("column")
+    is_report = D.looks_like_report_page(title, text)
+    listed = context.get("list_title")
+    if not is_report and not D.is_report_title(title) and D.has_report_parts(text) and D.is_report_title(listed):
+        title = listed  # a template titling every page with the site's name: the list named the report
+        is_report = True
+    links = D.list_links(sel, url)
+    wrapper = D.is_report_title(title)
+    records = F.hanweb_records(url, html)
+    listing = bool(records) or any(D.is_report_title(lk.text) for lk in links)
+    found = [F.trs_call(url, html), F.hanweb_call(url, html)]
+    fragments = re.findall(r"annualreport#(\d+)", html) + re.findall(r"#(\d+)$", url)
+    calls = [c for c in found if c is not None] + F.gkmlpt_calls(url, html, fragments)
+    taken = {c.url for c, _ in calls}
+    scripted = [c for c in C.script_calls(url, html, sel) + C.form_calls(url, sel) if c[0].url not in taken]
+    calls += [c for c in scripted if not missing_names(c[0].url, c[0].params)]
+    pending = [c for c in scripted if missing_names(c[0].url, c[0].params)]
+    in_column = listing or bool(column and D.COLUMN_WORDS.search(column)) or bool(
+        D.COLUMN_SLUGS.search(urlsplit(url).path))
+    return PageFacts(
+        title=title,
+        is_report=is_report,
+        marks=marks,
+        published_at=D.published_at(sel, text),
+        column=column,
+        wrapper=wrapper,
+        listing=listing,
+        links=links,
+        records=records,
+        calls=calls,
+        pending=pending,
+        script_files=C.script_files(url, sel) if pending else [],
+        extra_lists=[lk.url for lk in F.lonsun_links(links)] if F.is_lonsun(html) else [],
+        frames=[] if wrapper else [u for u in C.frame_lists(url, sel) if not D.DOC_EXT.search(u)],
+        year_forms=C.year_forms(url, sel) if in_column else [],
+        pager=[lk.url for lk in F.pager_links(links, url)] if in_column else [],
+        notice_units=B.notice_units(sel, url) if B.is_notice(title) else [],
+    )
+
+
+def report_context(context: dict[str, Any], facts: PageFacts) -> dict[str, Any]:
+    """Return the context a report page's document item is made with: the request's, with what the page says."""
+    return {**context, "column": facts.column, "page_title": facts.title,
+            "published_at": facts.published_at or context.get("list_date"), "page_marks": facts.marks}  # fmt: skip
