@@ -26,7 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from extractors import ExtractionError, Unreadable, attribute_record, extract
+from extractors import ExtractionError, Unreadable, attribute_record, extract, sniff_carrier
 
 from .items import DocumentItem
 from .page_facts import PageFacts, page_facts, report_context
@@ -103,7 +103,18 @@ def read_page_job(job: PageJob) -> PageRead:
     facts = page_facts(job.draft.url, job.html, sel, job.context)
     if not (facts.is_report and job.extract):
         return PageRead(facts)
-    return PageRead(facts, outcome=read_job(ExtractJob.of(report_item(job, facts), job.max_bytes), tree=sel.root))
+    item = report_item(job, facts)
+    # A text or markdown page served as a page is read by its own reader, not from the HTML tree of it.
+    tree = sel.root if _carrier(item) == "html" else None
+    return PageRead(facts, outcome=read_job(ExtractJob.of(item, job.max_bytes), tree=tree))
+
+
+def _carrier(item: DocumentItem) -> str | None:
+    """Return the carrier the extractors see in the item's bytes, or None where they refuse them."""
+    try:
+        return sniff_carrier(item.body, item.filename, item.media_type)
+    except ExtractionError:
+        return None
 
 
 def read_job(job: ExtractJob, tree: Any = None) -> dict[str, Any] | ExtractionError:
