@@ -241,8 +241,9 @@ def run_child(argv: list[str], database: str | None = None) -> tuple[float, floa
     return secs, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text, split
 
 
-def crawl(spider: str, url: str, tmp: Path) -> Run:
-    """Return the Run of one crawl of `url` by `spider` (`bare`, or `nianbao` into a fresh store under `tmp`)."""
+def crawl(spider: str, url: str, tmp: Path, settings: list[str] = ()) -> Run:
+    """Return the Run of one crawl of `url` by `spider` (`bare`, or `nianbao` into a fresh store under `tmp`, with
+    the Scrapy `settings` given as KEY=VALUE)."""
     load = os.getloadavg()[0]
     if spider == "bare":
         secs, cpu, mb, out, _ = run_child([sys.executable, "-c", BARE, url])
@@ -253,6 +254,7 @@ def crawl(spider: str, url: str, tmp: Path) -> Run:
     argv = [sys.executable, "-m", "nianbao.cli", "crawl", url, "--fast", "--quiet", "--feed", str(feed),
             "--db", f"sqlite:///{work}/bench.sqlite", "--blobs", str(work / "blobs"),
             "--summary", str(summary), "-s", "LOG_LEVEL=ERROR"]  # fmt: skip
+    argv += [a for kv in settings for a in ("-s", kv)]
     secs, cpu, mb, _, split = run_child(argv, str(work / "bench.sqlite"))
     rows = json.loads(summary.read_text(encoding="utf-8"))["sites"]
     lines = feed.read_text(encoding="utf-8").splitlines()
@@ -262,7 +264,7 @@ def crawl(spider: str, url: str, tmp: Path) -> Run:
     return Run("nianbao", pages, secs, cpu, mb, found, split, (load, os.getloadavg()[0]))
 
 
-def measure(sizes: list[int], spiders: list[str]) -> list[dict[str, object]]:
+def measure(sizes: list[int], spiders: list[str], settings: list[str] = ()) -> list[dict[str, object]]:
     """Return, per column size, the runs of each spider, printing a table row as each ends."""
     rows: list[dict[str, object]] = []
     print("reports  spider   pages  seconds  pages/s  CPU ms/page  peak MB  reports read  CPU ms/page by process")
@@ -274,7 +276,7 @@ def measure(sizes: list[int], spiders: list[str]) -> list[dict[str, object]]:
             server = Nginx(tmp / "site", tmp)
             url = f"http://{HOST}:{server.port}/zfxxgk/zfxxgknb/index.html"
             try:
-                runs = [crawl(s, url, tmp) for s in spiders]
+                runs = [crawl(s, url, tmp, settings) for s in spiders]
             finally:
                 server.stop()
         for r in runs:
@@ -322,6 +324,8 @@ def main() -> None:
     parser.add_argument("--pages", type=int, nargs="*", default=[500, 2000, 5000], help="report pages per column")
     parser.add_argument("--spiders", nargs="*", default=["bare", "nianbao"], choices=["bare", "nianbao"])
     parser.add_argument("--out", help="write the runs to this JSON file")
+    parser.add_argument("-s", dest="settings", action="append", default=[], metavar="KEY=VALUE",
+                        help="a setting for the nianbao crawls, e.g. -s NIANBAO_EXTRACT_WORKERS=2")
     parser.add_argument("--serve", type=int, metavar="REPORTS", help="only serve a column of this many reports")
     parser.add_argument("--spider", nargs=2, metavar=("SPIDER", "URL"), help="only crawl URL once with SPIDER")
     args = parser.parse_args()
@@ -330,14 +334,14 @@ def main() -> None:
         return
     if args.spider:
         with tempfile.TemporaryDirectory() as name:
-            r = crawl(args.spider[0], args.spider[1], Path(name))
+            r = crawl(args.spider[0], args.spider[1], Path(name), args.settings)
         print(json.dumps({**asdict(r), "pages_per_s": round(r.pages_per_s, 1)}))
         return
-    rows = measure(args.pages, args.spiders)
+    rows = measure(args.pages, args.spiders, args.settings)
     if args.out:
         doc = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                            "nginx": subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr.strip()},
-               "per_page": PER_PAGE, "runs": rows}  # fmt: skip
+               "per_page": PER_PAGE, "settings": args.settings, "runs": rows}  # fmt: skip
         Path(args.out).write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

@@ -62,7 +62,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.storing.StorePipeline": 400,
     "crawler.pipelines.tally.TallyPipeline": 900,
 }
-# Documents are read in this many worker processes (empty: one fewer than the cores, at least one; 0: in a
+# Documents are read in this many worker processes (empty: as many as the cores; 0: in a
 # thread of the crawl), at most NIANBAO_EXTRACT_QUEUE in them at once (0: twice the workers).
 NIANBAO_EXTRACT_WORKERS = None
 NIANBAO_EXTRACT_QUEUE = 0
