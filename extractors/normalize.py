@@ -18,16 +18,18 @@ def nfkc(text: str) -> str:
 
 
 _KEEP = re.compile(r"[^\s“”\"‘’']+")
+_DROP = re.compile(r"[\s“”\"‘’']")
 _ENUM_AFTER_DIGIT = re.compile(r"(?<=\d)[、．]")
 
 
-def compact_with_map(text: str) -> tuple[str, list[int]]:
+def compact_with_map(text: str, folded: str | None = None) -> tuple[str, list[int]]:
     """Return the label-matching form of `text` and, for each of its chars, the index in `text`.
 
     The form is NFKC, with whitespace and quotes dropped and "1、" written "1."; the map lets a
     caller find a label in a text dump and cut the original text (spaces kept) at its ends.
+    `folded` is `nfkc(text)` where the caller has it (folding a long text is not cheap).
     """
-    folded = nfkc(text)
+    folded = nfkc(text) if folded is None else folded
     if len(folded) != len(text):
         # Rare chars whose NFKC form changes length: fold one by one so the map stays exact.
         pairs = [(f, i) for i, ch in enumerate(text) for f in nfkc(ch)]
@@ -35,6 +37,8 @@ def compact_with_map(text: str) -> tuple[str, list[int]]:
         origin = [i for _, i in pairs]
     else:
         origin = None
+    if origin is None and not _DROP.search(folded):  # most cells: nothing to drop, the map is the identity
+        return _ENUM_AFTER_DIGIT.sub(".", folded), list(range(len(folded)))
     parts: list[str] = []
     index: list[int] = []
     for m in _KEEP.finditer(folded):

@@ -119,7 +119,7 @@ def build_record(doc: Document, *, published_at: str | None = None) -> Record:
     title = find_title(lines, doc.title)
     year = find_year(title, folded)
     agency = find_agency(title, lines, folded)
-    sections = find_sections(text)
+    sections = find_sections(text, folded)
     prose_text = nfkc(sections.get("overview") or text[:6000])
     tables = parse_tables(doc.blocks, request_numbers(prose_text), proactive_numbers(prose_text))
 

@@ -20,9 +20,11 @@ _HEADINGS = (
 _LOOSE_ONE = re.compile(r"(?:^|\n)\s*[一1][、.．]")
 
 
-def find_sections(text: str) -> dict[str, str | None]:
-    """Return the text of each of the six parts (heading included), None where a part is missing."""
-    comp, cmap = compact_with_map(text)
+def find_sections(text: str, folded: str | None = None) -> dict[str, str | None]:
+    """Return the text of each of the six parts (heading included), None where a part is missing.
+
+    `folded` is `nfkc(text)` where the caller has it."""
+    comp, cmap = compact_with_map(text, folded)
     starts: list[int | None] = []
     cursor = 0
     for pattern in _HEADINGS:

@@ -42,6 +42,9 @@ def _span(value: str | None) -> int:
 
 
 def _cell_text(cell: etree._Element) -> str:
+    if not len(cell):  # a cell of text only: no nested tags to walk
+        text = cell.text or ""
+        return "\n".join(_WS.sub(" ", line).strip() for line in text.split("\n")).strip()
     parts: list[str] = []
     for node in cell.iter():
         if node.tag in _SKIP:
