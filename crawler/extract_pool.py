@@ -84,7 +84,8 @@ class PageRead:
     facts: PageFacts | None
     """The page's facts; None where it was refused."""
     refused: str | None = None
-    """Why the page could not be read whole (the parser stopped at a limit)."""
+    """Why the page could not be read: the parser stopped at a limit, or the page killed its worker twice or was
+    not read within the pool's timeout."""
     outcome: dict[str, Any] | ExtractionError | None = None
     """A report page's attributed record or the ExtractionError that refused it; None where it was not read."""
 

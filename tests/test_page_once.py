@@ -4,6 +4,7 @@ record from the same tree (crawler/extract_pool.py `read_page_job`), and that re
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +87,35 @@ def test_a_page_the_parser_stops_short_on_is_refused_with_its_reason() -> None:
     deep = b"<html><body>" + b"<div>" * 3000 + b"x" + b"</div>" * 3000 + b"</body></html>"
     read = read_page_job(page_job(deep, "text/html", "deep.html"))
     assert read.facts is None and "limit" in (read.refused or "")
+
+
+DIES = "<!-- this page kills the worker that reads it -->"
+
+
+def read_page_or_die(job: PageJob) -> Any:
+    """Return what `read_page_job` returns, but end the worker process at once on a page holding DIES (as a crash
+    in the HTML parser would)."""
+    if DIES in job.html:
+        os._exit(70)
+    return read_page_job(job)
+
+
+@pytest.mark.slow  # worker processes killed and started again
+def test_a_page_that_kills_its_worker_is_refused_and_the_next_page_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.pipelines.extract as step
+
+    monkeypatch.setattr(step, "read_page_job", read_page_or_die)
+    pipe = ExtractPipeline.from_crawler(get_crawler(settings_dict={"NIANBAO_EXTRACT_WORKERS": 1}))
+    deadly = page_job(document("seed001_html") + DIES.encode(), "text/html", "a.html", **LISTED)
+    fine = page_job(document("seed002_html"), "text/html", "b.html", **LISTED)
+
+    async def crawl() -> list[Any]:
+        return [await pipe.read_page(deadly), await pipe.read_page(fine)]
+
+    try:
+        died, read = asyncio.run(crawl())
+    finally:
+        pipe.close(None)
+    assert died.facts is None and "died" in (died.refused or ""), died
+    assert read.facts is not None and read.facts.is_report and isinstance(read.outcome, dict)
+    assert (pipe.pool.rebuilt, pipe.pool.died) == (1, 1)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from dataclasses import replace
 from typing import Any
 
 from scrapy import signals
@@ -80,7 +81,7 @@ class ExtractPipeline:
         """Return what a worker read of an HTML page (its facts, and a report page's record); without worker
         processes, the page's facts read here (its record is read when its item comes through)."""
         if self.pool is None:
-            return read_page_job(PageJob(job.html, job.context, job.draft, job.max_bytes, extract=False))
+            return read_page_job(replace(job, extract=False))
         try:
             return await self.pool.read(job, read_page_job)
         except ExtractionError as exc:  # the page killed its worker twice, or was not read in time

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -237,7 +238,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
             except RuntimeError:  # no engine: a spider driven by hand
                 self.reader = None
         if self.reader is None:
-            return read_page_job(PageJob(job.html, job.context, job.draft, job.max_bytes, extract=False))
+            return read_page_job(replace(job, extract=False))
         return await self.reader.read_page(job)
 
     def _follow(self, response: Response, site: Site, facts: PageFacts) -> Iterator[scrapy.Request | None]:
