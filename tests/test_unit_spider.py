@@ -297,3 +297,33 @@ def test_a_paged_list_refused_as_post_is_asked_again_by_get(sites: dict[str, Sit
     assert dict(parse_qsl(urlsplit(again.url).query)) == {"columnid": "9", "page": "2"}
     assert fail(spider, HttpError(Response(again.url, status=405, request=again)), again) == []  # counted, not looped
     assert stats(spider, "hanweb")["errors"] == 1
+
+
+@pytest.mark.slow  # an extraction worker started
+def test_a_report_page_met_before_is_not_read_into_a_record_again(sites: dict[str, Site], tmp_path: Path) -> None:
+    from crawler.pipelines.dedup import DedupPipeline
+    from crawler.pipelines.extract import ExtractPipeline
+
+    trs = sites["trs"]
+    spider = spider_for(trs, tmp_path=tmp_path, NIANBAO_EXTRACT_WORKERS=1)
+    spider.reader, spider.dedup = (P.from_crawler(spider.crawler) for P in (ExtractPipeline, DedupPipeline))
+    spider._looked = True  # the pipelines an engine would hold
+    said = meta(trs, "candidate", 1, list_title="平潭综合实验区2023年度政府信息公开工作年度报告", list_date="2024-03-08")
+    stored = page("trs", REPORT, meta=said)
+    earlier = spider._document(stored, trs, said["context"])
+    spider.store.store.add(earlier.body, None, earlier.source(0.0, None))
+    new = page("trs", "/zfxxgk/zfxxgknb/202503/t20250310_97791.html", meta=said)
+
+    async def both() -> list[Any]:
+        firsts = []
+        for response in (stored, new):
+            out = [x async for x in spider.parse_page(response)]
+            firsts.append(out[0])
+        return firsts
+
+    try:
+        known, fresh = asyncio.run(both())
+    finally:
+        spider.reader.close(None)
+    assert isinstance(known, DocumentItem) and known.extracted is None, "stored bytes read into a record again"
+    assert isinstance(fresh, DocumentItem) and isinstance(fresh.extracted, dict) and fresh.extracted["year"]

@@ -40,6 +40,8 @@ class DedupPipeline:
         """SHA-256 → the store's answer whether it holds those bytes, for the questions gathering now."""
         self._timer: asyncio.TimerHandle | None = None
         self._asking: set[asyncio.Task[None]] = set()
+        self._held: set[str] = set()
+        """SHA-256s the store said it holds when the spider asked (`met_before`), not yet asked again here."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DedupPipeline:
@@ -63,10 +65,22 @@ class DedupPipeline:
         self.first_url[item.sha256] = item.url  # before the await: a twin arriving meanwhile is a duplicate URL
         if self.store is not None:
             self.unsettled[item.sha256] = asyncio.get_running_loop().create_future()
-        if await self._stored_before(item.sha256):
+        if item.sha256 in self._held or await self._stored_before(item.sha256):
+            self._held.discard(item.sha256)
             self._release(item.sha256)
             return SourceItem(document=item, same_as=item.url, known=True)
         return item
+
+    async def met_before(self, sha256: str) -> bool:
+        """Return True where these bytes will be a source of bytes met before: the first URL of them in this crawl
+        is settled, or the store holds them. The spider asks it before a page is read, so that a report page met
+        before is not read into a record for nothing (a False only costs that reading)."""
+        if sha256 in self.first_url and sha256 not in self.unsettled:
+            return True
+        if await self._stored_before(sha256):
+            self._held.add(sha256)  # the store only gains bytes: the answer holds when the item comes
+            return True
+        return False
 
     async def _stored_before(self, sha256: str) -> bool:
         """Return True where the store holds these bytes as a report or a non-report (False without a store), asked

@@ -29,6 +29,7 @@ from ..hosts import HostGivenUp
 from ..items import DocumentItem, FetchErrorItem
 from ..middlewares import Blocked, RobotsRefused
 from ..page_facts import PageFacts, report_context
+from ..pipelines.dedup import DedupPipeline
 from ..pipelines.extract import ExtractPipeline
 from ..registry import Site, load_sites, sites_from_urls
 from ..safety import safe_filename
@@ -90,6 +91,8 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         """The crawl's store, where it has one (found when the crawl starts): parsed pages are remembered in it."""
         self.reader: ExtractPipeline | None = None
         """The crawl's extract pipeline, whose workers read pages (found at the first page)."""
+        self.dedup: DedupPipeline | None = None
+        """The crawl's dedup pipeline, asked whether a page's bytes were met before it is read."""
         self._looked = False
 
     # -- requests -----------------------------------------------------------------------------
@@ -205,7 +208,8 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
             return
         context = response.meta["context"]
         limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
-        read = await self._read_page(PageJob(response.text, context, self._document(response, site, context), limit))
+        draft = self._document(response, site, context)
+        read = await self._read_page(PageJob(response.text, context, draft, limit))
         facts = read.facts
         if facts is None:
             # Read in part it would pass for a list without links: refused aloud instead, fetched again next time.
@@ -235,10 +239,13 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
             self._looked = True
             try:
                 self.reader = self.crawler.get_item_pipeline(ExtractPipeline)
+                self.dedup = self.crawler.get_item_pipeline(DedupPipeline)
             except RuntimeError:  # no engine: a spider driven by hand
-                self.reader = None
+                self.reader = self.dedup = None
         if self.reader is None:
             return read_page_job(replace(job, extract=False))
+        if self.dedup is not None and await self.dedup.met_before(job.draft.sha256):
+            job = replace(job, extract=False)  # a source of bytes met before: its record is not needed
         return await self.reader.read_page(job)
 
     def _follow(self, response: Response, site: Site, facts: PageFacts) -> Iterator[scrapy.Request | None]:
