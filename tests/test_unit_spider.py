@@ -300,7 +300,7 @@ def test_a_paged_list_refused_as_post_is_asked_again_by_get(sites: dict[str, Sit
 
 
 @pytest.mark.slow  # an extraction worker started
-def test_a_report_page_met_before_is_not_read_into_a_record_again(sites: dict[str, Site], tmp_path: Path) -> None:
+def test_a_report_page_stored_by_an_earlier_crawl_is_not_read_into_a_record_again(sites: dict[str, Site], tmp_path: Path) -> None:
     from crawler.pipelines.dedup import DedupPipeline
     from crawler.pipelines.extract import ExtractPipeline
 
@@ -309,7 +309,8 @@ def test_a_report_page_met_before_is_not_read_into_a_record_again(sites: dict[st
     spider.reader, spider.dedup = (P.from_crawler(spider.crawler) for P in (ExtractPipeline, DedupPipeline))
     spider._looked = True  # the pipelines an engine would hold
     said = meta(trs, "candidate", 1, list_title="平潭综合实验区2023年度政府信息公开工作年度报告", list_date="2024-03-08")
-    stored = page("trs", REPORT, meta=said)
+    last_time = Remembered(etag=None, last_modified=None, document=True, report=True)
+    stored = page("trs", REPORT, meta={**said, "remembered": last_time})  # a revisit, answered 200
     earlier = spider._document(stored, trs, said["context"])
     spider.store.store.add(earlier.body, None, earlier.source(0.0, None))
     new = page("trs", "/zfxxgk/zfxxgknb/202503/t20250310_97791.html", meta=said)

@@ -73,8 +73,9 @@ class DedupPipeline:
 
     async def met_before(self, sha256: str) -> bool:
         """Return True where these bytes will be a source of bytes met before: the first URL of them in this crawl
-        is settled, or the store holds them. The spider asks it before a page is read, so that a report page met
-        before is not read into a record for nothing (a False only costs that reading)."""
+        is settled, or the store holds them. The spider asks it before a page that was a document last crawl is
+        read, so that a report page met before is not read into a record for nothing (a False only costs that
+        reading)."""
         if sha256 in self.first_url and sha256 not in self.unsettled:
             return True
         if await self._stored_before(sha256):

@@ -209,7 +209,11 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         context = response.meta["context"]
         limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
         draft = self._document(response, site, context)
-        read = await self._read_page(PageJob(response.text, context, draft, limit))
+        known = response.meta.get("remembered")
+        # Only a page that was a document last time is asked about: a question waits for its batch, and a list's
+        # next page waits for this one.
+        revisit = known is not None and known.document
+        read = await self._read_page(PageJob(response.text, context, draft, limit), ask=revisit)
         facts = read.facts
         if facts is None:
             # Read in part it would pass for a list without links: refused aloud instead, fetched again next time.
@@ -232,9 +236,10 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         for child in children:
             yield child
 
-    async def _read_page(self, job: PageJob) -> PageRead:
+    async def _read_page(self, job: PageJob, ask: bool = False) -> PageRead:
         """Return what the page says, read by an extraction worker (with a report page's record), or here where the
-        crawl has no extract pipeline."""
+        crawl has no extract pipeline. `ask`: ask the dedup step first whether its bytes were met before (then its
+        record is not read)."""
         if not self._looked:
             self._looked = True
             try:
@@ -244,7 +249,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
                 self.reader = self.dedup = None
         if self.reader is None:
             return read_page_job(replace(job, extract=False))
-        if self.dedup is not None and await self.dedup.met_before(job.draft.sha256):
+        if ask and self.dedup is not None and await self.dedup.met_before(job.draft.sha256):
             job = replace(job, extract=False)  # a source of bytes met before: its record is not needed
         return await self.reader.read_page(job)
 
