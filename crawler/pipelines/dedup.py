@@ -40,8 +40,6 @@ class DedupPipeline:
         """SHA-256 → the store's answer whether it holds those bytes, for the questions gathering now."""
         self._timer: asyncio.TimerHandle | None = None
         self._asking: set[asyncio.Task[None]] = set()
-        self._held: set[str] = set()
-        """SHA-256s the store said it holds when the spider asked (`met_before`), not yet asked again here."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DedupPipeline:
@@ -65,8 +63,7 @@ class DedupPipeline:
         self.first_url[item.sha256] = item.url  # before the await: a twin arriving meanwhile is a duplicate URL
         if self.store is not None:
             self.unsettled[item.sha256] = asyncio.get_running_loop().create_future()
-        if item.sha256 in self._held or await self._stored_before(item.sha256):
-            self._held.discard(item.sha256)
+        if await self._stored_before(item.sha256):
             self._release(item.sha256)
             return SourceItem(document=item, same_as=item.url, known=True)
         return item
@@ -78,10 +75,7 @@ class DedupPipeline:
         reading)."""
         if sha256 in self.first_url and sha256 not in self.unsettled:
             return True
-        if await self._stored_before(sha256):
-            self._held.add(sha256)  # the store only gains bytes: the answer holds when the item comes
-            return True
-        return False
+        return await self._stored_before(sha256)
 
     async def _stored_before(self, sha256: str) -> bool:
         """Return True where the store holds these bytes as a report or a non-report (False without a store), asked

@@ -23,12 +23,12 @@ from scrapy.http import FormRequest, Response, TextResponse
 
 from .. import discovery as D
 from ..documents import is_document
-from ..extract_pool import PageJob, PageRead, read_page_job
+from ..extract_pool import PageJob, PageRead, read_page_job, report_item
 from ..failures import too_large
 from ..hosts import HostGivenUp
 from ..items import DocumentItem, FetchErrorItem
 from ..middlewares import Blocked, RobotsRefused
-from ..page_facts import PageFacts, report_context
+from ..page_facts import PageFacts
 from ..pipelines.dedup import DedupPipeline
 from ..pipelines.extract import ExtractPipeline
 from ..registry import Site, load_sites, sites_from_urls
@@ -213,7 +213,8 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         # Only a page that was a document last time is asked about: a question waits for its batch, and a list's
         # next page waits for this one.
         revisit = known is not None and known.document
-        read = await self._read_page(PageJob(response.text, context, draft, limit), ask=revisit)
+        job = PageJob(response.text, context, draft, limit)
+        read = await self._read_page(job, ask=revisit)
         facts = read.facts
         if facts is None:
             # Read in part it would pass for a list without links: refused aloud instead, fetched again next time.
@@ -230,7 +231,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         self._remember(response, children, document=facts.is_report)
         await self._recall(children)
         if facts.is_report:
-            item = self._document(response, site, report_context(context, facts))
+            item = report_item(job, facts)  # as the worker made it
             item.extracted = read.outcome
             yield item
         for child in children:

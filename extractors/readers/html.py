@@ -43,8 +43,7 @@ def _span(value: str | None) -> int:
 
 def _cell_text(cell: etree._Element) -> str:
     if not len(cell):  # a cell of text only: no nested tags to walk
-        text = cell.text or ""
-        return "\n".join(_WS.sub(" ", line).strip() for line in text.split("\n")).strip()
+        return _tidy(cell.text or "")
     parts: list[str] = []
     for node in cell.iter():
         if node.tag in _SKIP:
@@ -57,7 +56,11 @@ def _cell_text(cell: etree._Element) -> str:
             parts.append(cell.text)
         if node is not cell and node.tail:
             parts.append(node.tail)
-    text = "".join(parts)
+    return _tidy("".join(parts))
+
+
+def _tidy(text: str) -> str:
+    """Return a cell's text with each line's blank runs made one space, lines and the whole stripped."""
     return "\n".join(_WS.sub(" ", line).strip() for line in text.split("\n")).strip()
 
 
