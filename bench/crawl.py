@@ -1,7 +1,8 @@
 """Crawl speed and memory against nginx (run by hand: `python bench/crawl.py --pages 500 2000 5000`).
 
 Builds a TRS-style 年报 column (a paged list whose entries are report pages made from a bundled HTML
-fixture, each under a title of its own), serves it with nginx (a server of its own on a loopback port,
+fixture, each under a title of its own and with its table cells' numbers multiplied by a factor of its own, so no two
+pages' tables are alike while every total still adds up), serves it with nginx (a server of its own on a loopback port,
 its config in a temp folder), then crawls it in fresh processes, per size: with a bare Scrapy spider
 that only follows the same links with the same per-host concurrency, and with `nianbao crawl`
 (discovery, safety, extraction and storage into a SQLite store of its own). Throttling is off for both.
@@ -15,6 +16,8 @@ holds the run's database open), so the rows say which process a page's CPU went 
     python bench/crawl.py --pages 500 2000 5000 --out bench/results/crawl-after.json
     python bench/crawl.py --serve 5000                 # serve a column until Ctrl-C; prints its URL
     python bench/crawl.py --spider bare|nianbao URL    # one crawl (for timing two commands side by side)
+    python bench/crawl.py --read 300                   # read 300 report pages as an extraction worker does, in
+                                                       # this process (no crawl): CPU ms a page
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import json
 import os
 import platform
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -37,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "fixtures" / "documents" / "seed004_html" / "input.html"
 PER_PAGE = 20
+CELL_NUMBER = re.compile(r"(<td[^>]*>)(\d+)(</td>)")
 HOST = "127.0.0.3"
 
 BARE = r"""
@@ -122,18 +127,12 @@ def build_site(root: Path, reports: int) -> None:
     """Write a TRS-style column with `reports` report pages, PER_PAGE a list page, and a robots.txt."""
     col = root / "zfxxgk" / "zfxxgknb"
     (col / "202501").mkdir(parents=True)
-    template = TEMPLATE.read_text(encoding="utf-8")
-    head, sep, rest = template.partition("<title>")
-    old_title = rest.split("</title>", 1)[0]
     pages = -(-reports // PER_PAGE)
     for p in range(pages):
         items = []
         for k in range(p * PER_PAGE, min(reports, (p + 1) * PER_PAGE)):
-            title = f"测试区第{k}号单位2024年度政府信息公开工作年度报告"
-            (col / "202501" / f"t20250110_{k}.html").write_text(
-                head + sep + rest.replace(old_title, title, 1).replace("<body>", f"<body><h1>{title}</h1>", 1),
-                encoding="utf-8",
-            )
+            title, html = report_page(k)
+            (col / "202501" / f"t20250110_{k}.html").write_text(html, encoding="utf-8")
             href = f"./202501/t20250110_{k}.html"
             items.append(f'<li><a href="{href}" title="{title}">{title}</a><span>2025-01-10</span></li>')
         pager = (
@@ -144,6 +143,43 @@ def build_site(root: Path, reports: int) -> None:
         page_head = '<html><head><meta charset="utf-8"><title>政府信息公开年报</title></head>'
         (col / name).write_text(f"{page_head}<body><ul>{''.join(items)}</ul>{pager}</body></html>", encoding="utf-8")
     (root / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
+
+
+def report_page(k: int) -> tuple[str, str]:
+    """Return the title and HTML of the column's report number `k`: the template under a title of its own, its table
+    cells' numbers multiplied by a factor of its own (1–97; a scaled table keeps every total and cross-check)."""
+    template = TEMPLATE.read_text(encoding="utf-8")
+    head, sep, rest = template.partition("<title>")
+    old_title = rest.split("</title>", 1)[0]
+    title = f"测试区第{k}号单位2024年度政府信息公开工作年度报告"
+    factor = k % 97 + 1
+    rest = CELL_NUMBER.sub(lambda m: f"{m[1]}{int(m[2]) * factor}{m[3]}", rest)
+    return title, head + sep + rest.replace(old_title, title, 1).replace("<body>", f"<body><h1>{title}</h1>", 1)
+
+
+def read_pages(count: int, rounds: int = 3) -> dict[str, float]:
+    """Return the CPU ms a page of reading `count` report pages `rounds` times as an extraction worker reads a page
+    the crawl sends it (facts and record from one lxml tree), in this process, after one unmeasured round."""
+    sys.path.insert(0, str(ROOT))
+    from crawler.extract_pool import PageJob, read_page_job
+    from crawler.items import DocumentItem
+
+    context = {"list_title": "政府信息公开工作年度报告", "list_date": "2025-01-10"}
+    jobs = []
+    for k in range(count):
+        html = report_page(k)[1]
+        draft = DocumentItem(site="bench", url=f"http://{HOST}/zfxxgk/zfxxgknb/202501/t20250110_{k}.html",
+                             body=html.encode("utf-8"), status=200, content_type="text/html", charset="utf-8",
+                             filename=f"t20250110_{k}.html", **DocumentItem.context_fields(context))  # fmt: skip
+        jobs.append(PageJob(html, context, draft, 50 * 1024 * 1024))
+    reports = sum(1 for job in jobs if isinstance(read_page_job(job).outcome, dict))
+    start = time.process_time()
+    for _ in range(rounds):
+        for job in jobs:
+            read_page_job(job)
+    ms = 1000 * (time.process_time() - start) / (rounds * count)
+    print(f"{count} pages x {rounds}: {ms:.2f} CPU ms a page; {reports} read as reports")
+    return {"pages": count, "rounds": rounds, "cpu_ms_per_page": round(ms, 3), "reports": reports}
 
 
 def free_port(host: str) -> int:
@@ -327,10 +363,14 @@ def main() -> None:
     parser.add_argument("-s", dest="settings", action="append", default=[], metavar="KEY=VALUE",
                         help="a setting for the nianbao crawls, e.g. -s NIANBAO_EXTRACT_WORKERS=2")
     parser.add_argument("--serve", type=int, metavar="REPORTS", help="only serve a column of this many reports")
+    parser.add_argument("--read", type=int, metavar="PAGES", help="only read this many report pages in this process")
     parser.add_argument("--spider", nargs=2, metavar=("SPIDER", "URL"), help="only crawl URL once with SPIDER")
     args = parser.parse_args()
     if args.serve:
         serve(args.serve)
+        return
+    if args.read:
+        read_pages(args.read)
         return
     if args.spider:
         with tempfile.TemporaryDirectory() as name:
