@@ -5,6 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
+from functools import lru_cache, wraps
+from typing import ParamSpec, TypeVar
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+SHORT = 64
+"""Texts up to this many chars are memoised by `memo_short`: cells and labels, not a page's prose."""
 
 _WS = re.compile(r"\s+")
 
@@ -17,13 +25,33 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def memo_short(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Return `fn`, a pure function of a text (and hashable arguments), with its results for short texts cached.
+
+    The standard tables' labels and most of their numbers recur in every report, so a worker reading report after
+    report meets the same cell texts again; 4,096 entries of at most SHORT chars bound the cache's memory.
+    Results are shared between callers: `fn` must return values nobody changes.
+    """
+    cached = lru_cache(maxsize=4096)(fn)
+
+    @wraps(fn)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        text = args[0]
+        if kwargs or not isinstance(text, str) or len(text) > SHORT:
+            return fn(*args, **kwargs)
+        return cached(*args)
+
+    call.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    return call
+
+
 _KEEP = re.compile(r"[^\s“”\"‘’']+")
 _DROP = re.compile(r"[\s“”\"‘’']")
 _ENUM_AFTER_DIGIT = re.compile(r"(?<=\d)[、．]")
 
 
-def compact_with_map(text: str, folded: str | None = None) -> tuple[str, list[int]]:
-    """Return the label-matching form of `text` and, for each of its chars, the index in `text`.
+def compact_with_map(text: str, folded: str | None = None) -> tuple[str, Sequence[int]]:
+    """Return the label-matching form of `text` and, for each of its chars, the index in `text` (read-only).
 
     The form is NFKC, with whitespace and quotes dropped and "1、" written "1."; the map lets a
     caller find a label in a text dump and cut the original text (spaces kept) at its ends.
@@ -38,7 +66,7 @@ def compact_with_map(text: str, folded: str | None = None) -> tuple[str, list[in
     else:
         origin = None
     if origin is None and not _DROP.search(folded):  # most cells: nothing to drop, the map is the identity
-        return _ENUM_AFTER_DIGIT.sub(".", folded), list(range(len(folded)))
+        return _ENUM_AFTER_DIGIT.sub(".", folded), range(len(folded))
     parts: list[str] = []
     index: list[int] = []
     for m in _KEEP.finditer(folded):
@@ -46,7 +74,11 @@ def compact_with_map(text: str, folded: str | None = None) -> tuple[str, list[in
         index.extend(range(m.start(), m.end()))
     if origin is not None:
         index = [origin[i] for i in index]
-    return _ENUM_AFTER_DIGIT.sub(".", "".join(parts)), index
+    return _ENUM_AFTER_DIGIT.sub(".", "".join(parts)), tuple(index)
+
+
+compact_cell = memo_short(compact_with_map)
+"""`compact_with_map` of one cell's text, memoised for short cells."""
 
 
 def compact(text: str) -> str:

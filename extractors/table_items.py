@@ -9,10 +9,11 @@ original text. `Loc` is a place in that sequence; `_Finder` and `_anchor` search
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .model import Block, Paragraph
-from .normalize import compact_with_map
+from .normalize import compact_cell, compact_with_map
 from .values import is_number_like
 
 _PAGE_MARK = re.compile(r"(?:(?<=\s)|^)[-—–]\s*\d{1,3}\s*[-—–](?=\s|$)")
@@ -24,7 +25,7 @@ class Item:
 
     text: str
     compact: str
-    cmap: list[int]
+    cmap: Sequence[int]
     row: tuple[int, int] | None
     col: int = 0
 
@@ -60,7 +61,7 @@ def build_items(blocks: list[Block]) -> list[Item]:
             for ci, cell in enumerate(row):
                 if cell is None:
                     continue
-                comp, cmap = compact_with_map(cell)
+                comp, cmap = compact_cell(cell)
                 items.append(Item(cell, comp, cmap, (ti, ri), ci))
     flush()
     return items

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .normalize import nfkc
+from .normalize import memo_short, nfkc
 
 
 class Kind(StrEnum):
@@ -35,6 +35,7 @@ class Cell:
     ok: bool
 
 
+@memo_short
 def squash(text: str) -> str:
     """Return a cell's text NFKC-folded with all whitespace removed."""
     return "".join(nfkc(text).split())
@@ -45,6 +46,7 @@ def is_blank(text: str) -> bool:
     return squash(text) in NULLS
 
 
+@memo_short
 def parse(text: str, kind: Kind) -> Cell:
     """Return the cell's value parsed as `kind`; `ok` is False where the text is no number of that kind."""
     raw = text.strip().strip("\u00a0\u3000")
@@ -79,6 +81,7 @@ def parse(text: str, kind: Kind) -> Cell:
     return Cell(value_i, raw, True)
 
 
+@memo_short
 def is_number_like(text: str) -> bool:
     """True where the cell text is a number of any kind (used to tell value cells from labels)."""
     s = squash(text)
