@@ -72,3 +72,17 @@ def test_raw_text_is_kept_beside_unclean_values():
 )  # fmt: skip
 def test_valid_parts_of_glued_digits(part, kind, ok):
     assert valid_part(part, kind) is ok
+
+
+def test_short_texts_are_memoised_and_long_ones_are_not() -> None:
+    from extractors.normalize import SHORT, compact_cell, compact_with_map
+
+    short, long = "（一）行政许可 ", "１２" * SHORT
+    before = compact_cell.cache_info()
+    assert compact_cell(short) == compact_with_map(short)
+    assert compact_cell(short) is compact_cell(short)  # the second call answered from the cache
+    assert compact_cell(long) == compact_with_map(long)
+    after = compact_cell.cache_info()
+    assert after.currsize - before.currsize <= 1, "a text over SHORT chars was kept in the cache"
+    assert after.hits > before.hits
+    assert [parse(t, Kind.COUNT).value for t in ("12件", "12件", "1,234")] == [12, 12, 1234]
