@@ -46,8 +46,8 @@ def find_title(lines: list[str], hint: str | None = None) -> str | None:
             # A title set on two lines: the body's name above "YYYY年…年度报告".
             line = issuer + line
         elif (
-            not _TITLE_WORDS.search(line)
-            and len(line) < 40
+            len(line) < 40
+            and not _TITLE_WORDS.search(line)
             and not _TITLE_WORDS.search(cleaned[rank + 1])
             and _TITLE_WORDS.search(line + cleaned[rank + 1])
         ):

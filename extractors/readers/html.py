@@ -61,6 +61,8 @@ def _cell_text(cell: etree._Element) -> str:
 
 def _tidy(text: str) -> str:
     """Return a cell's text with each line's blank runs made one space, lines and the whole stripped."""
+    if "\n" not in text:
+        return _WS.sub(" ", text).strip()
     return "\n".join(_WS.sub(" ", line).strip() for line in text.split("\n")).strip()
 
 
@@ -89,7 +91,8 @@ def grid(table: etree._Element) -> Table:
                 row.append(None)
                 pending[col] -= 1
                 col += 1
-            rs, cs = _span(td.get("rowspan")), _span(td.get("colspan"))
+            rs = _span(v) if (v := td.get("rowspan")) is not None else 1
+            cs = _span(v) if (v := td.get("colspan")) is not None else 1
             row.append(_cell_text(td))
             row.extend([None] * (cs - 1))
             for c in range(col, col + cs):
@@ -153,10 +156,18 @@ class _Walker:
 
 
 def _title(root: etree._Element) -> str | None:
+    first: dict[str, str] = {}  # name or property -> content of the first <meta> that has both, in page order
+    for meta in root.iter("meta"):
+        content = meta.get("content")
+        if content is None:
+            continue
+        for key in (meta.get("name"), meta.get("property")):
+            if key and key not in first:
+                first[key] = content
     for name in _TITLE_META:
-        got = root.xpath(f'//meta[@name="{name}" or @property="{name}"]/@content')
-        if got and got[0].strip():
-            return str(got[0]).strip()
+        got = first.get(name)
+        if got and got.strip():
+            return str(got).strip()
     got = root.xpath("//title/text()")
     return str(got[0]).strip() if got else None
 
