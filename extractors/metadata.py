@@ -54,7 +54,8 @@ def find_title(lines: list[str], hint: str | None = None) -> str | None:
             # A title broken before "工作年度报告".
             line = line + cleaned[rank + 1]
         if len(line) > 80:
-            m = _INLINE_TITLE.search(line[:400])
+            # The pattern ends in these words: a line without them is not searched (its lazy runs backtrack).
+            m = _INLINE_TITLE.search(line[:400]) if "政府信息公开工作年度报告" in line[:400] else None
             if not m:
                 continue
             line = m.group(1)
