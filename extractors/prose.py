@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .normalize import nfkc
 
@@ -16,8 +17,9 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         re.compile(r"(?:新收|收到|受理|接收)\s*" + _N + r"[^。；;]{0,6}申请"),
     ),
     "total_processed": (
-        re.compile(
-            _NOT_ONE_OUTCOME
+        re.compile(  # the lookahead first: seven lookbehinds tried at every char cost more than the words
+            r"(?=办结|答复|办理完成|已办结|已答复)"
+            + _NOT_ONE_OUTCOME
             + r"(?:办结|答复|办理完成|已办结|已答复)(?:政府信息公开)?(?:申请)?(?:共计|共|合计)?\s*"
             + _N
         ),
@@ -38,8 +40,11 @@ _LITIGATION = re.compile(r"行政诉讼(?:案件)?(?:共计|共)?\s*(\d{1,5})\s*
 
 def request_numbers(text: str | None) -> dict[str, int]:
     """Return the request totals the prose states, keyed as rows of table 三 (first mention wins)."""
-    if not text:
-        return {}
+    return dict(_request_numbers(text)) if text else {}
+
+
+@lru_cache(maxsize=2)  # the record builder and the checks ask about the same prose in turn
+def _request_numbers(text: str) -> tuple[tuple[str, int], ...]:
     t = nfkc(text)
     out: dict[str, int] = {}
     for key, patterns in _PATTERNS.items():
@@ -48,7 +53,7 @@ def request_numbers(text: str | None) -> dict[str, int]:
             if m:
                 out[key] = int(m.group(1))
                 break
-    return out
+    return tuple(out.items())
 
 
 def appeal_numbers(text: str | None) -> dict[str, int]:
@@ -89,6 +94,8 @@ def proactive_numbers(text: str | None) -> dict[str, int]:
         return {}
     t = nfkc(text)
     out: dict[str, int] = {}
+    if "规范性文件" not in t:  # every pattern names them: no need to try each at every char
+        return out
     for key, patterns in _PROACTIVE.items():
         for p in patterns:
             m = p.search(t)
