@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scrapy.exporters import JsonLinesItemExporter
+from scrapy.utils.python import to_bytes
 
 
 class FeedLinesExporter(JsonLinesItemExporter):
@@ -16,4 +17,11 @@ class FeedLinesExporter(JsonLinesItemExporter):
 
     def export_item(self, item: Any) -> None:
         feed = getattr(item, "feed", None)
-        super().export_item(feed() if callable(feed) else item)
+        if not callable(feed):
+            super().export_item(item)
+        elif self.fields_to_export is None:
+            # A feed line is a plain dict, whose fields carry no serializer: Scrapy's walk over its fields (an adapter,
+            # a field lookup and a serializer call each) would give the same dict back, at a report record's many keys.
+            self.file.write(to_bytes(self.encoder.encode(feed()) + "\n", self.encoding))
+        else:
+            super().export_item(feed())

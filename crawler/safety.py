@@ -12,6 +12,7 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from scrapy import signals
@@ -34,6 +35,7 @@ def bare_host(host: str) -> str:
     return host.split(":")[0].strip("[]").lower()
 
 
+@lru_cache(maxsize=4096)  # asked for every request, of the crawl's few hosts
 def internal(address: str) -> bool:
     """True for loopback, private, link-local, multicast, reserved or unspecified addresses."""
     try:

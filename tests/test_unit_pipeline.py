@@ -353,6 +353,15 @@ def test_every_feed_line_is_byte_for_byte_what_it_was() -> None:
         assert list(json.loads(now.getvalue())) == list(old[event]), f"{event}: the keys' order changed"
 
 
+def test_feed_export_fields_still_choose_and_order_a_lines_keys() -> None:
+    doc = fetched()
+    line = io.BytesIO()
+    exporter = FeedLinesExporter(line, encoding="utf-8", fields_to_export=["source_url", "kind"])
+    exporter.export_item(ReportItem(document=doc, record={"title": "某单位2023年度政府信息公开工作年度报告"}))
+    assert json.loads(line.getvalue()) == {"source_url": doc.url, "kind": "report"}
+    assert list(json.loads(line.getvalue())) == ["source_url", "kind"]
+
+
 def test_a_documents_bytes_never_reach_a_log_line() -> None:
     doc = fetched()
     assert doc.body[:20].decode() not in repr(NotReportItem(document=doc, reason="no"))
