@@ -32,7 +32,7 @@ def memo_short(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     report meets the same cell texts again; 4,096 entries of at most SHORT chars bound the cache's memory.
     Results are shared between callers: `fn` must return values nobody changes.
     """
-    cached = lru_cache(maxsize=4096)(fn)
+    cached = lru_cache(maxsize=4096, typed=True)(fn)  # typed: a Kind and the plain string equal to it stay apart
 
     @wraps(fn)
     def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
