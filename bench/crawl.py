@@ -127,11 +127,12 @@ def build_site(root: Path, reports: int) -> None:
     """Write a TRS-style column with `reports` report pages, PER_PAGE a list page, and a robots.txt."""
     col = root / "zfxxgk" / "zfxxgknb"
     (col / "202501").mkdir(parents=True)
+    template = TEMPLATE.read_text(encoding="utf-8")
     pages = -(-reports // PER_PAGE)
     for p in range(pages):
         items = []
         for k in range(p * PER_PAGE, min(reports, (p + 1) * PER_PAGE)):
-            title, html = report_page(k)
+            title, html = report_page(k, template)
             (col / "202501" / f"t20250110_{k}.html").write_text(html, encoding="utf-8")
             href = f"./202501/t20250110_{k}.html"
             items.append(f'<li><a href="{href}" title="{title}">{title}</a><span>2025-01-10</span></li>')
@@ -145,10 +146,9 @@ def build_site(root: Path, reports: int) -> None:
     (root / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
 
 
-def report_page(k: int) -> tuple[str, str]:
-    """Return the title and HTML of the column's report number `k`: the template under a title of its own, its table
-    cells' numbers multiplied by a factor of its own (1–97; a scaled table keeps every total and cross-check)."""
-    template = TEMPLATE.read_text(encoding="utf-8")
+def report_page(k: int, template: str) -> tuple[str, str]:
+    """Return the title and HTML of the column's report number `k`: `template` (TEMPLATE's text) under a title of its
+    own, its table cells' numbers multiplied by a factor of its own (1–97; a scaled table keeps every total)."""
     head, sep, rest = template.partition("<title>")
     old_title = rest.split("</title>", 1)[0]
     title = f"测试区第{k}号单位2024年度政府信息公开工作年度报告"
@@ -165,9 +165,10 @@ def read_pages(count: int, rounds: int = 3) -> dict[str, float]:
     from crawler.items import DocumentItem
 
     context = {"list_title": "政府信息公开工作年度报告", "list_date": "2025-01-10"}
+    template = TEMPLATE.read_text(encoding="utf-8")
     jobs = []
     for k in range(count):
-        html = report_page(k)[1]
+        html = report_page(k, template)[1]
         draft = DocumentItem(site="bench", url=f"http://{HOST}/zfxxgk/zfxxgknb/202501/t20250110_{k}.html",
                              body=html.encode("utf-8"), status=200, content_type="text/html", charset="utf-8",
                              filename=f"t20250110_{k}.html", **DocumentItem.context_fields(context))  # fmt: skip

@@ -10,9 +10,8 @@ from .normalize import nfkc
 _TAGS = re.compile(r"^\s*(?:\[[^\]]{0,80}\]\s*)+")
 _KEY_PREFIX = re.compile(r"^\s*(?:标题|题目|title)\s*[:：]\s*", re.I)
 _TITLE_WORDS = re.compile(r"政府信息公开.{0,8}(?:年度报告|工作报告|年报)|信息公开.{0,4}年报|政务公开.{0,6}年度报告")
-_INLINE_TITLE = re.compile(
-    r"([\u4e00-\u9fff（）()]{2,40}?\s*\d{4}\s*年度?\s*政府信息公开工作年度报告)"
-)
+_INLINE_END = "政府信息公开工作年度报告"
+_INLINE_TITLE = re.compile(rf"([\u4e00-\u9fff（）()]{{2,40}}?\s*\d{{4}}\s*年度?\s*{_INLINE_END})")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
 _PERIOD = re.compile(r"(?:统计期限|统计时限|统计时间|数据统计|核定时间)[^。]{0,20}?((?:19|20)\d{2})\s*年")
 _PERIOD_END = re.compile(r"(?:截至|截止|截止到|至)\s*((?:19|20)\d{2})\s*年\s*12\s*月\s*31\s*日")
@@ -54,8 +53,8 @@ def find_title(lines: list[str], hint: str | None = None) -> str | None:
             # A title broken before "工作年度报告".
             line = line + cleaned[rank + 1]
         if len(line) > 80:
-            # The pattern ends in these words: a line without them is not searched (its lazy runs backtrack).
-            m = _INLINE_TITLE.search(line[:400]) if "政府信息公开工作年度报告" in line[:400] else None
+            # A line without the words the pattern ends in is not searched (its lazy runs backtrack).
+            m = _INLINE_TITLE.search(line[:400]) if _INLINE_END in line[:400] else None
             if not m:
                 continue
             line = m.group(1)

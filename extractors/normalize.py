@@ -36,8 +36,7 @@ def memo_short(fn: Callable[_P, _R]) -> Callable[_P, _R]:
 
     @wraps(fn)
     def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        text = args[0]
-        if kwargs or not isinstance(text, str) or len(text) > SHORT:
+        if kwargs or not args or not isinstance(args[0], str) or len(args[0]) > SHORT:
             return fn(*args, **kwargs)
         return cached(*args)
 

@@ -11,6 +11,7 @@ _N = r"(\d{1,7})\s*(?:件|个|条|宗)"
 # "同意公开答复 9 件", "不予处理答复…": an answer named by its outcome counts that outcome, not every request handled.
 _OUTCOMES = ("同意公开", "予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理")
 _NOT_ONE_OUTCOME = "".join(f"(?<!{w})" for w in _OUTCOMES)
+_ANSWERED = r"(?:办结|答复|办理完成|已办结|已答复)"
 _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     "new_received": (
         re.compile(r"(?:新收|收到|受理|接收)[^。；;，,]{0,24}?(?:政府信息公开)?申请(?:共计|共|合计)?\s*" + _N),
@@ -18,9 +19,10 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
     "total_processed": (
         re.compile(  # the lookahead first: seven lookbehinds tried at every char cost more than the words
-            r"(?=办结|答复|办理完成|已办结|已答复)"
+            rf"(?={_ANSWERED})"
             + _NOT_ONE_OUTCOME
-            + r"(?:办结|答复|办理完成|已办结|已答复)(?:政府信息公开)?(?:申请)?(?:共计|共|合计)?\s*"
+            + _ANSWERED
+            + r"(?:政府信息公开)?(?:申请)?(?:共计|共|合计)?\s*"
             + _N
         ),
     ),
@@ -71,7 +73,8 @@ def appeal_numbers(text: str | None) -> dict[str, int]:
     return out
 
 
-_DOCS = r"(?:行政)?规范性文件"
+_DOCS_WORD = "规范性文件"
+_DOCS = rf"(?:行政)?{_DOCS_WORD}"
 _PROACTIVE: dict[str, tuple[re.Pattern[str], ...]] = {
     "normative_documents.issued": (
         re.compile(r"(?:本年度?|全年|年内)?(?:制发|新制发|出台|印发|制定)(?:的|了)?" + _DOCS + r"\s*(\d{1,6})\s*件"),
@@ -94,7 +97,7 @@ def proactive_numbers(text: str | None) -> dict[str, int]:
         return {}
     t = nfkc(text)
     out: dict[str, int] = {}
-    if "规范性文件" not in t:  # every pattern names them: no need to try each at every char
+    if _DOCS_WORD not in t:  # every pattern names them: no need to try each at every char
         return out
     for key, patterns in _PROACTIVE.items():
         for p in patterns:

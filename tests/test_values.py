@@ -86,3 +86,13 @@ def test_short_texts_are_memoised_and_long_ones_are_not() -> None:
     assert after.currsize - before.currsize <= 1, "a text over SHORT chars was kept in the cache"
     assert after.hits > before.hits
     assert [parse(t, Kind.COUNT).value for t in ("12件", "12件", "1,234")] == [12, 12, 1234]
+    assert parse(text="12件", kind=Kind.COUNT).value == 12  # the text given by name: read, not cached
+
+
+def test_prose_numbers_answered_twice_are_copies() -> None:
+    from extractors.prose import request_numbers
+
+    prose = "本年度共收到政府信息公开申请300件，办结290件，结转下年度继续办理10件。"
+    first = request_numbers(prose)
+    first["new_received"] = 0
+    assert request_numbers(prose) == {"new_received": 300, "total_processed": 290, "carried_forward": 10}

@@ -91,8 +91,7 @@ def grid(table: etree._Element) -> Table:
                 row.append(None)
                 pending[col] -= 1
                 col += 1
-            rs = _span(v) if (v := td.get("rowspan")) is not None else 1
-            cs = _span(v) if (v := td.get("colspan")) is not None else 1
+            rs, cs = _span(td.get("rowspan")), _span(td.get("colspan"))
             row.append(_cell_text(td))
             row.extend([None] * (cs - 1))
             for c in range(col, col + cs):
