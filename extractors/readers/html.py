@@ -18,6 +18,7 @@ MAX_SPAN = 64  # no official table is wider than 16 columns or taller than ~40 r
 MAX_GRID_CELLS = 20_000
 MAX_PAGE_CELLS = 200_000  # all tables of a page together: many small span-blown tables add up
 MAX_TAGS = 3_000_000  # "<" in the page: parsing and walking cost ~200 bytes a tag (a 30 MB report has ~150k)
+_CELL_TAGS = frozenset(("td", "th"))
 _SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg", "head", "select", "option"})
 _BLOCK = frozenset(
     {"p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "dd", "dt",
@@ -79,34 +80,46 @@ def _rows_of(table: etree._Element) -> list[etree._Element]:
 def grid(table: etree._Element) -> Table:
     """Return the table as a grid; positions covered by a span hold None. Raises TooLarge on absurd sizes."""
     rows: list[list[str | None]] = []
-    pending: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
+    pending: dict[int, int] = {}  # column -> rows still covered by a rowspan from above (no entry: none)
     cells_total = 0
     for tr in _rows_of(table):
         row: list[str | None] = []
         col = 0
         for td in tr:
-            if td.tag not in ("td", "th"):
+            if td.tag not in _CELL_TAGS:
                 continue
-            while pending.get(col, 0) > 0:
-                row.append(None)
-                pending[col] -= 1
-                col += 1
-            rs, cs = _span(td.get("rowspan")), _span(td.get("colspan"))
+            if pending:
+                col = _covered(row, col, pending)
+            # Most cells have neither attribute: no call for the span of 1 that _span gives a missing one.
+            rs = _span(a) if (a := td.get("rowspan")) else 1
+            cs = _span(a) if (a := td.get("colspan")) else 1
             row.append(_cell_text(td))
-            row.extend([None] * (cs - 1))
-            for c in range(col, col + cs):
-                if rs > 1:
+            if cs > 1:
+                row.extend([None] * (cs - 1))
+            if rs > 1:
+                for c in range(col, col + cs):
                     pending[c] = rs - 1
             col += cs
-        while pending.get(col, 0) > 0:
-            row.append(None)
-            pending[col] -= 1
-            col += 1
+        if pending:
+            _covered(row, col, pending)
         cells_total += len(row)
         if cells_total > MAX_GRID_CELLS:
             raise TooLarge(f"table too large (over {MAX_GRID_CELLS} cells)")
         rows.append(row)
     return Table(rows)
+
+
+def _covered(row: list[str | None], col: int, pending: dict[int, int]) -> int:
+    """Fill `row` from `col` with the positions rowspans from above cover (one row of each used); return the next
+    free column."""
+    while col in pending:
+        row.append(None)
+        if pending[col] == 1:
+            del pending[col]
+        else:
+            pending[col] -= 1
+        col += 1
+    return col
 
 
 class _Walker:
