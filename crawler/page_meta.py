@@ -23,11 +23,15 @@ _SUO = re.compile("[索\uf96a]")  # 索 and the one character NFKC folds to it
 _LABEL_SPAN = 70  # compact characters: more than the longest match of _INDEX_NO (3 + 1 + 61)
 _WINDOW = 240  # characters of text compacted after each 索 (all of it where that leaves fewer than _LABEL_SPAN)
 # Compiled once and run on the lxml tree: strings back, not a Selector wrapped around each text node.
-_WITH_CLASS_OR_ID = etree.XPath("//*[@class or @id]")
+# A predicate on every element costs libxml2 more than walking the attributes up to their elements (same nodes, in
+# document order).
+_WITH_CLASS_OR_ID = etree.XPath("//@class/.. | //@id/..")
 _CRUMB_CLASS = re.compile("position|crumb|location|dqwz")
 _CRUMB_ID = re.compile("position|crumb|location")
 _CRUMB_TEXT = etree.XPath(".//text()[not(ancestor::script)]", smart_strings=False)
-_BODY_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]", smart_strings=False)
+_BODY_TEXT = etree.XPath(
+    "/descendant::body/descendant::text()[not(ancestor::script or ancestor::style)]", smart_strings=False
+)
 _META_CONTENT = etree.XPath("//meta[translate(@name,$upper,$lower)=$lower]/@content", smart_strings=False)
 
 
