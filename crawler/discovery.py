@@ -9,6 +9,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from lxml import etree
 from parsel import Selector
 
+from extractors.readers.html import meta_content, page_metas
+
 from .page_meta import marked_nodes
 
 # Words that make a title a report, and words that make it something else published beside reports.
@@ -42,14 +44,11 @@ MARKS = re.compile(
 )
 DATE = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 # XPaths the spider runs on every page, compiled once and run on the lxml tree (strings back, no Selectors).
-_TITLE_PATHS = [
-    etree.XPath(xp, smart_strings=False)
-    for xp in ('//meta[@name="ArticleTitle"]/@content', '//meta[@name="articletitle"]/@content', "//h1//text()")
-]
+_TITLE_METAS = ("ArticleTitle", "articletitle")
+_H1_TEXT = etree.XPath("//h1//text()", smart_strings=False)
 _TITLE_CLASS = re.compile("title")
 _TEXTS = etree.XPath(".//text()", smart_strings=False)
 _TITLE_TEXT = etree.XPath("//title/text()", smart_strings=False)
-_COLUMN_META = etree.XPath('//meta[@name="ColumnName"]/@content', smart_strings=False)
 _CRUMB_CLASS = re.compile("crumb|position|location")
 _LINKS = etree.XPath("//a[@href] | //area[@href]")
 _EMBEDDED = etree.XPath("//iframe/@src | //embed/@src | //object/@data", smart_strings=False)
@@ -108,8 +107,9 @@ def has_report_parts(text: str) -> bool:
 
 def page_title(sel: Selector) -> str:
     """Return the article title of a page: ArticleTitle meta, h1, else <title> before its separators."""
-    for xp in _TITLE_PATHS:
-        got = " ".join(t.strip() for t in xp(sel.root) if t.strip())
+    metas = page_metas(sel.root)
+    for texts in [[m.content for m in metas if m.name == name] for name in _TITLE_METAS] + [_H1_TEXT(sel.root)]:
+        got = " ".join(t.strip() for t in texts if t.strip())
         if got:
             return got
     # Templates whose <title> is the site's name put the article's in a heading marked as the title.
@@ -205,7 +205,7 @@ def _row_date(a: etree._Element) -> str | None:
 
 def published_at(sel: Selector, text: str) -> str | None:
     """Return the page's publication date: PubDate meta, else a 发布日期/发布时间 label in the text."""
-    meta = sel.xpath('//meta[@name="PubDate"]/@content | //meta[@name="pubdate"]/@content').get()
+    meta = meta_content(sel.root, "PubDate", "pubdate")
     if meta:
         m = DATE.search(meta)
         if m:
@@ -220,7 +220,7 @@ def published_at(sel: Selector, text: str) -> str | None:
 
 def column_name(sel: Selector) -> str | None:
     """Return the column a page belongs to: ColumnName meta, else the last breadcrumb step before the article."""
-    meta = next(iter(_COLUMN_META(sel.root)), None)
+    meta = meta_content(sel.root, "ColumnName")
     if meta and meta.strip():
         return meta.strip()
     found = marked_nodes(sel, _CRUMB_CLASS)

@@ -15,6 +15,7 @@ from lxml import etree
 from parsel import Selector
 
 from extractors import compact, unit_name
+from extractors.readers.html import page_metas
 
 _HERE = re.compile(r"^.*?(?:当前位置|所在位置|您的位置|现在位置)\s*[:：]?")
 _SEPARATOR = re.compile(r"\s*(?:>|›|»|＞|→|/)\s*")
@@ -32,7 +33,6 @@ _CRUMB_TEXT = etree.XPath(".//text()[not(ancestor::script)]", smart_strings=Fals
 _BODY_TEXT = etree.XPath(
     "/descendant::body/descendant::text()[not(ancestor::script or ancestor::style)]", smart_strings=False
 )
-_META_CONTENT = etree.XPath("//meta[translate(@name,$upper,$lower)=$lower]/@content", smart_strings=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +56,11 @@ class PageMarks:
 
 
 def _meta(sel: Selector, name: str) -> str | None:
-    """Return the content of `<meta name=NAME>` (any case), stripped, or None."""
-    found = _META_CONTENT(sel.root, upper=name.upper(), lower=name.lower())
-    value = found[0] if found else None
+    """Return the content of the first `<meta name=NAME>` (NAME's letters in any case), stripped, or None."""
+    lower = name.lower()
+    folded = str.maketrans(name.upper(), lower)
+    value = next((m.content for m in page_metas(sel.root) if m.name is not None and m.name.translate(folded) == lower),
+                 None)  # fmt: skip
     return value.strip() or None if value else None
 
 

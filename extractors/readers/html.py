@@ -7,6 +7,8 @@ lxml; spans are expanded with bounds, so a hostile colspan cannot blow up memory
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree, html
 
@@ -167,15 +169,46 @@ class _Walker:
             self.buf.append(node.tail)
 
 
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """One `<meta>` of a page that has a content attribute."""
+
+    name: str | None
+    """Its name attribute (None: none)."""
+    prop: str | None
+    """Its property attribute (None: none)."""
+    content: str
+    """Its content attribute, as written."""
+
+
+_last_metas: tuple[Any, list[Meta]] = (None, [])
+
+
+def page_metas(root: etree._Element) -> list[Meta]:
+    """Return the `<meta>` elements with a content attribute of the tree at `root`, in page order.
+
+    A page's readers (title, dates, column, marks) each ask for a few metas: one pass answers them all, where an
+    XPath `//meta[@name=…]` each walked the whole tree. The last tree's are kept (its root held, so no other tree
+    can take its id)."""
+    global _last_metas
+    if _last_metas[0] is not root:
+        metas = [Meta(m.get("name"), m.get("property"), content) for m in root.iter("meta")
+                 if (content := m.get("content")) is not None]  # fmt: skip
+        _last_metas = (root, metas)
+    return _last_metas[1]
+
+
+def meta_content(root: etree._Element, *names: str) -> str | None:
+    """Return the content of the first `<meta>` whose name is one of `names` (as written), or None."""
+    return next((m.content for m in page_metas(root) if m.name in names), None)
+
+
 def _title(root: etree._Element) -> str | None:
     first: dict[str, str] = {}  # name or property -> content of the first <meta> that has both, in page order
-    for meta in root.iter("meta"):
-        content = meta.get("content")
-        if content is None:
-            continue
-        for key in (meta.get("name"), meta.get("property")):
+    for meta in page_metas(root):
+        for key in (meta.name, meta.prop):
             if key and key not in first:
-                first[key] = content
+                first[key] = meta.content
     for name in _TITLE_META:
         got = first.get(name)
         if got and got.strip():
@@ -221,9 +254,9 @@ def _document(root: etree._Element) -> Document:
     """Return the Document of a parsed page: its paragraphs and tables in order, its title and meta."""
     meta = {}
     for name in ("PubDate", "ContentSource", "ColumnName", "SiteName"):
-        got = root.xpath(f'//meta[@name="{name}"]/@content')
-        if got and got[0].strip():
-            meta[name] = str(got[0]).strip()
+        got = meta_content(root, name)
+        if got and got.strip():
+            meta[name] = got.strip()
     body = root.find("body")
     walker = _Walker()
     walker.walk(body if body is not None else root)
