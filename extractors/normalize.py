@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from typing import ParamSpec, TypeVar
+from itertools import accumulate
+from typing import ParamSpec, TypeVar, overload
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -118,7 +120,41 @@ def memo_short(fn: Callable[_P, _R]) -> Callable[_P, _R]:
 
 _KEEP = re.compile(r"[^\s“”\"‘’']+")
 _DROP = re.compile(r"[\s“”\"‘’']")
+_DROP_RUNS = re.compile(r"([\s“”\"‘’']+)")
 _ENUM_AFTER_DIGIT = re.compile(r"(?<=\d)[、．]")
+
+
+class RunMap(Sequence[int]):
+    """A compact form's map to its text, kept as runs: for each run of kept chars, where it starts in the compact
+    form and in the text (a page's text has hundreds of runs and thousands of chars; callers look up a few)."""
+
+    __slots__ = ("_at", "_len", "_to")
+
+    def __init__(self, at: list[int], to: list[int], length: int) -> None:
+        self._at = at
+        """Where each run starts in the compact form (ascending)."""
+        self._to = to
+        """Where each run starts in the text."""
+        self._len = length
+        """The compact form's length."""
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[int, ...]: ...
+    def __getitem__(self, i: int | slice) -> int | tuple[int, ...]:
+        """Return the index in the text of the compact form's char `i` (a tuple of them for a slice)."""
+        if isinstance(i, slice):
+            return tuple(self[k] for k in range(*i.indices(self._len)))
+        if i < 0:
+            i += self._len
+        if not 0 <= i < self._len:
+            raise IndexError("compact map index out of range")
+        j = bisect_right(self._at, i) - 1
+        return self._to[j] + i - self._at[j]
 
 
 def compact_with_map(text: str, folded: str | None = None) -> tuple[str, Sequence[int]]:
@@ -128,24 +164,30 @@ def compact_with_map(text: str, folded: str | None = None) -> tuple[str, Sequenc
     caller find a label in a text dump and cut the original text (spaces kept) at its ends.
     `folded` is `nfkc(text)` where the caller has it (folding a long text is not cheap).
     """
-    folded = nfkc(text) if folded is None else folded
-    if len(folded) != len(text):
-        # Rare chars whose NFKC form changes length: fold one by one so the map stays exact.
-        pairs = [(f, i) for i, ch in enumerate(text) for f in nfkc(ch)]
-        folded = "".join(f for f, _ in pairs)
-        origin = [i for _, i in pairs]
-    else:
-        origin = None
+    folded, origin = _fold_mapped(text, folded)
     if origin is None and not _DROP.search(folded):  # most cells: nothing to drop, the map is the identity
         return _ENUM_AFTER_DIGIT.sub(".", folded), range(len(folded))
-    parts: list[str] = []
-    index: list[int] = []
-    for m in _KEEP.finditer(folded):
-        parts.append(m.group())
-        index.extend(range(m.start(), m.end()))
     if origin is not None:
-        index = [origin[i] for i in index]
-    return _ENUM_AFTER_DIGIT.sub(".", "".join(parts)), tuple(index)
+        index = [origin[m] for run in _KEEP.finditer(folded) for m in range(run.start(), run.end())]
+        return _ENUM_AFTER_DIGIT.sub(".", "".join(_KEEP.findall(folded))), tuple(index)
+    pieces = _DROP_RUNS.split(folded)  # kept, dropped, kept, …, kept (the first and last may be empty)
+    kept = pieces[0::2]
+    ends = list(accumulate(map(len, pieces)))
+    to = [0, *ends[1::2]]
+    at = [0, *accumulate(map(len, kept))]
+    form = "".join(kept)
+    return _ENUM_AFTER_DIGIT.sub(".", form), RunMap(at[:-1], to, len(form))
+
+
+def _fold_mapped(text: str, folded: str | None) -> tuple[str, list[int] | None]:
+    """Return `text` folded (`folded` where the caller has it) and, where folding changed its length, the index in
+    `text` of each folded char (then folded one char at a time, so each char's index is known; else None)."""
+    folded = nfkc(text) if folded is None else folded
+    if len(folded) == len(text):
+        return folded, None
+    # Rare chars whose NFKC form changes length: fold one by one so the map stays exact.
+    pairs = [(f, i) for i, ch in enumerate(text) for f in nfkc(ch)]
+    return "".join(f for f, _ in pairs), [i for _, i in pairs]
 
 
 compact_cell = memo_short(compact_with_map)
@@ -153,8 +195,8 @@ compact_cell = memo_short(compact_with_map)
 
 
 def compact(text: str) -> str:
-    """Return the label-matching form: NFKC, no whitespace, no quotes, "1、" written "1."."""
-    return compact_with_map(text)[0]
+    """Return the label-matching form: NFKC, no whitespace, no quotes, "1、" written "1." (`compact_with_map`'s)."""
+    return _ENUM_AFTER_DIGIT.sub(".", _DROP_RUNS.sub("", _fold_mapped(text, None)[0]))
 
 
 def normalized_text(text: str) -> str:

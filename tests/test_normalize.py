@@ -1,11 +1,12 @@
 """`nfkc`'s char-by-char fold gives unicodedata's NFKC exactly, and falls back where chars interact."""
 
 import random
+import re
 import unicodedata
 
 import pytest
 
-from extractors.normalize import _char_folds, nfkc
+from extractors.normalize import _char_folds, compact, compact_with_map, nfkc
 
 
 def _nfkc(text: str) -> str:
@@ -81,3 +82,40 @@ def test_random_texts_of_interacting_and_folding_chars_fold_as_unicodedata_does(
         if nfkc(text) != _nfkc(text):
             wrong.append(text)
     assert wrong == []
+
+
+def test_a_compact_forms_map_points_at_each_kept_char_and_compact_agrees():
+    rnd = random.Random(11)
+    pool = [
+        "一",
+        "二",
+        "、",
+        "1",
+        "2",
+        "．",
+        " ",
+        "\n",
+        "\u3000",
+        "“",
+        "”",
+        "'",
+        '"',
+        "ａ",
+        "Ａ",
+        "\ufb01",
+        "\u2474",
+        "e\u0301",
+    ]
+    for _ in range(20_000):
+        text = "".join(rnd.choice(pool) for _ in range(rnd.randint(0, 30)))
+        form, cmap = compact_with_map(text)
+        folded = _nfkc(text)
+        if len(folded) == len(text):
+            kept = [i for i, ch in enumerate(folded) if not (ch.isspace() or ch in "“”\"‘’'")]
+            assert list(cmap) == kept, text
+            assert [cmap[i] for i in range(-len(cmap), 0)] == kept
+            assert form == re.sub(r"(?<=\d)[、．]", ".", "".join(folded[i] for i in kept))
+        assert len(cmap) == len(form)
+        assert compact(text) == form
+    with pytest.raises(IndexError):
+        compact_with_map("一 二")[1][2]
