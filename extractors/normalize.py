@@ -141,6 +141,13 @@ class RunMap(Sequence[int]):
     def __len__(self) -> int:
         return self._len
 
+    def __eq__(self, other: object) -> bool:
+        """Return True where `other` is a sequence of the same indices (a tuple map of the same text, say)."""
+        return isinstance(other, Sequence) and not isinstance(other, str) and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
     @overload
     def __getitem__(self, i: int) -> int: ...
     @overload

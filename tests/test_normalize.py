@@ -119,3 +119,11 @@ def test_a_compact_forms_map_points_at_each_kept_char_and_compact_agrees():
         assert compact(text) == form
     with pytest.raises(IndexError):
         compact_with_map("一 二")[1][2]
+
+
+def test_a_run_map_equals_the_tuple_of_its_indices():
+    cmap = compact_with_map("一 二\n三")[1]
+    assert cmap == (0, 2, 4)
+    assert cmap != (0, 1, 2)
+    assert cmap[0:2] == (0, 2)
+    assert hash(cmap) == hash((0, 2, 4))
