@@ -15,6 +15,7 @@ the pool's workers are stopped, and the other documents in it read again alone, 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -23,7 +24,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from extractors import ExtractionError, Unreadable, attribute_record, extract, sniff_carrier
@@ -92,7 +93,10 @@ class PageRead:
 
 def report_item(job: PageJob, facts: PageFacts) -> DocumentItem:
     """Return the document item of a report page: the draft with what the page itself says."""
-    return replace(job.draft, **DocumentItem.context_fields(report_context(job.context, facts)))
+    item = copy.copy(job.draft)  # not dataclasses.replace: the same bytes need no second SHA-256
+    for name, value in DocumentItem.context_fields(report_context(job.context, facts)).items():
+        setattr(item, name, value)
+    return item
 
 
 def read_page_job(job: PageJob) -> PageRead:

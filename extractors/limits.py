@@ -16,6 +16,11 @@ import ctypes
 import gc
 import os
 
+try:
+    import resource
+except ImportError:  # not a Unix
+    resource = None  # type: ignore[assignment]
+
 from .errors import TooLarge
 from .model import Document, Paragraph
 
@@ -80,6 +85,14 @@ def _rss_mb() -> int | None:
         return None
 
 
+def _peak_mb() -> float:
+    """Return the most resident memory this process has held, in MiB (infinity where the system does not say)."""
+    if resource is None:
+        return float("inf")
+    # Linux counts ru_maxrss in KiB; elsewhere (bytes on macOS) the figure only comes out larger: /proc is read.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 _trimmed_at = 0
 """Resident MiB right after the last trim (0: none yet)."""
 
@@ -91,9 +104,12 @@ def _release_freed_memory() -> None:
     pages and the record builder's objects come from others: without this the two peaks add up.
     """
     global _trimmed_at
-    rss = _rss_mb()
     # A long crawl sits above the threshold for good: collect only once this document has grown it again.
-    if rss is None or rss < max(TRIM_ABOVE_MB, _trimmed_at + TRIM_ABOVE_MB // 2):
+    threshold = max(TRIM_ABOVE_MB, _trimmed_at + TRIM_ABOVE_MB // 2)
+    if _peak_mb() < threshold:  # never held that much: the resident size is below it too, without reading /proc
+        return
+    rss = _rss_mb()
+    if rss is None or rss < threshold:
         return
     gc.collect()  # python-docx and openpyxl objects hold the trees in reference cycles
     with contextlib.suppress(OSError, AttributeError):  # not glibc: the pages stay with the process
