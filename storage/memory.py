@@ -10,6 +10,7 @@ requests it led to are in `crawl_pages`. There is no file beside the database.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -91,9 +92,19 @@ class CrawlMemory:
     def stored_before(self, sha256: str) -> bool:
         """Return True where bytes of this SHA-256 were stored as a report or a non-report (not as an error,
         which is read again)."""
+        return sha256 in self.stored_before_many([sha256])
+
+    def stored_before_many(self, hashes: Iterable[str]) -> set[str]:
+        """Return those of the SHA-256s `hashes` whose bytes were stored as a report or a non-report (as
+        `stored_before` answers each), asked in one session, a query per RECALL_CHUNK of them."""
+        wanted = list(dict.fromkeys(hashes))
+        found: set[str] = set()
         with Session(self.store.engine) as s:
-            kind = s.scalar(select(Document.kind).where(Document.sha256 == sha256))
-        return kind is not None and kind != "error"
+            for at in range(0, len(wanted), RECALL_CHUNK):
+                chunk = wanted[at : at + RECALL_CHUNK]
+                rows = s.execute(select(Document.sha256, Document.kind).where(Document.sha256.in_(chunk)))
+                found.update(sha for sha, kind in rows if kind != "error")
+        return found
 
     def touch(self, url: str, fetched_at: Any = None, run_id: int | None = None) -> int:
         """Record that `url` was fetched again and had not changed (HTTP 304); return the sources updated.

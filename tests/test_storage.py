@@ -203,6 +203,9 @@ def test_a_document_not_read_is_not_done_and_its_bytes_are_read_again(store: Sto
     assert store.memory.recall("https://i/letter.html") == Remembered('"l"', None, document=True, report=False)
     assert store.memory.recall("https://i/broken.pdf") is None
     assert store.memory.stored_before(sha(letter)) and not store.memory.stored_before(sha(broken))
+    # Asked many at once (over a query's worth, one twice): the same answers.
+    many = [f"{k:064x}" for k in range(1200)] + [sha(broken), sha(letter), sha(letter)]
+    assert store.memory.stored_before_many(many) == {sha(letter)}
     # The URL now serves other bytes that cannot be read: it is fetched whole again next time.
     later = datetime.now(UTC) + timedelta(seconds=5)
     store.add_error(b"%PDF-1.4 other", {"url": "https://i/letter.html", "fetched_at": later}, "unreadable")

@@ -99,11 +99,12 @@ class DedupPipeline:
         task.add_done_callback(self._asking.discard)
 
     async def _answer(self, questions: dict[str, asyncio.Future[bool]]) -> None:
-        """Set each question's answer: whether the store holds those bytes, all asked in one worker thread."""
+        """Set each question's answer: whether the store holds those bytes, all asked in one query (a worker thread)."""
         assert self.store is not None
         memory = self.store.memory
         try:
-            known = await self.store.run(lambda: [memory.stored_before(sha) for sha in questions])
+            stored = await self.store.run(memory.stored_before_many, list(questions))
+            known = [sha in stored for sha in questions]
         except StoreFailed as exc:  # read as new: the store step then says whether it can write
             for sha in questions:
                 logger.warning("store not asked whether %s is known: %s", sha[:16], exc)
