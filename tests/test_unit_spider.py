@@ -328,3 +328,38 @@ def test_a_report_page_stored_by_an_earlier_crawl_is_not_read_into_a_record_agai
         spider.reader.close(None)
     assert isinstance(known, DocumentItem) and known.extracted is None, "stored bytes read into a record again"
     assert isinstance(fresh, DocumentItem) and isinstance(fresh.extracted, dict) and fresh.extracted["year"]
+
+
+@pytest.mark.slow  # an extraction worker started
+def test_a_report_page_whose_bytes_this_crawl_met_at_another_url_is_read_for_its_links_only(
+    sites: dict[str, Site], tmp_path: Path
+) -> None:
+    from crawler.pipelines.dedup import DedupPipeline
+    from crawler.pipelines.extract import ExtractPipeline
+
+    trs = sites["trs"]
+    spider = spider_for(trs, tmp_path=tmp_path, NIANBAO_EXTRACT_WORKERS=1)
+    spider.reader, spider.dedup = (P.from_crawler(spider.crawler) for P in (ExtractPipeline, DedupPipeline))
+    spider._looked = True  # the pipelines an engine would hold
+    said = meta(trs, "candidate", 1, list_title="平潭综合实验区2023年度政府信息公开工作年度报告", list_date="2024-03-08")
+    first = page("trs", REPORT, meta=said)
+    twin, later_twin = (make_response(f"{first.url}?from={k}", first.body, dict(first.headers.to_unicode_dict()),
+                                      meta=said) for k in ("list", "share"))  # fmt: skip
+
+    async def crawl() -> list[Any]:
+        items = []
+        for response in (first, twin, later_twin):
+            out = [x async for x in spider.parse_page(response)]
+            items.append(out[0])
+            if response is twin:  # the twin was read before the first item reached the dedup step; now it does
+                assert await spider.dedup.process_item(items[0]) is items[0]  # the first URL of these bytes
+        return items
+
+    try:
+        item, early, late = asyncio.run(crawl())
+    finally:
+        spider.reader.close(None)
+    assert isinstance(item.extracted, dict) and item.extracted["year"]
+    assert isinstance(early.extracted, dict)  # not known yet: read whole (the dedup step makes it a source later)
+    assert isinstance(late, DocumentItem) and late.extracted is None, "the same bytes read into a record twice"
+    assert late.sha256 == item.sha256 and late.url != item.url

@@ -68,6 +68,11 @@ class DedupPipeline:
             return SourceItem(document=item, same_as=item.url, known=True)
         return item
 
+    def met_in_crawl(self, sha256: str) -> bool:
+        """Return True where an item of these bytes came through this step already in this crawl (the next URL of
+        them will be a source, unless that first one is not stored: then it is read when it comes through)."""
+        return sha256 in self.first_url
+
     async def met_before(self, sha256: str) -> bool:
         """Return True where these bytes will be a source of bytes met before: the first URL of them in this crawl
         is settled, or the store holds them. The spider asks it before a page that was a document last crawl is

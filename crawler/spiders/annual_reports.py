@@ -239,8 +239,8 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
 
     async def _read_page(self, job: PageJob, ask: bool = False) -> PageRead:
         """Return what the page says, read by an extraction worker (with a report page's record), or here where the
-        crawl has no extract pipeline. `ask`: ask the dedup step first whether its bytes were met before (then its
-        record is not read)."""
+        crawl has no extract pipeline. Bytes this crawl met at another URL already are read for their links only;
+        `ask`: ask the dedup step too whether the store holds them (then their record is not read either)."""
         if not self._looked:
             self._looked = True
             try:
@@ -250,7 +250,9 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
                 self.reader = self.dedup = None
         if self.reader is None:
             return read_page_job(replace(job, extract=False))
-        if ask and self.dedup is not None and await self.dedup.met_before(job.draft.sha256):
+        if self.dedup is not None and (
+            self.dedup.met_in_crawl(job.draft.sha256) or (ask and await self.dedup.met_before(job.draft.sha256))
+        ):
             job = replace(job, extract=False)  # a source of bytes met before: its record is not needed
         return await self.reader.read_page(job)
 
