@@ -144,3 +144,14 @@ def test_a_report_heading_is_the_title_where_the_template_titles_pages_with_the_
             "<div class='title'>无关</div>")
     assert page_title(Selector(text=html)) == "某县人民政府2024年政府信息公开工作年度报告"
     assert page_title(Selector(text="<title>某县人民政府门户网站</title>")) == "某县人民政府门户网站"
+
+
+def test_unspacing_drops_exactly_the_chars_the_whitespace_pattern_drops():
+    import re
+    import sys
+
+    from crawler.discovery import _unspaced
+
+    text = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    assert _unspaced(text) == re.sub(r"\s+", "", text)
+    assert _unspaced(" 2024年 度\u3000报告\n") == "2024年度报告"
