@@ -83,9 +83,12 @@ def _class_or_id(root: Any) -> list[tuple[Any, str | None, str | None]]:
     order; the spider asks for the page it reads three times (breadcrumb, column, title), so the last tree's are
     kept (its root held, so no other tree can take its id)."""
     global _last_marked
-    if _last_marked[0] is not root:
-        _last_marked = (root, [(n, n.get("class"), n.get("id")) for n in _WITH_CLASS_OR_ID(root)])
-    return _last_marked[1]
+    last = _last_marked  # read once: a thread reading another page may replace it meanwhile
+    if last[0] is root:
+        return last[1]
+    marked = [(n, n.get("class"), n.get("id")) for n in _WITH_CLASS_OR_ID(root)]
+    _last_marked = (root, marked)
+    return marked
 
 
 def breadcrumb_unit(sel: Selector) -> str | None:

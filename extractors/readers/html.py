@@ -191,11 +191,13 @@ def page_metas(root: etree._Element) -> list[Meta]:
     XPath `//meta[@name=…]` each walked the whole tree. The last tree's are kept (its root held, so no other tree
     can take its id)."""
     global _last_metas
-    if _last_metas[0] is not root:
-        metas = [Meta(m.get("name"), m.get("property"), content) for m in root.iter("meta")
-                 if (content := m.get("content")) is not None]  # fmt: skip
-        _last_metas = (root, metas)
-    return _last_metas[1]
+    last = _last_metas  # read once: a thread reading another page may replace it meanwhile
+    if last[0] is root:
+        return last[1]
+    metas = [Meta(m.get("name"), m.get("property"), content) for m in root.iter("meta")
+             if (content := m.get("content")) is not None]  # fmt: skip
+    _last_metas = (root, metas)
+    return metas
 
 
 def meta_content(root: etree._Element, *names: str) -> str | None:
