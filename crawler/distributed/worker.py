@@ -260,11 +260,12 @@ def run_worker(redis_url: str, queue: str, overrides: dict[str, Any], idle_s: fl
     Raises NothingSeeded where nothing was seeded, and Redis's errors where it cannot be reached."""
     from scrapy.crawler import CrawlerProcess
 
-    from ..run import crawl_settings, crawl_summary
+    from ..run import crawl_settings, crawl_summary, tune_gc
 
     sites = load_seeded_sites(server_of(redis_url), queue)
     process = CrawlerProcess(crawl_settings({**overrides, **worker_overrides(redis_url, queue, idle_s, lease_s)}))
     crawler = process.create_crawler(WorkerSpider)
     process.crawl(crawler, sites=sites)
+    tune_gc()
     process.start()
     return crawl_summary(crawler)
