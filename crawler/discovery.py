@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -82,6 +83,11 @@ def _unspaced(text: str) -> str:
     return "".join(text.split())
 
 
+def _joined(texts: Iterable[str]) -> str:
+    """Return the non-blank `texts`, each stripped, joined by spaces."""
+    return " ".join(t.strip() for t in texts if t.strip())
+
+
 def is_report_title(title: str | None) -> bool:
     """True where a title names an annual report and nothing published beside one."""
     if not title:
@@ -114,13 +120,14 @@ def has_report_parts(text: str) -> bool:
 def page_title(sel: Selector) -> str:
     """Return the article title of a page: ArticleTitle meta, h1, else <title> before its separators."""
     metas = page_metas(sel.root)
-    for texts in [[m.content for m in metas if m.name == name] for name in _TITLE_METAS] + [_H1_TEXT(sel.root)]:
-        got = " ".join(t.strip() for t in texts if t.strip())
-        if got:
+    for name in _TITLE_METAS:
+        if got := _joined(m.content for m in metas if m.name == name):
             return got
+    if got := _joined(_H1_TEXT(sel.root)):
+        return got
     # Templates whose <title> is the site's name put the article's in a heading marked as the title.
     for node in [n for n in marked_nodes(sel, _TITLE_CLASS) if n.tag in ("h2", "h3", "div", "p")][:10]:
-        got = " ".join(t.strip() for t in _TEXTS(node) if t.strip())
+        got = _joined(_TEXTS(node))
         if is_report_title(got):
             return got
     title = next(iter(_TITLE_TEXT(sel.root)), "").strip()
@@ -169,7 +176,7 @@ def list_links(sel: Selector, base: str) -> list[Link]:
             if not m:
                 continue
             href = m.group(1)
-        text = " ".join(t.strip() for t in _TEXTS(a) if t.strip()) or a.get("title", "")
+        text = _joined(_TEXTS(a)) or a.get("title", "")
         title = a.get("title") or ""
         if len(title) > len(text):
             text = title

@@ -15,7 +15,7 @@ from lxml import etree
 from parsel import Selector
 
 from extractors import compact, unit_name
-from extractors.readers.html import page_metas
+from extractors.readers.html import page_metas, per_tree
 
 _HERE = re.compile(r"^.*?(?:当前位置|所在位置|您的位置|现在位置)\s*[:：]?")
 _SEPARATOR = re.compile(r"\s*(?:>|›|»|＞|→|/)\s*")
@@ -75,20 +75,11 @@ def marked_nodes(sel: Selector, in_class: re.Pattern[str], in_id: re.Pattern[str
     return out
 
 
-_last_marked: tuple[Any, list[tuple[Any, str | None, str | None]]] = (None, [])
-
-
+@per_tree
 def _class_or_id(root: Any) -> list[tuple[Any, str | None, str | None]]:
     """Return (element, class, id) of each element of the tree at `root` that has a class or an id, in document
-    order; the spider asks for the page it reads three times (breadcrumb, column, title), so the last tree's are
-    kept (its root held, so no other tree can take its id)."""
-    global _last_marked
-    last = _last_marked  # read once: a thread reading another page may replace it meanwhile
-    if last[0] is root:
-        return last[1]
-    marked = [(n, n.get("class"), n.get("id")) for n in _WITH_CLASS_OR_ID(root)]
-    _last_marked = (root, marked)
-    return marked
+    order (the spider asks for the page it reads three times: breadcrumb, column, title)."""
+    return [(n, n.get("class"), n.get("id")) for n in _WITH_CLASS_OR_ID(root)]
 
 
 def breadcrumb_unit(sel: Selector) -> str | None:

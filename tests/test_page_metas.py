@@ -51,3 +51,19 @@ def test_each_tree_gets_its_own_metas() -> None:
     assert meta_content(first, "PubDate") == "2025-01-10 08:00"
     bare = etree.fromstring("<html><body/></html>", etree.HTMLParser())
     assert page_metas(bare) == []
+
+
+def test_a_per_tree_scan_runs_once_a_tree_and_again_for_the_next() -> None:
+    from extractors.readers.html import per_tree
+
+    scans: list[object] = []
+
+    @per_tree
+    def tags(root: object) -> list[str]:
+        scans.append(root)
+        return [el.tag for el in root.iter()]  # type: ignore[attr-defined]
+
+    first, second = (read_page(f"<html><body><p>{k}</p></body></html>").root for k in (1, 2))
+    assert tags(first) is tags(first) and tags(first) == ["html", "body", "p"]
+    assert tags(second) == ["html", "body", "p"] and tags(first) == tags(second)
+    assert scans == [first, second, first, second]  # asked again after another tree: scanned again

@@ -7,8 +7,10 @@ lxml; spans are expanded with bounds, so a hostile colspan cannot blow up memory
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from lxml import etree, html
 
@@ -20,6 +22,7 @@ MAX_SPAN = 64  # no official table is wider than 16 columns or taller than ~40 r
 MAX_GRID_CELLS = 20_000
 MAX_PAGE_CELLS = 200_000  # all tables of a page together: many small span-blown tables add up
 MAX_TAGS = 3_000_000  # "<" in the page: parsing and walking cost ~200 bytes a tag (a 30 MB report has ~150k)
+_T = TypeVar("_T")
 _CELL_TAGS = frozenset(("td", "th"))
 _SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg", "head", "select", "option"})
 _BLOCK = frozenset(
@@ -181,23 +184,35 @@ class Meta:
     """Its content attribute, as written."""
 
 
-_last_metas: tuple[Any, list[Meta]] = (None, [])
+def per_tree(fn: Callable[[Any], _T]) -> Callable[[Any], _T]:
+    """Return `fn`, a pure function of a parsed tree, answering from its last answer while asked about the same tree
+    again (a page's readers ask for the same scan of it several times).
+
+    The last tree is held, so no other tree can take its id; the slot is read once a call, so a thread reading
+    another page cannot swap it between two reads. The answer is shared: callers must not change it.
+    """
+    last: list[tuple[Any, Any]] = [(None, None)]
+
+    @wraps(fn)
+    def call(root: Any) -> _T:
+        held = last[0]
+        if held[0] is root:
+            return held[1]
+        answer = fn(root)
+        last[0] = (root, answer)
+        return answer
+
+    return call
 
 
+@per_tree
 def page_metas(root: etree._Element) -> list[Meta]:
     """Return the `<meta>` elements with a content attribute of the tree at `root`, in page order.
 
     A page's readers (title, dates, column, marks) each ask for a few metas: one pass answers them all, where an
-    XPath `//meta[@name=…]` each walked the whole tree. The last tree's are kept (its root held, so no other tree
-    can take its id)."""
-    global _last_metas
-    last = _last_metas  # read once: a thread reading another page may replace it meanwhile
-    if last[0] is root:
-        return last[1]
-    metas = [Meta(m.get("name"), m.get("property"), content) for m in root.iter("meta")
-             if (content := m.get("content")) is not None]  # fmt: skip
-    _last_metas = (root, metas)
-    return metas
+    XPath `//meta[@name=…]` each walked the whole tree."""
+    return [Meta(m.get("name"), m.get("property"), content) for m in root.iter("meta")
+            if (content := m.get("content")) is not None]  # fmt: skip
 
 
 def meta_content(root: etree._Element, *names: str) -> str | None:
