@@ -62,6 +62,10 @@ def _add_many(additions: list[Addition], rows: list[dict[str, Any]]) -> list[Add
         raise StoreFailed(error_line(exc)) from None
 
 
+def _started() -> None:
+    """Nothing: sent to the writer as it starts, so its process starts (and opens the store) at once."""
+
+
 class WriterProcess:
     """One spawned process writing batches into the store at `url` (blobs under `blob_root`)."""
 
@@ -78,6 +82,9 @@ class WriterProcess:
             # spawn: a forked child of a process running a reactor and threads may inherit held locks.
             ctx = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_open, initargs=(self.url, self.blob_root))
+            # The executor spawns its process at the first submit: without this the first batch waited for the
+            # writer to start and open the store (about a second, the crawl's items held meanwhile).
+            self._pool.submit(_started)
 
     async def add_many(self, additions: list[Addition], rows: list[dict[str, Any]]) -> list[AddResult]:
         """Return what `Store.add_many` returned for one batch written by the writer process; raise StoreFailed

@@ -91,6 +91,21 @@ def test_the_writer_process_writes_the_batches_with_the_results_a_thread_gets(tm
     store.close()
 
 
+def test_the_writer_process_starts_with_the_crawl_not_at_its_first_batch(tmp_path: Path) -> None:
+    store = migrated(tmp_path)
+    process = WriterProcess(store.url, tmp_path / "blobs")
+    process.start()
+    try:
+        pool = process._pool
+        assert pool is not None
+        # The executor spawns its process at a submit: start() sends one, so the first batch finds a writer ready.
+        workers = list(pool._processes.values())
+        assert len(workers) == 1 and workers[0].is_alive()
+    finally:
+        process.close()
+    store.close()
+
+
 def test_a_writer_that_dies_fails_its_batch_and_the_next_is_written_by_a_new_one(tmp_path: Path) -> None:
     store = migrated(tmp_path)
     process = WriterProcess(store.url, tmp_path / "blobs")
