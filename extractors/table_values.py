@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .normalize import memo_short
 from .splitting import TooMany, cuts
 from .table_items import Item, Loc, _original_slice
 from .values import Cell, Kind, is_blank, is_number_like, parse
@@ -35,7 +36,7 @@ def _values_between(items: list[Item], loc: Loc, nxt: Loc | None, stop: Loc) -> 
             it = items[j]
             if it.row != label.row:
                 break
-            if is_blank(it.text) or is_number_like(it.text) or _multi_number(it.text):
+            if _is_value(it.text):
                 cells.append(it.text)
         if cells:
             return _Raw(cells, False)
@@ -60,6 +61,12 @@ def _values_between(items: list[Item], loc: Loc, nxt: Loc | None, stop: Loc) -> 
     return _Raw(_chunks(" ".join(parts)), True)
 
 
+@memo_short
+def _is_value(text: str) -> bool:
+    """True where a cell's text is a value of its row: blank, a number, or several numbers."""
+    return is_blank(text) or is_number_like(text) or _multi_number(text)
+
+
 def row_text(items: list[Item], loc: Loc, nxt: Loc | None, stop: Loc, limit: int = 400) -> str:
     """Return the row labelled at `loc` as the document prints it: its label and what follows up to the next row."""
     end = nxt or stop
@@ -79,6 +86,7 @@ def row_text(items: list[Item], loc: Loc, nxt: Loc | None, stop: Loc, limit: int
     return " ".join(" ".join(parts).split())[:limit]
 
 
+@memo_short
 def _multi_number(text: str) -> bool:
     toks = text.split()
     return len(toks) > 1 and all(is_number_like(t) for t in toks)

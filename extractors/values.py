@@ -41,6 +41,7 @@ def squash(text: str) -> str:
     return "".join(nfkc(text).split())
 
 
+@memo_short
 def is_blank(text: str) -> bool:
     """True where the cell text is a placeholder that means 'nothing entered'."""
     return squash(text) in NULLS

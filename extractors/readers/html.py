@@ -67,6 +67,8 @@ def _cell_text(cell: etree._Element) -> str:
 
 def _tidy(text: str) -> str:
     """Return a cell's text with each line's blank runs made one space, lines and the whole stripped."""
+    if text.isalnum():  # a number or a label without spaces or punctuation: nothing to tidy (no space is alnum)
+        return text
     if "\n" not in text:
         return _WS.sub(" ", text).strip()
     return "\n".join(_WS.sub(" ", line).strip() for line in text.split("\n")).strip()
@@ -149,7 +151,7 @@ class _Walker:
             if node.tail:
                 self.buf.append(node.tail)
             return
-        if tag == "table" and not node.xpath(".//table"):
+        if tag == "table" and next(node.iterdescendants("table"), None) is None:
             self.flush()
             table = grid(node)
             self.cells += sum(len(row) for row in table.rows)
