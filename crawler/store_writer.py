@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from storage import Addition, AddResult, Store
 from storage.sql import error_line
 
-from .extract_pool import exit_with_parent
+from .extract_pool import exit_with_parent, freeze_startup
 from .store import StoreFailed
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ def _open(url: str, blob_root: str) -> None:
     global _store
     exit_with_parent()
     _store = Store(url, blob_root)
+    freeze_startup()
 
 
 def _add_many(additions: list[Addition], rows: list[dict[str, Any]]) -> list[AddResult]:

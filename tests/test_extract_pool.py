@@ -148,3 +148,16 @@ def test_a_document_its_worker_does_not_finish_in_time_gets_an_error_and_the_poo
     assert isinstance(hung, Unreadable) and "took longer than 3 s" in hung.reason
     assert isinstance(first, dict) and isinstance(after, dict) and after == record_of(read_job(job(document("seed002_html"))))
     assert (pool.timed_out, pool.rebuilt) == (1, 1)
+
+
+def frozen_objects(_: Any) -> int:
+    """Return how many objects this process's garbage collector keeps frozen."""
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_a_worker_freezes_what_its_start_loaded() -> None:
+    # Frozen, the modules and division tables are never scanned again: not by a collection, not as the worker ends.
+    frozen = asyncio.run(gather(ExtractPool(workers=1, queue=1, reader=frozen_objects), [job(b"<p>x</p>")]))
+    assert isinstance(frozen[0], int) and frozen[0] > 100_000, frozen
