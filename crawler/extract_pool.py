@@ -175,6 +175,42 @@ def _ready() -> None:
     """Nothing: sent to each worker as the pool starts, so every worker process starts (and loads) at once."""
 
 
+_prestarted: tuple[ProcessPoolExecutor, int] | None = None
+"""The executor `prestart` started and its number of workers, for the crawl's pool to take (None: none waiting)."""
+
+
+def _spawn_pool(workers: int) -> ProcessPoolExecutor:
+    """Return a new executor of `workers` spawned processes, each sent `_ready` so all start (and load) now."""
+    # spawn: a forked child of a process running a reactor and threads may inherit held locks.
+    ctx = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker)
+    for _ in range(workers):
+        pool.submit(_ready)
+    return pool
+
+
+def prestart(workers: int) -> None:
+    """Start `workers` extraction worker processes now, for the crawl's `ExtractPool` of as many to take as it
+    starts: their imports and tables load while the crawl's own process imports Scrapy and opens the store."""
+    global _prestarted
+    if workers > 0 and _prestarted is None:
+        _prestarted = (_spawn_pool(workers), workers)
+
+
+def _take_prestarted(workers: int) -> ProcessPoolExecutor | None:
+    """Return the prestarted executor where it has `workers` processes (it is the caller's now), else None (one of
+    another size is stopped)."""
+    global _prestarted
+    waiting, _prestarted = _prestarted, None
+    if waiting is None:
+        return None
+    pool, size = waiting
+    if size != workers:
+        pool.shutdown(wait=False, cancel_futures=True)
+        return None
+    return pool
+
+
 class ExtractPool:
     """Worker processes reading documents; rebuilt when one dies."""
 
@@ -207,11 +243,10 @@ class ExtractPool:
         return ProcessPoolExecutor(workers or self.workers, mp_context=ctx, initializer=_start_worker)
 
     def start(self) -> None:
-        """Start the worker processes now (each imports the extractors while the crawl's first pages come in)."""
+        """Start the worker processes now (each imports the extractors while the crawl's first pages come in), or
+        take those `prestart` started."""
         if self._pool is None:
-            self._pool = self._executor()
-            for _ in range(self.workers):  # each worker starts (and loads the extractors) now, not at its first job
-                self._pool.submit(_ready)
+            self._pool = _take_prestarted(self.workers) or _spawn_pool(self.workers)
 
     async def read(self, job: Any, reader: Callable[[Any], Any] | None = None) -> Any:
         """Return the attributed record of a document (or what `reader`, a module-level function, returns of `job`:

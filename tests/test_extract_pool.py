@@ -161,3 +161,26 @@ def test_a_worker_freezes_what_its_start_loaded() -> None:
     # Frozen, the modules and division tables are never scanned again: not by a collection, not as the worker ends.
     frozen = asyncio.run(gather(ExtractPool(workers=1, queue=1, reader=frozen_objects), [job(b"<p>x</p>")]))
     assert isinstance(frozen[0], int) and frozen[0] > 100_000, frozen
+
+
+def test_the_crawl_pool_takes_the_workers_started_before_it_where_it_wants_as_many() -> None:
+    from crawler import extract_pool
+
+    extract_pool.prestart(1)
+    waiting = extract_pool._prestarted
+    assert waiting is not None
+    pool = ExtractPool(workers=1, queue=1)
+    pool.start()
+    taken = pool._pool
+    records = asyncio.run(gather(pool, [job(document("seed001_html"))]))
+    assert taken is waiting[0] and extract_pool._prestarted is None  # the workers already loading were taken
+    assert isinstance(records[0], dict), records
+
+    extract_pool.prestart(1)
+    other = ExtractPool(workers=2, queue=2)
+    other.start()
+    try:
+        assert other._pool is not None and extract_pool._prestarted is None
+        assert len(other._pool._processes) == 2  # type: ignore[attr-defined]  # a pool of its own size
+    finally:
+        other.close()

@@ -34,6 +34,12 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def extract_workers(value: Any) -> int:
+    """Return the extraction workers a crawl starts for a NIANBAO_EXTRACT_WORKERS value (unset or empty: as many as
+    the cores; 0: documents are read in a thread of the crawl's process)."""
+    return default_workers() if value in (None, "") else int(value)
+
+
 class ExtractPipeline:
     """Reads a `DocumentItem` into a `ReportItem` (its record attributed), a `NotReportItem` (no annual report)
     or an `UnreadableItem` (any other `ExtractionError`: corrupt, too large, encrypted, no text, LibreOffice
@@ -48,8 +54,7 @@ class ExtractPipeline:
     @classmethod
     def from_crawler(cls, crawler: Any) -> ExtractPipeline:
         settings = crawler.settings
-        raw = settings.get("NIANBAO_EXTRACT_WORKERS")
-        workers = default_workers() if raw in (None, "") else settings.getint("NIANBAO_EXTRACT_WORKERS")
+        workers = extract_workers(settings.get("NIANBAO_EXTRACT_WORKERS"))
         queue = settings.getint("NIANBAO_EXTRACT_QUEUE") or 2 * max(workers, 1)
         pipe = cls(settings.getint("DOWNLOAD_MAXSIZE"), workers, queue, crawler.stats,
                    settings.getfloat("NIANBAO_EXTRACT_TIMEOUT"))  # fmt: skip

@@ -4,6 +4,7 @@ into the store and list the store's registry (`sites import`, `sites list`)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -154,8 +155,6 @@ def crawl_settings(args: argparse.Namespace, *, progress: bool) -> dict[str, Any
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the registry's sites (or the given URLs' hosts) into the store; return the exit status."""
-    from crawler.run import attention, run_crawl
-
     sites = load(args)
     if getattr(args, "redis", None):  # seed a distributed crawl: `nianbao worker` processes crawl it
         from .worker import seed_crawl
@@ -171,6 +170,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.state:
         print("warning: --state is ignored: the crawl's memory now lives in the store (--db)", file=sys.stderr)
     overrides = crawl_settings(args, progress=sys.stderr.isatty() and not args.quiet)
+    _prestart_extraction(overrides)
+    from crawler.run import attention, run_crawl
+
     summary = run_crawl(sites, overrides)
     if summary["reason"] == "not started":
         print("nianbao: the crawl could not start (see the log line above)", file=sys.stderr)
@@ -183,6 +185,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     for site, why in needs.items():
         print(f"nianbao: {site}: {why}", file=sys.stderr)
     return ATTENTION if needs else OK
+
+
+def _prestart_extraction(overrides: dict[str, Any]) -> None:
+    """Start the crawl's extraction workers now, before this process imports Scrapy and builds the crawl (their own
+    start-up then runs beside it); a setting that is no number is left for Scrapy to refuse."""
+    from crawler.extract_pool import prestart
+    from crawler.pipelines.extract import extract_workers
+
+    with contextlib.suppress(ValueError, TypeError):
+        prestart(extract_workers(overrides.get("NIANBAO_EXTRACT_WORKERS")))
 
 
 def print_summary(summary: dict[str, Any]) -> None:
