@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import re
 import stat
@@ -21,6 +22,9 @@ TEMP_PREFIX = ".tmp-"
 SYNC_THREADS = 16
 """Files flushed to disk at once by `put_many`: the file system commits their journal entries together."""
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_temp_numbers = itertools.count()
+"""Numbers the temporary files of this process (their names need no random letters: the process id is in them)."""
 
 
 def sha256_hex(data: bytes) -> str:
@@ -34,6 +38,21 @@ class BlobStore:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self._root = str(self.root)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
+
+    def _syncers(self) -> ThreadPoolExecutor:
+        """Return the threads `put_many` flushes files from, started once per process (not once per batch)."""
+        if self._pool is None or self._pool_pid != os.getpid():  # a forked child has none of its parent's threads
+            self._pool = ThreadPoolExecutor(SYNC_THREADS, thread_name_prefix="blob-fsync")
+            self._pool_pid = os.getpid()
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the flushing threads (idle between batches); a later `put_many` starts them again."""
+        pool, self._pool = self._pool, None
+        if pool is not None and self._pool_pid == os.getpid():
+            pool.shutdown(wait=True)
 
     def path(self, sha256: str) -> Path:
         """Return the path a blob of this hash lives at (whether or not it exists)."""
@@ -90,11 +109,11 @@ class BlobStore:
         try:
             for final, data in todo.values():
                 temps.append((_write_temp(os.path.dirname(final), data), final))
-            with ThreadPoolExecutor(min(SYNC_THREADS, len(temps))) as pool:
-                list(pool.map(_fsync_file, (tmp for tmp, _ in temps)))
-                for tmp, final in temps:
-                    os.replace(tmp, final)
-                list(pool.map(_fsync_dir, {os.path.dirname(final) for _, final in temps}))
+            pool = self._syncers()
+            list(pool.map(_fsync_file, (tmp for tmp, _ in temps)))
+            for tmp, final in temps:
+                os.replace(tmp, final)
+            list(pool.map(_fsync_dir, {os.path.dirname(final) for _, final in temps}))
         except BaseException:
             for tmp, _ in temps:
                 with contextlib.suppress(FileNotFoundError):
@@ -158,10 +177,10 @@ def _stored(path: str, size: int) -> bool:
 def _write_temp(folder: str, data: bytes) -> str:
     """Return the name of a new temporary file in `folder` (created where missing) holding `data`, not yet fsync'd."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+        fd, tmp = _new_temp(folder)
     except FileNotFoundError:  # the folder's first blob; most folders exist once a store holds thousands
         os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+        fd, tmp = _new_temp(folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -170,6 +189,17 @@ def _write_temp(folder: str, data: bytes) -> str:
             os.unlink(tmp)
         raise
     return tmp
+
+
+def _new_temp(folder: str) -> tuple[str, str]:
+    """Return an open descriptor and the name of a new, empty, owner-only temporary file in `folder`, as mkstemp
+    makes one but named by the process id and a counter (mkstemp's random names cost more than the write)."""
+    tmp = os.path.join(folder, f"{TEMP_PREFIX}{os.getpid()}-{next(_temp_numbers)}")
+    try:
+        return os.open(tmp, _TEMP_FLAGS, 0o600), tmp
+    except FileExistsError:  # left by an earlier process of the same id
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+        return fd, tmp
 
 
 def _fsync_file(path: str) -> None:

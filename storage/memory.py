@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -159,6 +160,12 @@ def remember_rows(s: Session, rows: list[dict[str, Any]]) -> None:
         for row in latest:
             upsert(s, CrawlPage, row, ["url_sha256"])
         return
+    s.execute(_page_upsert(dialect, tuple(latest[0])), latest)  # many rows at once
+
+
+@lru_cache(maxsize=8)
+def _page_upsert(dialect: str, names: tuple[str, ...]) -> Any:
+    """Return the upsert of `crawl_pages` rows with the keys `names` for PostgreSQL or SQLite, built once."""
     ins = (postgresql if dialect == "postgresql" else sqlite).insert(CrawlPage.__table__)
-    changed = {k: ins.excluded[k] for k in latest[0] if k != "url_sha256"}
-    s.execute(ins.on_conflict_do_update(index_elements=["url_sha256"], set_=changed), latest)  # many rows at once
+    changed = {k: ins.excluded[k] for k in names if k != "url_sha256"}
+    return ins.on_conflict_do_update(index_elements=["url_sha256"], set_=changed)

@@ -30,6 +30,30 @@ COMPUTED_KEYS = ("sources", "source_details", "raw_sha256", "documents", "seq", 
 """Record keys the store computes when reading (provenance); never stored from a record handed in."""
 _REP = Report.__table__
 _CTR = Counter.__table__
+# The batch's statements are built once: building one costs more than running it from SQLAlchemy's cache.
+_COUNTER = select(_CTR.c.value).where(_CTR.c.name == "report_seq").with_for_update()
+_COUNTER_SET = update(_CTR).where(_CTR.c.name == "report_seq").values(value=bindparam("value"))
+_BY_TEXT = select(_REP.c.id, _REP.c.seq, _REP.c.version, _REP.c.text_sha256).where(
+    _REP.c.text_sha256.in_(bindparam("hashes", expanding=True))
+)
+_VERSIONS = (
+    select(_REP.c.id, _REP.c.seq, _REP.c.version, _REP.c.record, _REP.c.version_key)
+    .where(_REP.c.version_key.in_(bindparam("vkeys", expanding=True)))
+    .order_by(_REP.c.id)
+)
+_VERSION_ROWS = select(_REP.c.id, _REP.c.seq, _REP.c.published_at, _REP.c.version_key, _REP.c.version,
+                       _REP.c.supersedes_id, _REP.c.is_latest).where(
+    _REP.c.version_key.in_(bindparam("vkeys", expanding=True)))  # fmt: skip
+_CLEAR_LATEST = (
+    update(_REP).where(_REP.c.version_key.in_(bindparam("vkeys", expanding=True)), _REP.c.is_latest)
+    .values(is_latest=False)
+)  # fmt: skip
+_RELINK = (
+    update(_REP)
+    .where(_REP.c.id == bindparam("b_id"))
+    .values(version=bindparam("b_version"), supersedes_id=bindparam("b_supersedes_id"),
+            is_latest=bindparam("b_is_latest"))
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -64,8 +88,9 @@ def link_reports(s: Session, wanted: list[Wanted], now: datetime) -> list[Linked
     counter: int | None = None
     if any(h not in known for h in hashes):
         # Report creation is serialised by the counter's row lock; look again once it is held.
-        counter = s.execute(select(_CTR.c.value).where(_CTR.c.name == "report_seq").with_for_update()).scalar_one()
-        known.update(_by_text(s, [h for h in hashes if h not in known]))
+        counter = s.execute(_COUNTER).scalar_one()
+        if s.get_bind().dialect.name != "sqlite":  # SQLite's writer held the database's write lock from BEGIN
+            known.update(_by_text(s, [h for h in hashes if h not in known]))
     out: list[Linked] = []
     created: list[Linked] = []
     fresh = {i: _attributed(w.record, w.src) for i, (w, h) in enumerate(zip(wanted, hashes, strict=True))
@@ -105,8 +130,8 @@ def _by_text(s: Session, hashes: list[str]) -> dict[str, Linked]:
     """Return the stored reports of these text hashes, by hash."""
     if not hashes:
         return {}
-    query = select(_REP.c.id, _REP.c.seq, _REP.c.version, _REP.c.text_sha256).where(_REP.c.text_sha256.in_(set(hashes)))
-    return {r.text_sha256: Linked("known", r.seq, r.version, r.id) for r in s.execute(query)}
+    rows = s.execute(_BY_TEXT, {"hashes": list(dict.fromkeys(hashes))})
+    return {r.text_sha256: Linked("known", r.seq, r.version, r.id) for r in rows}
 
 
 def _stored_versions(s: Session, vkeys: set[str]) -> dict[str, list[tuple[dict[str, Any], Linked]]]:
@@ -114,8 +139,7 @@ def _stored_versions(s: Session, vkeys: set[str]) -> dict[str, list[tuple[dict[s
     out: dict[str, list[tuple[dict[str, Any], Linked]]] = {}
     if not vkeys:
         return out
-    query = select(_REP.c.id, _REP.c.seq, _REP.c.version, _REP.c.record, _REP.c.version_key)
-    for r in s.execute(query.where(_REP.c.version_key.in_(sorted(vkeys))).order_by(_REP.c.id)):
+    for r in s.execute(_VERSIONS, {"vkeys": sorted(vkeys)}):
         out.setdefault(r.version_key, []).append((r.record, Linked("known", r.seq, r.version, r.id)))
     return out
 
@@ -162,7 +186,7 @@ def _insert(s: Session, created: list[Linked], counter: int | None, versions: di
     ids = {r.text_sha256: r.id for r in inserted}
     for linked in created:
         linked.id = linked.row["id"] = ids[linked.row["text_sha256"]]
-    s.execute(update(_CTR).where(_CTR.c.name == "report_seq").values(value=counter))
+    s.execute(_COUNTER_SET, {"value": counter})
     renumber = sorted({c.row["version_key"] for c in created if c.row["version_key"] is not None} - alone)
     if renumber:
         numbers = _relink_versions(s, renumber)
@@ -178,12 +202,10 @@ def _relink_versions(s: Session, vkeys: list[str]) -> dict[int, int]:
     Returns the version number of every report of these keys, by report id.
     """
     by_key: dict[str, list[Any]] = defaultdict(list)
-    query = select(_REP.c.id, _REP.c.seq, _REP.c.published_at, _REP.c.version_key, _REP.c.version,
-                   _REP.c.supersedes_id, _REP.c.is_latest).where(_REP.c.version_key.in_(vkeys))  # fmt: skip
-    for r in s.execute(query):
+    for r in s.execute(_VERSION_ROWS, {"vkeys": vkeys}):
         by_key[r.version_key].append(r)
     # Clear the flag first: the partial unique index allows one latest per key at every statement.
-    s.execute(update(_REP).where(_REP.c.version_key.in_(vkeys), _REP.c.is_latest).values(is_latest=False))
+    s.execute(_CLEAR_LATEST, {"vkeys": vkeys})
     numbers: dict[int, int] = {}
     changes = []
     for rows in by_key.values():
@@ -200,16 +222,7 @@ def _relink_versions(s: Session, vkeys: list[str]) -> dict[int, int]:
             previous = r.id
     # The latest rows go last, once every flag of their key is clear.
     changes.sort(key=lambda c: c["b_is_latest"])
-    stmt = (
-        update(_REP)
-        .where(_REP.c.id == bindparam("b_id"))
-        .values(
-            version=bindparam("b_version"),
-            supersedes_id=bindparam("b_supersedes_id"),
-            is_latest=bindparam("b_is_latest"),
-        )
-    )
-    s.execute(stmt, changes)
+    s.execute(_RELINK, changes)
     return numbers
 
 

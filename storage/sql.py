@@ -26,12 +26,11 @@ def insert_ignore_many(
         result = s.execute(_from_json(table, names, tuple(conflict) if conflict else None, returning), {"rows": rows})
         return list(result) if returning else []
     if dialect in ("postgresql", "sqlite"):
-        ins = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-        stmt = ins.on_conflict_do_nothing(index_elements=conflict)
+        stmt = _insert_ignore(dialect, table, tuple(conflict) if conflict else None, returning)
         if not returning:
             s.execute(stmt, rows)
             return []
-        return list(s.execute(stmt.returning(*returning), rows))
+        return list(s.execute(stmt, rows))
     out = []
     for values in rows:
         try:
@@ -50,6 +49,14 @@ def _one_shape(table: Any, names: tuple[str, ...], rows: list[dict[str, Any]]) -
     wanted = set(names)
     nulls = [n for n in names if isinstance(table.c[n].type, JSON)]
     return all(r.keys() == wanted and all(r[n] is not None for n in nulls) for r in rows)
+
+
+@lru_cache(maxsize=32)
+def _insert_ignore(dialect: str, table: Any, conflict: tuple[str, ...] | None, returning: tuple[Any, ...]) -> Any:
+    """Return `INSERT INTO table … ON CONFLICT DO NOTHING [RETURNING …]` for PostgreSQL or SQLite, built once."""
+    ins = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    stmt = ins.on_conflict_do_nothing(index_elements=list(conflict) if conflict else None)
+    return stmt.returning(*returning) if returning else stmt
 
 
 @lru_cache(maxsize=32)

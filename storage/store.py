@@ -75,8 +75,9 @@ class Store:
         migrations.upgrade(self.engine)
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections and the blob store's flushing threads."""
         self.engine.dispose()
+        self.blobs.close()
 
     def __enter__(self) -> Store:
         return self

@@ -31,6 +31,24 @@ KIND_RANK = {"error": 0, "not_report": 1, "report": 2}
 _DOC = Document.__table__
 _SRC = Source.__table__
 _SOURCE_STATE = ("fetched_at", "http_status", "etag", "last_modified", *SourceFields.CONTEXT)
+# The batch's statements are built once: building one costs more than running it from SQLAlchemy's cache.
+_DOC_ROWS = (
+    select(_DOC.c.id, _DOC.c.sha256, _DOC.c.kind, _DOC.c.error, _DOC.c.media_type, _DOC.c.carrier)
+    .where(_DOC.c.sha256.in_(bindparam("shas", expanding=True)))
+    .order_by(_DOC.c.sha256)
+    .with_for_update()
+)
+_DOC_UPDATE = update(_DOC).where(_DOC.c.id == bindparam("b_id")).values(
+    kind=bindparam("b_kind"), error=bindparam("b_error"), media_type=bindparam("b_media_type"),
+    carrier=bindparam("b_carrier"),
+)  # fmt: skip
+_SRC_ROWS = (
+    select(_SRC.c.id, _SRC.c.document_id, _SRC.c.url_sha256, *(_SRC.c[k] for k in _SOURCE_STATE))
+    .where(_SRC.c.url_sha256.in_(bindparam("urls", expanding=True)))
+    .order_by(_SRC.c.id)
+    .with_for_update()
+)
+_SRC_UPDATE = update(_SRC).where(_SRC.c.id == bindparam("b_id")).values({k: bindparam(f"b_{k}") for k in _SOURCE_STATE})
 
 
 @dataclass(frozen=True)
@@ -157,11 +175,7 @@ def _documents(s: Session, docs: list[Fetched], now: datetime) -> tuple[dict[str
         if row != before:
             changed[doc.sha256] = row
     if changed:
-        stmt = update(_DOC).where(_DOC.c.id == bindparam("b_id")).values(
-            kind=bindparam("b_kind"), error=bindparam("b_error"), media_type=bindparam("b_media_type"),
-            carrier=bindparam("b_carrier"),
-        )  # fmt: skip
-        s.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in changed.values()])
+        s.execute(_DOC_UPDATE, [{f"b_{k}": v for k, v in row.items()} for row in changed.values()])
     return {sha: row["id"] for sha, row in rows.items()}, new_flags
 
 
@@ -169,14 +183,8 @@ def _document_rows(s: Session, shas: list[str]) -> dict[str, dict[str, Any]]:
     """Return the stored documents of these hashes (locked for update, in hash order) by hash."""
     if not shas:
         return {}
-    query = (
-        select(_DOC.c.id, _DOC.c.sha256, _DOC.c.kind, _DOC.c.error, _DOC.c.media_type, _DOC.c.carrier)
-        .where(_DOC.c.sha256.in_(shas))
-        .order_by(_DOC.c.sha256)
-        .with_for_update()
-    )
     return {r.sha256: dict(id=r.id, kind=r.kind, error=r.error, media_type=r.media_type, carrier=r.carrier)
-            for r in s.execute(query)}  # fmt: skip
+            for r in s.execute(_DOC_ROWS, {"shas": shas})}  # fmt: skip
 
 
 def _sources(s: Session, pairs: list[tuple[int, SourceFields]], now: datetime) -> list[bool]:
@@ -209,10 +217,7 @@ def _sources(s: Session, pairs: list[tuple[int, SourceFields]], now: datetime) -
         if row != before:
             changed[key] = row
     if changed:
-        stmt = (
-            update(_SRC).where(_SRC.c.id == bindparam("b_id")).values({k: bindparam(f"b_{k}") for k in _SOURCE_STATE})
-        )
-        s.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in changed.values()])
+        s.execute(_SRC_UPDATE, [{f"b_{k}": v for k, v in row.items()} for row in changed.values()])
     return new_flags
 
 
@@ -234,14 +239,8 @@ def _source_rows(s: Session, keys: list[tuple[int, str]]) -> dict[tuple[int, str
     if not keys:
         return {}
     wanted = set(keys)
-    query = (
-        select(_SRC.c.id, _SRC.c.document_id, _SRC.c.url_sha256, *(_SRC.c[k] for k in _SOURCE_STATE))
-        .where(_SRC.c.url_sha256.in_(sorted({k[1] for k in keys})))
-        .order_by(_SRC.c.id)
-        .with_for_update()
-    )
     out = {}
-    for r in s.execute(query):
+    for r in s.execute(_SRC_ROWS, {"urls": sorted({k[1] for k in keys})}):
         if (r.document_id, r.url_sha256) in wanted:
             out[(r.document_id, r.url_sha256)] = {"id": r.id, **{k: getattr(r, k) for k in _SOURCE_STATE}}
     return out
