@@ -231,3 +231,25 @@ def test_blobs_of_a_batch_are_written_once_each_and_whole(tmp_path: Path) -> Non
     assert blobs.put_many(pairs) == 0  # all there already
     assert sorted(blobs) == sorted(sha for _, sha in pairs)
     assert all(blobs.verify(sha) for _, sha in pairs) and blobs.temp_files() == []
+
+
+def test_blob_batches_share_their_flushing_threads_within_a_process(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from storage import BlobStore
+    from storage.blobs import sha256_hex
+
+    blobs = BlobStore(tmp_path / "blobs")
+    first = [(d, sha256_hex(d)) for d in (b"a", b"b")]
+    blobs.put_many(first)
+    pool = blobs._pool
+    assert pool is not None
+    blobs.put_many([(b"c", sha256_hex(b"c"))])
+    assert blobs._pool is pool  # the next batch reuses the threads
+    blobs._pool_pid = -1  # as a forked child sees it: its parent's threads are not there
+    blobs.put_many([(b"d", sha256_hex(b"d"))])
+    assert blobs._pool is not pool
+    assert all(stat.S_IMODE(os.stat(blobs.path(sha)).st_mode) == 0o600 for _, sha in first)  # as mkstemp made them
+    blobs.close()
+    assert blobs._pool is None and len(list(blobs)) == 4 and blobs.temp_files() == []
