@@ -73,17 +73,9 @@ class StoreExtension:
             from .store_batch import BatchWriter  # it needs this module's StoreFailed
 
             settings = self.crawler.settings
-            size, wait = settings.getint("NIANBAO_STORE_BATCH", 64), settings.getfloat("NIANBAO_STORE_WAIT", 0.0)
-            self._writer = BatchWriter(self, size, wait, idle=self._nothing_to_fetch)
+            self._writer = BatchWriter(self, settings.getint("NIANBAO_STORE_BATCH", 64),
+                                       settings.getfloat("NIANBAO_STORE_WAIT", 0.0))  # fmt: skip
         return self._writer
-
-    def _nothing_to_fetch(self) -> bool:
-        """Return True where the crawl has no request being downloaded or waiting to be."""
-        engine = self.crawler.engine
-        slot = getattr(engine, "_slot", None)  # the engine's scheduler: Scrapy has no public way to ask it
-        if engine is None or slot is None or engine.downloader.active:
-            return False
-        return not slot.scheduler.has_pending_requests()
 
     async def run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Return what `call(*args, **kwargs)` returns, run in a worker thread.

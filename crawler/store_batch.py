@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from storage import Addition, AddResult
@@ -36,18 +35,13 @@ Entry = tuple[Addition | dict[str, Any], "asyncio.Future[AddResult | None]"]
 class BatchWriter:
     """Gathers documents and page rows to store and writes them with `Store.add_many`, a batch at a time."""
 
-    def __init__(
-        self, store: StoreExtension, size: int, wait: float = 0.0, idle: Callable[[], bool] | None = None
-    ) -> None:
+    def __init__(self, store: StoreExtension, size: int, wait: float = 0.0) -> None:
         self.store = store
         self.size = max(1, size)
         """The most entries in one transaction."""
         self.wait = max(0.0, wait)
         """Seconds entries gather after the first of them came before they are written (0: written at once, or
         as the write before them ends)."""
-        self.idle = idle
-        """True where the crawl has nothing left to fetch for now: what waits is written at once, not after `wait`
-        (the last entries of a crawl would only hold it open)."""
         self.batches = 0
         """Transactions written (a batch written again one by one counts each)."""
         self._pending: list[Entry] = []
@@ -76,7 +70,7 @@ class BatchWriter:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[AddResult | None] = loop.create_future()
         self._pending.append((entry, done))
-        if len(self._pending) >= self.size or (self.wait > 0 and self.idle is not None and self.idle()):
+        if len(self._pending) >= self.size:
             self._flush()
         elif self.wait > 0:
             if self._timer is None:

@@ -150,22 +150,3 @@ def test_entries_gather_for_the_wait_and_a_full_batch_goes_at_once(tmp_path: Pat
     assert writer.batches == 3, f"19 documents in {writer.batches} transactions, not 8 + 8 + 3"
     assert [r.document for r in results] == ["new"] * 19
     store.close()
-
-
-def test_entries_are_written_at_once_when_the_crawl_has_nothing_left_to_fetch(tmp_path: Path) -> None:
-    store = migrated(tmp_path)
-    fetching = [True]
-    writer = BatchWriter(_Ext(store), size=64, wait=3600, idle=lambda: not fetching[0])  # type: ignore[arg-type]
-
-    async def write() -> tuple[bool, Any]:
-        first = asyncio.ensure_future(writer.add(addition(0)))
-        await asyncio.sleep(0.2)
-        waited = not first.done()  # pages still coming: it waits for more entries to share its transaction
-        fetching[0] = False
-        last = await asyncio.wait_for(writer.add(addition(1)), 60)  # nothing left to fetch: both written now
-        return waited, (await first, last)
-
-    waited, (first, last) = asyncio.run(write())
-    assert waited and (first.document, last.document) == ("new", "new")
-    assert writer.batches == 1
-    store.close()
