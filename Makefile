@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-slow install system-deps lint bench clean
+.PHONY: demo test test-slow install system-deps bytecode lint bench clean
 
 # The demo needs only the package; the tests add their tools (pytest, ruff, pandas, psycopg …).
 $(VENV)/.installed: pyproject.toml
@@ -17,6 +17,11 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 install: $(VENV)/.installed-test
+
+# The project's modules compiled to bytecode once (only the changed ones again): an editable install run where
+# PYTHONDONTWRITEBYTECODE is set compiled every module in every process it started (a crawl starts four).
+bytecode: $(VENV)/.installed
+	$(BIN)/python -m compileall -q crawler extractors storage nianbao fixtures >/dev/null
 
 # System tools the tests use, installed where missing and possible: LibreOffice reads DOC/WPS, Noto CJK renders
 # the Chinese fixtures, Chromium opens the harvest report, Tesseract (with its Simplified Chinese model) is one
@@ -34,24 +39,24 @@ system-deps:
 	$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
 		&& echo "installed:$$missing" || echo "could not install:$$missing; the tests that need them skip"
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed bytecode
 	$(BIN)/nianbao demo
 
 # Two layers: `make test` runs the fast one on every change; `make test-slow` the tests marked slow (subprocess and
 # distributed crawls, SIGKILL, PostgreSQL concurrency, memory ceilings, fuzzing, OCR of scans, the browser, the
 # fresh-venv install). CI (.ci/run) runs both.
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist worksteal --durations=15
-test: install system-deps
+test: install system-deps bytecode
 	$(BIN)/ruff check .
 	$(PYTEST) -m "not slow"
 
-test-slow: install system-deps
+test-slow: install system-deps bytecode
 	$(PYTEST) -m slow
 
 lint: install
 	$(BIN)/ruff check .
 
-bench: install
+bench: install bytecode
 	$(BIN)/python bench/extract.py
 
 clean:

@@ -23,6 +23,7 @@ holds the run's database open), so the rows say which process a page's CPU went 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -356,6 +357,14 @@ def serve(reports: int) -> None:
             server.stop()
 
 
+def compile_package() -> None:
+    """Compile the project's modules to bytecode where they are not yet (as an install does): run from a checkout
+    where PYTHONDONTWRITEBYTECODE is set, each of a crawl's four processes compiled every module it imported, while
+    bare Scrapy's modules come compiled."""
+    for folder in ("crawler", "extractors", "storage", "nianbao"):
+        compileall.compile_dir(ROOT / folder, quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, nargs="*", default=[500, 2000, 5000], help="report pages per column")
@@ -374,10 +383,12 @@ def main() -> None:
         read_pages(args.read)
         return
     if args.spider:
+        compile_package()
         with tempfile.TemporaryDirectory() as name:
             r = crawl(args.spider[0], args.spider[1], Path(name), args.settings)
         print(json.dumps({**asdict(r), "pages_per_s": round(r.pages_per_s, 1)}))
         return
+    compile_package()
     rows = measure(args.pages, args.spiders, args.settings)
     if args.out:
         doc = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
