@@ -58,6 +58,19 @@ def _blank(values: Any) -> bool:
     return all(v is None for row in values for v in row)
 
 
+def _doubtful_cells(ambiguous: set[str], prefix: str, columns: tuple[str, ...]) -> set[tuple[str, int]]:
+    """Return the (row, column index) of each ambiguous cell key `prefix` + row + "." + column (no column has a dot:
+    the pairs are exactly the keys)."""
+    index = {col: i for i, col in enumerate(columns)}
+    out = set()
+    for key in ambiguous:
+        if key.startswith(prefix):
+            row, dot, col = key[len(prefix) :].rpartition(".")
+            if dot and col in index:
+                out.add((row, index[col]))
+    return out
+
+
 def check_requests(table: Requests, ambiguous: set[str], text: str | None) -> list[Check]:
     """Return the failures of T3-01…T3-06 on table 三."""
     out: list[Check] = []
@@ -65,8 +78,10 @@ def check_requests(table: Requests, ambiguous: set[str], text: str | None) -> li
     if _blank(req.values()):
         return [_fail("NUM-03", "requests", "W", message="table 三 is entirely blank")]
 
+    doubtful = _doubtful_cells(ambiguous, "requests.", REQUEST_COLUMNS)
+
     def amb(row: str, col: int) -> bool:
-        return f"requests.{row}.{REQUEST_COLUMNS[col]}" in ambiguous
+        return (row, col) in doubtful
 
     def cell(row: str, col: int) -> int | float:
         return _z(req.get(row, [None] * 7)[col])

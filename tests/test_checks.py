@@ -109,3 +109,16 @@ def test_text_rules():
     ids = _ids(check_text(sections, "2021"))
     assert {"TXT-01:依申请公开", "TXT-02:other", "TXT-03:problems"} <= ids
     assert "TXT-01:主动公开" not in ids
+
+
+def test_the_ambiguous_cells_of_table_three_are_told_by_row_and_column_as_their_keys_say() -> None:
+    from extractors.checks import _doubtful_cells
+    from extractors.typed_tables import REQUEST_COLUMNS
+
+    rows = ["new_received", "granted", "", "a.b"]
+    ambiguous = {"requests.granted.total", "requests.new_received.natural_person", "requests.total",
+                 "requests..other_org", "requests.a.b.total", "review.granted.total", "requests.granted.nope"}  # fmt: skip
+    doubtful = _doubtful_cells(ambiguous, "requests.", REQUEST_COLUMNS)
+    for row in rows:
+        for c, col in enumerate(REQUEST_COLUMNS):
+            assert ((row, c) in doubtful) == (f"requests.{row}.{col}" in ambiguous), (row, col)
