@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import re
 import unicodedata
 from bisect import bisect_right
@@ -107,6 +108,16 @@ def memo_short(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     Results are shared between callers: `fn` must return values nobody changes.
     """
     cached = lru_cache(maxsize=4096, typed=True)(fn)  # typed: a Kind and the plain string equal to it stay apart
+    if list(inspect.signature(fn).parameters) == ["text"]:
+        # A function of its text alone: a wrapper of one argument (called for every cell) costs a third less.
+        @wraps(fn)
+        def call_text(text: str) -> _R:
+            if isinstance(text, str) and len(text) <= SHORT:
+                return cached(text)
+            return fn(text)
+
+        call_text.cache_info = cached.cache_info  # type: ignore[attr-defined]
+        return call_text  # type: ignore[return-value]
 
     @wraps(fn)
     def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
@@ -197,8 +208,10 @@ def _fold_mapped(text: str, folded: str | None) -> tuple[str, list[int] | None]:
     return "".join(f for f, _ in pairs), [i for _, i in pairs]
 
 
-compact_cell = memo_short(compact_with_map)
-"""`compact_with_map` of one cell's text, memoised for short cells."""
+@memo_short
+def compact_cell(text: str) -> tuple[str, Sequence[int]]:
+    """Return `compact_with_map` of one cell's text (memoised for short cells)."""
+    return compact_with_map(text)
 
 
 def compact(text: str) -> str:

@@ -127,3 +127,14 @@ def test_a_run_map_equals_the_tuple_of_its_indices():
     assert cmap != (0, 1, 2)
     assert cmap[0:2] == (0, 2)
     assert hash(cmap) == hash((0, 2, 4))
+
+
+def test_a_memoised_function_of_its_text_alone_answers_by_name_and_by_position_from_one_cache() -> None:
+    from extractors.values import squash
+
+    text = "９ ８ 件（memo by name）"
+    before = squash.cache_info()
+    assert squash(text=text) == squash(text) == "98件(memobyname)"
+    assert squash.cache_info().hits == before.hits + 1  # the second call was answered from the first's entry
+    long = "１" * 200
+    assert squash(long) == "1" * 200 and squash.cache_info().currsize <= before.currsize + 1
