@@ -89,8 +89,7 @@ def link_reports(s: Session, wanted: list[Wanted], now: datetime) -> list[Linked
     if any(h not in known for h in hashes):
         # Report creation is serialised by the counter's row lock; look again once it is held.
         counter = s.execute(_COUNTER).scalar_one()
-        if s.get_bind().dialect.name != "sqlite":  # SQLite's writer held the database's write lock from BEGIN
-            known.update(_by_text(s, [h for h in hashes if h not in known]))
+        known.update(_by_text(s, [h for h in hashes if h not in known]))
     out: list[Linked] = []
     created: list[Linked] = []
     fresh = {i: _attributed(w.record, w.src) for i, (w, h) in enumerate(zip(wanted, hashes, strict=True))
