@@ -15,7 +15,6 @@ the same parse, which the document item carries here (`DocumentItem.extracted`).
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import replace
 from typing import Any
 
@@ -23,21 +22,17 @@ from scrapy import signals
 
 from extractors import ExtractionError, NotAReport
 
-from ..extract_pool import ExtractJob, ExtractPool, PageJob, PageRead, read_job, read_page_job, record_of
+from ..extract_pool import (
+    ExtractJob,
+    ExtractPool,
+    PageJob,
+    PageRead,
+    extract_workers,
+    read_job,
+    read_page_job,
+    record_of,
+)
 from ..items import DocumentItem, NotReportItem, ReportItem, UnreadableItem
-
-
-def default_workers() -> int:
-    """Return the extraction workers a crawl starts by default: as many as the cores."""
-    # Not one fewer: with pages read in the workers the crawl's process needs about a third of a core, and a
-    # worker fewer left a core idle (5,000 report pages on 2 cores: 114 pages/s with 2 workers, 90 with 1).
-    return max(1, os.cpu_count() or 1)
-
-
-def extract_workers(value: Any) -> int:
-    """Return the extraction workers a crawl starts for a NIANBAO_EXTRACT_WORKERS value (unset or empty: as many as
-    the cores; 0: documents are read in a thread of the crawl's process)."""
-    return default_workers() if value in (None, "") else int(value)
 
 
 class ExtractPipeline:

@@ -190,8 +190,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 def _prestart_extraction(overrides: dict[str, Any]) -> None:
     """Start the crawl's extraction workers now, before this process imports Scrapy and builds the crawl (their own
     start-up then runs beside it); a setting that is no number is left for Scrapy to refuse."""
-    from crawler.extract_pool import prestart
-    from crawler.pipelines.extract import extract_workers
+    from crawler.extract_pool import extract_workers, prestart
 
     with contextlib.suppress(ValueError, TypeError):
         prestart(extract_workers(overrides.get("NIANBAO_EXTRACT_WORKERS")))
