@@ -106,6 +106,13 @@ def test_an_unknown_region_code_is_refused(tmp_path, command):
     assert "no such GB/T 2260 region code" in one_line(proc)
 
 
+@pytest.mark.parametrize("value", ["abc", "2.5"])
+def test_a_worker_count_that_is_no_whole_number_is_refused_before_the_crawl_starts(tmp_path, value):
+    proc = run("crawl", "http://127.0.0.1:9/nb/", "--db", f"sqlite:///{tmp_path / 'n.sqlite'}",
+               "-s", f"NIANBAO_EXTRACT_WORKERS={value}", cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == exits.USAGE and "NIANBAO_EXTRACT_WORKERS" in one_line(proc), proc.stderr[-500:]
+
+
 def test_extract_refuses_a_url_and_a_missing_file(tmp_path):
     url = run("extract", "https://www.example.gov.cn/nb/2024.pdf")
     assert url.returncode == exits.USAGE and "nianbao crawl URL" in one_line(url)

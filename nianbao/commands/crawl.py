@@ -4,7 +4,6 @@ into the store and list the store's registry (`sites import`, `sites list`)."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import sys
@@ -150,6 +149,13 @@ def crawl_settings(args: argparse.Namespace, *, progress: bool) -> dict[str, Any
         if not sep or not key:
             raise UsageError(f"-s {pair!r}: write a Scrapy setting as KEY=VALUE")
         overrides[key] = value
+    if "NIANBAO_EXTRACT_WORKERS" in overrides:
+        from crawler.extract_pool import extract_workers
+
+        try:
+            extract_workers(overrides["NIANBAO_EXTRACT_WORKERS"])
+        except ValueError:
+            raise UsageError("-s NIANBAO_EXTRACT_WORKERS: write a whole number of worker processes") from None
     return overrides
 
 
@@ -189,11 +195,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 def _prestart_extraction(overrides: dict[str, Any]) -> None:
     """Start the crawl's extraction workers now, before this process imports Scrapy and builds the crawl (their own
-    start-up then runs beside it); a setting that is no number is left for Scrapy to refuse."""
+    start-up then runs beside it)."""
     from crawler.extract_pool import extract_workers, prestart
 
-    with contextlib.suppress(ValueError, TypeError):
-        prestart(extract_workers(overrides.get("NIANBAO_EXTRACT_WORKERS")))
+    prestart(extract_workers(overrides.get("NIANBAO_EXTRACT_WORKERS")))
 
 
 def print_summary(summary: dict[str, Any]) -> None:
