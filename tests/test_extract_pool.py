@@ -171,16 +171,17 @@ def test_the_crawl_pool_takes_the_workers_started_before_it_where_it_wants_as_ma
     assert waiting is not None
     pool = ExtractPool(workers=1, queue=1)
     pool.start()
-    taken = pool._pool
+    taken = list(pool._procs)
     records = asyncio.run(gather(pool, [job(document("seed001_html"))]))
-    assert taken is waiting[0] and extract_pool._prestarted is None  # the workers already loading were taken
+    assert taken == waiting and extract_pool._prestarted is None  # the workers already loading were taken
     assert isinstance(records[0], dict), records
 
     extract_pool.prestart(1)
+    waiting = extract_pool._prestarted
     other = ExtractPool(workers=2, queue=2)
     other.start()
     try:
-        assert other._pool is not None and extract_pool._prestarted is None
-        assert len(other._pool._processes) == 2  # type: ignore[attr-defined]  # a pool of its own size
+        assert extract_pool._prestarted is None
+        assert len(other._procs) == 2 and not set(other._procs) & set(waiting)  # a pool of its own size
     finally:
         other.close()
