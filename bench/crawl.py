@@ -173,7 +173,7 @@ def read_pages(count: int, rounds: int = 3) -> dict[str, float]:
         draft = DocumentItem(site="bench", url=f"http://{HOST}/zfxxgk/zfxxgknb/202501/t20250110_{k}.html",
                              body=html.encode("utf-8"), status=200, content_type="text/html", charset="utf-8",
                              filename=f"t20250110_{k}.html", **DocumentItem.context_fields(context))  # fmt: skip
-        jobs.append(PageJob(html, context, draft, 50 * 1024 * 1024))
+        jobs.append(PageJob(context, draft, 50 * 1024 * 1024))
     reports = sum(1 for job in jobs if isinstance(read_page_job(job).outcome, dict))
     start = time.process_time()
     for _ in range(rounds):

@@ -27,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from w3lib.encoding import html_to_unicode
+
 from extractors import ExtractionError, Unreadable, attribute_record, extract, sniff_carrier
 
 from .items import DocumentItem
@@ -67,8 +69,6 @@ class ExtractJob:
 class PageJob:
     """An HTML page to read for its links and, where it is a report page, for its record (everything pickles)."""
 
-    html: str = field(repr=False)
-    """The page's text, as the crawl decoded it."""
     context: dict[str, Any]
     """The context of the request that fetched it (list title and date, column, marks of the page before)."""
     draft: DocumentItem
@@ -77,6 +77,13 @@ class PageJob:
     """The largest document extraction reads."""
     extract: bool = True
     """Read the record of a report page too (False: only its facts; the extract pipeline reads it later)."""
+
+    @property
+    def html(self) -> str:
+        """Return the page's text as the crawl's response gave it: its bytes decoded as Scrapy's `TextResponse.text`
+        decodes them (w3lib's `html_to_unicode` with the encoding the crawl settled on), here in the worker."""
+        charset = self.draft.charset
+        return html_to_unicode(f"charset={charset}" if charset else None, self.draft.body)[1]
 
 
 @dataclass(slots=True)
@@ -102,11 +109,12 @@ def report_item(job: PageJob, facts: PageFacts) -> DocumentItem:
 
 def read_page_job(job: PageJob) -> PageRead:
     """Return what a page says (`PageFacts`) and, for a report page, its record read from the same parse."""
+    html = job.html
     try:
-        sel = read_page(job.html)
+        sel = read_page(html)
     except UnreadablePage as exc:
         return PageRead(None, refused=str(exc))
-    facts = page_facts(job.draft.url, job.html, sel, job.context)
+    facts = page_facts(job.draft.url, html, sel, job.context)
     if not (facts.is_report and job.extract):
         return PageRead(facts)
     item = report_item(job, facts)

@@ -28,7 +28,7 @@ def page_job(body: bytes, content_type: str, name: str, **context: Any) -> PageJ
     draft = DocumentItem(site="test", url=f"http://example.test/{name}", body=body, status=200,
                          content_type=content_type, charset="utf-8", filename=name,
                          **DocumentItem.context_fields(context))  # fmt: skip
-    return PageJob(body.decode("utf-8"), context, draft, MAX)
+    return PageJob(context, draft, MAX)
 
 
 def same_fields(got: dict[str, Any], want: dict[str, Any]) -> None:
@@ -119,3 +119,22 @@ def test_a_page_that_kills_its_worker_is_refused_and_the_next_page_is_read(monke
     assert died.facts is None and "died" in (died.refused or ""), died
     assert read.facts is not None and read.facts.is_report and isinstance(read.outcome, dict)
     assert (pipe.pool.rebuilt, pipe.pool.died) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("<html><head><meta charset='gbk'><title>年报</title></head><body>政府信息公开</body></html>".encode("gbk"),
+         "text/html"),
+        ("<html><body>政府信息公开工作年度报告</body></html>".encode("gb18030"), "text/html; charset=gb2312"),
+        (b"\xef\xbb\xbf" + "<html><body>年度报告</body></html>".encode(), "text/html; charset=gbk"),  # the BOM wins
+        ("<p>年报</p>".encode() + b"\xff\xfe broken \x80", "text/html; charset=utf-8"),  # replaced, not refused
+    ],
+)  # fmt: skip
+def test_the_worker_decodes_a_page_as_scrapy_does(body: bytes, content_type: str) -> None:
+    from scrapy.http import HtmlResponse
+
+    response = HtmlResponse("http://example.test/nb.html", body=body, headers={"Content-Type": content_type})
+    draft = DocumentItem(site="test", url=response.url, body=response.body, status=200, content_type=content_type,
+                         charset=response.encoding, filename="nb.html")  # fmt: skip
+    assert PageJob({}, draft, MAX).html == response.text

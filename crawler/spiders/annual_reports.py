@@ -213,7 +213,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         # Only a page that was a document last time is asked about: a question waits for its batch, and a list's
         # next page waits for this one.
         revisit = known is not None and known.document
-        job = PageJob(response.text, context, draft, limit)
+        job = PageJob(context, draft, limit)  # the worker decodes the page's text (crawl CPU and a copy saved)
         read = await self._read_page(job, ask=revisit)
         facts = read.facts
         if facts is None:
