@@ -113,6 +113,19 @@ def test_a_worker_count_that_is_no_whole_number_is_refused_before_the_crawl_star
     assert proc.returncode == exits.USAGE and "NIANBAO_EXTRACT_WORKERS" in one_line(proc), proc.stderr[-500:]
 
 
+@pytest.mark.parametrize(
+    ("pair", "takes"),
+    [("CONCURRENT_REQUESTS=abc", "a whole number"), ("DOWNLOAD_DELAY=soon", "a number"),
+     ("COOKIES_ENABLED=maybe", "0/1 or true/false"), ("NIANBAO_STORE_BATCH=1.5", "a whole number")],
+)  # fmt: skip
+def test_a_setting_scrapy_cannot_read_as_its_type_is_refused_in_one_line(tmp_path, pair, takes):
+    proc = run("crawl", "http://127.0.0.1:9/nb/", "--db", f"sqlite:///{tmp_path / 'n.sqlite'}", "-s", pair,
+               cwd=tmp_path)  # fmt: skip
+    line = one_line(proc)
+    assert proc.returncode == exits.USAGE and pair in line and takes in line, proc.stderr[-500:]
+    assert "Traceback" not in proc.stderr
+
+
 def test_extract_refuses_a_url_and_a_missing_file(tmp_path):
     url = run("extract", "https://www.example.gov.cn/nb/2024.pdf")
     assert url.returncode == exits.USAGE and "nianbao crawl URL" in one_line(url)

@@ -177,6 +177,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         print("warning: --state is ignored: the crawl's memory now lives in the store (--db)", file=sys.stderr)
     overrides = crawl_settings(args, progress=sys.stderr.isatty() and not args.quiet)
     _prestart_extraction(overrides)
+    check_setting_values(args.set)  # here, not before: it imports Scrapy, which the workers' start need not wait for
     from crawler.run import attention, run_crawl
 
     summary = run_crawl(sites, overrides)
@@ -191,6 +192,29 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     for site, why in needs.items():
         print(f"nianbao: {site}: {why}", file=sys.stderr)
     return ATTENTION if needs else OK
+
+
+_TAKES = {"getbool": "0/1 or true/false", "getint": "a whole number", "getfloat": "a number"}
+
+
+def check_setting_values(pairs: list[str] | None) -> None:
+    """Raise UsageError (exit 2, one line) for a `-s KEY=VALUE` whose value Scrapy could not read as the type of the
+    setting's default (a whole number for CONCURRENT_REQUESTS, 0/1 or true/false for COOKIES_ENABLED …): the crawl
+    would otherwise stop in Scrapy's traceback. Settings without a typed default are left to their readers."""
+    from scrapy.settings import Settings
+
+    defaults = Settings()
+    defaults.setmodule("crawler.settings", priority="project")
+    for pair in pairs or []:
+        key, _, value = pair.partition("=")
+        default = defaults.get(key)
+        getter = {bool: "getbool", int: "getint", float: "getfloat"}.get(type(default))
+        if getter is None:
+            continue
+        try:
+            getattr(Settings({key: value}), getter)(key)  # read as Scrapy reads it
+        except (TypeError, ValueError):
+            raise UsageError(f"-s {pair}: {key} takes {_TAKES[getter]} (default {default!r})") from None
 
 
 def _prestart_extraction(overrides: dict[str, Any]) -> None:

@@ -56,13 +56,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """Run one worker of the crawl seeded in Redis; return the exit status (as `nianbao crawl`)."""
     from crawler.run import attention
 
-    from .crawl import crawl_settings, print_summary
+    from .crawl import check_setting_values, crawl_settings, print_summary
 
     queue = _queue(args.queue)
     _redis(args.redis)
     if not args.db:
         raise UsageError("--db: workers share one store; give its URL")
     overrides = crawl_settings(args, progress=False)
+    check_setting_values(args.set)
     from crawler.distributed.outage import CLOSE_REASON
     from crawler.distributed.worker import NothingSeeded, run_worker
 
