@@ -246,6 +246,7 @@ class ExtractPool:
         self._procs: list[WorkerProcess] = []
         self._solo: WorkerProcess | None = None
         self._slots: asyncio.Semaphore | None = None
+        self._list_slots: asyncio.Semaphore | None = None
         self._alone = asyncio.Lock()
 
     def start(self) -> None:
@@ -254,14 +255,20 @@ class ExtractPool:
         if not self._procs:
             self._procs = _take_prestarted(self.workers) or _spawn(self.workers)
 
-    async def read(self, job: Any, reader: Callable[[Any], Any] | None = None) -> Any:
+    async def read(self, job: Any, reader: Callable[[Any], Any] | None = None, listing: bool = False) -> Any:
         """Return the attributed record of a document (or what `reader`, a module-level function, returns of `job`:
         `read_page_job` a `PageRead`); raise its ExtractionError where it cannot be read as a report (`Unreadable`
-        where it killed its worker twice or was not read within `timeout`)."""
+        where it killed its worker twice or was not read within `timeout`).
+
+        `listing`: a list page, whose links feed the crawl's frontier: it has slots of its own (one a worker), so it
+        never waits for a slot behind the documents queued for the others."""
         reader = reader or self.reader
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.queue)
-        async with self._slots:
+            self._list_slots = asyncio.Semaphore(max(self.workers, 1))
+        slots = self._list_slots if listing else self._slots
+        assert slots is not None
+        async with slots:
             self.start()
             proc = min(self._procs, key=_load)  # the one with the fewest documents waiting
             try:
