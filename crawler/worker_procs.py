@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import pickle
+import signal
 import socket
 import struct
 from collections import deque
@@ -56,6 +57,8 @@ def _read_exact(sock: socket.socket, n: int) -> bytearray | None:
 def serve(sock: socket.socket, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
     """Run in the worker process: start it with `initializer(*initargs)`, then answer each job `sock` brings, in
     order, with `(True, fn(arg))` or `(False, the exception fn raised)`, until the crawl's end of `sock` closes."""
+    # Ctrl-C reaches the whole process group: the crawl stops gracefully and lets the worker finish what it holds.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
         initializer(*initargs)
     while (header := _read_exact(sock, _HEADER.size)) is not None:
@@ -66,7 +69,8 @@ def serve(sock: socket.socket, initializer: Callable[..., None] | None, initargs
             fn, arg = pickle.loads(body)
             answer: tuple[bool, Any] = (True, fn(arg))
         except BaseException as exc:  # the job's failure is its answer; the worker reads on
-            answer = (False, exc)
+            # A SystemExit or KeyboardInterrupt raised in the crawl's coroutine would stop the crawl, not fail the job.
+            answer = (False, exc if isinstance(exc, Exception) else RuntimeError(f"the job ended in {exc!r}"))
         del body
         try:
             frame = _frame(answer)
@@ -208,7 +212,10 @@ class WorkerProcess:
             end = at + _HEADER.size + n
             if len(buf) < end:
                 break
-            ok, value = pickle.loads(memoryview(buf)[at + _HEADER.size : end])
+            try:
+                ok, value = pickle.loads(memoryview(buf)[at + _HEADER.size : end])
+            except Exception as exc:  # e.g. an exception class that cannot be rebuilt from its pickle
+                ok, value = False, RuntimeError(f"the worker's answer could not be read: {type(exc).__name__}: {exc}")
             at = end
             self._answer(ok, value)
         if at:

@@ -25,6 +25,18 @@ def fail(reason: str) -> None:
     raise ValueError(reason)
 
 
+class Picky(Exception):
+    """An exception its pickle cannot rebuild (its constructor wants two arguments, its args hold one)."""
+
+    def __init__(self, a: str, b: str) -> None:
+        super().__init__(a)
+
+
+def raise_picky(_: Any) -> None:
+    """Raise a Picky."""
+    raise Picky("first", "second")
+
+
 def nap(seconds: float) -> float:
     """Sleep `seconds`, then return them."""
     time.sleep(seconds)
@@ -73,6 +85,34 @@ def test_a_job_that_raises_fails_with_its_exception_and_the_worker_goes_on() -> 
         proc.close()
     assert isinstance(failed, ValueError) and str(failed) == "bad input"
     assert after[0] == 1
+
+
+def test_an_answer_that_cannot_be_read_here_fails_its_job_and_the_worker_goes_on() -> None:
+    async def run(proc: WorkerProcess) -> list[Any]:
+        return await asyncio.gather(proc.submit(raise_picky, None), proc.submit(echo, 1), return_exceptions=True)
+
+    proc = WorkerProcess()
+    try:
+        failed, after = asyncio.run(run(proc))
+    finally:
+        proc.close()
+    assert isinstance(failed, RuntimeError) and "could not be read" in str(failed), failed
+    assert after[0] == 1
+
+
+def test_a_worker_ignores_ctrl_c_so_the_crawl_can_stop_gracefully() -> None:
+    async def run(proc: WorkerProcess) -> Any:
+        await proc.submit(echo, 0)  # the worker is up
+        job = proc.submit(nap, 1.0)
+        await asyncio.sleep(0.3)
+        os.kill(proc.process.pid, signal.SIGINT)  # as Ctrl-C sends it to the whole process group
+        return await job
+
+    proc = WorkerProcess()
+    try:
+        assert asyncio.run(run(proc)) == 1.0  # finished, not interrupted
+    finally:
+        proc.close()
 
 
 @pytest.mark.slow  # a worker killed
