@@ -194,13 +194,14 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return ATTENTION if needs else OK
 
 
-_TAKES = {"getbool": "0/1 or true/false", "getint": "a whole number", "getfloat": "a number"}
+_TAKES = {"getbool": "0/1 or true/false", "getfloat": "a number"}
 
 
 def check_setting_values(pairs: list[str] | None) -> None:
     """Raise UsageError (exit 2, one line) for a `-s KEY=VALUE` whose value Scrapy could not read as the type of the
-    setting's default (a whole number for CONCURRENT_REQUESTS, 0/1 or true/false for COOKIES_ENABLED …): the crawl
-    would otherwise stop in Scrapy's traceback. Settings without a typed default are left to their readers."""
+    setting's default (a number for CONCURRENT_REQUESTS, 0/1 or true/false for COOKIES_ENABLED …): the crawl would
+    otherwise stop in Scrapy's traceback. A number is all a whole-number default asks for: Scrapy reads some of those
+    as floats (DOWNLOAD_TIMEOUT, DOWNLOAD_DELAY). Settings without a typed default are left to their readers."""
     from scrapy.settings import Settings
 
     defaults = Settings()
@@ -208,7 +209,7 @@ def check_setting_values(pairs: list[str] | None) -> None:
     for pair in pairs or []:
         key, _, value = pair.partition("=")
         default = defaults.get(key)
-        getter = {bool: "getbool", int: "getint", float: "getfloat"}.get(type(default))
+        getter = {bool: "getbool", int: "getfloat", float: "getfloat"}.get(type(default))
         if getter is None:
             continue
         try:
