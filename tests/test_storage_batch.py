@@ -253,3 +253,21 @@ def test_blob_batches_share_their_flushing_threads_within_a_process(tmp_path: Pa
     assert all(stat.S_IMODE(os.stat(blobs.path(sha)).st_mode) == 0o600 for _, sha in first)  # as mkstemp made them
     blobs.close()
     assert blobs._pool is None and len(list(blobs)) == 4 and blobs.temp_files() == []
+
+
+def test_a_blob_batch_that_fails_midway_leaves_no_temporary_file_and_no_open_descriptor(tmp_path: Path) -> None:
+    import os
+
+    from storage import BlobStore
+    from storage.blobs import sha256_hex
+
+    blobs = BlobStore(tmp_path / "blobs")
+    blobs.put_many([(b"warm", sha256_hex(b"warm"))])  # the flushing threads started: they hold descriptors of their own
+    before = len(os.listdir("/proc/self/fd"))
+    batch = [(b"one", sha256_hex(b"one")), (b"two", sha256_hex(b"two")), ("not bytes", sha256_hex(b"three"))]
+    with pytest.raises(TypeError):
+        blobs.put_many(batch)  # type: ignore[arg-type]  # the third write fails after two files were written
+    assert blobs.temp_files() == [] and not blobs.exists(sha256_hex(b"one"))
+    assert len(os.listdir("/proc/self/fd")) == before  # the two written files' descriptors were closed
+    assert blobs.put_many(batch[:2]) == 2 and blobs.get(sha256_hex(b"two")) == b"two"
+    blobs.close()
