@@ -177,7 +177,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         print("warning: --state is ignored: the crawl's memory now lives in the store (--db)", file=sys.stderr)
     overrides = crawl_settings(args, progress=sys.stderr.isatty() and not args.quiet)
     _prestart_extraction(overrides)
-    check_setting_values(args.set)  # here, not before: it imports Scrapy, which the workers' start need not wait for
+    try:
+        check_setting_values(args.set)  # after the prestart: it imports Scrapy, which the workers need not wait for
+    except UsageError:
+        from crawler.extract_pool import discard_prestarted
+
+        discard_prestarted()  # stopped once started: a worker cut off mid-start prints a traceback
+        raise
     from crawler.run import attention, run_crawl
 
     summary = run_crawl(sites, overrides)
