@@ -59,6 +59,18 @@ end
 return #expired
 """
 
+_PUSH = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+if tonumber(ARGV[4]) >= 0 and redis.call('INCR', KEYS[3]) > tonumber(ARGV[4]) then return -1 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+return 1
+"""
+"""Record a request's fingerprint, count it against its site's budget and queue it, as one step: a worker killed
+between a separate SADD and ZADD would leave the fingerprint recorded and the request nowhere, and the page that
+made it, fetched again, would find it 'seen'. KEYS: dupefilter, queue, the site's page counter; ARGV:
+fingerprint ('' = not filtered), request, score, page budget (-1 = none). Returns 1 queued, 0 seen, -1 over
+budget."""
+
 _RENEW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -192,34 +204,32 @@ class LeasedScheduler(Scheduler):
         return pushed
 
     def _push(self, request: Request, parent: str | None) -> bool:
-        """Push a request the dupefilter has not seen and its site's budget allows; return whether it was pushed."""
-        if not request.dont_filter and self.df.request_seen(request):
+        """Push a request the dupefilter has not seen and its site's budget allows, in one Redis script
+        (`_PUSH`); return whether it was pushed.
+
+        Pages are counted against their site's budget once per URL the shared dupefilter had not seen, so two
+        workers following links to the same site cannot each spend a whole budget on it; a retry or redirect (it
+        has a parent lease) is not counted again. Each worker's spider still checks depth.
+        """
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        site = request.meta.get("site")
+        counted = parent is None and not request.dont_filter and site is not None
+        max_pages = int(site.overrides.get("max_pages", DEFAULT_MAX_PAGES)) if counted else -1
+        pages_key = self.keys.pages(site.site_id) if counted else self.keys.pages("")
+        data = self.queue._encode_request(request)
+        result = int(self.server.eval(_PUSH, 3, self.df.key, self.queue.key, pages_key,
+                                      fingerprint, data, -request.priority, max_pages))  # fmt: skip
+        if result == 0:
             self.df.log(request, self.spider)
             return False
-        if parent is None and not request.dont_filter and not self._within_budget(request):
+        if result < 0:
+            if self.stats:
+                for name in ("budget_refused", "budget_pages_refused"):
+                    self.stats.inc_value(f"site/{site.site_id}/{name}")
             return False
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
-
-    def _within_budget(self, request: Request) -> bool:
-        """Count a new request against its site's page budget, shared by every worker; return False (and count the
-        refusal as the single-process spider does) once the site has used it up.
-
-        Each worker's spider still checks depth; pages are counted here, once per URL the shared dupefilter had
-        not seen, so two workers following links to the same site cannot each spend a whole budget on it.
-        """
-        site = request.meta.get("site")
-        if site is None:
-            return True
-        max_pages = int(site.overrides.get("max_pages", DEFAULT_MAX_PAGES))
-        if int(self.server.incr(self.keys.pages(site.site_id))) <= max_pages:
-            return True
-        if self.stats:
-            for name in ("budget_refused", "budget_pages_refused"):
-                self.stats.inc_value(f"site/{site.site_id}/{name}")
-        return False
 
     def _forget_unpushed(self) -> None:
         """Take out of the dupefilter the fingerprints of requests it recorded but an outage kept from the queue:
