@@ -1,15 +1,16 @@
 """Extraction in worker processes, so reading documents runs on the other cores beside the crawl's reactor.
 
-`ExtractPool.read(job)` sends a document's bytes and context to a `ProcessPoolExecutor` and awaits its
-record. At most `queue` documents are in the pool at once (the others wait in the pipeline, which Scrapy
+`ExtractPool.read(job)` sends a document's bytes and context to the worker with the fewest documents waiting
+(crawler/worker_procs.py: the crawl's event loop writes the job and reads the answer, no helper thread) and awaits
+its record. At most `queue` documents are in the pool at once (the others wait in the pipeline, which Scrapy
 bounds with CONCURRENT_ITEMS and its scraper's active size). Workers start with the crawl and load the
 extractors and their tables before their first document; documents sent meanwhile wait for them (read in
 the crawl's own process they would take its CPU from fetching). A worker that dies (a crash in a parser,
-the kernel's OOM killer) breaks the whole executor: it is rebuilt and counted, and each document that was
-in it is read again alone, in a one-worker pool of its own, so only the document that kills its worker
-twice gets an error, `Unreadable("the extraction worker died …")`. A document still unread `timeout`
-seconds after it was sent (a parser caught in a loop) gets `Unreadable("extraction took longer than …")`:
-the pool's workers are stopped, and the other documents in it read again alone, as when a worker dies.
+the kernel's OOM killer) is replaced and counted, and each document that was in it is read again alone, in a
+worker of its own, so only the document that kills its worker twice gets an error,
+`Unreadable("the extraction worker died …")`. A document its worker has not read `timeout` seconds after it
+started on it (a parser caught in a loop) gets `Unreadable("extraction took longer than …")`: that worker is
+stopped and replaced, and the other documents it held are read again alone, as when a worker dies.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ import multiprocessing.connection
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +34,7 @@ from extractors import ExtractionError, Unreadable, attribute_record, extract, s
 from .items import DocumentItem
 from .page_facts import PageFacts, page_facts, report_context
 from .pages import UnreadablePage, read_page
+from .worker_procs import WorkerDied, WorkerProcess, WorkerTimedOut
 
 logger = logging.getLogger(__name__)
 
@@ -179,10 +179,6 @@ def _exit_with(sentinel: int) -> None:
     os._exit(0)
 
 
-def _ready() -> None:
-    """Nothing: sent to each worker as the pool starts, so every worker process starts (and loads) at once."""
-
-
 def default_workers() -> int:
     """Return the extraction workers a crawl starts by default: as many as the cores."""
     # Not one fewer: with pages read in the workers the crawl's process needs about a third of a core, and a
@@ -196,22 +192,13 @@ def extract_workers(value: Any) -> int:
     return default_workers() if value in (None, "") else int(value)
 
 
-_prestarted: tuple[ProcessPoolExecutor, int] | None = None
-"""The executor `prestart` started and its number of workers, for the crawl's pool to take (None: none waiting)."""
+_prestarted: list[WorkerProcess] | None = None
+"""The worker processes `prestart` started, for the crawl's pool to take (None: none waiting)."""
 
 
-def _new_executor(workers: int) -> ProcessPoolExecutor:
-    """Return a new executor of `workers` spawned worker processes (they start at its first submits)."""
-    # spawn: a forked child of a process running a reactor and threads may inherit held locks.
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
-
-
-def _spawn_pool(workers: int) -> ProcessPoolExecutor:
-    """Return a new executor of `workers` spawned processes, each sent `_ready` so all start (and load) now."""
-    pool = _new_executor(workers)
-    for _ in range(workers):
-        pool.submit(_ready)
-    return pool
+def _spawn(workers: int) -> list[WorkerProcess]:
+    """Return `workers` new worker processes, started now (each imports the extractors and loads their tables)."""
+    return [WorkerProcess(_start_worker) for _ in range(workers)]
 
 
 def prestart(workers: int) -> None:
@@ -219,33 +206,33 @@ def prestart(workers: int) -> None:
     starts: their imports and tables load while the crawl's own process imports Scrapy and opens the store."""
     global _prestarted
     if workers > 0 and _prestarted is None:
-        _prestarted = (_spawn_pool(workers), workers)
+        _prestarted = _spawn(workers)
 
 
 def discard_prestarted() -> None:
     """Stop the workers `prestart` started, once they have started (the crawl is not going to run)."""
     global _prestarted
     waiting, _prestarted = _prestarted, None
-    if waiting is not None:
-        waiting[0].shutdown(wait=True, cancel_futures=True)
+    for proc in waiting or ():
+        proc.close(None)
 
 
-def _take_prestarted(workers: int) -> ProcessPoolExecutor | None:
-    """Return the prestarted executor where it has `workers` processes (it is the caller's now), else None (one of
-    another size is stopped)."""
+def _take_prestarted(workers: int) -> list[WorkerProcess] | None:
+    """Return the prestarted workers where there are `workers` of them (they are the caller's now), else None (those
+    of another number are stopped)."""
     global _prestarted
     waiting, _prestarted = _prestarted, None
     if waiting is None:
         return None
-    pool, size = waiting
-    if size != workers:
-        pool.shutdown(wait=False, cancel_futures=True)
+    if len(waiting) != workers:
+        for proc in waiting:
+            proc.close(0)
         return None
-    return pool
+    return waiting
 
 
 class ExtractPool:
-    """Worker processes reading documents; rebuilt when one dies."""
+    """Worker processes reading documents; a worker that dies or hangs is replaced."""
 
     def __init__(
         self, workers: int, queue: int, reader: Callable[[ExtractJob], Any] = read_job, timeout: float = 0
@@ -255,99 +242,98 @@ class ExtractPool:
         self.queue = queue
         """How many documents may be in the pool at once (sent and not yet answered)."""
         self.timeout = timeout
-        """Seconds a document may stay in the pool unread before it is given up (0: no limit)."""
+        """Seconds a worker may spend on one document before it is given up (0: no limit)."""
         self.timed_out = 0
         """Documents given up because they were not read within `timeout`."""
         self.reader = reader
         """The module-level function a worker runs on a job (`read_job`)."""
         self.rebuilt = 0
-        """How many times a dead worker broke the pool and it was made anew."""
+        """How many times a worker died or hung and was replaced."""
         self.died = 0
         """Documents that killed a worker of their own: each became an `Unreadable` error."""
-        self._pool: Executor | None = None
-        self._solo: Executor | None = None
+        self._procs: list[WorkerProcess] = []
+        self._solo: WorkerProcess | None = None
         self._slots: asyncio.Semaphore | None = None
+        self._list_slots: asyncio.Semaphore | None = None
         self._alone = asyncio.Lock()
-
-    def _executor(self, workers: int | None = None) -> ProcessPoolExecutor:
-        """Return a new executor of `workers` (default: the pool's) spawned processes."""
-        return _new_executor(workers or self.workers)
 
     def start(self) -> None:
         """Start the worker processes now (each imports the extractors while the crawl's first pages come in), or
         take those `prestart` started."""
-        if self._pool is None:
-            self._pool = _take_prestarted(self.workers) or _spawn_pool(self.workers)
+        if not self._procs:
+            self._procs = _take_prestarted(self.workers) or _spawn(self.workers)
 
-    async def read(self, job: Any, reader: Callable[[Any], Any] | None = None) -> Any:
+    async def read(self, job: Any, reader: Callable[[Any], Any] | None = None, listing: bool = False) -> Any:
         """Return the attributed record of a document (or what `reader`, a module-level function, returns of `job`:
         `read_page_job` a `PageRead`); raise its ExtractionError where it cannot be read as a report (`Unreadable`
-        where it killed its worker twice or was not read within `timeout`)."""
+        where it killed its worker twice or was not read within `timeout`).
+
+        `listing`: a list page, whose links feed the crawl's frontier: it has slots of its own (one a worker), so it
+        never waits for a slot behind the documents queued for the others."""
         reader = reader or self.reader
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.queue)
-        async with self._slots:
-            if self._pool is None:
-                self._pool = self._executor()
-            pool = self._pool
+            self._list_slots = asyncio.Semaphore(max(self.workers, 1))
+        slots = self._list_slots if listing else self._slots
+        assert slots is not None
+        async with slots:
+            self.start()
+            proc = min(self._procs, key=_load)  # the one with the fewest documents waiting
             try:
-                return record_of(await self._within_time(pool, pool.submit(reader, job)))
-            except BrokenProcessPool:
-                self._replace(pool)
+                return record_of(await self._answer(proc, reader, job))
+            except WorkerDied:
+                self._replace(proc)
         return await self._read_alone(job, reader)
 
-    async def _within_time(self, pool: Executor, future: Future[Any]) -> Any:
-        """Return what a worker answered; where it has not answered within `timeout`, stop the pool's workers
-        (its other documents are read again alone) and raise Unreadable."""
+    async def _answer(self, proc: WorkerProcess, reader: Callable[[Any], Any], job: Any) -> Any:
+        """Return what `proc` answered; where it was not answered within `timeout` of its start, the worker is
+        stopped (its other documents are read again alone) and Unreadable raised."""
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout or None)
-        except TimeoutError:
+            return await proc.submit(reader, job, self.timeout)
+        except WorkerTimedOut:
             self.timed_out += 1
-            _stop_workers(pool)
-            if pool is self._pool:
-                self._replace(pool)
-            elif pool is self._solo:
+            if proc is self._solo:
                 self._solo = None
+            else:
+                self._replace(proc)
             why = f"extraction took longer than {self.timeout:g} s: the worker reading it was stopped"
             raise Unreadable(why) from None
 
-    def _replace(self, pool: Executor) -> None:
-        """Drop a broken executor (once, however many of its documents report it) so the next read makes one."""
-        if self._pool is pool:
-            self._pool = None
+    def _replace(self, proc: WorkerProcess) -> None:
+        """Put a new worker in the place of one that died or was stopped (once, however many of its documents
+        report it)."""
+        if proc in self._procs:
+            proc.stop()
+            self._procs[self._procs.index(proc)] = WorkerProcess(_start_worker)
             self.rebuilt += 1
-            pool.shutdown(wait=False, cancel_futures=True)
-            logger.warning("an extraction worker died or hung: pool rebuilt, its documents read again one at a time")
+            logger.warning("an extraction worker died or hung: replaced, its documents read again one at a time")
 
     async def _read_alone(self, job: Any, reader: Callable[[Any], Any]) -> Any:
-        """Return the record of a document that was in a pool when a worker died, read again in a worker of its
-        own; raise Unreadable where it kills that one too."""
+        """Return the record of a document that was in a worker when it died, read again in a worker of its own;
+        raise Unreadable where it kills that one too."""
         async with self._alone:
-            if self._solo is None:
-                self._solo = self._executor(1)
+            if self._solo is None or not self._solo.alive:
+                self._solo = WorkerProcess(_start_worker)
             solo = self._solo
             try:
-                return record_of(await self._within_time(solo, solo.submit(reader, job)))
-            except BrokenProcessPool:
+                return record_of(await self._answer(solo, reader, job))
+            except WorkerDied:
                 self._solo = None
-                solo.shutdown(wait=False, cancel_futures=True)
+                solo.stop()
                 self.died += 1
                 raise Unreadable("the extraction worker died reading it (a crash or out of memory)") from None
 
     def close(self) -> None:
         """Stop the workers (the crawl is over: nothing is in the pool)."""
-        for pool in (self._pool, self._solo):
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
-        self._pool = self._solo = None
+        procs = [*self._procs, *([self._solo] if self._solo else [])]
+        self._procs, self._solo = [], None
+        for proc in procs:
+            proc.close()
 
 
-def _stop_workers(pool: Executor) -> None:
-    """Terminate the processes of a pool whose worker hangs (its other documents then fail with BrokenProcessPool
-    and are read again alone)."""
-    # ProcessPoolExecutor has no public way to stop a busy worker before Python 3.14 (terminate_workers).
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.terminate()
+def _load(proc: WorkerProcess) -> int:
+    """Return the documents a worker has yet to answer (a dead one: none it will take)."""
+    return proc.load if proc.alive else 1 << 30
 
 
 def record_of(value: dict[str, Any] | ExtractionError) -> dict[str, Any]:

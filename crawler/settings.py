@@ -66,8 +66,9 @@ ITEM_PIPELINES = {
 # thread of the crawl), at most NIANBAO_EXTRACT_QUEUE in them at once (0: twice the workers).
 NIANBAO_EXTRACT_WORKERS = None
 NIANBAO_EXTRACT_QUEUE = 0
-# A document a worker has not read this many seconds after it was sent (a parser caught in a loop) is an error
-# ("extraction took longer than …"), its worker stopped (0: wait for ever). OCR of a long scan takes minutes.
+# A document a worker has not read this many seconds after it started on it (a parser caught in a loop) is an error
+# ("extraction took longer than …"), its worker stopped and replaced (0: wait for ever). OCR of a long scan takes
+# minutes.
 NIANBAO_EXTRACT_TIMEOUT = 900
 # The store writes documents and parsed pages' memory rows together, up to this many a transaction, gathered for
 # this many seconds after the first of them came (0: what came during the last write, as soon as it ends).

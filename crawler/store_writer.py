@@ -14,11 +14,7 @@ is rolled back by the database as the crawl's own would be, and its blobs are or
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +25,7 @@ from storage.sql import error_line
 
 from .extract_pool import exit_with_parent, freeze_startup
 from .store import StoreFailed
+from .worker_procs import WorkerDied, WorkerProcess
 
 logger = logging.getLogger(__name__)
 
@@ -53,18 +50,14 @@ def _open(url: str, blob_root: str) -> None:
     freeze_startup()
 
 
-def _add_many(additions: list[Addition], rows: list[dict[str, Any]]) -> list[AddResult]:
-    """Return `Store.add_many(additions, rows)` run in the writer process; raise StoreFailed with its one line
-    (an exception that pickles, unlike some database drivers' own)."""
+def _add_many(batch: tuple[list[Addition], list[dict[str, Any]]]) -> list[AddResult]:
+    """Return `Store.add_many(additions, rows)` of one `batch` run in the writer process; raise StoreFailed with its
+    one line (an exception that pickles, unlike some database drivers' own)."""
     assert _store is not None, "the writer process opens its store as it starts"
     try:
-        return _store.add_many(additions, rows)
+        return _store.add_many(*batch)
     except Exception as exc:
         raise StoreFailed(error_line(exc)) from None
-
-
-def _started() -> None:
-    """Nothing: sent to the writer as it starts, so its process starts (and opens the store) at once."""
 
 
 class WriterProcess:
@@ -75,36 +68,31 @@ class WriterProcess:
         self.blob_root = str(blob_root)
         self.restarted = 0
         """How many times the writer died and was started again."""
-        self._pool: ProcessPoolExecutor | None = None
+        self._proc: WorkerProcess | None = None
 
     def start(self) -> None:
-        """Start the writer process now (it imports the store while the crawl's first pages come in)."""
-        if self._pool is None:
-            # spawn: a forked child of a process running a reactor and threads may inherit held locks.
-            ctx = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_open, initargs=(self.url, self.blob_root))
-            # The executor spawns its process at the first submit: without this the first batch waited for the
-            # writer to start and open the store (about a second, the crawl's items held meanwhile).
-            self._pool.submit(_started)
+        """Start the writer process now (it imports the store and opens it while the crawl's first pages come in)."""
+        if self._proc is None:
+            self._proc = WorkerProcess(_open, (self.url, self.blob_root))
 
     async def add_many(self, additions: list[Addition], rows: list[dict[str, Any]]) -> list[AddResult]:
         """Return what `Store.add_many` returned for one batch written by the writer process; raise StoreFailed
         where the store refused it or the writer died writing it."""
         self.start()
-        pool = self._pool
-        assert pool is not None
+        proc = self._proc
+        assert proc is not None
         try:
-            return await asyncio.wrap_future(pool.submit(_add_many, additions, rows))
-        except BrokenProcessPool:
-            if self._pool is pool:
-                self._pool = None
+            return await proc.submit(_add_many, (additions, rows))
+        except WorkerDied:
+            if self._proc is proc:
+                self._proc = None
                 self.restarted += 1
-                pool.shutdown(wait=False, cancel_futures=True)
+                proc.stop()
                 logger.warning("the store writer process died: started again, its batch written again one by one")
             raise StoreFailed("the store writer process died (out of memory or killed)") from None
 
     def close(self) -> None:
         """Stop the writer once the batch it is writing, if any, is committed."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        if self._proc is not None:
+            self._proc.close(wait=None)
+            self._proc = None

@@ -34,6 +34,12 @@ def read_or_hang(job: ExtractJob) -> Any:
     return read_job(job)
 
 
+def named_after_a_nap(job: ExtractJob) -> str | None:
+    """Return the job's name after a fifth of a second (a document that takes its time)."""
+    time.sleep(0.2)
+    return job.name
+
+
 def job(body: bytes, name: str = "input.html") -> ExtractJob:
     """Return an extraction job for `body` with a small crawl context."""
     context = {"source_url": f"http://example.test/{name}", "site": "test", "region_code": None,
@@ -171,16 +177,36 @@ def test_the_crawl_pool_takes_the_workers_started_before_it_where_it_wants_as_ma
     assert waiting is not None
     pool = ExtractPool(workers=1, queue=1)
     pool.start()
-    taken = pool._pool
+    taken = list(pool._procs)
     records = asyncio.run(gather(pool, [job(document("seed001_html"))]))
-    assert taken is waiting[0] and extract_pool._prestarted is None  # the workers already loading were taken
+    assert taken == waiting and extract_pool._prestarted is None  # the workers already loading were taken
     assert isinstance(records[0], dict), records
 
     extract_pool.prestart(1)
+    waiting = extract_pool._prestarted
     other = ExtractPool(workers=2, queue=2)
     other.start()
     try:
-        assert other._pool is not None and extract_pool._prestarted is None
-        assert len(other._pool._processes) == 2  # type: ignore[attr-defined]  # a pool of its own size
+        assert extract_pool._prestarted is None
+        assert len(other._procs) == 2 and not set(other._procs) & set(waiting)  # a pool of its own size
     finally:
         other.close()
+
+
+def test_a_list_page_is_read_ahead_of_the_documents_waiting_for_a_slot() -> None:
+    done: list[str] = []
+
+    async def read(pool: ExtractPool, name: str, listing: bool = False) -> None:
+        done.append(await pool.read(job(b"<p>x</p>", name), listing=listing))
+
+    async def run(pool: ExtractPool) -> None:
+        try:
+            reports = [asyncio.create_task(read(pool, f"report{k}.html")) for k in range(3)]
+            await asyncio.sleep(0.05)  # the reports are sent or waiting for the one slot
+            await asyncio.gather(read(pool, "list.html", listing=True), *reports)
+        finally:
+            pool.close()
+
+    asyncio.run(run(ExtractPool(workers=1, queue=1, reader=named_after_a_nap)))
+    # Without a slot of its own the list page waited behind every report queued before it (it came last).
+    assert done == ["report0.html", "list.html", "report1.html", "report2.html"], done

@@ -62,9 +62,9 @@ def test_a_page_read_whole_in_a_worker_is_not_read_again_by_the_extract_step() -
     sent: list[Any] = []
     read = pipe.pool.read
 
-    async def counted(job: Any, reader: Any = None) -> Any:
+    async def counted(job: Any, reader: Any = None, listing: bool = False) -> Any:
         sent.append(reader)
-        return await read(job, reader)
+        return await read(job, reader, listing=listing)
 
     pipe.pool.read = counted  # type: ignore[method-assign]
     job = page_job(document("seed001_html"), "text/html", "nb.html", **LISTED)

@@ -96,11 +96,9 @@ def test_the_writer_process_starts_with_the_crawl_not_at_its_first_batch(tmp_pat
     process = WriterProcess(store.url, tmp_path / "blobs")
     process.start()
     try:
-        pool = process._pool
-        assert pool is not None
-        # The executor spawns its process at a submit: start() sends one, so the first batch finds a writer ready.
-        workers = list(pool._processes.values())
-        assert len(workers) == 1 and workers[0].is_alive()
+        proc = process._proc
+        # The writer's process runs (and opens the store) from start(), so the first batch finds a writer ready.
+        assert proc is not None and proc.process.is_alive()
     finally:
         process.close()
     store.close()
@@ -112,11 +110,10 @@ def test_a_writer_that_dies_fails_its_batch_and_the_next_is_written_by_a_new_one
 
     async def write() -> tuple[Any, Any]:
         await process.add_many([addition(0)], [])
-        pool = process._pool
-        assert pool is not None
-        for worker in list(pool._processes.values()):  # as the kernel's OOM killer would
-            os.kill(worker.pid, signal.SIGKILL)
-            worker.join()
+        proc = process._proc
+        assert proc is not None
+        os.kill(proc.process.pid, signal.SIGKILL)  # as the kernel's OOM killer would
+        proc.process.join()
         try:
             await process.add_many([addition(1)], [])
             died: Any = None

@@ -77,13 +77,14 @@ class ExtractPipeline:
             self._count()
         return ReportItem(document=item, record=record)
 
-    async def read_page(self, job: PageJob) -> PageRead:
+    async def read_page(self, job: PageJob, listing: bool = False) -> PageRead:
         """Return what a worker read of an HTML page (its facts, and a report page's record); without worker
-        processes, the page's facts read here (its record is read when its item comes through)."""
+        processes, the page's facts read here (its record is read when its item comes through). `listing`: the
+        page was fetched as a list (its links are read ahead of the documents waiting)."""
         if self.pool is None:
             return read_page_job(replace(job, extract=False))
         try:
-            return await self.pool.read(job, read_page_job)
+            return await self.pool.read(job, read_page_job, listing=listing)
         except ExtractionError as exc:  # the page killed its worker twice, or was not read in time
             return PageRead(None, refused=exc.reason)
         finally:

@@ -214,7 +214,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         # next page waits for this one.
         revisit = known is not None and known.document
         job = PageJob(context, draft, limit)  # the worker decodes the page's text (crawl CPU and a copy saved)
-        read = await self._read_page(job, ask=revisit)
+        read = await self._read_page(job, ask=revisit, listing=response.meta.get("role") == "list")
         facts = read.facts
         if facts is None:
             # Read in part it would pass for a list without links: refused aloud instead, fetched again next time.
@@ -237,10 +237,11 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         for child in children:
             yield child
 
-    async def _read_page(self, job: PageJob, ask: bool = False) -> PageRead:
+    async def _read_page(self, job: PageJob, ask: bool = False, listing: bool = False) -> PageRead:
         """Return what the page says, read by an extraction worker (with a report page's record), or here where the
         crawl has no extract pipeline. Bytes this crawl met at another URL already are read for their links only;
-        `ask`: ask the dedup step too whether the store holds them (then their record is not read either)."""
+        `ask`: ask the dedup step too whether the store holds them (then their record is not read either); `listing`:
+        the page was fetched as a list, and is read ahead of the documents waiting for the workers."""
         if not self._looked:
             self._looked = True
             try:
@@ -254,7 +255,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
             self.dedup.met_in_crawl(job.draft.sha256) or (ask and await self.dedup.met_before(job.draft.sha256))
         ):
             job = replace(job, extract=False)  # a source of bytes met before: its record is not needed
-        return await self.reader.read_page(job)
+        return await self.reader.read_page(job, listing=listing)
 
     def _follow(self, response: Response, site: Site, facts: PageFacts) -> Iterator[scrapy.Request | None]:
         depth = response.meta["depth"]
