@@ -200,14 +200,17 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return ATTENTION if needs else OK
 
 
-_TAKES = {"getbool": "0/1 or true/false", "getfloat": "a number"}
+_TAKES = {"getbool": "0/1 or true/false", "getfloat": "a number", "getint": "a whole number"}
+READ_AS_FLOAT = frozenset({"DNS_TIMEOUT", "DOWNLOAD_TIMEOUT", "NIANBAO_EXTRACT_TIMEOUT", "NIANBAO_RETRY_AFTER_MAX"})
+"""The settings with a whole-number default that Scrapy or nianbao read as a number (`getfloat`): 1.5 is a value."""
 
 
 def check_setting_values(pairs: list[str] | None) -> None:
     """Raise UsageError (exit 2, one line) for a `-s KEY=VALUE` whose value Scrapy could not read as the type of the
-    setting's default (a number for CONCURRENT_REQUESTS, 0/1 or true/false for COOKIES_ENABLED …): the crawl would
-    otherwise stop in Scrapy's traceback. A number is all a whole-number default asks for: Scrapy reads some of those
-    as floats (DOWNLOAD_TIMEOUT, DOWNLOAD_DELAY). Settings without a typed default are left to their readers."""
+    setting's default (a whole number for CONCURRENT_REQUESTS, a number for DOWNLOAD_DELAY, 0/1 or true/false for
+    COOKIES_ENABLED …): the crawl would otherwise stop in Scrapy's traceback. A whole-number default asks for a
+    whole number unless the setting is read as a float (`READ_AS_FLOAT`). Settings without a typed default are left
+    to their readers."""
     from scrapy.settings import Settings
 
     defaults = Settings()
@@ -215,7 +218,8 @@ def check_setting_values(pairs: list[str] | None) -> None:
     for pair in pairs or []:
         key, _, value = pair.partition("=")
         default = defaults.get(key)
-        getter = {bool: "getbool", int: "getfloat", float: "getfloat"}.get(type(default))
+        int_getter = "getfloat" if key in READ_AS_FLOAT else "getint"
+        getter = {bool: "getbool", int: int_getter, float: "getfloat"}.get(type(default))
         if getter is None:
             continue
         try:
