@@ -18,6 +18,8 @@ holds the run's database open), so the rows say which process a page's CPU went 
     python bench/crawl.py --spider bare|nianbao URL    # one crawl (for timing two commands side by side)
     python bench/crawl.py --read 300                   # read 300 report pages as an extraction worker does, in
                                                        # this process (no crawl): CPU ms a page
+    python bench/crawl.py --pool 1500                  # send 1,500 report pages through the crawl's extraction
+                                                       # pool: CPU ms a page of the crawl's side and the workers
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "fixtures" / "documents" / "seed004_html" / "input.html"
@@ -158,11 +161,10 @@ def report_page(k: int, template: str) -> tuple[str, str]:
     return title, head + sep + rest.replace(old_title, title, 1).replace("<body>", f"<body><h1>{title}</h1>", 1)
 
 
-def read_pages(count: int, rounds: int = 3) -> dict[str, float]:
-    """Return the CPU ms a page of reading `count` report pages `rounds` times as an extraction worker reads a page
-    the crawl sends it (facts and record from one lxml tree), in this process, after one unmeasured round."""
+def page_jobs(count: int) -> list[Any]:
+    """Return the `PageJob`s of the column's first `count` report pages, as the crawl sends them to a worker."""
     sys.path.insert(0, str(ROOT))
-    from crawler.extract_pool import PageJob, read_page_job
+    from crawler.extract_pool import PageJob
     from crawler.items import DocumentItem
 
     context = {"list_title": "政府信息公开工作年度报告", "list_date": "2025-01-10"}
@@ -174,6 +176,15 @@ def read_pages(count: int, rounds: int = 3) -> dict[str, float]:
                              body=html.encode("utf-8"), status=200, content_type="text/html", charset="utf-8",
                              filename=f"t20250110_{k}.html", **DocumentItem.context_fields(context))  # fmt: skip
         jobs.append(PageJob(context, draft, 50 * 1024 * 1024))
+    return jobs
+
+
+def read_pages(count: int, rounds: int = 3) -> dict[str, float]:
+    """Return the CPU ms a page of reading `count` report pages `rounds` times as an extraction worker reads a page
+    the crawl sends it (facts and record from one lxml tree), in this process, after one unmeasured round."""
+    from crawler.extract_pool import read_page_job
+
+    jobs = page_jobs(count)
     reports = sum(1 for job in jobs if isinstance(read_page_job(job).outcome, dict))
     start = time.process_time()
     for _ in range(rounds):
@@ -182,6 +193,37 @@ def read_pages(count: int, rounds: int = 3) -> dict[str, float]:
     ms = 1000 * (time.process_time() - start) / (rounds * count)
     print(f"{count} pages x {rounds}: {ms:.2f} CPU ms a page; {reports} read as reports")
     return {"pages": count, "rounds": rounds, "cpu_ms_per_page": round(ms, 3), "reports": reports}
+
+
+def pool_pages(count: int) -> dict[str, float]:
+    """Return the CPU ms a page of the crawl's side and of its extraction workers when `count` report pages go
+    through the crawl's `ExtractPool` (as many workers as cores, the crawl's queue depth), after 20 unmeasured: the
+    transport's cost without the rest of a crawl."""
+    import asyncio
+
+    from crawler.extract_pool import ExtractPool, default_workers, read_page_job
+
+    jobs = page_jobs(count + 20)
+
+    async def run() -> dict[str, float]:
+        workers = default_workers()
+        pool = ExtractPool(workers, 2 * workers)
+        pool.start()
+        try:
+            await asyncio.gather(*(pool.read(job, read_page_job) for job in jobs[:20]))
+            pids = pool.pids
+            w0, c0, t0 = sum(cpu_of(p) for p in pids), time.process_time(), time.monotonic()
+            await asyncio.gather(*(pool.read(job, read_page_job) for job in jobs[20:]))
+            w1, c1, t1 = sum(cpu_of(p) for p in pids), time.process_time(), time.monotonic()
+        finally:
+            pool.close()
+        return {"pages": count, "workers": workers, "crawl_side_cpu_ms_per_page": round(1000 * (c1 - c0) / count, 3),
+                "workers_cpu_ms_per_page": round(1000 * (w1 - w0) / count, 3),
+                "wall_ms_per_page": round(1000 * (t1 - t0) / count, 3)}  # fmt: skip
+
+    out = asyncio.run(run())
+    print(json.dumps(out))
+    return out
 
 
 def free_port(host: str) -> int:
@@ -374,6 +416,8 @@ def main() -> None:
                         help="a setting for the nianbao crawls, e.g. -s NIANBAO_EXTRACT_WORKERS=2")
     parser.add_argument("--serve", type=int, metavar="REPORTS", help="only serve a column of this many reports")
     parser.add_argument("--read", type=int, metavar="PAGES", help="only read this many report pages in this process")
+    parser.add_argument("--pool", type=int, metavar="PAGES",
+                        help="only send this many report pages through the crawl's extraction pool (no crawl)")
     parser.add_argument("--spider", nargs=2, metavar=("SPIDER", "URL"), help="only crawl URL once with SPIDER")
     args = parser.parse_args()
     if args.serve:
@@ -381,6 +425,9 @@ def main() -> None:
         return
     if args.read:
         read_pages(args.read)
+        return
+    if args.pool:
+        pool_pages(args.pool)
         return
     if args.spider:
         compile_package()

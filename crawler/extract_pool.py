@@ -263,6 +263,11 @@ class ExtractPool:
         if not self._procs:
             self._procs = _take_prestarted(self.workers) or _spawn(self.workers)
 
+    @property
+    def pids(self) -> list[int]:
+        """Return the process ids of the workers running now (for reading their CPU from /proc)."""
+        return [proc.process.pid for proc in self._procs if proc.alive and proc.process.pid is not None]
+
     async def read(self, job: Any, reader: Callable[[Any], Any] | None = None, listing: bool = False) -> Any:
         """Return the attributed record of a document (or what `reader`, a module-level function, returns of `job`:
         `read_page_job` a `PageRead`); raise its ExtractionError where it cannot be read as a report (`Unreadable`

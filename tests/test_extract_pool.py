@@ -93,14 +93,18 @@ def test_the_pool_reads_again_after_it_was_rebuilt() -> None:
     async def twice(pool: ExtractPool) -> list[Any]:
         try:
             first = await asyncio.gather(pool.read(job(document("seed000_html") + DIES)), return_exceptions=True)
-            return [*first, await pool.read(job(document("seed000_html")))]
+            return [*first, await pool.read(job(document("seed000_html"))), pool.pids]
         finally:
             pool.close()
 
     pool = ExtractPool(workers=1, queue=1, reader=read_or_die)
-    died, record = asyncio.run(twice(pool))
+    pool.start()
+    before = pool.pids
+    died, record, after = asyncio.run(twice(pool))
     assert isinstance(died, Unreadable) and isinstance(record, dict) and record["year"]
     assert (pool.rebuilt, pool.died) == (1, 1)
+    assert len(before) == len(after) == 1 and before != after, "the dead worker's place: a new process"
+    assert pool.pids == [], "a closed pool still names running workers"
 
 
 @pytest.mark.parametrize("workers", [0, 1])
