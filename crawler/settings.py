@@ -77,6 +77,8 @@ NIANBAO_STORE_WAIT = 0.5
 # The batches are written in a process of their own, so the store's work does not take the crawl's CPU (False: in a
 # thread of the crawl; an in-memory SQLite store is always written in a thread).
 NIANBAO_STORE_PROCESS = True
+# A note the crawl's run row carries in the store (a distributed worker's: which queue it worked).
+NIANBAO_RUN_NOTE = None
 EXTENSIONS = {
     "crawler.extensions.MonitorExtension": 90,  # before the store: the run row carries its figures
     "crawler.store.StoreExtension": 100,

@@ -95,7 +95,8 @@ class StoreExtension:
         return await self.run(self.store.add_many, additions, rows)
 
     def opened(self, spider: Any) -> None:
-        self.run_id = self.store.start_run([s.site_id for s in spider.sites])
+        note = self.crawler.settings.get("NIANBAO_RUN_NOTE")
+        self.run_id = self.store.start_run([s.site_id for s in spider.sites], note)
         if self.crawler.settings.getbool("NIANBAO_STORE_PROCESS", True):
             from .store_writer import WriterProcess, separate_process_possible  # it needs this module's StoreFailed
 

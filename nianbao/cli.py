@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .commands.harvest import cmd_harvest
     from .commands.report import add_report_parser
     from .commands.rules import cmd_rules
+    from .commands.runs import add_runs_parser
     from .commands.schema import cmd_schema
     from .commands.show import add_show_parser
     from .commands.worker import add_worker_parser
@@ -206,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     bl.set_defaults(func=cmd_bodies_list)
 
     add_worker_parser(sub, _sub, DEFAULT_DB, DEFAULT_FEED)
+    add_runs_parser(sub, _sub, DEFAULT_DB)
     add_show_parser(sub, _sub, DEFAULT_DB)
     add_browse_parser(sub, _sub, DEFAULT_DB)
     add_report_parser(sub, _sub, DEFAULT_DB)

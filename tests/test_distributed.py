@@ -293,6 +293,18 @@ def test_two_workers_fetch_each_url_once_and_store_what_one_process_stores(
     assert {t for t, _ in stored} >= {t for t, _ in alone} if lost else stored == alone
     expected = {u for r in readable_here(web.expected()["reports"]) for u in r["urls"]}
     assert {u.replace(":PORT", f":{web.port}") for _, us in stored for u in us} >= expected
+    # One summary of the round (`nianbao runs --queue`): each site's figures are the two workers' added together.
+    combined = subprocess.run(_nianbao("runs", "--db", pg, "--queue", name, "--format", "json"), capture_output=True,
+                              text=True, timeout=120)  # fmt: skip
+    assert combined.returncode in (0, 1) and "Traceback" not in combined.stderr, combined.stderr
+    summary = json.loads(combined.stdout)
+    assert len(summary["runs"]) == 2, "the round is the two workers' runs"
+    own = [json.loads((tmp_path / f"worker{n}" / "summary.json").read_text())["sites"] for n in (1, 2)]
+    for row in summary["sites"]:
+        mine = [r for rows in own for r in rows if r["site"] == row["site"]]
+        for key in ("pages", "reports_new", "reports_known", "not_reports", "errors"):
+            assert row[key] == sum(r[key] for r in mine), (row["site"], key, row[key], mine)
+    assert sum(r["reports_new"] + r["reports_known"] for r in summary["sites"]) > 0
     both = [(tmp_path / f"worker{n}" / "feed.jsonl").read_text().count("\n") for n in (1, 2)]
     print(
         f"\nrequests {sum(shared.values())} (single process {sum(single.values())}), distinct {len(shared)}, "

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 DEFAULT_QUEUE = "annual_reports"
 
 
+def run_note(queue: str) -> str:
+    """Return the note a worker's crawl run carries in the store: which queue it worked (`nianbao runs --queue`)."""
+    return f"worker of queue {queue}"
+
+
 @dataclass(frozen=True)
 class Keys:
     """The keys of the distributed crawl named `queue` (several crawls can share one Redis under other names)."""

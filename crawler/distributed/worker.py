@@ -21,7 +21,7 @@ from .. import discovery as D
 from ..registry import Site
 from ..spiders.annual_reports import DEFAULT_MAX_DEPTH, AnnualReportsSpider
 from ..store import StoreExtension
-from .keys import DEFAULT_QUEUE, Keys
+from .keys import DEFAULT_QUEUE, Keys, run_note
 from .outage import CLOSE_REASON, REDIS_DOWN, RedisGone, RedisHealth
 from .queue import LEASE_META, LeasedQueue, LeasedScheduler
 
@@ -45,6 +45,7 @@ def redis_settings(redis_url: str, queue: str = DEFAULT_QUEUE) -> dict[str, Any]
         "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_PERSIST": True,
+        "NIANBAO_RUN_NOTE": run_note(queue),
     }
 
 
