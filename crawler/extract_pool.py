@@ -210,11 +210,12 @@ def prestart(workers: int) -> None:
 
 
 def discard_prestarted() -> None:
-    """Stop the workers `prestart` started, once they have started (the crawl is not going to run)."""
+    """Stop the workers `prestart` started (the crawl is not going to run): each ends once its start is done (cut
+    off mid-start it prints a traceback), or is stopped after `WorkerProcess.close`'s wait."""
     global _prestarted
     waiting, _prestarted = _prestarted, None
     for proc in waiting or ():
-        proc.close(None)
+        proc.close()
 
 
 def _take_prestarted(workers: int) -> list[WorkerProcess] | None:

@@ -232,7 +232,7 @@ def test_seeded_requests_keep_their_site_and_context_through_redis(queue: tuple[
     assert again is not None and again.url == second.url and pickle.dumps(again.meta["site"])
 
 
-def test_a_request_an_outage_kept_out_of_the_queue_can_be_pushed_again(queue: tuple[Any, str], monkeypatch) -> None:
+def test_a_link_whose_push_answer_an_outage_lost_can_be_pushed_again(queue: tuple[Any, str], monkeypatch) -> None:
     import scrapy
     from redis.exceptions import ConnectionError as RedisConnectionError
     from scrapy.utils.test import get_crawler

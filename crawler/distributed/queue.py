@@ -215,7 +215,7 @@ class LeasedScheduler(Scheduler):
         site = request.meta.get("site")
         counted = parent is None and not request.dont_filter and site is not None
         max_pages = int(site.overrides.get("max_pages", DEFAULT_MAX_PAGES)) if counted else -1
-        pages_key = self.keys.pages(site.site_id) if counted else self.keys.pages("")
+        pages_key = self.keys.pages(site.site_id) if counted else self.keys.pages("")  # not touched: budget -1
         data = self.queue._encode_request(request)
         result = int(self.server.eval(_PUSH, 3, self.df.key, self.queue.key, pages_key,
                                       fingerprint, data, -request.priority, max_pages))  # fmt: skip

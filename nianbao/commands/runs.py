@@ -87,7 +87,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         return OK
     rows = [("run", "status", "started", "finished", "owner", "note", "sites", "pages", "new", "known", "errors")]
     for run in shown:
-        totals = _site_totals(run["stats"] or {})
+        totals = _site_totals(run)
         rows.append((str(run["id"]), run["status"], _minute(run["started_at"]), _minute(run["finished_at"]),
                      run["owner"] or "-", run["note"] or "-", str(len(run["sites"] or [])), str(totals["pages"]),
                      str(totals["reports_new"]), str(totals["reports_known"]), str(totals["errors"])))  # fmt: skip
@@ -124,14 +124,13 @@ def _combined(args: argparse.Namespace, runs: list[dict[str, Any]]) -> int:
     return ATTENTION if needs else OK
 
 
-def _site_totals(stats: dict[str, Any]) -> dict[str, int]:
-    """Return a run's pages, new and known reports and errors, added over its sites."""
-    out = dict.fromkeys(("pages", "reports_new", "reports_known", "errors"), 0)
-    for key, value in stats.items():
-        name = key.rsplit("/", 1)[-1]
-        if key.startswith("site/") and name in out and isinstance(value, int | float):
-            out[name] += int(value)
-    return out
+def _site_totals(run: dict[str, Any]) -> dict[str, int]:
+    """Return a run's pages, new and known reports and errors (too large included), added over its sites' rows of
+    the crawl summary."""
+    from crawler.extensions import site_summary
+
+    rows = site_summary(run["stats"] or {}, run["sites"] or [])
+    return {key: sum(int(r[key]) for r in rows) for key in ("pages", "reports_new", "reports_known", "errors")}
 
 
 def _minute(stamp: str | None) -> str:
