@@ -117,6 +117,33 @@ def test_a_trs_list_leads_to_its_reports_and_its_pager_and_is_remembered(sites: 
     assert not [r for r in again if "pager" in r.meta["context"]], "a page showing nothing new ends its list"
 
 
+def test_a_columns_next_pages_by_plain_links_stay_at_its_depth_while_they_show_new_links(sites: dict[str, Site]) -> None:
+    trs = sites["trs"]
+    spider = spider_for(trs)
+
+    def column_page(n: int, reports: range, request: Request | None = None, depth: int = 5) -> list[Any]:
+        items = "".join(f"<li><a href='/nb/t2025010{k % 9}_{k}.html'>测试区第{k}号单位2024年度政府信息公开工作年度报告</a>"
+                        "<span>2025-01-10</span></li>" for k in reports)  # fmt: skip
+        pager = (f"<a href='{n - 1}.html'>上一页</a>" if n > 1 else "") + f"<a href='{n + 1}.html'>下一页</a>"
+        body = (f"<html><head><title>政府信息公开年报</title></head><body><div class='lm'>政府信息公开年报</div><ul>{items}"
+                f"</ul><div class='page'>{pager}</div></body></html>").encode()  # fmt: skip
+        kw = {"request": request} if request is not None else {"meta": meta(trs, depth=depth, column="政府信息公开年报")}
+        return collect(spider.parse_page(make_response(WEB.url("trs", f"/nb/{n}.html"), body,
+                                                       {"Content-Type": "text/html; charset=utf-8"}, **kw)))  # fmt: skip
+
+    first = {r.url: r for r in column_page(1, range(1, 5))}
+    nxt = first[WEB.url("trs", "/nb/2.html")]
+    # The next page is the same list, not a link hop deeper: a long column is not cut by the depth budget.
+    assert nxt.meta["depth"] == 5 and nxt.meta["context"]["next_page"]
+    assert {r.meta["depth"] for u, r in first.items() if "/t2025" in u} == {6}
+    second = {r.url: r for r in column_page(2, range(5, 9), request=nxt)}
+    third = second[WEB.url("trs", "/nb/3.html")]
+    assert third.meta["depth"] == 5 and WEB.url("trs", "/nb/1.html") in second
+    # A page showing nothing new (a pager that answers any number with the same entries) ends the list.
+    again = column_page(3, range(5, 9), request=third)
+    assert not [r for r in again if "/nb/" in r.url and "/t2025" not in r.url]
+
+
 def test_a_report_page_is_a_document_with_what_the_list_said(sites: dict[str, Site], tmp_path: Path) -> None:
     trs = sites["trs"]
     spider = spider_for(trs, tmp_path=tmp_path)
