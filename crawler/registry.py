@@ -6,6 +6,7 @@ import csv
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -37,7 +38,10 @@ class Site:
     def allows(self, url: str) -> bool:
         """True where `url`'s host is one of the site's allowed hosts.
 
-        An allowed host is `host`, `host:port`, or `*.domain` for any subdomain of a domain.
+        An allowed host is `host`, `host:port`, or `*.domain` for any subdomain of a domain. A government
+        host (under .gov.cn) also allows its body's other hosts: `www.a.gov.cn` allows `a.gov.cn` and every
+        `*.a.gov.cn` (the 信息公开 platform `xxgk.a.gov.cn`, a department's `jyj.a.gov.cn`, a file host), and
+        `xxgk.a.gov.cn` its own subdomains (`gov_domain`).
         """
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
@@ -46,7 +50,34 @@ class Site:
         with_port = f"{host}:{parts.port}" if parts.port else host
         if with_port in self.allowed_hosts or (host in self.allowed_hosts and parts.port in (None, 80, 443)):
             return True
-        return any(h.startswith("*.") and host.endswith(h[1:]) for h in self.allowed_hosts)
+        if any(h.startswith("*.") and host.endswith(h[1:]) for h in self.allowed_hosts):
+            return True
+        return parts.port in (None, 80, 443) and any(
+            host == d or host.endswith("." + d) for d in self.gov_domains
+        )  # fmt: skip
+
+    @property
+    def gov_domains(self) -> frozenset[str]:
+        """Return the government domains the site's allowed hosts stand for (`gov_domain` of each)."""
+        return _gov_domains(self.allowed_hosts)
+
+
+@lru_cache(maxsize=1024)  # asked for every link a page shows, of a crawl's few sites
+def _gov_domains(hosts: frozenset[str]) -> frozenset[str]:
+    """Return `gov_domain` of each of `hosts` that has one."""
+    return frozenset(d for h in hosts if (d := gov_domain(h)) is not None)
+
+
+def gov_domain(host: str) -> str | None:
+    """Return the domain a government site on `host` (no port) owns: the host under .gov.cn without a leading
+    `www.`, where that still names one body (`a.gov.cn`, `b.a.gov.cn`; not `gov.cn`), else None.
+
+    The 政府网站发展指引 puts a body's departments and platforms on subdomains of its portal's domain; hosts
+    elsewhere (mirrors, other bodies' domains) stay off-site unless the registry names them."""
+    if ":" in host or not host.endswith(".gov.cn"):
+        return None
+    base = host.removeprefix("www.")
+    return base if base.count(".") >= 2 else None
 
 
 def host_of(url: str) -> str:

@@ -112,6 +112,11 @@ def test_requests_never_reach_unnamed_internal_addresses():
     for url in ("http://127.0.0.42:8000/a", "http://10.0.0.8/a", "http://evil.example.com/a"):
         with pytest.raises(IgnoreRequest):
             mw.process_request(Request(url, meta={"site": site}))
+    # A government host's other hosts are the site's, but not named: they must not resolve to internal addresses.
+    portal = Site("p", "p", ("http://www.sxgp.gov.cn/",), frozenset({"www.sxgp.gov.cn"}))
+    mw.name_hosts([portal])
+    assert mw.process_request(Request("http://xxgk.sxgp.gov.cn/a", meta={"site": portal})) is None
+    assert mw.is_named("www.sxgp.gov.cn") and not mw.is_named("xxgk.sxgp.gov.cn")
     # The named hosts belong to this middleware: another crawl's middleware named none of them.
     with pytest.raises(IgnoreRequest):
         SafetyMiddleware(get_crawler()).process_request(Request("http://127.0.0.41:8000/a"))

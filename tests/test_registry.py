@@ -53,3 +53,23 @@ def test_urls_become_sites_by_host():
     assert sites[0].start_urls == ("http://a.gov.cn/x", "http://a.gov.cn/y")
     assert sites[1].allows("http://127.0.0.5:8099/z") and not sites[1].allows("http://127.0.0.5:8100/z")
     assert not sites[0].allows("http://evil.example/a.gov.cn")
+
+
+def test_a_government_site_reaches_its_bodys_other_hosts_and_nothing_else():
+    [portal] = sites_from_urls(["http://www.sxgp.gov.cn/"])
+    # The portal's own domain: the bare domain it redirects to, its 信息公开 platform, a department, a file host.
+    for url in ("http://sxgp.gov.cn/", "http://xxgk.sxgp.gov.cn/gzbm/zfbgs/zfxxgknb/", "https://jyj.sxgp.gov.cn/a",
+                "http://file.sxgp.gov.cn/P020230118.pdf"):  # fmt: skip
+        assert portal.allows(url), url
+    # Another body's domain, a look-alike, a mirror carrying the host in its name, another port, the central portal.
+    for url in ("http://www.jcgp.gov.cn/", "http://evilsxgp.gov.cn/", "http://www.sxgp.gov.cn.mirror.com/",
+                "http://xxgk.sxgp.gov.cn:8080/", "http://www.gov.cn/zhengce/"):  # fmt: skip
+        assert not portal.allows(url), url
+    # A platform host reaches its own subdomains, not its parent's other hosts.
+    [platform] = sites_from_urls(["http://xxgk.sxgp.gov.cn/"])
+    assert platform.allows("http://file.xxgk.sxgp.gov.cn/a.pdf") and not platform.allows("http://www.sxgp.gov.cn/")
+    # Hosts outside .gov.cn stay as named: a mirror's subdomains are not the site's.
+    [mirror] = sites_from_urls(["http://www.example.com/"])
+    assert not mirror.allows("http://cdn.example.com/a.pdf")
+    [central] = sites_from_urls(["http://www.gov.cn/"])
+    assert not central.allows("http://www.bjdch.gov.cn/") and central.gov_domains == frozenset()

@@ -199,6 +199,18 @@ def test_links_past_the_budget_or_off_the_site_are_not_requested(sites: dict[str
     assert collect(spider_for(trs).parse_page(away)) == []
 
 
+def test_a_government_sites_links_to_its_bodys_other_hosts_are_followed_and_a_mirrors_are_not() -> None:
+    portal = Site("sxgp", "高平市人民政府", ("http://www.sxgp.gov.cn/",), frozenset({"www.sxgp.gov.cn"}))
+    spider = spider_for(portal)
+    html = ("<html><body><ul><li><a href='http://xxgk.sxgp.gov.cn/gzbm/zfbgs/zfxxgknb/'>政府信息公开年报</a></li>"
+            "<li><a href='http://www.sxgp.gov.cn.jxx.com/zfxxgknb/'>政府信息公开年报</a></li></ul></body></html>")  # fmt: skip
+    home = make_response("http://www.sxgp.gov.cn/", html.encode(), {"Content-Type": "text/html; charset=utf-8"},
+                         meta=meta(portal))  # fmt: skip
+    out = [r for r in collect(spider.parse_page(home)) if r is not None]
+    assert [r.url for r in out] == ["http://xxgk.sxgp.gov.cn/gzbm/zfbgs/zfxxgknb/"]
+    assert stats(spider, "sxgp")["offsite_links"] == 1
+
+
 # -- the 304 replay -------------------------------------------------------------------------------------------------
 def test_a_list_answering_304_replays_its_requests_callbacks_and_forms(sites: dict[str, Site]) -> None:
     hanweb = sites["hanweb"]
