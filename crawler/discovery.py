@@ -96,6 +96,24 @@ def is_report_title(title: str | None) -> bool:
     return bool(REPORT_TITLE.search(t)) and not NOT_REPORT.search(t)
 
 
+_CUT_END = re.compile(r"(?:\.{2,}|…+|⋯+|。{2,})$")
+_CUT_HEAD = re.compile(r"(?:政府)?信息公开|政务公开|(?:政府信息?|政府信息公|信息公|政务公)$")  # cut inside the words
+
+
+def is_cut_report_title(title: str | None) -> bool:
+    """True where a list shows a title cut short (`…2023年政府信息公开工作年...`) whose visible part reads as the start
+    of a report's title: a year and 信息公开 or 政务公开, and nothing published beside reports. Such a link is worth
+    fetching; the page it leads to says whether it is a report."""
+    if not title:
+        return False
+    t = _unspaced(title)
+    cut = _CUT_END.search(t)
+    if cut is None:
+        return False
+    head = t[: cut.start()]
+    return bool(YEAR.search(head) and _CUT_HEAD.search(head)) and not NOT_REPORT.search(head)
+
+
 REPORT_BODY_CHARS = 1500
 
 
@@ -144,7 +162,7 @@ def score_link(url: str, text: str) -> int:
     """Return how strongly a link points toward annual reports (0 = not worth following)."""
     t = _unspaced(text)
     score = 0
-    if is_report_title(t):
+    if is_report_title(t) or is_cut_report_title(t):
         score += 10
     elif t and NOT_REPORT.search(t) and REPORT_TITLE.search(t):
         return 0

@@ -160,3 +160,16 @@ def test_unspacing_drops_exactly_the_chars_the_whitespace_pattern_drops():
     text = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
     assert _unspaced(text) == re.sub(r"\s+", "", text)
     assert _unspaced(" 2024年 度\u3000报告\n") == "2024年度报告"
+
+
+def test_a_title_a_list_cut_short_is_worth_fetching_where_its_start_reads_as_a_reports():
+    from crawler.discovery import is_cut_report_title, score_link
+
+    for shown in ("威县人民政府2024年政府信息公开工作年...", "2024年威县教育局政府信息公开工作年度…",
+                  "威县卫生健康局关于2023年度政府信息公...", "某某区2023年政务公开工作年度⋯"):  # fmt: skip
+        assert is_cut_report_title(shown), shown
+        assert score_link("http://h/info/1667/53878.htm", shown) >= 10
+    for shown in ("威县人民政府2024年政府信息公开工作年度报告",  # whole: a title, not a cut one
+                  "《威县2023年政府信息公开工作年度报告》解读...", "2024年政府信息公开工作要点...",  # beside reports
+                  "威县人民政府关于印发2024年工作要...", "2024年威县新闻发布会...", "政府信息公开工作年度报告..."):  # fmt: skip
+        assert not is_cut_report_title(shown), shown

@@ -309,7 +309,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
                     context["list_title"] = wrapper_title
                 yield self._request(site, lk.url, role="document", depth=depth + 1, context=context)
             return
-        if D.is_report_title(text) or forced:
+        if D.is_report_title(text) or forced or D.is_cut_report_title(text):
             yield self._request(site, lk.url, role="candidate", depth=depth + 1, context=context)
         elif D.score_link(lk.url, text) >= 5:
             unit = {"unit": bare} if D.ORGAN_NAME.search(bare) else {}
