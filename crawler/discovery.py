@@ -235,14 +235,14 @@ def _row_date(a: etree._Element) -> str | None:
 
 
 def published_at(sel: Selector, text: str) -> str | None:
-    """Return the page's publication date: PubDate meta, else a 发布日期/发布时间 label in the text."""
+    """Return the page's publication date: PubDate meta, else a 发布日期/发布时间/撰写时间 label in the text."""
     meta = meta_content(sel.root, "PubDate", "pubdate")
     if meta:
         m = DATE.search(meta)
         if m:
             return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
     m = re.search(
-        r"(?:发布日期|发布时间|发文日期|成文日期|日期)[:：\s]*(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})", text
+        r"(?:发布日期|发布时间|发文日期|成文日期|撰写时间|日期)[:：\s]*(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})", text
     )
     if m:
         return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"

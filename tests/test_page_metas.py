@@ -67,3 +67,10 @@ def test_a_per_tree_scan_runs_once_a_tree_and_again_for_the_next() -> None:
     assert tags(first) is tags(first) and tags(first) == ["html", "body", "p"]
     assert tags(second) == ["html", "body", "p"] and tags(first) == tags(second)
     assert scans == [first, second, first, second]  # asked again after another tree: scanned again
+
+
+def test_a_page_dated_only_by_its_writing_time_is_dated_by_it() -> None:
+    # 湖北 TRS pages label the date 撰写时间, on a line of its own (site-patterns sample 26).
+    text = "大川镇2023年度政府信息公开工作报告\n撰写时间\n2024年01月12日 17:12:21\n来源\n大川镇"
+    assert published_at(read_page("<html><body><p>x</p></body></html>"), text) == "2024-01-12"
+    assert published_at(read_page("<html><body><p>x</p></body></html>"), "更新时间 2024-02-01") is None
