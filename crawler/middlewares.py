@@ -50,7 +50,7 @@ def challenge_reason(response: Response) -> str | None:
     if response.status in (521, 512) and (_JSL.search(head) or _JSL.search(cookies)):
         return f"{response.status} __jsl_clearance (加速乐 challenge)"
     if response.status == 200 and len(head) < 20000 and isinstance(response, TextResponse):
-        text = head.decode("utf-8", errors="ignore")
+        text = response.text  # in the page's own encoding (a GBK block page read as UTF-8 says nothing)
         if _BLOCK_PAGE.search(text) and "政府信息公开" not in text:
             return "WAF block page"
     if response.status in (403, 412, 429, 521) and (_RUISHU.search(head) or _JSL.search(head)):

@@ -69,6 +69,22 @@ def test_an_ordinary_page_and_a_report_page_pass_the_challenge_check() -> None:
     assert mw.blocked == {}
 
 
+def test_a_block_page_answered_200_blocks_its_host_in_utf8_and_in_gbk() -> None:
+    block = "<html><head><title>访问异常</title></head><body><p>您的访问已被拦截，请稍后再试。</p></body></html>"
+    for charset in ("utf-8", "gbk"):
+        mw = ChallengeMiddleware.from_crawler(get_crawler())
+        request = Request(WEB.url("trs", "/zfxxgk/zfxxgknb/index.html"))
+        response = HtmlResponse(request.url, body=block.encode(charset), request=request,
+                                headers={"Content-Type": f"text/html; charset={charset}"})  # fmt: skip
+        with pytest.raises(Blocked, match="WAF block page"):
+            mw.process_response(request, response)
+    # A report page that quotes the words is not a block page.
+    report = block.replace("请稍后再试", "政府信息公开工作年度报告")
+    quoted = HtmlResponse(request.url, body=report.encode("gbk"), request=request,
+                          headers={"Content-Type": "text/html; charset=gbk"})  # fmt: skip
+    assert ChallengeMiddleware.from_crawler(get_crawler()).process_response(request, quoted) is quoted
+
+
 # -- robots.txt ---------------------------------------------------------------------------------------------------
 def test_robots_refusals_are_their_own_type() -> None:
     crawler = get_crawler(settings_dict={"ROBOTSTXT_OBEY": True})
