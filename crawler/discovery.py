@@ -69,11 +69,18 @@ class Link:
     kind: str  # "document", "page"
 
 
+_BIG5_GATE = re.compile(r"^/gate/big5/([A-Za-z0-9.-]+(?::\d+)?)(/.*)?$", re.I)
+
+
 def canonical(url: str) -> str | None:
-    """Return the URL without fragment; None for twins that only repeat another URL (big5 gateways)."""
-    if TWIN_BIG5.search(url):
-        return None
+    """Return the URL without fragment; a big5 gateway's page (`/gate/big5/{host}/{path}`, the site's page in
+    traditional characters) as the page it converts; None for a gateway URL naming no host."""
     parts = urlsplit(url)
+    if TWIN_BIG5.search(parts.path):
+        gate = _BIG5_GATE.match(parts.path)
+        if gate is None:
+            return None
+        return urlunsplit((parts.scheme, gate.group(1).lower(), gate.group(2) or "/", parts.query, ""))
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 

@@ -39,7 +39,11 @@ def test_link_scores_prefer_report_columns():
 
 
 def test_twins_are_canonicalised():
-    assert D.canonical("http://x.gov.cn/gate/big5/www.x.gov.cn/a.html") is None
+    # A big5 gateway's page is the page it converts: asked for in simplified characters, never stored as traditional.
+    gate = "https://www.beijing.gov.cn/gate/big5/www.beijing.gov.cn/gongkai/zfxxgk/gknb/202503/t20250331_4050078.html"
+    assert D.canonical(gate) == "https://www.beijing.gov.cn/gongkai/zfxxgk/gknb/202503/t20250331_4050078.html"
+    assert D.canonical("http://x.gov.cn/gate/big5/WWW.X.gov.cn?a=1") == "http://www.x.gov.cn/?a=1"
+    assert D.canonical("http://x.gov.cn/gate/big5/") is None
     assert D.canonical("http://X.gov.cn/a.html#top") == "http://x.gov.cn/a.html"
 
 
