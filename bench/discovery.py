@@ -74,7 +74,9 @@ def oracle(name: str, exp: dict[str, Any]) -> tuple[list[dict], dict[str, dict],
     return reports, negatives, lists, paths
 
 
-def run(name: str, timeout: float) -> dict[str, Any]:
+def run(name: str, timeout: float, crawl_args: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Return the crawl's recall, precision and request cost per site of the fixture web `name` (`crawl_args`: more
+    arguments for `nianbao crawl`, e.g. `--browser`), with the crawl's summary rows per site (`summary`)."""
     with open_web(name) as web, tempfile.TemporaryDirectory() as tmp:
         reg = web.write_registry(Path(tmp) / "sites.csv")
         exp = web.expected()
@@ -95,6 +97,7 @@ def run(name: str, timeout: float) -> dict[str, Any]:
             "--summary",
             str(summary),
             "--quiet",
+            *crawl_args,
         ]
         t0 = time.monotonic()
         proc = subprocess.run(
@@ -105,6 +108,7 @@ def run(name: str, timeout: float) -> dict[str, Any]:
         lines = (
             [json.loads(x) for x in feed.read_text(encoding="utf-8").splitlines() if x.strip()] if feed.exists() else []
         )
+        rows = summary_rows(summary)
     reports, negatives, lists, paths = oracle(name, exp)
     report_urls = {norm(u): rep for rep in reports for u in rep["urls"]}
     site_of_host: dict[str, str] = {}
@@ -183,7 +187,17 @@ def run(name: str, timeout: float) -> dict[str, Any]:
         "stderr_tail": proc.stderr[-2000:],
         "total": total,
         "sites": sites,
+        "summary": rows,
     }
+
+
+def summary_rows(path: Path) -> dict[str, dict[str, Any]]:
+    """Return the crawl summary's row of each site (none where the crawl wrote no summary)."""
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rows = data.get("sites", data) if isinstance(data, dict) else data
+    return {r["site"]: r for r in rows} if isinstance(rows, list) else {}
 
 
 def show(result: dict[str, Any]) -> None:
@@ -217,8 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--web", choices=("demo", "web2"), default="web2")
     ap.add_argument("--json", help="write the numbers here as JSON")
     ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--browser", action="store_true", help="crawl with --browser (challenge hosts through Chromium)")
     args = ap.parse_args(argv)
-    result = run(args.web, args.timeout)
+    result = run(args.web, args.timeout, ("--browser",) if args.browser else ())
     show(result)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from crawler.registry import load_sites
 from extractors import extract
 from fixtures.web2 import Web2
 from fixtures.web2.server import EXPECTED_FILE, oracle
+from fixtures.web2.sites_d import GATE_COOKIE
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +28,28 @@ def web() -> Iterator[Web2]:
 
 
 def get(url: str, headers: dict[str, str] | None = None, data: bytes | None = None) -> tuple[int, bytes, dict]:
-    req = urllib.request.Request(url, headers=headers or {}, data=data)
+    """Fetch `url` as a client that passed the WAF in front of a gated site (it sends the gate's cookie)."""
+    req = urllib.request.Request(url, headers={"Cookie": f"{GATE_COOKIE}=passed", **(headers or {})}, data=data)
     try:
         with urllib.request.urlopen(req, timeout=20) as r:
+            return r.status, r.read(), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), dict(e.headers)
+
+
+def test_a_gated_site_answers_its_challenge_until_its_cookie_is_sent(web: Web2) -> None:
+    gated = next(s for s in web.sites.values() if getattr(s, "gate", None))
+    home = f"http://{gated.ip}:{web.port}/"
+    status, body, _ = urllib_get(home)
+    assert status == 412 and b"$_ts" in body and GATE_COOKIE.encode() in body
+    assert urllib_get(f"http://{gated.ip}:{web.port}/robots.txt")[0] == 200
+    assert get(home)[0] == 200
+
+
+def urllib_get(url: str) -> tuple[int, bytes, dict]:
+    """Fetch `url` as a client that runs no script."""
+    try:
+        with urllib.request.urlopen(url, timeout=20) as r:
             return r.status, r.read(), dict(r.headers)
     except urllib.error.HTTPError as e:
         return e.code, e.read(), dict(e.headers)

@@ -10,15 +10,18 @@ from bench import discovery
 pytestmark = pytest.mark.slow
 
 UNSUPPORTED: set[str] = set()  # sites whose list mechanism the README says is not read (none today)
+GATED = {"hy-waf"}  # sites behind a WAF script challenge: read only by a crawl with --browser
 
 
 def test_every_report_of_the_second_web_is_found_and_no_negative_is_taken() -> None:
     result = discovery.run("web2", 600)
-    assert result["exit_status"] in (0, 1), result["stderr_tail"]
+    assert result["exit_status"] == 1, result["stderr_tail"]  # the gated site is blocked: said, and exit 1
     for site, got in result["sites"].items():
         assert not got["false_reports"], f"{site}: not reports taken as reports: {got['false_reports'][:3]}"
         assert not got["negatives_as_reports"], f"{site}: negatives taken: {got['negatives_as_reports'][:3]}"
-        if site not in UNSUPPORTED:
+        if site in GATED:
+            assert got["found"] == 0 and "瑞数" in (result["summary"][site]["blocked"] or ""), site
+        elif site not in UNSUPPORTED:
             assert got["found"] == got["expected"], f"{site}: missed {got['missed'][:3]}"
-    supported = sum(g["expected"] for s, g in result["sites"].items() if s not in UNSUPPORTED)
+    supported = sum(g["expected"] for s, g in result["sites"].items() if s not in UNSUPPORTED | GATED)
     assert result["total"]["found"] >= supported
