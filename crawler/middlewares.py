@@ -14,13 +14,15 @@ from typing import Any
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.http import Response, TextResponse
+from scrapy.http import Headers, Response, TextResponse
+from scrapy.responsetypes import responsetypes
 from scrapy.robotstxt import RobotParser
 
 from extractors import ExtractionError
 from extractors import canonical_charset as canonical
 from extractors import decode_text as decode
 
+from .browser import CHALLENGE_STATUSES, WAIT_MS, fetched_document, through_browser
 from .documents import is_document
 from .registry import host_of
 from .store import StoreExtension, StoreFailed
@@ -60,12 +62,22 @@ def challenge_reason(response: Response) -> str | None:
 
 class ChallengeMiddleware:
     """Detects challenge pages, counts them per host and site, and never lets them reach the spider: the request
-    fails with `Blocked`, and so does every later request to that host."""
+    fails with `Blocked`, and so does every later request to that host.
+
+    With `--browser` (NIANBAO_BROWSER) a host's first challenge hands the host to Chromium instead
+    (crawler/browser.py): the request is asked again there, and so is every later request to that host; only a
+    challenge the browser does not pass blocks the host."""
 
     def __init__(self, crawler: Any) -> None:
         self.stats = crawler.stats
         self.blocked: dict[str, str] = {}
         """host → why it is blocked (the first challenge it answered)."""
+        self.browser = crawler.settings.getbool("NIANBAO_BROWSER")
+        """Whether challenge hosts are read through Chromium."""
+        self.browsed: dict[str, str] = {}
+        """host → the challenge it answered, for hosts read through Chromium."""
+        self.limit = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        """The largest document fetched (bytes; 0: no limit)."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ChallengeMiddleware:
@@ -76,15 +88,50 @@ class ChallengeMiddleware:
         if host in self.blocked and not request.url.endswith("/robots.txt"):
             self._count(request, host, self.blocked[host])
             raise Blocked(f"{host} is blocked: {self.blocked[host]}")
+        if host in self.browsed and not request.meta.get("playwright") and not request.url.endswith("/robots.txt"):
+            through_browser(request.meta, request.url, self.limit)
 
-    def process_response(self, request: Any, response: Response) -> Response:
+    def process_response(self, request: Any, response: Response) -> Response | Any:
+        browsed = bool(request.meta.get("playwright"))
+        if browsed and (fetched := fetched_document(request.meta)) is not None:
+            if isinstance(fetched, str):
+                raise IgnoreRequest(f"document {request.url} {fetched}")
+            status, headers, body = fetched  # the document's bytes, not Chromium's viewer of them
+            cls = responsetypes.from_args(headers=Headers(headers), url=request.url, body=body)
+            response = cls(url=request.url, status=status, headers=Headers(headers), body=body, request=request,
+                           flags=["playwright"])  # fmt: skip
         reason = challenge_reason(response)
         if reason is None:
+            if browsed and response.status in CHALLENGE_STATUSES:
+                # The status is the challenge's (Chromium's first answer); the page it then loaded passed.
+                return response.replace(status=200)
             return response
         host = host_of(request.url)
+        if self.browser and not browsed and host not in self.blocked:
+            if host not in self.browsed:
+                self.browsed[host] = reason
+                logger.info("challenge from %s (%s): read through the browser from now on", host, reason)
+            self.stats.inc_value(f"browser/{host}")
+            site = request.meta.get("site")
+            if site is not None:
+                self.stats.set_value(f"site/{site.site_id}/browser", reason)
+            retry = request.replace(dont_filter=True)
+            through_browser(retry.meta, retry.url, self.limit)
+            return retry
+        if browsed:
+            reason = f"{reason}, not passed in the browser"
         self.blocked.setdefault(host, reason)
         self._count(request, host, reason)
         raise Blocked(f"challenge from {host}: {reason}")
+
+    def process_exception(self, request: Any, exception: BaseException) -> None:
+        host = host_of(request.url)
+        if request.meta.get("playwright") and type(exception).__name__ == "TimeoutError" and host in self.browsed:
+            # Chromium waited WAIT_MS for the challenge to pass: the host is blocked, as without a browser.
+            reason = f"{self.browsed[host]}, not passed in the browser within {WAIT_MS // 1000} s"
+            self.blocked.setdefault(host, reason)
+            self._count(request, host, reason)
+            raise Blocked(f"challenge from {host}: {reason}") from None
 
     def _count(self, request: Any, host: str, reason: str) -> None:
         self.stats.inc_value(f"challenge/{host}")

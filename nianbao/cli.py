@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--summary", default="data/crawl-summary.json", help="per-site summary written here as JSON")
     cr.add_argument("--contact", help="operator's e-mail or URL for the User-Agent (or $NIANBAO_CONTACT); set it")
     cr.add_argument("--fast", action="store_true", help="no AutoThrottle or delay (local test sites only)")
+    cr.add_argument("--browser", action="store_true", help="read hosts that answer a script challenge "
+                    "(瑞数 412, 加速乐 521) through the system's Chromium, a page at a time "
+                    "(nianbao[browser])")  # fmt: skip
     cr.add_argument("--redis", metavar="URL", help="seed a distributed crawl in Redis (redis://HOST:6379/0) and "
                     "exit: `nianbao worker` processes crawl it")  # fmt: skip
     cr.add_argument("--queue", default="annual_reports", help="with --redis: the crawl's name in Redis")
@@ -188,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     hv.add_argument("--summary", default="data/crawl-summary.json", help="per-site summary written here as JSON")
     hv.add_argument("--contact", help="operator's e-mail or URL for the User-Agent (or $NIANBAO_CONTACT); set it")
     hv.add_argument("--fast", action="store_true", help="no AutoThrottle or delay (local test sites only)")
+    hv.add_argument("--browser", action="store_true", help="read hosts that answer a script challenge "
+                    "(瑞数 412, 加速乐 521) through the system's Chromium, a page at a time "
+                    "(nianbao[browser])")  # fmt: skip
     hv.add_argument("--quiet", action="store_true", help="no live progress line on a terminal")
     hv.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
                     help="Scrapy log level")  # fmt: skip

@@ -113,6 +113,13 @@ def test_a_worker_count_that_is_no_whole_number_is_refused_before_the_crawl_star
     assert proc.returncode == exits.USAGE and "NIANBAO_EXTRACT_WORKERS" in one_line(proc), proc.stderr[-500:]
 
 
+def test_a_browser_crawl_without_chromium_is_refused_before_it_starts(tmp_path):
+    pytest.importorskip("scrapy_playwright", reason="scrapy-playwright is not installed: pip install -e '.[test]'")
+    proc = run("crawl", "http://127.0.0.1:9/nb/", "--db", "", "--browser", cwd=tmp_path,
+               env={"NIANBAO_CHROMIUM": str(tmp_path / "no-chromium")})  # fmt: skip
+    assert proc.returncode == exits.USAGE and "--browser needs Chromium" in one_line(proc), proc.stderr[-500:]
+
+
 @pytest.mark.parametrize(
     ("pair", "takes"),
     [("CONCURRENT_REQUESTS=abc", "a whole number"), ("CONCURRENT_REQUESTS=2.5", "a whole number"),

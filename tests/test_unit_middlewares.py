@@ -85,6 +85,51 @@ def test_a_block_page_answered_200_blocks_its_host_in_utf8_and_in_gbk() -> None:
     assert ChallengeMiddleware.from_crawler(get_crawler()).process_response(request, quoted) is quoted
 
 
+def test_with_a_browser_a_challenge_hands_its_host_to_chromium_and_what_it_passes_reaches_the_spider() -> None:
+    pytest.importorskip("scrapy_playwright", reason="scrapy-playwright is not installed: pip install -e '.[test]'")
+    from crawler.browser import fetch_document
+
+    crawler = get_crawler(settings_dict={"NIANBAO_BROWSER": True, "DOWNLOAD_MAXSIZE": 1000})
+    mw = ChallengeMiddleware.from_crawler(crawler)
+    first = Request(WEB.url("waf412", "/"), meta={"site": WAF})
+    again = mw.process_response(first, page("waf412", "/", request=first))
+    # Asked again in Chromium, which waits until the page in view is no challenge.
+    assert isinstance(again, Request) and again.url == first.url and again.dont_filter
+    assert again.meta["playwright"] and again.meta["playwright_page_methods"][0].method == "wait_for_function"
+    assert mw.blocked == {} and crawler.stats.get_value("site/waf412/browser").startswith("412")
+    # Every later request to the host goes through the browser; a document's bytes are fetched with its cookies.
+    doc = Request(WEB.url("waf412", "/zwgk/nb.pdf"), meta={"site": WAF, "role": "document"})
+    assert mw.process_request(doc) is None and doc.meta["playwright"]
+    fetch = doc.meta["playwright_page_methods"][-1]
+    assert fetch.method is fetch_document and fetch.args == (doc.url, 1000)
+    # The page Chromium loaded after the challenge reaches the spider with the status of that page.
+    passed = HtmlResponse(first.url, status=412, body="<html><body>政府信息公开年报</body></html>".encode(),
+                          request=again, headers={"Content-Type": "text/html; charset=utf-8"})  # fmt: skip
+    assert mw.process_response(again, passed).status == 200
+    # A document comes back as its own bytes, not as Chromium's viewer of them.
+    pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
+    fetch.result = (200, {"content-type": "application/pdf"}, pdf)
+    viewer = HtmlResponse(doc.url, body=b"<html><body><embed type='application/pdf'></body></html>", request=doc)
+    got = mw.process_response(doc, viewer)
+    assert got.body == pdf and got.status == 200 and got.headers[b"Content-Type"] == b"application/pdf"
+    fetch.result = "larger than 1000 bytes (5000)"
+    with pytest.raises(IgnoreRequest, match="larger than 1000"):
+        mw.process_response(doc, viewer)
+    # A challenge the browser does not pass blocks the host, as without a browser.
+    with pytest.raises(Blocked, match="not passed in the browser"):
+        mw.process_response(again, page("waf412", "/", request=again))
+    with pytest.raises(Blocked, match="is blocked"):
+        mw.process_request(Request(WEB.url("waf412", "/zwgk/"), meta={"site": WAF}))
+
+
+def test_without_a_browser_setting_a_challenge_still_blocks_at_once() -> None:
+    mw = ChallengeMiddleware.from_crawler(get_crawler())
+    first = Request(WEB.url("waf412", "/"), meta={"site": WAF})
+    with pytest.raises(Blocked, match="瑞数"):
+        mw.process_response(first, page("waf412", "/", request=first))
+    assert mw.browsed == {}
+
+
 # -- robots.txt ---------------------------------------------------------------------------------------------------
 def test_robots_refusals_are_their_own_type() -> None:
     crawler = get_crawler(settings_dict={"ROBOTSTXT_OBEY": True})

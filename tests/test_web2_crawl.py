@@ -25,3 +25,22 @@ def test_every_report_of_the_second_web_is_found_and_no_negative_is_taken() -> N
             assert got["found"] == got["expected"], f"{site}: missed {got['missed'][:3]}"
     supported = sum(g["expected"] for s, g in result["sites"].items() if s not in UNSUPPORTED | GATED)
     assert result["total"]["found"] >= supported
+
+
+def test_a_crawl_with_a_browser_reads_the_gated_site_too() -> None:
+    pytest.importorskip("scrapy_playwright", reason="scrapy-playwright is not installed: pip install -e '.[test]'")
+    from crawler.browser import BrowserUnavailable, find_chromium
+
+    try:
+        find_chromium()
+    except BrowserUnavailable as exc:
+        pytest.skip(f"{exc} (`make system-deps`)")
+    result = discovery.run("web2", 600, ("--browser",))
+    assert result["exit_status"] == 0, result["stderr_tail"]
+    for site, got in result["sites"].items():
+        assert not got["false_reports"] and not got["negatives_as_reports"], site
+        if site not in UNSUPPORTED:
+            assert got["found"] == got["expected"], f"{site}: missed {got['missed'][:3]}"
+    for site in GATED:
+        row = result["summary"][site]
+        assert row["blocked"] is None and row["reports_new"] == result["sites"][site]["expected"], row

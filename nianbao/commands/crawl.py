@@ -144,6 +144,13 @@ def crawl_settings(args: argparse.Namespace, *, progress: bool) -> dict[str, Any
         overrides["NIANBAO_CONTACT"] = contact
     if args.fast:
         overrides.update(AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0)
+    if getattr(args, "browser", False):
+        from crawler.browser import BrowserUnavailable, browser_settings, find_chromium
+
+        try:
+            overrides.update(browser_settings(find_chromium()))
+        except BrowserUnavailable as exc:
+            raise UsageError(str(exc)) from None
     for pair in args.set or []:
         key, sep, value = pair.partition("=")
         if not sep or not key:

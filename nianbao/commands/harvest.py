@@ -10,7 +10,7 @@ from ..exits import ATTENTION, OK, UsageError
 from .coverage import deadlines_of, print_coverage, rows_of
 from .crawl import check_region, cmd_crawl
 
-CRAWL_KEYS = ("db", "blobs", "feed", "summary", "contact", "fast", "quiet", "log_level", "set")
+CRAWL_KEYS = ("db", "blobs", "feed", "summary", "contact", "fast", "browser", "quiet", "log_level", "set")
 """The options `harvest` hands to the crawl unchanged."""
 
 
