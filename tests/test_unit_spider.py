@@ -209,6 +209,11 @@ def test_a_government_sites_links_to_its_bodys_other_hosts_are_followed_and_a_mi
     out = [r for r in collect(spider.parse_page(home)) if r is not None]
     assert [r.url for r in out] == ["http://xxgk.sxgp.gov.cn/gzbm/zfbgs/zfxxgknb/"]
     assert stats(spider, "sxgp")["offsite_links"] == 1
+    # A host another site of the crawl names is that site's: its region and budget are the right ones.
+    platform = Site("sxgp-xxgk", "高平市信息公开", ("http://xxgk.sxgp.gov.cn/",), frozenset({"xxgk.sxgp.gov.cn"}))
+    both = spider_for(portal, platform)
+    assert [r for r in collect(both.parse_page(home)) if r is not None] == []
+    assert stats(both, "sxgp")["offsite_links"] == 2
 
 
 # -- the 304 replay -------------------------------------------------------------------------------------------------

@@ -82,6 +82,14 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         if not chosen:
             raise ValueError("no sites to crawl: give sites=FILE (and region=PREFIX) or urls=URL…")
         self.sites = chosen
+        self.named: dict[str, set[str]] = {}
+        """host (or host:port) → the sites that name it exactly: another site's host reached through a `*.domain`
+        or .gov.cn scope is left to the site that names it (its region and budget are the right ones)."""
+        if len(chosen) > 1:
+            for site in chosen:
+                for host in site.allowed_hosts:
+                    if not host.startswith("*."):
+                        self.named.setdefault(host, set()).add(site.site_id)
         self.pages: Counter[str] = Counter()
         self.requested: set[tuple[str, str, str]] = set()
         self.seen_links: set[int] = set()
@@ -102,6 +110,15 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
             self.crawler.stats.set_value(f"site/{site.site_id}/pages", 0)
             for url in site.start_urls:
                 yield self._request(site, url, role="list", depth=0, context={}, dont_filter=True)
+
+    def _named_by_another(self, site: Site, url: str) -> bool:
+        """Return True where `url`'s host is named exactly by other sites of this crawl and not by `site`."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        owners = self.named.get(f"{host}:{parts.port}") if parts.port else None
+        if owners is None and parts.port in (None, 80, 443):
+            owners = self.named.get(host)
+        return bool(owners) and site.site_id not in owners
 
     def _budget(self, site: Site, depth: int) -> bool:
         max_pages = int(site.overrides.get("max_pages", DEFAULT_MAX_PAGES))
@@ -131,7 +148,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         canon = D.canonical(url)
         if canon is None:
             return None
-        if not site.allows(canon):
+        if not site.allows(canon) or (self.named and self._named_by_another(site, canon)):
             self.crawler.stats.inc_value(f"site/{site.site_id}/offsite_links")
             return None
         skip = site.overrides.get("skip")
