@@ -214,6 +214,10 @@ def test_a_government_sites_links_to_its_bodys_other_hosts_are_followed_and_a_mi
     both = spider_for(portal, platform)
     assert [r for r in collect(both.parse_page(home)) if r is not None] == []
     assert stats(both, "sxgp")["offsite_links"] == 2
+    # A start URL on such a host is still its own site's.
+    wide = Site("sx", "高平市", ("http://xxgk.sxgp.gov.cn/nb/",), frozenset({"*.sxgp.gov.cn"}))
+    starts = [r.url for r in collect(spider_for(wide, platform).start())]
+    assert starts == ["http://xxgk.sxgp.gov.cn/nb/", "http://xxgk.sxgp.gov.cn/"]
 
 
 # -- the 304 replay -------------------------------------------------------------------------------------------------

@@ -84,7 +84,8 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         self.sites = chosen
         self.named: dict[str, set[str]] = {}
         """host (or host:port) → the sites that name it exactly: another site's host reached through a `*.domain`
-        or .gov.cn scope is left to the site that names it (its region and budget are the right ones)."""
+        or .gov.cn scope is left to the site that names it (its region and budget are the right ones); a start URL
+        is always its own site's."""
         if len(chosen) > 1:
             for site in chosen:
                 for host in site.allowed_hosts:
@@ -148,7 +149,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         canon = D.canonical(url)
         if canon is None:
             return None
-        if not site.allows(canon) or (self.named and self._named_by_another(site, canon)):
+        if not site.allows(canon) or (depth and self.named and self._named_by_another(site, canon)):
             self.crawler.stats.inc_value(f"site/{site.site_id}/offsite_links")
             return None
         skip = site.overrides.get("skip")
