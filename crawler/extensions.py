@@ -31,6 +31,7 @@ def site_summary(stats: dict[str, Any], site_ids: list[str]) -> list[dict[str, A
                 "duplicate_urls": get("duplicate_urls"),
                 "not_reports": get("not_reports"),
                 "blocked": get("blocked_reason", None),
+                "browser": get("browser", None),
                 "given_up": get("given_up_reason", None),
                 "not_stored": get("not_stored"),
                 "errors": get("errors") + get("too_large"),

@@ -44,3 +44,4 @@ def test_a_crawl_with_a_browser_reads_the_gated_site_too() -> None:
     for site in GATED:
         row = result["summary"][site]
         assert row["blocked"] is None and row["reports_new"] == result["sites"][site]["expected"], row
+        assert "瑞数" in row["browser"], row  # the summary says the host was read through the browser

@@ -251,7 +251,9 @@ def print_summary(summary: dict[str, Any]) -> None:
         last = r.get("reports_last_run")
         rows.append((r["site"], str(r["pages"]), str(r["reports_new"]), str(r["reports_known"]),
                      "-" if last is None else str(last),
-                     str(r["duplicate_urls"]), str(r["not_reports"]), r["blocked"] or "-", r.get("given_up") or "-",
+                     str(r["duplicate_urls"]), str(r["not_reports"]),
+                     r["blocked"] or (f"read in the browser ({r['browser']})" if r.get("browser") else "-"),
+                     r.get("given_up") or "-",
                      str(r.get("not_stored", 0)), str(r["errors"]), r.get("budget_hit") or "-"))  # fmt: skip
     print_table(rows)
 
