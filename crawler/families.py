@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
 
@@ -227,4 +227,33 @@ def pager_links(links: list[Link], page_url: str) -> list[Link]:
         text = lk.text.replace(" ", "")
         if _PAGER_TEXT.match(text) or re.search(r"(?:index_\d+|/\d{1,3})\.s?html?$", urlsplit(lk.url).path):
             out.append(lk)
+    return out
+
+
+# -- Hanweb 信息公开 module: one report per (unit, year) ------------------------------------------------------------
+_UNIT_YEAR = re.compile(r"/module/xxgk/xxgkAnnualReport\.jsp$", re.I)
+YEARS_BACK = 8
+"""Report years asked for a unit: the eight before this one (and back to the year a link names, if older)."""
+
+
+def unit_year_reports(urls: list[str], this_year: int) -> list[str]:
+    """Return, for each Hanweb `xxgkAnnualReport.jsp?area={unit}` URL among `urls` (the page's own and its links'),
+    the same URL for each report year from `YEARS_BACK` years ago (or the year it names, if older) to last year,
+    newest first: the module answers one report per unit and year (`fbtime`), and its year switcher is often
+    written by a script the crawl does not run. A year without a report answers a page that is no report."""
+    out: list[str] = []
+    for url in urls:
+        parts = urlsplit(url)
+        if not _UNIT_YEAR.search(parts.path):
+            continue
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        if not any(k == "area" and v for k, v in query):
+            continue
+        named = [int(v) for k, v in query if k == "fbtime" and re.fullmatch(r"(?:19|20)\d{2}", v)]
+        first = min([this_year - YEARS_BACK, *named])
+        rest = [(k, v) for k, v in query if k != "fbtime"]
+        for year in range(this_year - 1, first - 1, -1):
+            target = urlunsplit(parts._replace(query=urlencode([*rest, ("fbtime", str(year))]), fragment=""))
+            if target not in out:
+                out.append(target)
     return out

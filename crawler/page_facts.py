@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -103,7 +104,8 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
         script_files=C.script_files(url, sel) if pending else [],
         extra_lists=[lk.url for lk in F.lonsun_links(links)] if F.is_lonsun(html) else [],
         frames=[] if wrapper else [u for u in C.frame_lists(url, sel) if not D.DOC_EXT.search(u)],
-        year_forms=C.year_forms(url, sel) if in_column else [],
+        year_forms=(C.year_forms(url, sel) if in_column else [])
+        + F.unit_year_reports([url, *(lk.url for lk in links)], date.today().year),
         pager=[lk.url for lk in F.pager_links(links, url)] if in_column else [],
         notice_units=B.notice_units(sel, url) if B.is_notice(title) else [],
     )

@@ -84,3 +84,17 @@ def test_generic_pagers_stay_on_the_lists_host() -> None:
     elsewhere = [lk for lk in links if lk.url.startswith(WEB.url("vsb", "/xxgk/zfxxgknb/"))]
     moved = [type(lk)(lk.url.replace("127.0.0.15", "127.0.0.99"), lk.text, lk.date, lk.kind) for lk in elsewhere]
     assert F.pager_links(moved, url) == []
+
+
+def test_a_units_report_years_are_asked_for_by_fbtime() -> None:
+    page = "http://www.x.gov.cn/module/xxgk/tree.jsp?area=001"
+    link = "http://www.x.gov.cn/module/xxgk/xxgkAnnualReport.jsp?area=001008&fbtime=2024"
+    got = F.unit_year_reports([page, link, "http://www.x.gov.cn/art/2024/1/2/art_1_2.html"], 2026)
+    assert got[0] == "http://www.x.gov.cn/module/xxgk/xxgkAnnualReport.jsp?area=001008&fbtime=2025"
+    assert [u.rsplit("=", 1)[1] for u in got] == [str(y) for y in range(2025, 2017, -1)]  # eight years, newest first
+    # A link naming an older year reaches back to it; a unit page without fbtime gets its years too.
+    older = F.unit_year_reports(["http://h/module/xxgk/xxgkAnnualReport.jsp?fbtime=2012&area=9"], 2026)
+    assert older[-1] == "http://h/module/xxgk/xxgkAnnualReport.jsp?area=9&fbtime=2012" and len(older) == 14
+    assert len(F.unit_year_reports(["http://h/module/xxgk/xxgkAnnualReport.jsp?area=9"], 2026)) == 8
+    # Without a unit there is nothing to ask.
+    assert F.unit_year_reports(["http://h/module/xxgk/xxgkAnnualReport.jsp?fbtime=2024"], 2026) == []
