@@ -177,3 +177,15 @@ def test_a_title_a_list_cut_short_is_worth_fetching_where_its_start_reads_as_a_r
                   "《威县2023年政府信息公开工作年度报告》解读...", "2024年政府信息公开工作要点...",  # beside reports
                   "威县人民政府关于印发2024年工作要...", "2024年威县新闻发布会...", "政府信息公开工作年度报告..."):  # fmt: skip
         assert not is_cut_report_title(shown), shown
+
+
+def test_a_pdf_shown_in_a_frame_a_viewer_or_a_script_is_a_document_link():
+    html = """<html><body><iframe src="/u/2024/a.pdf"></iframe><embed src="/u/2024/b.pdf" type="application/pdf">
+    <a href="javascript:void(0)" onclick="window.open('/u/2024/c.pdf')">2024年政府信息公开工作年度报告</a>
+    <a href="/pdfjs/web/viewer.html?file=/u/2024/d.pdf">预览</a><object data="/u/2024/e.pdf"></object>
+    <a href="/module/download/downfile.jsp?classid=0&filename=f.pdf">附件</a></body></html>"""
+    links = {lk.url: lk for lk in D.list_links(Selector(text=html), "http://x.gov.cn/a/b.html")}
+    for name in "abcde":
+        assert links[f"http://x.gov.cn/u/2024/{name}.pdf"].kind == "document", name
+    assert links["http://x.gov.cn/u/2024/c.pdf"].text == "2024年政府信息公开工作年度报告"  # the onclick's anchor text
+    assert links["http://x.gov.cn/module/download/downfile.jsp?classid=0&filename=f.pdf"].kind == "document"
