@@ -95,12 +95,19 @@ def _joined(texts: Iterable[str]) -> str:
     return " ".join(t.strip() for t in texts if t.strip())
 
 
+_BESIDE_FIRST = re.compile(r"解读|图解|读懂")
+"""Words that make a title something published beside a report where they come before the report's name."""
+
+
 def is_report_title(title: str | None) -> bool:
-    """True where a title names an annual report and nothing published beside one."""
+    """True where a title names an annual report and nothing published beside one: no word of NOT_REPORT after the
+    report's name (`…年度报告》解读`, `…年度报告公布情况`, `…年度报告的通知`), no 解读/图解/读懂 before it. Words before
+    the name are the body's (`人民建议征集办公室`, `目标考核办公室`) unless they are those."""
     if not title:
         return False
     t = _unspaced(title)
-    return bool(REPORT_TITLE.search(t)) and not NOT_REPORT.search(t)
+    named = REPORT_TITLE.search(t)
+    return named is not None and not NOT_REPORT.search(t, named.end()) and not _BESIDE_FIRST.search(t, 0, named.start())
 
 
 _CUT_END = re.compile(r"(?:\.{2,}|…+|⋯+|。{2,})$")

@@ -189,3 +189,14 @@ def test_a_pdf_shown_in_a_frame_a_viewer_or_a_script_is_a_document_link():
         assert links[f"http://x.gov.cn/u/2024/{name}.pdf"].kind == "document", name
     assert links["http://x.gov.cn/u/2024/c.pdf"].text == "2024年政府信息公开工作年度报告"  # the onclick's anchor text
     assert links["http://x.gov.cn/module/download/downfile.jsp?classid=0&filename=f.pdf"].kind == "document"
+
+
+def test_a_bodys_name_holding_a_word_of_things_beside_reports_does_not_unmake_its_reports_title():
+    for title in ("上海市人民建议征集办公室2023年政府信息公开工作年度报告", "某区目标考核办公室2023年度政府信息公开工作年度报告"):
+        assert D.is_report_title(title), title
+    # Those words after the report's name, and 解读/图解/读懂 anywhere before it, still make it something else.
+    for title in ("《某区2023年政府信息公开工作年度报告》解读", "一图读懂某区2023年政府信息公开工作年度报告",
+                  "图解：2023年政府信息公开工作年度报告", "2023年政府信息公开工作年度报告公布情况",
+                  "关于做好2023年度政府信息公开工作年度报告编制和发布工作的通知", "关于报送2023年度政府信息公开工作年度报告的函",
+                  "关于2023年度政府信息公开工作年度报告的说明", "政府信息公开工作年度报告格式"):  # fmt: skip
+        assert not D.is_report_title(title), title
