@@ -62,6 +62,15 @@ def browser_settings(chromium: str) -> dict[str, Any]:
     }
 
 
+def timed_out(exception: BaseException) -> bool:
+    """Return True where `exception` is Playwright's timeout (Chromium waited in vain), not any other failure."""
+    try:
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+    except ImportError:
+        return False
+    return isinstance(exception, PlaywrightTimeout)
+
+
 def needless(request: Any) -> bool:
     """Return True for what a page asks Chromium to load that the crawl never reads: images, media, fonts."""
     return request.resource_type in ("image", "media", "font")

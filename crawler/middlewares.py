@@ -22,7 +22,7 @@ from extractors import ExtractionError
 from extractors import canonical_charset as canonical
 from extractors import decode_text as decode
 
-from .browser import CHALLENGE_STATUSES, WAIT_MS, fetched_document, through_browser
+from .browser import CHALLENGE_STATUSES, WAIT_MS, fetched_document, through_browser, timed_out
 from .documents import is_document
 from .registry import host_of
 from .store import StoreExtension, StoreFailed
@@ -126,7 +126,7 @@ class ChallengeMiddleware:
 
     def process_exception(self, request: Any, exception: BaseException) -> None:
         host = host_of(request.url)
-        if request.meta.get("playwright") and type(exception).__name__ == "TimeoutError" and host in self.browsed:
+        if request.meta.get("playwright") and host in self.browsed and timed_out(exception):
             # Chromium waited WAIT_MS for the challenge to pass: the host is blocked, as without a browser.
             reason = f"{self.browsed[host]}, not passed in the browser within {WAIT_MS // 1000} s"
             self.blocked.setdefault(host, reason)

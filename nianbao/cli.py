@@ -39,6 +39,11 @@ def _db(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--db", default=DEFAULT_DB, help=f"SQLAlchemy URL of the store {what}")
 
 
+def _browser(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--browser", action="store_true", help="read hosts that answer a script challenge (瑞数 412, "
+                   "加速乐 521) through the system's Chromium, a page at a time (nianbao[browser])")  # fmt: skip
+
+
 def _region(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--region", help=f"GB/T 2260 code prefix ({what}), e.g. 32, 3208, 320813")
 
@@ -104,9 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--summary", default="data/crawl-summary.json", help="per-site summary written here as JSON")
     cr.add_argument("--contact", help="operator's e-mail or URL for the User-Agent (or $NIANBAO_CONTACT); set it")
     cr.add_argument("--fast", action="store_true", help="no AutoThrottle or delay (local test sites only)")
-    cr.add_argument("--browser", action="store_true", help="read hosts that answer a script challenge "
-                    "(瑞数 412, 加速乐 521) through the system's Chromium, a page at a time "
-                    "(nianbao[browser])")  # fmt: skip
+    _browser(cr)
     cr.add_argument("--redis", metavar="URL", help="seed a distributed crawl in Redis (redis://HOST:6379/0) and "
                     "exit: `nianbao worker` processes crawl it")  # fmt: skip
     cr.add_argument("--queue", default="annual_reports", help="with --redis: the crawl's name in Redis")
@@ -191,9 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     hv.add_argument("--summary", default="data/crawl-summary.json", help="per-site summary written here as JSON")
     hv.add_argument("--contact", help="operator's e-mail or URL for the User-Agent (or $NIANBAO_CONTACT); set it")
     hv.add_argument("--fast", action="store_true", help="no AutoThrottle or delay (local test sites only)")
-    hv.add_argument("--browser", action="store_true", help="read hosts that answer a script challenge "
-                    "(瑞数 412, 加速乐 521) through the system's Chromium, a page at a time "
-                    "(nianbao[browser])")  # fmt: skip
+    _browser(hv)
     hv.add_argument("--quiet", action="store_true", help="no live progress line on a terminal")
     hv.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
                     help="Scrapy log level")  # fmt: skip

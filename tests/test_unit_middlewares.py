@@ -115,6 +115,13 @@ def test_with_a_browser_a_challenge_hands_its_host_to_chromium_and_what_it_passe
     fetch.result = "larger than 1000 bytes (5000)"
     with pytest.raises(IgnoreRequest, match="larger than 1000"):
         mw.process_response(doc, viewer)
+    # Another failure in the browser is the request's own; Chromium's timeout waiting for the page blocks the host.
+    assert mw.process_exception(again, ConnectionError("reset")) is None and mw.blocked == {}
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    with pytest.raises(Blocked, match="not passed in the browser within 45 s"):
+        mw.process_exception(again, PlaywrightTimeout("Timeout 45000ms exceeded"))
+    mw.blocked.clear()
     # A challenge the browser does not pass blocks the host, as without a browser.
     with pytest.raises(Blocked, match="not passed in the browser"):
         mw.process_response(again, page("waf412", "/", request=again))
