@@ -213,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db(bl, "(must exist)")
     bl.set_defaults(func=cmd_bodies_list)
 
-    add_worker_parser(sub, _sub, DEFAULT_DB, DEFAULT_FEED)
+    add_worker_parser(sub, _sub, DEFAULT_DB, DEFAULT_FEED, _browser)
     add_runs_parser(sub, _sub, DEFAULT_DB)
     add_show_parser(sub, _sub, DEFAULT_DB)
     add_browse_parser(sub, _sub, DEFAULT_DB)

@@ -554,3 +554,37 @@ def test_worker_exit_statuses(tmp_path: Path, queue: tuple[Any, str]) -> None:
     for argv, status, says in cases:
         run = subprocess.run(_nianbao(*argv), cwd=ROOT, capture_output=True, timeout=60)
         assert (run.returncode, says in run.stderr.decode()) == (status, True), run.stderr.decode()[-2000:]
+
+
+def test_a_worker_with_a_browser_reads_a_host_behind_a_script_challenge(
+    tmp_path: Path, pg: str, queue: tuple[Any, str]
+) -> None:
+    pytest.importorskip("scrapy_playwright", reason="scrapy-playwright is not installed: pip install -e '.[test]'")
+    from crawler.browser import BrowserUnavailable, find_chromium
+    from fixtures.web2 import Web2
+
+    try:
+        find_chromium()
+    except BrowserUnavailable as exc:
+        pytest.skip(f"{exc} (`make system-deps`)")
+    _, name = queue
+    with Web2() as web:
+        registry = web.write_registry(tmp_path / "all.csv")
+        with registry.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        gated = [row for row in rows if row["site_id"] == "hy-waf"]  # the web's 瑞数-style site (GATED in test_web2_crawl)
+        assert gated, "the second fixture web has no gated site"
+        with (tmp_path / "sites.csv").open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(gated)
+        expected = {u for r in web.expected()["reports"] if r["site"] == "hy-waf" for u in r["urls"]}
+        _seed(tmp_path / "sites.csv", pg, name)
+        status = _worker(tmp_path, 1, pg, name, LONG_LEASE, "--browser").wait(timeout=400)
+    stderr = (tmp_path / "worker1" / "stderr").read_text(errors="replace")
+    assert status == 0 and "Traceback" not in stderr, stderr[-3000:]
+    with Store(pg, blob_root=tmp_path / "blobs") as store:
+        stored = {u for r in store.reports(latest_only=False) for u in r["sources"]}
+    assert expected and stored >= expected, sorted(expected - stored)[:3]
+    (row,) = json.loads((tmp_path / "worker1" / "summary.json").read_text())["sites"]
+    assert row["blocked"] is None and "瑞数" in (row["browser"] or ""), row

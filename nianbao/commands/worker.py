@@ -90,8 +90,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return ATTENTION if needs else OK
 
 
-def add_worker_parser(sub: Any, make: Any, db_default: str, feed_default: str) -> None:
-    """Add `nianbao worker` to the subcommands (`make(sub, name, help)` builds a subparser as cli._sub does)."""
+def add_worker_parser(sub: Any, make: Any, db_default: str, feed_default: str, browser: Any) -> None:
+    """Add `nianbao worker` to the subcommands (`make(sub, name, help)` builds a subparser as cli._sub does;
+    `browser(parser)` adds the `--browser` option as `crawl` has it)."""
     wk = make(sub, "worker", "process a crawl seeded in Redis by `crawl --redis`, with other workers on any "
               "machine, into one store; exit once the shared queue has stayed empty for --idle seconds")  # fmt: skip
     wk.add_argument("--redis", required=True, help="Redis URL of the shared queue, e.g. redis://HOST:6379/0")
@@ -107,6 +108,7 @@ def add_worker_parser(sub: Any, make: Any, db_default: str, feed_default: str) -
     wk.add_argument("--summary", default="data/crawl-summary.json", help="this worker's per-site summary (JSON)")
     wk.add_argument("--contact", help="operator's e-mail or URL for the User-Agent (or $NIANBAO_CONTACT); set it")
     wk.add_argument("--fast", action="store_true", help="no AutoThrottle or delay (local test sites only)")
+    browser(wk)
     wk.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
                     help="Scrapy log level")  # fmt: skip
     wk.add_argument("-s", "--set", action="append", metavar="KEY=VALUE", help="any Scrapy setting (repeatable)")
