@@ -253,8 +253,10 @@ def check_proactive(table: Proactive2019 | Proactive2021, agency: str | None) ->
     return out
 
 
-def check_structure(record: Record, missing_rows: dict[str, list[str]]) -> list[Check]:
-    """Return the failures of STR-01…STR-05 (parts present, format fits the year, rows present)."""
+def check_structure(record: Record, missing_rows: dict[str, list[str]],
+                    extra: dict[str, tuple[list[str], list[str]]] | None = None) -> list[Check]:  # fmt: skip
+    """Return the failures of STR-01…STR-05 (parts present, format fits the year, rows present, rows and columns
+    beyond the official layout: `extra` maps a table to its added rows' texts and added columns' headers)."""
     out: list[Check] = []
     has_tables = any(getattr(record, t) is not None for t in TABLES)
     for key, text in record.sections.items():
@@ -268,6 +270,11 @@ def check_structure(record: Record, missing_rows: dict[str, list[str]]) -> list[
     for table, rows in missing_rows.items():
         for row in rows:
             out.append(_fail("STR-03", f"{table}.{row}", "E", message="official row not found"))
+    for table, (rows, columns) in (extra or {}).items():
+        out += [_fail("STR-04", table, "I", found=text, message="row not in the official table (kept here as "
+                      "printed)") for text in rows]  # fmt: skip
+        out += [_fail("STR-04", table, "I", found=text, message="column not in the official table (its cells are "
+                      "no row's values)") for text in columns]  # fmt: skip
     for table in TABLES:
         if getattr(record, table) is None:
             out.append(_fail("STR-05", table, "W", message="table not found"))

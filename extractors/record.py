@@ -125,15 +125,18 @@ def build_record(doc: Document, *, published_at: str | None = None) -> Record:
 
     ambiguous: list[Ambiguity] = []
     missing: dict[str, list[str]] = {}
+    extra: dict[str, tuple[list[str], list[str]]] = {}
     proactive = requests = review = None
     if tables.proactive is not None:
         proactive, amb = _proactive(tables.proactive)
         ambiguous += amb
         missing["proactive"] = tables.proactive.missing
+        extra["proactive"] = (tables.proactive.extra_rows, tables.proactive.extra_columns)
     if tables.requests is not None:
         requests, amb = _requests(tables.requests)
         ambiguous += amb
         missing["requests"] = tables.requests.missing
+        extra["requests"] = (tables.requests.extra_rows, tables.requests.extra_columns)
     if tables.review is not None:
         review, amb = _review(tables.review)
         ambiguous += amb
@@ -150,7 +153,7 @@ def build_record(doc: Document, *, published_at: str | None = None) -> Record:
         text_sha256=text_sha256(folded),
     )
     amb_set = {a.cell for a in ambiguous}
-    found = C.check_structure(record, missing)
+    found = C.check_structure(record, missing, extra)
     if proactive is not None:
         placed = tables.proactive.inferred if tables.proactive is not None else set()
         found += C.blame_placed(C.check_proactive(proactive, agency), placed)

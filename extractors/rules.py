@@ -94,10 +94,11 @@ _ALL = (
     _rule("STR-03", "E", "record",
           "An official row of table 二 or 三 was not found (optional rows such as 2019 其他对外管理服务事项 aside)",
           "TABLE.ROW, e.g. requests.other_handling"),
-    _rule("STR-04", "", "none",
-          "Not checked. format-spec: flag extra or unofficial rows/columns (e.g. 其他主动公开文件); "
-          "nianbao reads only the official rows and does not report extra ones",
-          implemented=False),
+    _rule("STR-04", "I", "record",
+          "A row or column beyond the official layout of table 二 or 三 (e.g. 其他主动公开文件, a 法人或其他组织 "
+          "subtotal); `found` holds the row as printed or the column's header. Read in grids only; rows are looked "
+          "for only where no official row is missing (else an unread official row would pass for an addition)",
+          "the table: proactive or requests"),
     _rule("STR-05", "W", "record",
           "Table 二, 三 or 四 was not found in the document (a text-only report, or a table as an image)",
           "the table: proactive, requests or review_litigation"),

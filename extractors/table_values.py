@@ -26,8 +26,9 @@ class _Raw:
     glued: bool  # True where the tokens came from a run and may hold several cells each
 
 
-def _values_between(items: list[Item], loc: Loc, nxt: Loc | None, stop: Loc) -> _Raw:
-    """Return the raw value tokens of the row labelled at `loc`."""
+def _values_between(items: list[Item], loc: Loc, nxt: Loc | None, stop: Loc,
+                    skip: frozenset[tuple[int, int]] = frozenset()) -> _Raw:  # fmt: skip
+    """Return the raw value tokens of the row labelled at `loc` (a grid's cells at `skip`'s (grid, column) left out)."""
     end = nxt or stop
     label = items[loc.item]
     if label.row is not None:
@@ -36,6 +37,8 @@ def _values_between(items: list[Item], loc: Loc, nxt: Loc | None, stop: Loc) -> 
             it = items[j]
             if it.row != label.row:
                 break
+            if skip and (it.row[0], it.col) in skip:
+                continue
             if _is_value(it.text):
                 cells.append(it.text)
         if cells:

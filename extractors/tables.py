@@ -24,6 +24,7 @@ from .splitting import choose, consensus
 from .table_detached import place
 from .table_detached_labels import place_by_labels
 from .table_detached_review import number_rows, read_split
+from .table_extra import NO_COLUMNS, extra_columns, extra_rows
 from .table_items import Item, Loc, _anchor, _end_of_doc, _Finder, _original_slice, _region_text, build_items
 from .table_rows import _locate
 from .table_values import _cells_to_values, _chunks, _multi_number, _Raw, _values_between, row_text, short_readings
@@ -66,6 +67,10 @@ class TableResult:
     """Row key → the row's text as printed (label and values), for the entries of `ambiguous`."""
     inferred: set[str] = field(default_factory=set)
     """Rows whose values were printed away from their label and placed by the official row order."""
+    extra_rows: list[str] = field(default_factory=list)
+    """Grid rows beyond the official layout, as printed (STR-04); looked for only where no official row is missing."""
+    extra_columns: list[str] = field(default_factory=list)
+    """Headers of columns beyond the official layout (STR-04), whose cells are left out of the rows' values."""
 
 
 @dataclass(slots=True)
@@ -123,9 +128,10 @@ def _parse_table(
     start: Loc,
     stop: Loc,
     row_ok: Callable[[list[Cell]], bool] | None = None,
+    skip: frozenset[tuple[int, int]] = frozenset(),
 ) -> tuple[TableResult, dict[str, list[list[Cell]]], dict[str, Loc]]:
     """Return the table's rows found, per row its candidate cell lists (several where digits were glued), and
-    where each row's label was found."""
+    where each row's label was found. Grid cells at `skip`'s (grid, column) positions are no row's values."""
     items = finder.items
     found = _locate(finder, specs, start, stop)
     result = TableResult()
@@ -134,7 +140,7 @@ def _parse_table(
     for idx, (key, loc) in enumerate(ordered):
         spec = next(s for s in specs if s.key == key)
         nxt = ordered[idx + 1][1] if idx + 1 < len(ordered) else None
-        raw = _values_between(items, loc, nxt, stop)
+        raw = _values_between(items, loc, nxt, stop, skip)
         result.sources[key] = row_text(items, loc, nxt, stop)
         kinds = [k for _, k in spec.columns]
         short = short_readings(raw, kinds)
@@ -185,11 +191,15 @@ def _proactive(finder: _Finder, start: Loc, stop: Loc, prose: dict[str, int]) ->
     result.format = fmt
     if fmt == "2019":
         result.missing = [k for k in result.missing if k not in L.OPTIONAL_2019_PROACTIVE]
+    if not result.missing:
+        result.extra_rows = extra_rows(finder.items, found, specs, start, stop)
     return result
 
 
 def _requests(finder: _Finder, start: Loc, stop: Loc, prose: dict[str, int]) -> TableResult:
-    result, options, found = _parse_table(finder, L.REQUEST_ROWS, start, stop, row_ok=_row_sum_ok)
+    added = extra_columns(finder.items, start, stop) if start.item < stop.item else NO_COLUMNS
+    result, options, found = _parse_table(finder, L.REQUEST_ROWS, start, stop, row_ok=_row_sum_ok, skip=added.skip)
+    result.extra_columns = list(added.headers)
     has_subrows = any(k in options for k in L.REQUEST_ROWS_2021)
     own = options.get("other_handling")
     own_filled = bool(own) and any(c.value is not None for c in own[0]) if own else False
@@ -223,6 +233,8 @@ def _requests(finder: _Finder, start: Loc, stop: Loc, prose: dict[str, int]) -> 
 
     narrowed = choose(options, score)
     _settle(result, narrowed, {k: 7 for k in options})
+    if not result.missing:
+        result.extra_rows = extra_rows(finder.items, found, L.REQUEST_ROWS, start, stop, added.skip)
     return result
 
 

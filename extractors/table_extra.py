@@ -1,0 +1,93 @@
+"""Rows and columns a table carries beyond the official layout (format-spec STR-04: keep them, but flag).
+
+Local templates add rows ("其他主动公开文件" in table 二, the 2019 "其他对外管理服务事项" kept in a 2021 table) and
+columns (a 法人或其他组织 subtotal in table 三). Only grids are read here: a run of text does not say which of its
+numbers belong to a row no label names. An added row is a grid row of the table's own grids that holds a label and
+a number but no official row's label; an added column of table 三 is a header cell, among the applicant columns,
+that names none of them. A column's cells are left out of the rows' values (they would shift 总计 onto a subtotal).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from . import labels as L
+from .table_items import Item, Loc
+from .values import is_blank, is_number_like
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_WORDS = re.compile(r"\W")  # what official labels (RowSpec.label) leave out: punctuation
+# Table 三's applicant header cells (compact): the leaf columns, and the cells that group or head them.
+_LEAVES = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
+_GROUPS = re.compile(r"^(?:申请人情况|法人或其他组织)$")
+
+
+@dataclass(slots=True, frozen=True)
+class ExtraColumns:
+    """Table 三's added columns: the grid positions their cells hold, and their header texts."""
+
+    skip: frozenset[tuple[int, int]]
+    """(grid index, column) of each added column's cells, left out of the rows' values."""
+    headers: tuple[str, ...]
+    """Each added column's header as printed."""
+
+
+NO_COLUMNS = ExtraColumns(frozenset(), ())
+
+
+def _span(items: list[Item], start: Loc, stop: Loc) -> Iterable[Item]:
+    """Return the grid cells from `start` up to (not into) `stop`'s item."""
+    for i in range(start.item, min(stop.item, len(items))):
+        if items[i].row is not None:
+            yield items[i]
+
+
+def extra_rows(items: list[Item], found: dict[str, Loc], specs: tuple[L.RowSpec, ...], start: Loc,
+               stop: Loc, skip: frozenset[tuple[int, int]] = frozenset()) -> list[str]:  # fmt: skip
+    """Return each added row's text as printed ("label | value | …"), in document order: the grid rows, of the grids
+    holding the table's official labels, that hold a label and a number and no official row's label."""
+    official = {items[loc.item].row for loc in found.values() if items[loc.item].row is not None}
+    grids = {row[0] for row in official if row is not None}
+    rows: dict[tuple[int, int], list[Item]] = {}
+    for it in _span(items, start, stop):
+        if it.row is not None and it.row[0] in grids and it.row not in official:
+            rows.setdefault(it.row, []).append(it)
+    out = []
+    for cells in rows.values():
+        shown = [c for c in cells if (c.row[0], c.col) not in skip]  # type: ignore[index]
+        labels = [c for c in shown if c.compact and _CJK.search(c.compact) and not is_number_like(c.text)]
+        if not labels or not any(is_number_like(c.text) and not is_blank(c.text) for c in shown):
+            continue
+        if any(s.pattern.search(c.compact) for c in labels for s in specs):
+            continue  # an official row printed twice, or a label our search placed elsewhere: not an addition
+        if all(any(_WORDS.sub("", c.compact) in s.label for s in specs) for c in labels):
+            continue  # the rest of an official label a converter broke over two rows
+        out.append(" | ".join(" ".join(c.text.split()) for c in shown))
+    return out
+
+
+def extra_columns(items: list[Item], start: Loc, stop: Loc) -> ExtraColumns:
+    """Return table 三's added columns, found in its applicant header: the row naming 商业企业 … 法律服务机构 and the
+    row above it. Nothing is taken where the header does not name each official column at a column of its own."""
+    cells = list(_span(items, start, stop))
+    leaf = next((c for c in cells if c.compact == "商业企业"), None)
+    if leaf is None or leaf.row is None:
+        return NO_COLUMNS
+    grid, leaf_row = leaf.row
+    header = [c for c in cells if c.row is not None and c.row[0] == grid and leaf_row - 1 <= c.row[1] <= leaf_row]
+    at = {c.compact: c.col for c in header if c.compact in _LEAVES}
+    if len(at) != len(_LEAVES) or len(set(at.values())) != len(_LEAVES):
+        return NO_COLUMNS
+    first = at["自然人"]
+    added = [c for c in header if c.col > first and c.compact and c.compact not in _LEAVES
+             and not _GROUPS.match(c.compact)]  # fmt: skip
+    if not added:
+        return NO_COLUMNS
+    cols = {c.col for c in added}
+    # Only a column holding values in the rows below the header is an added column of the table.
+    held = {c.col for c in cells if c.row is not None and c.row[0] == grid and c.row[1] > leaf_row
+            and c.col in cols and is_number_like(c.text)}  # fmt: skip
+    kept = [c for c in added if c.col in held]
+    return ExtraColumns(frozenset((grid, c.col) for c in kept), tuple(" ".join(c.text.split()) for c in kept))
