@@ -37,6 +37,11 @@ _PERIOD = re.compile(
     r"统计期限[^。]{0,6}?自?\s*(\d{4,6})\s*年\s*1\s*月\s*1\s*日[^。]{0,8}?(\d{4,6})\s*年\s*12\s*月\s*31\s*日"
 )
 _TOWNSHIP = re.compile(r"(?:镇|乡|街道|办事处)(?:人民政府)?$")
+# SCOPE-01: a 市/区/县 government's own report (or its office's), and how part 一 says whose figures they are.
+_LOCAL_GOVERNMENT = re.compile(r"[市区县旗州盟](?:人民)?政府(?:办公室|办公厅)?$")
+_WHOLE_REGION = re.compile(r"全[市区县旗州盟]|本行政区域|本地区|汇总|各(?:部门|单位|乡镇|镇|街道)")
+_OFFICE_OWN = re.compile(r"政府办(?:公室|公厅)?|本机关|本级机关|本单位")
+_RECEIVED = re.compile(r"受理[^。；;]{0,40}?申请\D{0,8}?(\d+)\s*件")
 _REVIEW_RULES = ("T4-01", "T4-02", "T4-03")  # one identity per group of REVIEW_GROUPS, in that order
 
 
@@ -299,6 +304,26 @@ def check_text(sections: Sections, fmt: str | None) -> list[Check]:
         if len(body) < 10 or body in ("无", "暂无"):
             out.append(_fail("TXT-03", "problems", "W", message="part 五 is empty"))
     return out
+
+
+def check_scope(agency: str | None, overview: str | None, new_received: int | float | None) -> list[Check]:
+    """Return the failures of SCOPE-01 for a 市/区/县 government's report (or its office's): part 一 does not say
+    whether its figures are the whole region's (汇总) or the office's own, or it counts the office's own requests
+    where table 三's 本年新收 total (`new_received`, None where unread) is another figure."""
+    if not agency or not overview or not _LOCAL_GOVERNMENT.search("".join(agency.split())):
+        return []
+    text = "".join(overview.split())
+    for sentence in re.split(r"[。；;]", text):
+        m = _RECEIVED.search(sentence)
+        if (m and new_received is not None and int(m.group(1)) != new_received
+                and _OFFICE_OWN.search(sentence[: m.start()]) and not _WHOLE_REGION.search(sentence)):  # fmt: skip
+            return [_fail("SCOPE-01", "new_received", "W", new_received, int(m.group(1)),
+                          message="part 一 counts the office's own requests; table 三 holds another figure "
+                          "(the whole region's?)")]  # fmt: skip
+    if not _WHOLE_REGION.search(text) and not _OFFICE_OWN.search(text):
+        return [_fail("SCOPE-01", "scope", "W", message="part 一 does not say whether the figures are the whole "
+                      "region's (汇总) or the government office's own")]  # fmt: skip
+    return []
 
 
 def check_time(year: int | None, published_at: str | None, agency: str | None, text: str | None) -> list[Check]:

@@ -159,6 +159,9 @@ def build_record(doc: Document, *, published_at: str | None = None) -> Record:
         found += C.blame_placed(C.check_proactive(proactive, agency), placed)
     found += C.check_tables_three_four(requests, review, amb_set, prose_text, *tables.placed())
     found += C.check_text(record.sections, record.format)
+    received = requests.values().get("new_received") if requests is not None else None
+    total = received[6] if received and "requests.new_received.total" not in amb_set else None
+    found += C.check_scope(agency, record.sections.overview, total)
     found += C.check_time(year, published_at, agency, folded[:6000])
     record.checks = found
     return record

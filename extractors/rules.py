@@ -204,10 +204,12 @@ _ALL = (
           "The stated 统计期限 is not 1月1日 … 12月31日 of the report year (e.g. the typo 202020年)",
           "period"),
     # -- SCOPE: department vs 汇总 -------------------------------------------------------------------
-    _rule("SCOPE-01", "", "none",
-          "Not checked. format-spec: a 本级政府 report should say whether its figures are 汇总 or the office's own, "
-          "and text and table should agree",
-          implemented=False),
+    _rule("SCOPE-01", "W", "record",
+          "A 市/区/县 government's report (or its 办公室's): part 一 counts the office's own requests "
+          "(政府办…受理…N件) where table 三's 本年新收 total is another figure (where: new_received), or says neither "
+          "that its figures "
+          "are the whole region's (全区, 汇总, 各部门…) nor that they are the office's own (where: scope)",
+          "new_received or scope"),
     # -- XY: cross-year --------------------------------------------------------------------------------
     _rule("XY-01", "EW", "store",
           "This year's 上年结转 (carried_over) differs from last year's 结转下年度 (carried_forward): "
@@ -290,7 +292,8 @@ def markdown() -> str:
     missing = [r.id for r in RULES.values() if not r.implemented]
     lines += [
         "",
-        f"{len(RULES)} rules; {len(RULES) - len(missing)} implemented. Not implemented: {', '.join(missing)}.",
+        f"{len(RULES)} rules; {len(RULES) - len(missing)} implemented."
+        + (f" Not implemented: {', '.join(missing)}." if missing else ""),
         "",
     ]
     return "\n".join(lines)
