@@ -36,8 +36,11 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         re.compile(r"含上年度?结转(?:申请)?\s*" + _N),
     ),
 }
-_REVIEW = re.compile(r"行政复议(?:案件|申请)?(?:共计|共)?\s*(\d{1,5})\s*(?:起|件|宗)")
-_LITIGATION = re.compile(r"行政诉讼(?:案件)?(?:共计|共)?\s*(\d{1,5})\s*(?:起|件|宗)")
+# A figure of one scope, where the text gives two ("全区共收到…175件…区本级收到48件"): its own mention of the row.
+_SCOPED = {"new_received": (re.compile(r"(?:本级|本机关)[^。；;，,\d]{0,4}?(?:新收|收到|受理|接收)(?:政府信息公开)?"
+                                       r"(?:申请)?(?:共计|共|合计)?\s*" + _N),)}  # fmt: skip
+_REVIEW = re.compile(r"行政复议(?:案件|申请)?(?:结案)?(?:共计|共)?\s*(\d{1,5})\s*(?:起|件|宗)")
+_LITIGATION = re.compile(r"行政诉讼(?:案件)?(?:结案)?(?:共计|共)?\s*(\d{1,5})\s*(?:起|件|宗)")
 
 
 def request_numbers(text: str | None) -> dict[str, int]:
@@ -56,6 +59,30 @@ def _request_numbers(text: str) -> tuple[tuple[str, int], ...]:
                 out[key] = int(m.group(1))
                 break
     return tuple(out.items())
+
+
+def request_mentions(text: str | None) -> dict[str, tuple[int, ...]]:
+    """Return every figure the prose states for each row of table 三 (`request_numbers`' keys), in text order: a
+    text giving the whole region's figure and the office's own ("本级") states a row twice."""
+    if not text:
+        return {}
+    t = nfkc(text)
+    out: dict[str, tuple[int, ...]] = {}
+    for key, patterns in _PATTERNS.items():
+        found = sorted((m.start(), int(m.group(1))) for p in (*patterns, *_SCOPED.get(key, ())) for m in p.finditer(t))
+        if found:
+            out[key] = tuple(dict.fromkeys(n for _, n in found))
+    return out
+
+
+def appeal_mentions(text: str | None) -> dict[str, tuple[int, ...]]:
+    """Return every review and litigation count the prose states (keys as `appeal_numbers`'), in text order."""
+    if not text:
+        return {}
+    t = nfkc(text)
+    out = {key: tuple(dict.fromkeys(int(m.group(1)) for m in p.finditer(t)))
+           for key, p in (("review", _REVIEW), ("litigation", _LITIGATION))}  # fmt: skip
+    return {key: found for key, found in out.items() if found}
 
 
 def appeal_numbers(text: str | None) -> dict[str, int]:
