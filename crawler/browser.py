@@ -12,9 +12,18 @@ This is no challenge-cracking: the page's own script runs unmodified, at one pag
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import shutil
+import socket
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
+
+from .safety import internal
+
+logger = logging.getLogger(__name__)
 
 PASSED = (
     "() => document.readyState === 'complete'"
@@ -58,7 +67,7 @@ def browser_settings(chromium: str) -> dict[str, Any]:
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 1,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": WAIT_MS,
-        "PLAYWRIGHT_ABORT_REQUEST": "crawler.browser.needless",
+        "PLAYWRIGHT_ABORT_REQUEST": BrowserGuard(),
     }
 
 
@@ -74,6 +83,48 @@ def timed_out(exception: BaseException) -> bool:
 def needless(request: Any) -> bool:
     """Return True for what a page asks Chromium to load that the crawl never reads: images, media, fonts."""
     return request.resource_type in ("image", "media", "font")
+
+
+class BrowserGuard:
+    """Chromium's abort test (PLAYWRIGHT_ABORT_REQUEST): what the crawl never reads (`needless`), and every request
+    to a host the user did not name at an internal address. Chromium resolves names and runs a page's scripts,
+    fetches and redirects itself, past the crawl's SafetyMiddleware and resolver; the crawl's SafetyMiddleware
+    names the user's hosts here when the spider opens. A name is resolved once a crawl (Chromium resolves it again
+    itself: a name that changes its address in between is not caught)."""
+
+    def __init__(self) -> None:
+        self.named: frozenset[str] = frozenset()
+        """The hosts (lower-case, without port) the user named: they may be internal addresses."""
+        self._refused: dict[str, bool] = {}
+
+    def name(self, hosts: Iterable[str]) -> None:
+        """Add `hosts` (as `safety.named_hosts` gives them) to those Chromium may reach at internal addresses."""
+        self.named = self.named | frozenset(hosts)
+
+    async def __call__(self, request: Any) -> bool:
+        """Return True where Chromium must not load `request` (a Playwright request)."""
+        if needless(request):
+            return True
+        host = urlsplit(request.url).hostname if request.url.startswith(("http:", "https:", "ws:", "wss:")) else None
+        if not host or host in self.named:
+            return False
+        refused = self._refused.get(host)
+        if refused is None:
+            refused = self._refused[host] = await _resolves_internal(host)
+            if refused:
+                logger.warning("the browser was asked for %s, an internal address nobody named: refused", host)
+        return refused
+
+
+async def _resolves_internal(host: str) -> bool:
+    """Return True where `host` is, or resolves to, an internal address (False where it does not resolve)."""
+    if internal(host):
+        return True
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False  # Chromium fails on it too
+    return any(internal(str(info[4][0])) for info in infos)
 
 
 def through_browser(meta: dict[str, Any], url: str, limit: int) -> None:

@@ -61,6 +61,8 @@ class SafetyMiddleware:
 
     def __init__(self, crawler: Any) -> None:
         self.stats = crawler.stats
+        self.guard = crawler.settings.get("PLAYWRIGHT_ABORT_REQUEST")
+        """With `--browser`, Chromium's guard (crawler.browser.BrowserGuard), told the named hosts too."""
         self.named: frozenset[str] = frozenset()
         """The hosts (without port) the user named: the only ones that may be internal addresses."""
 
@@ -76,6 +78,8 @@ class SafetyMiddleware:
     def name_hosts(self, sites: Iterable[Site]) -> None:
         """Record the hosts of `sites` as named by the user."""
         self.named = self.named | named_hosts(sites)
+        if hasattr(self.guard, "name"):
+            self.guard.name(self.named)
 
     def is_named(self, host: str) -> bool:
         """True where the user named this host (a port, if any, is ignored)."""
