@@ -80,6 +80,12 @@ def timed_out(exception: BaseException) -> bool:
     return isinstance(exception, PlaywrightTimeout)
 
 
+def launch_failed(exception: BaseException) -> str | None:
+    """Return the first line of Playwright's error where Chromium could not be started, else None."""
+    text = str(exception).strip()
+    return text.splitlines()[0] if text.startswith("BrowserType.launch") else None
+
+
 def needless(request: Any) -> bool:
     """Return True for what a page asks Chromium to load that the crawl never reads: images, media, fonts."""
     return request.resource_type in ("image", "media", "font")

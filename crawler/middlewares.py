@@ -22,7 +22,7 @@ from extractors import ExtractionError
 from extractors import canonical_charset as canonical
 from extractors import decode_text as decode
 
-from .browser import CHALLENGE_STATUSES, WAIT_MS, fetched_document, through_browser, timed_out
+from .browser import CHALLENGE_STATUSES, WAIT_MS, fetched_document, launch_failed, through_browser, timed_out
 from .documents import is_document
 from .registry import host_of
 from .store import StoreExtension, StoreFailed
@@ -126,12 +126,19 @@ class ChallengeMiddleware:
 
     def process_exception(self, request: Any, exception: BaseException) -> None:
         host = host_of(request.url)
-        if request.meta.get("playwright") and host in self.browsed and timed_out(exception):
+        if not request.meta.get("playwright") or host not in self.browsed:
+            return
+        if timed_out(exception):
             # Chromium waited WAIT_MS for the challenge to pass: the host is blocked, as without a browser.
             reason = f"{self.browsed[host]}, not passed in the browser within {WAIT_MS // 1000} s"
-            self.blocked.setdefault(host, reason)
-            self._count(request, host, reason)
-            raise Blocked(f"challenge from {host}: {reason}") from None
+        elif (why := launch_failed(exception)) is not None:
+            reason = f"{self.browsed[host]}, and the browser could not start: {why}"
+            logger.error("the browser could not start (%s): %s is blocked", why, host)
+        else:
+            return
+        self.blocked.setdefault(host, reason)
+        self._count(request, host, reason)
+        raise Blocked(f"challenge from {host}: {reason}") from None
 
     def _count(self, request: Any, host: str, reason: str) -> None:
         self.stats.inc_value(f"challenge/{host}")

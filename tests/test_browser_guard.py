@@ -128,3 +128,23 @@ def test_the_guard_refuses_unnamed_internal_hosts_and_what_the_crawl_never_reads
     got = {url: asyncio.run(_aborts(guard, url)) for url in cases}
     assert got == cases
     assert asyncio.run(_aborts(guard, f"http://{GATED_HOST}:8080/logo.png", "image"))
+
+
+@pytest.mark.slow
+def test_a_browser_that_cannot_start_blocks_the_gated_host_in_one_line(tmp_path: Path,
+                                                                       webs: tuple[str, list[str]]) -> None:  # fmt: skip
+    pytest.importorskip("scrapy_playwright", reason="scrapy-playwright is not installed: pip install -e '.[test]'")
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\necho 'cannot open display' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    url, _ = webs
+    summary = tmp_path / "summary.json"
+    run = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", url, "--browser", "--fast", "--quiet",
+                          "--db", "", "--feed", "", "--summary", str(summary)], cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(ROOT), "NIANBAO_CHROMIUM": str(broken)},
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert run.returncode == 1, run.stderr[-3000:]
+    (row,) = json.loads(summary.read_text(encoding="utf-8"))["sites"]
+    assert "the browser could not start" in (row["blocked"] or ""), row
+    assert "Call log" not in run.stderr and "Traceback" not in run.stderr, run.stderr[-3000:]
+    assert sum("could not start" in line for line in run.stderr.splitlines()) == 2, run.stderr  # the log, the exit

@@ -178,7 +178,9 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         """Count a failed request per site; a report document that could not be fetched becomes an error item."""
         request = failure.request
         site: Site | None = request.meta.get("site")
-        reason = failure.getErrorMessage() or failure.type.__name__
+        # One line: a library's error may carry pages of its own log (Playwright's call log).
+        reason = next((line.strip() for line in failure.getErrorMessage().splitlines() if line.strip()),
+                      failure.type.__name__)  # fmt: skip
         if site is None or failure.check(Blocked):
             return  # counted by the challenge middleware
         if failure.check(HostGivenUp):
