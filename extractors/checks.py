@@ -76,6 +76,15 @@ def _doubtful_cells(ambiguous: set[str], prefix: str, columns: tuple[str, ...]) 
     return out
 
 
+def _told_apart(req: dict[str, list[Any]], key: str, quoted: int) -> str | None:
+    """Return what the text's figure for 本年新收 is where it is 本年新收 plus 上年结转 (requests received counted
+    with those carried over), else None."""
+    over = (req.get("carried_over") or [None] * 7)[6]
+    if key == "new_received" and over and quoted == req[key][6] + over:
+        return f"the text's figure is 本年新收 plus 上年结转 ({req[key][6]} + {over}): it counts those carried over"
+    return None
+
+
 def check_requests(table: Requests, ambiguous: set[str], text: str | None) -> list[Check]:
     """Return the failures of T3-01…T3-06 on table 三."""
     out: list[Check] = []
@@ -121,7 +130,7 @@ def check_requests(table: Requests, ambiguous: set[str], text: str | None) -> li
     # A text stating a row twice (the whole region's figure and the office's own) agrees where either is the table's.
     for key, quoted in request_mentions(text).items():
         if key in req and req[key][6] is not None and not amb(key, 6) and req[key][6] not in quoted:
-            out.append(_fail("T3-06", key, "W", req[key][6], quoted[0]))
+            out.append(_fail("T3-06", key, "W", req[key][6], quoted[0], message=_told_apart(req, key, quoted[0])))
     return out
 
 

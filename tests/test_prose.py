@@ -71,3 +71,16 @@ def test_a_table_of_either_scope_agrees_with_such_a_text_and_another_figure_does
     found = [(c.where, c.found) for c in check_review(ReviewLitigation.from_dict(groups), set(), TWO_SCOPES)
              if c.rule == "T4-05"]  # fmt: skip
     assert found == [("review", 4)]
+
+
+def test_a_received_figure_that_counts_the_carried_over_requests_says_so():
+    from extractors.checks import check_requests
+    from extractors.typed_tables import Requests
+
+    table = Requests.from_dict({"new_received": [74, 0, 0, 0, 0, 0, 74], "carried_over": [1, 0, 0, 0, 0, 0, 1],
+                                "total_processed": [75, 0, 0, 0, 0, 0, 75]}, "2021")  # fmt: skip
+    (check,) = [c for c in check_requests(table, set(), "2022年，全区收到政府信息公开申请75件。") if c.rule == "T3-06"]
+    assert (check.where, check.expected, check.found) == ("new_received", 74, 75)
+    assert "本年新收 plus 上年结转 (74 + 1)" in check.message
+    (other,) = [c for c in check_requests(table, set(), "全区收到政府信息公开申请80件。") if c.rule == "T3-06"]
+    assert other.message is None
