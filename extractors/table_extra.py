@@ -10,12 +10,13 @@ that names none of them. A column's cells are left out of the rows' values (they
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from . import labels as L
 from .table_items import Item, Loc
-from .values import is_blank, is_number_like
+from .values import Cell, Kind, is_blank, is_number_like, parse
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _WORDS = re.compile(r"\W")  # what official labels (RowSpec.label) leave out: punctuation
@@ -31,7 +32,7 @@ class ExtraColumns:
     skip: frozenset[tuple[int, int]]
     """(grid index, column) of each added column's cells, left out of the rows' values."""
     headers: tuple[str, ...]
-    """Each added column's header as printed."""
+    """Each added column's header as printed, with its place among the row's values ("小计 (value column 7 of 8)")."""
 
 
 NO_COLUMNS = ExtraColumns(frozenset(), ())
@@ -90,4 +91,53 @@ def extra_columns(items: list[Item], start: Loc, stop: Loc) -> ExtraColumns:
     held = {c.col for c in cells if c.row is not None and c.row[0] == grid and c.row[1] > leaf_row
             and c.col in cols and is_number_like(c.text)}  # fmt: skip
     kept = [c for c in added if c.col in held]
-    return ExtraColumns(frozenset((grid, c.col) for c in kept), tuple(" ".join(c.text.split()) for c in kept))
+    count = len(_LEAVES) + len(kept)
+    places = sorted([*at.values(), *(c.col for c in kept)])
+    return ExtraColumns(frozenset((grid, c.col) for c in kept),
+                        tuple(f"{' '.join(c.text.split())} (value column {places.index(c.col) + 1} of {count})"
+                              for c in kept))  # fmt: skip
+
+
+def header_index(items: list[Item], start: Loc, first_row: Loc) -> int | None:
+    """Return the value index an added column's header gives where the header's org row (商业企业 … 其他) holds one
+    cell naming none of the official columns: 自然人's value comes first, then that row's cells in order."""
+    leaf = next((c for c in _span(items, start, first_row) if c.compact == "商业企业"), None)
+    if leaf is None:
+        return None
+    row = sorted((c for c in _span(items, start, first_row) if c.row == leaf.row and c.compact), key=lambda c: c.col)
+    added = [i for i, c in enumerate(row) if c.compact not in _LEAVES and not _GROUPS.match(c.compact)]
+    return 1 + added[0] if len(added) == 1 else None
+
+
+def drop_extra_column(raws: dict[str, Any], width: int, row_ok: Callable[[list[Cell]], bool],
+                      hint: int | None = None) -> tuple[int, int] | None:  # fmt: skip
+    """Where most of table 三's grid rows carry one value more than its `width` columns (a header that does not line
+    up with its rows, as a PDF's often does, hid the added column), find the value column without which every row
+    holding a figure adds up (`row_ok`: 总计 is the sum of the others): the only such column, or the header's `hint`
+    among several. Drop it from those rows' tokens and return (its index, width + 1); None, and nothing dropped,
+    where the arithmetic and the header do not settle one column."""
+    rows = [raw for raw in raws.values() if not raw.glued and len(raw.tokens) == width + 1]
+    if len(rows) < max(3, len(raws) // 2):
+        return None
+    parsed = [[parse(t, Kind.COUNT) for t in raw.tokens] for raw in rows]
+    informative = [cells for cells in parsed if any(c.value for c in cells)]
+    if len(informative) < 2:
+        return None
+    fits = [k for k in range(width + 1) if all(row_ok(cells[:k] + cells[k + 1 :]) for cells in informative)]
+    if len(fits) != 1:
+        fits = [hint] if hint in fits else []
+    if not fits:
+        return None
+    for raw in rows:
+        del raw.tokens[fits[0]]
+    return fits[0], width + 1
+
+
+def column_name(items: list[Item], start: Loc, first_row: Loc, index: int, count: int) -> str:
+    """Return how an added column is named in the flag: its header where the table's header holds exactly one cell
+    that names none of the official columns, with its place among the row's values."""
+    where = f"value column {index + 1} of {count}"
+    names = {c.compact for c in _span(items, start, first_row)
+             if c.compact and _CJK.search(c.compact) and len(c.compact) <= 12 and c.compact not in _LEAVES
+             and not _GROUPS.match(c.compact) and "勾稽" not in c.compact}  # fmt: skip
+    return f"{names.pop()} ({where})" if len(names) == 1 else where

@@ -24,7 +24,7 @@ from .splitting import choose, consensus
 from .table_detached import place
 from .table_detached_labels import place_by_labels
 from .table_detached_review import number_rows, read_split
-from .table_extra import NO_COLUMNS, extra_columns, extra_rows
+from .table_extra import NO_COLUMNS, column_name, drop_extra_column, extra_columns, extra_rows, header_index
 from .table_items import Item, Loc, _anchor, _end_of_doc, _Finder, _original_slice, _region_text, build_items
 from .table_rows import _locate
 from .table_values import _cells_to_values, _chunks, _multi_number, _Raw, _values_between, row_text, short_readings
@@ -137,11 +137,19 @@ def _parse_table(
     result = TableResult()
     ordered = sorted(found.items(), key=lambda kv: (kv[1].item, kv[1].start))
     options: dict[str, list[list[Cell]]] = {}
+    raws: dict[str, _Raw] = {}
     for idx, (key, loc) in enumerate(ordered):
-        spec = next(s for s in specs if s.key == key)
         nxt = ordered[idx + 1][1] if idx + 1 < len(ordered) else None
-        raw = _values_between(items, loc, nxt, stop, skip)
+        raws[key] = _values_between(items, loc, nxt, stop, skip)
         result.sources[key] = row_text(items, loc, nxt, stop)
+    if row_ok is not None and not skip:
+        first = ordered[0][1] if ordered else stop
+        dropped = drop_extra_column(raws, len(specs[0].columns), row_ok, header_index(items, start, first))
+        if dropped is not None:
+            result.extra_columns.append(column_name(items, start, ordered[0][1] if ordered else stop, *dropped))
+    for key, _ in ordered:
+        spec = next(s for s in specs if s.key == key)
+        raw = raws[key]
         kinds = [k for _, k in spec.columns]
         short = short_readings(raw, kinds)
         if short is not None:  # which columns the converter dropped is unknown: every cell is left null
@@ -199,7 +207,7 @@ def _proactive(finder: _Finder, start: Loc, stop: Loc, prose: dict[str, int]) ->
 def _requests(finder: _Finder, start: Loc, stop: Loc, prose: dict[str, int]) -> TableResult:
     added = extra_columns(finder.items, start, stop) if start.item < stop.item else NO_COLUMNS
     result, options, found = _parse_table(finder, L.REQUEST_ROWS, start, stop, row_ok=_row_sum_ok, skip=added.skip)
-    result.extra_columns = list(added.headers)
+    result.extra_columns = [*added.headers, *result.extra_columns]
     has_subrows = any(k in options for k in L.REQUEST_ROWS_2021)
     own = options.get("other_handling")
     own_filled = bool(own) and any(c.value is not None for c in own[0]) if own else False
