@@ -8,7 +8,10 @@ cut apart by `splitting` where a dump glued the digits together.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import combinations
+from math import comb
 
 from .normalize import memo_short
 from .splitting import TooMany, cuts
@@ -18,6 +21,8 @@ from .values import Cell, Kind, is_blank, is_number_like, parse
 _NUMBER = re.compile(r"[+\-增减]?\d+(?:\.\d+)?(?:\s*[(（]?\s*万?元\s*[)）]?)?")
 _ANNOTATION = re.compile(r"[(（][^()（）]*[\u4e00-\u9fff][^()（）]*[)）]")
 _UNIT_ONLY = re.compile(r"^[(（]\s*万?元\s*[)）]$")
+MAX_PLACEMENTS = 64
+"""The most placements of a short run's numbers in its row that are considered (7 columns, 3 numbers: 35)."""
 
 
 @dataclass(slots=True)
@@ -130,6 +135,33 @@ def _part_cell(part: str, kind: Kind) -> Cell:
     return Cell(int(part), part, True)
 
 
+def placements(toks: list[str], kinds: list[Kind], keep: Callable[[list[Cell]], bool] | None = None,
+               most: int = MAX_PLACEMENTS) -> list[list[Cell]]:  # fmt: skip
+    """Return every way a run's numbers can fill the row where the dump dropped its blank cells (the numbers keep
+    their order, the other columns are blank) that `keep` accepts; none where there are more than `most` ways or a
+    token is no number."""
+    n, k = len(kinds), len(toks)
+    if not 0 < k < n or comb(n, k) > most:
+        return []
+    cells = [parse(t, Kind.COUNT) for t in toks]
+    blank = [parse("", kind) for kind in kinds]
+    out = []
+    for spots in combinations(range(n), k):
+        row = list(blank)
+        for j, i in enumerate(spots):
+            row[i] = cells[j] if kinds[i] is Kind.COUNT else parse(toks[j], kinds[i])
+            if not row[i].ok:
+                return []
+        if keep is None or keep(row):
+            out.append(row)
+    return out
+
+
+def placed_whole(cands: list[list[Cell]], tokens: list[str]) -> bool:
+    """True where the candidates are placements of the run's numbers whole (`placements`), not cuts of their digits."""
+    return len(cands) > 1 and all([c.raw for c in cand if c.raw] == tokens for cand in cands)
+
+
 def _cells_to_values(raw: _Raw, kinds: list[Kind]) -> tuple[list[list[Cell]], bool]:
     """Return the candidate cell lists for one row and whether the row was cut from glued digits."""
     n = len(kinds)
@@ -155,6 +187,9 @@ def _cells_to_values(raw: _Raw, kinds: list[Kind]) -> tuple[list[list[Cell]], bo
             found = []
         if found:
             return [[_part_cell(t, k) for t, k in zip(c, kinds, strict=True)] for c in found], True
+        placed = placements(toks, kinds)
+        if placed:
+            return placed, True
     if len(toks) > n:
         return [[parse(t, k) for t, k in zip(toks[:n], kinds, strict=True)]], False
     toks = toks + [""] * (n - len(toks))

@@ -27,7 +27,17 @@ from .table_detached_review import number_rows, read_split
 from .table_extra import NO_COLUMNS, column_name, drop_extra_column, extra_columns, extra_rows, header_index
 from .table_items import Item, Loc, _anchor, _end_of_doc, _Finder, _original_slice, _region_text, build_items
 from .table_rows import _locate
-from .table_values import _cells_to_values, _chunks, _multi_number, _Raw, _values_between, row_text, short_readings
+from .table_values import (
+    _cells_to_values,
+    _chunks,
+    _multi_number,
+    _Raw,
+    _values_between,
+    placed_whole,
+    placements,
+    row_text,
+    short_readings,
+)
 from .typed_tables import OUTCOME_ROWS
 from .values import Cell, Kind, is_blank, is_number_like
 
@@ -37,6 +47,8 @@ _REVIEW_HEAD = re.compile(r"结果维持|未经复议直接起诉")
 # A table is taken as found only with this many of its rows: a page quoting a label or two is no table.
 MIN_ROWS_PROACTIVE = 3
 MIN_ROWS_REQUESTS = 8
+REVIEW_PLACEMENTS = 6435
+"""The most placements of a short run in table 四's 15 cells considered (C(15, 7): every count of numbers)."""
 
 
 @dataclass(slots=True)
@@ -67,6 +79,9 @@ class TableResult:
     """Row key → the row's text as printed (label and values), for the entries of `ambiguous`."""
     inferred: set[str] = field(default_factory=set)
     """Rows whose values were printed away from their label and placed by the official row order."""
+    short_runs: set[str] = field(default_factory=set)
+    """Rows read from a run of fewer numbers than columns, placed every way their order allows (a dump that dropped
+    blank cells): where the ways disagree, the cell is unsettled as `short_row`."""
     extra_rows: list[str] = field(default_factory=list)
     """Grid rows beyond the official layout, as printed (STR-04); looked for only where no official row is missing."""
     extra_columns: list[str] = field(default_factory=list)
@@ -116,7 +131,8 @@ def _settle(
             if value is None:
                 row.append(None)
                 readings = list(dict.fromkeys(cand[i].value for cand in cands))
-                result.ambiguous.append(Doubt(key, i, result.sources.get(key), readings, "glued"))
+                why = "short_row" if key in result.short_runs else "glued"
+                result.ambiguous.append(Doubt(key, i, result.sources.get(key), readings, why))
             else:
                 row.append(cands[0][i])
         result.rows[key] = row
@@ -157,6 +173,8 @@ def _parse_table(
             result.ambiguous += [Doubt(key, i, result.sources[key], r, "short_row") for i, r in enumerate(short)]
             continue
         cands, glued = _cells_to_values(raw, kinds)
+        if glued and 0 < len(raw.tokens) < len(kinds) and placed_whole(cands, raw.tokens):
+            result.short_runs.add(key)
         if glued and row_ok is not None:
             fitting = [c for c in cands if row_ok(c)]
             cands = fitting or cands
@@ -349,6 +367,13 @@ def _review(finder: _Finder, start: Loc, stop: Loc) -> TableResult:
         return result
     result.sources["review_litigation"] = " ".join(raw.tokens)
     cands, glued = _cells_to_values(raw, kinds)
+    if raw.glued and 0 < len(raw.tokens) < len(kinds) and [c.raw for c in cands[0] if c.raw] == raw.tokens:
+        # Fewer numbers than cells and no cut of their digits (the row was padded as printed): a dump that dropped
+        # blank cells. Where they go is what the three groups' totals allow.
+        placed = placements(raw.tokens, kinds, _groups_ok, REVIEW_PLACEMENTS)
+        if placed:
+            cands = placed
+            result.short_runs.add("review_litigation")
     if glued:
         cands = [c for c in cands if _groups_ok(c)] or cands
     _settle(result, {"review_litigation": cands}, {"review_litigation": 15})
