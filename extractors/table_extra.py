@@ -20,6 +20,13 @@ from .values import Cell, Kind, is_blank, is_number_like, parse
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _WORDS = re.compile(r"\W")  # what official labels (RowSpec.label) leave out: punctuation
+# A cell's line break between two Chinese characters (a PDF's wrapped cell) is no space.
+_WRAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+def shown(text: str) -> str:
+    """Return a cell's text as one line: runs of whitespace one space, none inside Chinese text."""
+    return " ".join(_WRAP.sub("", text).split())
 # Table 三's applicant header cells (compact): the leaf columns, and the cells that group or head them.
 _LEAVES = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
 _GROUPS = re.compile(r"^(?:申请人情况|法人或其他组织)$")
@@ -57,15 +64,15 @@ def extra_rows(items: list[Item], found: dict[str, Loc], specs: tuple[L.RowSpec,
             rows.setdefault(it.row, []).append(it)
     out = []
     for cells in rows.values():
-        shown = [c for c in cells if (c.row[0], c.col) not in skip]  # type: ignore[index]
-        labels = [c for c in shown if c.compact and _CJK.search(c.compact) and not is_number_like(c.text)]
-        if not labels or not any(is_number_like(c.text) and not is_blank(c.text) for c in shown):
+        cells_shown = [c for c in cells if (c.row[0], c.col) not in skip]  # type: ignore[index]
+        labels = [c for c in cells_shown if c.compact and _CJK.search(c.compact) and not is_number_like(c.text)]
+        if not labels or not any(is_number_like(c.text) and not is_blank(c.text) for c in cells_shown):
             continue
         if any(s.pattern.search(c.compact) for c in labels for s in specs):
             continue  # an official row printed twice, or a label our search placed elsewhere: not an addition
         if all(any(_WORDS.sub("", c.compact) in s.label for s in specs) for c in labels):
             continue  # the rest of an official label a converter broke over two rows
-        out.append(" | ".join(" ".join(c.text.split()) for c in shown))
+        out.append(" | ".join(shown(c.text) for c in cells_shown))
     return out
 
 
@@ -94,7 +101,7 @@ def extra_columns(items: list[Item], start: Loc, stop: Loc) -> ExtraColumns:
     count = len(_LEAVES) + len(kept)
     places = sorted([*at.values(), *(c.col for c in kept)])
     return ExtraColumns(frozenset((grid, c.col) for c in kept),
-                        tuple(f"{' '.join(c.text.split())} (value column {places.index(c.col) + 1} of {count})"
+                        tuple(f"{shown(c.text)} (value column {places.index(c.col) + 1} of {count})"
                               for c in kept))  # fmt: skip
 
 
