@@ -390,7 +390,7 @@ def check_cells(check: Mapping[str, Any]) -> tuple[str, ...]:
     if rule.startswith("T3") and where in REQUEST_COLUMNS:
         rows = _T3_COLUMN_ROWS.get(rule, REQUEST_ROWS)
         return tuple(f"requests.{r}.{where}" for r in rows)
-    if rule == "T3-06" and where in REQUEST_ROWS:
+    if rule in ("T3-06", "SCOPE-01") and where in REQUEST_ROWS:  # the text's figure against the row's 总计
         return (f"requests.{where}.total",)
     if where == "litigation":
         return ("review_litigation.litigation_direct.total", "review_litigation.litigation_after_review.total")

@@ -82,3 +82,8 @@ def test_failed_checks_land_on_the_cells_they_add_up():
     assert check_cells({"rule": "TXT-01", "where": "主动公开"}) == ()
     record = {"checks": [{"rule": "T3-06", "where": "new_received", "severity": "W"}]}
     assert list(failing_cells(record)) == ["requests.new_received.total"]
+    # The text's figure against the table's: SCOPE-01 is about the row's 总计 too; its "scope" and STR-04's table are
+    # about no one cell.
+    assert check_cells({"rule": "SCOPE-01", "where": "new_received"}) == ("requests.new_received.total",)
+    assert check_cells({"rule": "SCOPE-01", "where": "scope"}) == ()
+    assert check_cells({"rule": "STR-04", "where": "proactive", "found": "其他主动公开文件 | 12 | 12 | 88"}) == ()
