@@ -135,13 +135,14 @@ async def _resolves_internal(host: str) -> bool:
 
 def through_browser(meta: dict[str, Any], url: str, limit: int) -> None:
     """Mark a request's `meta` to be fetched by Chromium, waiting until the page is no challenge any more; a
-    document's bytes (`meta["role"] == "document"`) are then fetched again with the browser's cookies, as Chromium
-    would only show it in its viewer (at most `limit` bytes; 0: no limit)."""
+    document's bytes (`meta["role"] == "document"`) and a robots.txt's are then fetched again with the browser's
+    cookies, as Chromium would only show them in its viewer (a robots.txt wrapped in HTML reads as no rules at all;
+    at most `limit` bytes; 0: no limit)."""
     from scrapy_playwright.page import PageMethod
 
     meta["playwright"] = True
     meta["playwright_page_methods"] = [PageMethod("wait_for_function", PASSED, timeout=WAIT_MS)]
-    if meta.get("role") == "document":
+    if meta.get("role") == "document" or urlsplit(url).path == "/robots.txt":
         meta["playwright_page_methods"].append(PageMethod(fetch_document, url, limit))
 
 

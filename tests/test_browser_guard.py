@@ -148,3 +148,49 @@ def test_a_browser_that_cannot_start_blocks_the_gated_host_in_one_line(tmp_path:
     assert "the browser could not start" in (row["blocked"] or ""), row
     assert "Call log" not in run.stderr and "Traceback" not in run.stderr, run.stderr[-3000:]
     assert sum("could not start" in line for line in run.stderr.splitlines()) == 2, run.stderr  # the log, the exit
+
+
+@pytest.mark.slow
+def test_a_gated_robots_txt_is_read_through_the_browser_and_obeyed(tmp_path: Path) -> None:
+    pytest.importorskip("scrapy_playwright", reason="scrapy-playwright is not installed: pip install -e '.[test]'")
+    from crawler.browser import BrowserUnavailable, find_chromium
+
+    try:
+        find_chromium()
+    except BrowserUnavailable as exc:
+        pytest.skip(f"{exc} (`make system-deps`)")
+    asked: list[str] = []
+
+    class Gated(BaseHTTPRequestHandler):  # the whole host behind the gate, robots.txt too
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            if COOKIE not in (self.headers.get("Cookie") or ""):
+                body, status, kind = (b'<html><head><script>$_ts=window["$_ts"]||{};setTimeout(function(){'
+                                      b'document.cookie="' + COOKIE.encode() + b'; path=/";location.reload();},200);'
+                                      b"</script></head></html>", 412, "text/html")  # fmt: skip
+            elif self.path == "/robots.txt":
+                body, status, kind = b"User-agent: *\nDisallow: /private/\n", 200, "text/plain"
+            else:
+                body, status, kind = ('<html><head><meta charset="utf-8"><title>政府信息公开年报</title></head><body>'
+                                      '<ul><li><a href="/private/t1.html">某区2024年政府信息公开工作年度报告</a></li>'
+                                      "</ul></body></html>").encode(), 200, "text/html; charset=utf-8"  # fmt: skip
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = _server("127.0.0.63", Gated)
+    try:
+        run = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", f"http://127.0.0.63:{server.server_address[1]}/",
+                              "--browser", "--fast", "--quiet", "--db", "", "--feed", "", "--summary",
+                              str(tmp_path / "summary.json")], cwd=tmp_path,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+                             timeout=300)  # fmt: skip
+    finally:
+        server.shutdown()
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    assert "/" in asked, asked  # the gated page was read, through the browser
+    assert not any(path.startswith("/private/") for path in asked), f"robots.txt disallows /private/: {asked}"
