@@ -19,6 +19,17 @@ CORPUS = SHARED / "corpus"
 DOCUMENTS = ROOT / "fixtures" / "documents"
 
 
+def need_browser() -> None:
+    """Skip the calling test where `--browser` cannot run here: scrapy-playwright or the system's Chromium missing."""
+    pytest.importorskip("scrapy_playwright", reason="scrapy-playwright is not installed: pip install -e '.[test]'")
+    from crawler.browser import BrowserUnavailable, find_chromium
+
+    try:
+        find_chromium()
+    except BrowserUnavailable as exc:
+        pytest.skip(f"{exc} (`make system-deps`)")
+
+
 def need_shared() -> None:
     """Skip the calling test where ../shared (the corpus beside the checkout) is absent."""
     if not CORPUS.is_dir():

@@ -21,7 +21,7 @@ import pytest
 
 from crawler.browser import BrowserGuard
 
-from .conftest import ROOT
+from .conftest import ROOT, need_browser
 
 GATED_HOST, PROBE_HOST = "127.0.0.61", "127.0.0.62"
 COOKIE = "gate_passed=1"
@@ -83,13 +83,7 @@ def webs() -> Iterator[tuple[str, list[str]]]:
 
 @pytest.mark.slow
 def test_chromium_does_not_reach_an_unnamed_internal_host(tmp_path: Path, webs: tuple[str, list[str]]) -> None:
-    pytest.importorskip("scrapy_playwright", reason="scrapy-playwright is not installed: pip install -e '.[test]'")
-    from crawler.browser import BrowserUnavailable, find_chromium
-
-    try:
-        find_chromium()
-    except BrowserUnavailable as exc:
-        pytest.skip(f"{exc} (`make system-deps`)")
+    need_browser()
     url, probed = webs
     summary = tmp_path / "summary.json"
     run = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", url, "--browser", "--fast", "--quiet",
@@ -152,13 +146,7 @@ def test_a_browser_that_cannot_start_blocks_the_gated_host_in_one_line(tmp_path:
 
 @pytest.mark.slow
 def test_a_gated_robots_txt_is_read_through_the_browser_and_obeyed(tmp_path: Path) -> None:
-    pytest.importorskip("scrapy_playwright", reason="scrapy-playwright is not installed: pip install -e '.[test]'")
-    from crawler.browser import BrowserUnavailable, find_chromium
-
-    try:
-        find_chromium()
-    except BrowserUnavailable as exc:
-        pytest.skip(f"{exc} (`make system-deps`)")
+    need_browser()
     asked: list[str] = []
 
     class Gated(BaseHTTPRequestHandler):  # the whole host behind the gate, robots.txt too

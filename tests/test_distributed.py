@@ -34,7 +34,7 @@ from nianbao.demo.handler import _Handler
 from nianbao.demo.server import FixtureWeb
 from storage import Store
 
-from .conftest import CRAWL_SETTINGS, ROOT, FirstCrawl, readable_here
+from .conftest import CRAWL_SETTINGS, ROOT, FirstCrawl, need_browser, readable_here
 from .databases import BackendUnavailable, temp_pg_database
 
 pytestmark = pytest.mark.slow
@@ -559,14 +559,9 @@ def test_worker_exit_statuses(tmp_path: Path, queue: tuple[Any, str]) -> None:
 def test_a_worker_with_a_browser_reads_a_host_behind_a_script_challenge(
     tmp_path: Path, pg: str, queue: tuple[Any, str]
 ) -> None:
-    pytest.importorskip("scrapy_playwright", reason="scrapy-playwright is not installed: pip install -e '.[test]'")
-    from crawler.browser import BrowserUnavailable, find_chromium
+    need_browser()
     from fixtures.web2 import Web2
 
-    try:
-        find_chromium()
-    except BrowserUnavailable as exc:
-        pytest.skip(f"{exc} (`make system-deps`)")
     _, name = queue
     with Web2() as web:
         registry = web.write_registry(tmp_path / "all.csv")

@@ -7,6 +7,8 @@ import pytest
 
 from bench import discovery
 
+from .conftest import need_browser
+
 pytestmark = pytest.mark.slow
 
 UNSUPPORTED: set[str] = set()  # sites whose list mechanism the README says is not read (none today)
@@ -28,13 +30,7 @@ def test_every_report_of_the_second_web_is_found_and_no_negative_is_taken() -> N
 
 
 def test_a_crawl_with_a_browser_reads_the_gated_site_too() -> None:
-    pytest.importorskip("scrapy_playwright", reason="scrapy-playwright is not installed: pip install -e '.[test]'")
-    from crawler.browser import BrowserUnavailable, find_chromium
-
-    try:
-        find_chromium()
-    except BrowserUnavailable as exc:
-        pytest.skip(f"{exc} (`make system-deps`)")
+    need_browser()
     result = discovery.run("web2", 600, ("--browser",))
     assert result["exit_status"] == 0, result["stderr_tail"]
     for site, got in result["sites"].items():
