@@ -39,7 +39,7 @@ _PERIOD = re.compile(
 _TOWNSHIP = re.compile(r"(?:镇|乡|街道|办事处)(?:人民政府)?$")
 # SCOPE-01: a 市/区/县 government's own report (or its office's), and how part 一 says whose figures they are.
 _LOCAL_GOVERNMENT = re.compile(r"[市区县旗州盟](?:人民)?政府(?:办公室|办公厅)?$")
-_WHOLE_REGION = re.compile(r"全[市区县旗州盟]|本行政区域|本地区|汇总|各(?:部门|单位|乡镇|镇|街道)")
+_WHOLE_REGION = re.compile(r"全[市区县旗州盟]|[我本][市区县旗州盟]|本行政区域|本地区|汇总|各(?:部门|单位|乡镇|镇|街道)")
 _OFFICE_OWN = re.compile(r"政府办(?:公室|公厅)?|本机关|本级机关|本单位")
 _RECEIVED = re.compile(r"受理[^。；;]{0,40}?申请\D{0,8}?(\d+)\s*件")
 _REVIEW_RULES = ("T4-01", "T4-02", "T4-03")  # one identity per group of REVIEW_GROUPS, in that order

@@ -55,6 +55,8 @@ def test_only_a_city_district_or_county_government_is_asked() -> None:
     text = "2024年，区政府办代表区政府受理政府信息公开申请17件。"
     assert [c.where for c in check_scope("某区人民政府", text, 95)] == ["new_received"]
     assert [c.where for c in check_scope("某市人民政府办公厅", "本年共受理申请3件。", 3)] == ["scope"]
+    for says in ("2024年，我市共受理申请3件。", "本市受理申请3件。", "全市受理申请3件。", "汇总各部门数据。"):
+        assert check_scope("某市人民政府", says, 3) == [], says  # the whole region's figures, in its own words
     for agency in ("某区教育局", "某镇人民政府", "某街道办事处", None):
         assert check_scope(agency, text, 95) == []
     assert check_scope("某区人民政府", None, 95) == []  # part 一 not found: nothing said about the publisher
