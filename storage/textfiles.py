@@ -14,10 +14,14 @@ instead and is named by their hash; the sidecar's `export` block says which text
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import tempfile
+from collections import deque
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +53,8 @@ class ExportedText:
 READ_COST = {c: i for i, c in enumerate(("text", "markdown", "html", "docx", "xlsx", "xls", "pdf", "ofd", "doc", "wps",
                                          "rtf"))}  # fmt: skip
 """Carriers in the order their documents are read again: cheapest first (DOC/WPS/RTF need LibreOffice)."""
+SERIAL_FIRST = 16
+"""Documents a text export reads again in its own process before it starts worker processes for the rest."""
 _EXPORTED = re.compile(r"(\d{3,})_[0-9a-f]{16}\.(?:txt|json)")
 
 
@@ -57,10 +63,8 @@ def stem(seq: int, digest: str) -> str:
     return f"{int(seq):03d}_{digest[:16]}"
 
 
-def document_text(store: Any, record: Mapping[str, Any]) -> str | None:
-    """Return the extracted text of one of the report's stored documents whose hash is the record's
-    `text_sha256`; None where no stored document gives that text again."""
-    want = record.get("text_sha256")
+def stored_documents(store: Any, record: Mapping[str, Any]) -> list[bytes]:
+    """Return the bytes of the report's stored documents that can still be read, cheapest to read first."""
     blobs = []
     for sha in record.get("documents") or ():
         try:
@@ -68,7 +72,12 @@ def document_text(store: Any, record: Mapping[str, Any]) -> str | None:
             blobs.append((READ_COST.get(sniff_carrier(data), len(READ_COST)), len(blobs), data))
         except (ExtractionError, OSError, KeyError, ValueError):
             continue
-    for _, _, data in sorted(blobs):
+    return [data for _, _, data in sorted(blobs)]
+
+
+def text_of(documents: list[bytes], want: str | None) -> str | None:
+    """Return the extracted text of the first of `documents` whose hash is `want`; None where none gives it."""
+    for data in documents:
         try:
             text = read(data).text()
         except (ExtractionError, OSError, KeyError, ValueError):
@@ -76,6 +85,12 @@ def document_text(store: Any, record: Mapping[str, Any]) -> str | None:
         if text_sha256(text) == want:
             return text
     return None
+
+
+def document_text(store: Any, record: Mapping[str, Any]) -> str | None:
+    """Return the extracted text of one of the report's stored documents whose hash is the record's
+    `text_sha256`; None where no stored document gives that text again."""
+    return text_of(stored_documents(store, record), record.get("text_sha256"))
 
 
 def _kept(folder: Path, seq: int, want: str) -> bool:
@@ -104,18 +119,39 @@ def _drop_stale(files: list[Path], keep: str) -> None:
             path.unlink(missing_ok=True)
 
 
-def write_text_files(store: Any, records: Iterable[Mapping[str, Any]], folder: Path) -> int:
-    """Write `NNN_<hash16>.txt` and `.json` per record into `folder`; return how many reports were written."""
+def export_workers(value: str | None = None) -> int:
+    """Return how many processes read documents again for a text export: `value` or $NIANBAO_EXPORT_WORKERS, else
+    one a core. Raises ValueError for anything but a whole number of at least 1."""
+    raw = value if value is not None else os.environ.get("NIANBAO_EXPORT_WORKERS")
+    workers = int(raw) if raw not in (None, "") else (os.cpu_count() or 1)
+    if workers < 1:
+        raise ValueError(f"export workers: {workers}")
+    return workers
+
+
+def write_text_files(store: Any, records: Iterable[Mapping[str, Any]], folder: Path, workers: int | None = None,
+                     serial_first: int = SERIAL_FIRST) -> int:  # fmt: skip
+    """Write `NNN_<hash16>.txt` and `.json` per record into `folder`; return how many reports were written.
+
+    Documents are read again in `workers` processes (default `export_workers()`) once more than `serial_first` of
+    them needed reading (a small export is not worth their start), a bounded number at a time."""
     folder.mkdir(parents=True, exist_ok=True)
     earlier = _by_seq(folder)
-    n = 0
-    for rec in records:
+    workers = export_workers() if workers is None else workers
+    pending: deque[tuple[Mapping[str, Any], Future[str | None] | None]] = deque()
+    pool: ProcessPoolExecutor | None = None
+    reads = n = 0
+
+    def finish(rec: Mapping[str, Any], future: Future[str | None] | None) -> None:
         seq, want = int(rec["seq"]), str(rec["text_sha256"])
-        if _kept(folder, seq, want):
+        if future is None:
             text, digest, hashed = None, want, "document"
         else:
-            text = document_text(store, rec)
-            if text is not None:  # its hash is the one `document_text` matched: no need to normalise it again
+            try:
+                text = future.result()
+            except Exception:  # a worker that died (killed, out of memory): read here, as without workers
+                text = document_text(store, rec)
+            if text is not None:  # its hash is the one `text_of` matched: no need to normalise it again
                 hashed, digest = "document", want
             else:
                 text = record_text(dict(rec))
@@ -127,7 +163,35 @@ def write_text_files(store: Any, records: Iterable[Mapping[str, Any]], folder: P
         atomic_write(folder / f"{name}.json", json.dumps({**rec, "export": asdict(block)}, ensure_ascii=False,
                                                          indent=1) + "\n")  # fmt: skip
         _drop_stale(earlier.get(seq, []), name)
-        n += 1
+
+    try:
+        for rec in records:
+            future: Future[str | None] | None = None
+            if not _kept(folder, int(rec["seq"]), str(rec["text_sha256"])):
+                reads += 1
+                if pool is None and workers > 1 and reads > serial_first:
+                    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+                documents = stored_documents(store, rec)
+                if pool is not None:
+                    try:
+                        future = pool.submit(text_of, documents, rec.get("text_sha256"))
+                    except (BrokenProcessPool, RuntimeError):  # the pool lost a worker: the rest is read here
+                        pool.shutdown(cancel_futures=False)
+                        pool, workers = None, 1
+                if future is None:
+                    future = Future()
+                    future.set_result(text_of(documents, rec.get("text_sha256")))
+            pending.append((rec, future))
+            # At most two reads a worker in flight: memory holds their documents, not the whole export's.
+            while pending and (len(pending) > 2 * workers or pending[0][1] is None or pending[0][1].done()):
+                finish(*pending.popleft())
+                n += 1
+        while pending:
+            finish(*pending.popleft())
+            n += 1
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return n
 
 

@@ -94,3 +94,27 @@ def test_a_re_export_keeps_verified_files_and_drops_stale_names(stored, tmp_path
     before = first.stat().st_mtime_ns
     export(store, "text", out)
     assert not stale.exists() and first.stat().st_mtime_ns == before  # verified by its hash, not rewritten
+
+
+def test_documents_read_again_in_worker_processes_give_the_same_files(stored, tmp_path: Path) -> None:
+    from storage.textfiles import write_text_files
+
+    store, _ = stored
+    alone, shared = tmp_path / "alone", tmp_path / "shared"
+    n = write_text_files(store, store.reports(), alone, workers=1)
+    assert n > 10 and write_text_files(store, store.reports(), shared, workers=2, serial_first=0) == n
+    files = sorted(p.name for p in alone.iterdir())
+    assert files == sorted(p.name for p in shared.iterdir())
+    assert all((alone / name).read_bytes() == (shared / name).read_bytes() for name in files)
+    assert sum(json.loads((alone / name).read_text())["export"]["hashed"] == "document"
+               for name in files if name.endswith(".json")) > 10  # fmt: skip
+
+
+def test_export_workers_are_a_whole_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage.textfiles import export_workers
+
+    monkeypatch.setenv("NIANBAO_EXPORT_WORKERS", "3")
+    assert export_workers() == 3 and export_workers("1") == 1
+    for bad in ("0", "two", "-1"):
+        with pytest.raises(ValueError):
+            export_workers(bad)

@@ -45,6 +45,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     region = check_region(args.region) if args.region and args.region.isdigit() else args.region
     _check_out(args.format, args.out)
+    if args.format == "text":
+        from storage.textfiles import export_workers
+
+        try:
+            export_workers()
+        except ValueError:
+            raise UsageError("NIANBAO_EXPORT_WORKERS: write a whole number of processes, 1 or more") from None
     with open_store(args.db, create=False) as store:
         try:
             result = export(store, args.format, args.out, region=region, year=args.year)
