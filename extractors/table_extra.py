@@ -4,7 +4,9 @@ Local templates add rows ("其他主动公开文件" in table 二, the 2019 "其
 columns (a 法人或其他组织 subtotal in table 三). Only grids are read here: a run of text does not say which of its
 numbers belong to a row no label names. An added row is a grid row of the table's own grids that holds a label and
 a number but no official row's label; an added column of table 三 is a header cell, among the applicant columns,
-that names none of them. A column's cells are left out of the rows' values (they would shift 总计 onto a subtotal).
+that names none of them, or, where the header does not line up with the rows (a PDF's often does not), the one value
+column too many without which every row adds up. A column's cells are left out of the rows' values (they would
+shift 总计 onto a subtotal).
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ _WORDS = re.compile(r"\W")  # what official labels (RowSpec.label) leave out: pu
 # A cell's line break between two Chinese characters (a PDF's wrapped cell) is no space.
 _WRAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u9fff\uff00-\uffef])")
 
+# Table 三's applicant header cells (compact): the leaf columns, and the cells that group or head them.
+_LEAVES = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
+_GROUPS = re.compile(r"^(?:申请人情况|法人或其他组织)$")
+
 
 def shown(text: str) -> str:
     """Return a cell's text as one line: runs of whitespace one space, none inside Chinese text."""
     return " ".join(_WRAP.sub("", text).split())
-# Table 三's applicant header cells (compact): the leaf columns, and the cells that group or head them.
-_LEAVES = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
-_GROUPS = re.compile(r"^(?:申请人情况|法人或其他组织)$")
 
 
 @dataclass(slots=True, frozen=True)
