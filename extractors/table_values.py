@@ -138,8 +138,8 @@ def _part_cell(part: str, kind: Kind) -> Cell:
 def placements(toks: list[str], kinds: list[Kind], keep: Callable[[list[Cell]], bool] | None = None,
                most: int = MAX_PLACEMENTS) -> list[list[Cell]]:  # fmt: skip
     """Return every way a run's numbers can fill the row where the dump dropped its blank cells (the numbers keep
-    their order, the other columns are blank) that `keep` accepts; none where there are more than `most` ways or a
-    token is no number."""
+    their order, the other columns are blank; a number only in a column of its kind, "减3" in 本年增/减) that `keep`
+    accepts; none where there are more than `most` ways."""
     n, k = len(kinds), len(toks)
     if not 0 < k < n or comb(n, k) > most:
         return []
@@ -150,9 +150,7 @@ def placements(toks: list[str], kinds: list[Kind], keep: Callable[[list[Cell]], 
         row = list(blank)
         for j, i in enumerate(spots):
             row[i] = cells[j] if kinds[i] is Kind.COUNT else parse(toks[j], kinds[i])
-            if not row[i].ok:
-                return []
-        if keep is None or keep(row):
+        if all(row[i].ok for i in spots) and (keep is None or keep(row)):
             out.append(row)
     return out
 

@@ -47,4 +47,7 @@ def test_a_short_run_is_placed_every_way_its_order_allows_and_the_arithmetic_nar
     fitting = placements(["4", "4"], kinds, adds_up)
     assert len(fitting) == 6 and all(way[-1].value == 4 for way in fitting)  # 总计 settled; the first 4's column not
     assert placements(["4", "x"], kinds) == []  # a token that is no number: no placement
+    signed = [Kind.COUNT, Kind.SIGNED, Kind.COUNT]  # 上一年项目数量, 本年增/减, 处理决定数量
+    ways = placements(["减3", "181"], signed)
+    assert [[c.value for c in way] for way in ways] == [[None, -3, 181]]  # "减3" only where a change may stand
     assert placements(["1"] * 3, [Kind.COUNT] * 15) == []  # more ways than considered by default
