@@ -76,28 +76,13 @@ def request_mentions(text: str | None) -> dict[str, tuple[int, ...]]:
 
 
 def appeal_mentions(text: str | None) -> dict[str, tuple[int, ...]]:
-    """Return every review and litigation count the prose states (keys as `appeal_numbers`'), in text order."""
+    """Return every review (`review`) and litigation (`litigation`) count the prose states, in text order."""
     if not text:
         return {}
     t = nfkc(text)
     out = {key: tuple(dict.fromkeys(int(m.group(1)) for m in p.finditer(t)))
            for key, p in (("review", _REVIEW), ("litigation", _LITIGATION))}  # fmt: skip
     return {key: found for key, found in out.items() if found}
-
-
-def appeal_numbers(text: str | None) -> dict[str, int]:
-    """Return review and litigation counts the prose states: keys `review`, `litigation`."""
-    if not text:
-        return {}
-    t = nfkc(text)
-    out: dict[str, int] = {}
-    m = _REVIEW.search(t)
-    if m:
-        out["review"] = int(m.group(1))
-    m = _LITIGATION.search(t)
-    if m:
-        out["litigation"] = int(m.group(1))
-    return out
 
 
 _DOCS_WORD = "规范性文件"

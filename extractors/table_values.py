@@ -160,8 +160,10 @@ def placed_whole(cands: list[list[Cell]], tokens: list[str]) -> bool:
     return len(cands) > 1 and all([c.raw for c in cand if c.raw] == tokens for cand in cands)
 
 
-def _cells_to_values(raw: _Raw, kinds: list[Kind]) -> tuple[list[list[Cell]], bool]:
-    """Return the candidate cell lists for one row and whether the row was cut from glued digits."""
+def _cells_to_values(raw: _Raw, kinds: list[Kind], keep: Callable[[list[Cell]], bool] | None = None,
+                     most: int = MAX_PLACEMENTS) -> tuple[list[list[Cell]], bool]:  # fmt: skip
+    """Return the candidate cell lists for one row and whether the row was cut from glued digits or placed (a run of
+    fewer numbers than columns: `placements` of them that `keep` accepts, at most `most` ways)."""
     n = len(kinds)
     if not raw.glued:
         toks: list[str] = []
@@ -185,7 +187,7 @@ def _cells_to_values(raw: _Raw, kinds: list[Kind]) -> tuple[list[list[Cell]], bo
             found = []
         if found:
             return [[_part_cell(t, k) for t, k in zip(c, kinds, strict=True)] for c in found], True
-        placed = placements(toks, kinds)
+        placed = placements(toks, kinds, keep, most)
         if placed:
             return placed, True
     if len(toks) > n:

@@ -34,7 +34,6 @@ from .table_values import (
     _Raw,
     _values_between,
     placed_whole,
-    placements,
     row_text,
     short_readings,
 )
@@ -162,7 +161,7 @@ def _parse_table(
         first = ordered[0][1] if ordered else stop
         dropped = drop_extra_column(raws, len(specs[0].columns), row_ok, header_index(items, start, first))
         if dropped is not None:
-            result.extra_columns.append(column_name(items, start, ordered[0][1] if ordered else stop, *dropped))
+            result.extra_columns.append(column_name(items, start, first, *dropped))
     for key, _ in ordered:
         spec = next(s for s in specs if s.key == key)
         raw = raws[key]
@@ -173,7 +172,7 @@ def _parse_table(
             result.ambiguous += [Doubt(key, i, result.sources[key], r, "short_row") for i, r in enumerate(short)]
             continue
         cands, glued = _cells_to_values(raw, kinds)
-        if glued and 0 < len(raw.tokens) < len(kinds) and placed_whole(cands, raw.tokens):
+        if glued and placed_whole(cands, raw.tokens):
             result.short_runs.add(key)
         if glued and row_ok is not None:
             fitting = [c for c in cands if row_ok(c)]
@@ -366,14 +365,10 @@ def _review(finder: _Finder, start: Loc, stop: Loc) -> TableResult:
     if not raw.tokens:
         return result
     result.sources["review_litigation"] = " ".join(raw.tokens)
-    cands, glued = _cells_to_values(raw, kinds)
-    if raw.glued and 0 < len(raw.tokens) < len(kinds) and [c.raw for c in cands[0] if c.raw] == raw.tokens:
-        # Fewer numbers than cells and no cut of their digits (the row was padded as printed): a dump that dropped
-        # blank cells. Where they go is what the three groups' totals allow.
-        placed = placements(raw.tokens, kinds, _groups_ok, REVIEW_PLACEMENTS)
-        if placed:
-            cands = placed
-            result.short_runs.add("review_litigation")
+    # A run of fewer numbers than cells is placed where the three groups' totals allow (a dump that dropped blanks).
+    cands, glued = _cells_to_values(raw, kinds, _groups_ok, REVIEW_PLACEMENTS)
+    if glued and placed_whole(cands, raw.tokens):
+        result.short_runs.add("review_litigation")
     if glued:
         cands = [c for c in cands if _groups_ok(c)] or cands
     _settle(result, {"review_litigation": cands}, {"review_litigation": 15})

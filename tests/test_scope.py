@@ -54,6 +54,8 @@ def test_no_other_bundled_report_is_flagged(path) -> None:
 def test_only_a_city_district_or_county_government_is_asked() -> None:
     text = "2024年，区政府办代表区政府受理政府信息公开申请17件。"
     assert [c.where for c in check_scope("某区人民政府", text, 95)] == ["new_received"]
+    wide = check_scope("某区人民政府", "区政府办受理政府信息公开申请１７件；全部答复。", 95)  # full-width digits
+    assert [(c.where, c.found) for c in wide] == [("new_received", 17)]
     assert [c.where for c in check_scope("某市人民政府办公厅", "本年共受理申请3件。", 3)] == ["scope"]
     for says in ("2024年，我市共受理申请3件。", "本市受理申请3件。", "全市受理申请3件。", "汇总各部门数据。"):
         assert check_scope("某市人民政府", says, 3) == [], says  # the whole region's figures, in its own words
