@@ -55,6 +55,16 @@ def _span(items: list[Item], start: Loc, stop: Loc) -> Iterable[Item]:
             yield items[i]
 
 
+def _unofficial(compact: str) -> bool:
+    """True where a header cell's text (compact) names none of table 三's applicant columns or their groups."""
+    return bool(compact) and compact not in _LEAVES and not _GROUPS.match(compact)
+
+
+def _org_row(cells: Iterable[Item]) -> Item | None:
+    """Return the header cell 商业企业, whose grid row names the 法人或其他组织 columns, or None."""
+    return next((c for c in cells if c.compact == "商业企业"), None)
+
+
 def extra_rows(items: list[Item], found: dict[str, Loc], specs: tuple[L.RowSpec, ...], start: Loc,
                stop: Loc, skip: frozenset[tuple[int, int]] = frozenset()) -> list[str]:  # fmt: skip
     """Return each added row's text as printed ("label | value | …"), in document order: the grid rows, of the grids
@@ -83,17 +93,16 @@ def extra_columns(items: list[Item], start: Loc, stop: Loc) -> ExtraColumns:
     """Return table 三's added columns, found in its applicant header: the row naming 商业企业 … 法律服务机构 and the
     row above it. Nothing is taken where the header does not name each official column at a column of its own."""
     cells = list(_span(items, start, stop))
-    leaf = next((c for c in cells if c.compact == "商业企业"), None)
-    if leaf is None or leaf.row is None:
+    leaf = _org_row(cells)
+    if leaf is None:
         return NO_COLUMNS
-    grid, leaf_row = leaf.row
+    grid, leaf_row = leaf.row  # type: ignore[misc]
     header = [c for c in cells if c.row is not None and c.row[0] == grid and leaf_row - 1 <= c.row[1] <= leaf_row]
     at = {c.compact: c.col for c in header if c.compact in _LEAVES}
     if len(at) != len(_LEAVES) or len(set(at.values())) != len(_LEAVES):
         return NO_COLUMNS
     first = at["自然人"]
-    added = [c for c in header if c.col > first and c.compact and c.compact not in _LEAVES
-             and not _GROUPS.match(c.compact)]  # fmt: skip
+    added = [c for c in header if c.col > first and _unofficial(c.compact)]
     if not added:
         return NO_COLUMNS
     cols = {c.col for c in added}
@@ -111,11 +120,12 @@ def extra_columns(items: list[Item], start: Loc, stop: Loc) -> ExtraColumns:
 def header_index(items: list[Item], start: Loc, first_row: Loc) -> int | None:
     """Return the value index an added column's header gives where the header's org row (商业企业 … 其他) holds one
     cell naming none of the official columns: 自然人's value comes first, then that row's cells in order."""
-    leaf = next((c for c in _span(items, start, first_row) if c.compact == "商业企业"), None)
+    cells = list(_span(items, start, first_row))
+    leaf = _org_row(cells)
     if leaf is None:
         return None
-    row = sorted((c for c in _span(items, start, first_row) if c.row == leaf.row and c.compact), key=lambda c: c.col)
-    added = [i for i, c in enumerate(row) if c.compact not in _LEAVES and not _GROUPS.match(c.compact)]
+    row = sorted((c for c in cells if c.row == leaf.row and c.compact), key=lambda c: c.col)
+    added = [i for i, c in enumerate(row) if _unofficial(c.compact)]
     return 1 + added[0] if len(added) == 1 else None
 
 
@@ -148,6 +158,5 @@ def column_name(items: list[Item], start: Loc, first_row: Loc, index: int, count
     that names none of the official columns, with its place among the row's values."""
     where = f"value column {index + 1} of {count}"
     names = {c.compact for c in _span(items, start, first_row)
-             if c.compact and _CJK.search(c.compact) and len(c.compact) <= 12 and c.compact not in _LEAVES
-             and not _GROUPS.match(c.compact) and "勾稽" not in c.compact}  # fmt: skip
+             if _unofficial(c.compact) and _CJK.search(c.compact) and len(c.compact) <= 12 and "勾稽" not in c.compact}
     return f"{names.pop()} ({where})" if len(names) == 1 else where
