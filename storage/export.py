@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from .records import TIDY_COLUMNS, tidy_tuples
 from .store import Store
-from .textfiles import stem, write_text_files
+from .textfiles import export_workers, stem, write_text_files
 from .workbook import FindingChunk, key_path, write_key_csv, write_wide_csv, write_xlsx
 
 FORMATS = ("text", "jsonl", "csv", "parquet", "xlsx", "wide-csv")
@@ -75,9 +75,14 @@ def export(
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if fmt == "text":
+        try:
+            workers = export_workers()
+        except ValueError as exc:
+            raise ExportError(f"NIANBAO_EXPORT_WORKERS: {exc}") from None
     records = store.reports(region=region, year=year, latest_only=latest_only)
     if fmt == "text":
-        n = write_text_files(store, records, Path(out))  # type: ignore[arg-type]
+        n = write_text_files(store, records, Path(out), workers)  # type: ignore[arg-type]
         return ExportResult("text", str(out), n, 2 * n)
     if fmt == "xlsx":
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -118,3 +121,20 @@ def test_export_workers_are_a_whole_number(monkeypatch: pytest.MonkeyPatch) -> N
     for bad in ("0", "two", "-1"):
         with pytest.raises(ValueError):
             export_workers(bad)
+
+
+def test_a_bad_worker_count_is_an_export_error_and_one_line_of_the_cli(stored, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from storage import ExportError
+
+    store, root = stored
+    monkeypatch.setenv("NIANBAO_EXPORT_WORKERS", "none")
+    with pytest.raises(ExportError, match="NIANBAO_EXPORT_WORKERS"):
+        export(store, "text", tmp_path / "text")
+    for argv in (["export", "--format", "text", "--out", str(tmp_path / "t"), "--db", f"sqlite:///{root / 'nianbao.sqlite'}"],
+                 ["demo", "--port", "0", "--data", str(tmp_path / "demo")]):  # fmt: skip
+        run = subprocess.run([sys.executable, "-m", "nianbao.cli", *argv], cwd=tmp_path, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)  # fmt: skip
+        assert run.returncode == 2 and run.stderr.strip().splitlines() == [
+            "nianbao: NIANBAO_EXPORT_WORKERS: write a whole number of processes, 1 or more"], (argv, run.stderr)
+        assert not (tmp_path / "demo").exists()  # the demo stopped before crawling

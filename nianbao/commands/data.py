@@ -39,6 +39,17 @@ def _unplaced(store: Any, year: int | None) -> int:
     return sum(1 for r in store.reports(year=year) if not r.get("region_code"))
 
 
+def check_export_workers() -> None:
+    """Raise UsageError (one line, exit 2) where $NIANBAO_EXPORT_WORKERS is set to anything but a whole number ≥ 1:
+    checked before a command does work that a text export at its end would then waste."""
+    from storage.textfiles import export_workers
+
+    try:
+        export_workers()
+    except ValueError:
+        raise UsageError("NIANBAO_EXPORT_WORKERS: write a whole number of processes, 1 or more") from None
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the stored reports in one of the export formats; return the exit status."""
     from storage import ExportError, MissingDependency, export
@@ -46,12 +57,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     region = check_region(args.region) if args.region and args.region.isdigit() else args.region
     _check_out(args.format, args.out)
     if args.format == "text":
-        from storage.textfiles import export_workers
-
-        try:
-            export_workers()
-        except ValueError:
-            raise UsageError("NIANBAO_EXPORT_WORKERS: write a whole number of processes, 1 or more") from None
+        check_export_workers()
     with open_store(args.db, create=False) as store:
         try:
             result = export(store, args.format, args.out, region=region, year=args.year)

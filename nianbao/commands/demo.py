@@ -11,7 +11,7 @@ from typing import Any
 from ..exits import ATTENTION, INTERRUPTED, OK, UsageError
 from ..output import print_table
 from ..stores import open_store
-from .data import print_validation
+from .data import check_export_workers, print_validation
 
 DEMO_SETTINGS = {
     "FEEDS": {}, "LOG_LEVEL": "ERROR", "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
@@ -36,6 +36,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from ..demo.server import FixtureWeb
 
+    check_export_workers()  # the demo ends with a text export
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
     db = f"sqlite:///{data / 'nianbao.sqlite'}"
