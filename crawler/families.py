@@ -25,6 +25,7 @@ lower_html = lru_cache(maxsize=2)(str.lower)
 # --- TRS WCM -----------------------------------------------------------------------------------
 _TRS_PAGER = re.compile(r"createPageHTML\(\s*([\w.]+)\s*,\s*([\w.]+)\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]")
 _NUMBERED = re.compile(r"_(\d+)\.\w+$")
+_ARTICLE_STEM = re.compile(r"t\d{8}_\d+")
 
 
 def trs_call(url: str, html: str) -> tuple[ListCall, int] | None:
@@ -38,6 +39,8 @@ def trs_call(url: str, html: str) -> tuple[ListCall, int] | None:
     if not m:
         return None
     count_s, current_s, stem, ext = m.groups()
+    if _ARTICLE_STEM.fullmatch(stem):
+        return None  # an article's own pager: its pages are parts of one report (crawler/article_parts.py)
     names = variables(" ".join(re.findall(r"<script[^>]*>(.*?)</script>", html, re.S | re.I)))
     count = _number(count_s, names)
     current = _number(current_s, names)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from parsel import Selector
 
+from . import article_parts as AP
 from . import bodies as B
 from . import calls as C
 from . import discovery as D
@@ -63,6 +64,10 @@ class PageFacts:
     """The list's pager links, where the page is in a 年报 column."""
     notice_units: list[B.Unit]
     """The units a notice about reports names (empty unless the title is a notice's)."""
+    parts: list[str]
+    """The other pages of the report this page is a part of (an article cut into pages, a flipbook), in order."""
+    part_index: int | None
+    """The page's place among those parts from 0 (the page the report is known by); None where it is no part."""
 
 
 def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> PageFacts:
@@ -77,6 +82,13 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
         title = listed  # a template titling every page with the site's name: the list named the report
         is_report = True
     links = D.list_links(sel, url)
+    part = AP.part_of(url)
+    parts = AP.part_urls(url, html, [lk.url for lk in links]) if part else []
+    if parts and part is not None:
+        if part.index:
+            is_report = False  # a later page of a report cut into pages: read with its first page
+        else:
+            links = [lk for lk in links if lk.url not in set(parts)]  # fetched as the report's parts
     wrapper = D.is_report_title(title)
     records = F.hanweb_records(url, html)
     listing = bool(records) or any(D.is_report_title(lk.text) for lk in links)
@@ -108,6 +120,8 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
         + F.unit_year_reports([url, *(lk.url for lk in links)], date.today().year),
         pager=[lk.url for lk in F.pager_links(links, url)] if in_column else [],
         notice_units=B.notice_units(sel, url) if B.is_notice(title) else [],
+        parts=parts,
+        part_index=part.index if parts and part is not None else None,
     )
 
 

@@ -22,6 +22,7 @@ from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import FormRequest, Response, TextResponse
 
 from .. import discovery as D
+from ..article_parts import is_book_page, part_of
 from ..documents import is_document
 from ..extract_pool import PageJob, PageRead, read_page_job, report_item
 from ..failures import too_large
@@ -37,6 +38,7 @@ from ..store import StoreExtension
 from .learning import BodyLearning
 from .memory import RememberedPages, header_text
 from .paged import PagedLists
+from .parts import ReportParts
 
 DEFAULT_MAX_PAGES = 20000
 """Requests per site: a 信息公开 platform of 3,000 units costs about 6 each (unit page, 年报 column, a list
@@ -58,7 +60,7 @@ def _filename(response: Response) -> str | None:
     return safe_filename(unquote(urlsplit(response.url).path.rsplit("/", 1)[-1])) or None
 
 
-class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spider):
+class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts, scrapy.Spider):
     """Crawls the given sites' 年报 columns and yields one document item per report document fetched."""
 
     name = "annual_reports"
@@ -243,6 +245,13 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
             yield _error(response.url, response.meta, site, str(read.refused))
             return
         children = [c for c in self._follow(response, site, facts) if c is not None]
+        parts: list[FetchErrorItem] = []
+        if facts.part_index == 0 and (facts.is_report or D.is_report_title(facts.title)
+                                      or D.is_report_title(context.get("list_title"))):  # fmt: skip
+            whole, parts = await self._assemble(response, site, job, facts)
+            if whole is not None and whole[1].facts is not None:
+                job, read = whole
+                facts = replace(read.facts, links=facts.links)  # the report is the whole; its links the page's
         if not facts.is_report:
             await self._learn(site, self._sightings(response, site, facts))
         for child in children:  # a document (or report page) linked here carries this page's marks
@@ -254,6 +263,8 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
             item = report_item(job, facts)  # as the worker made it
             item.extracted = read.outcome
             yield item
+        for error in parts:
+            yield error
         for child in children:
             yield child
 
@@ -295,6 +306,11 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
         for lk in [*facts.records, *facts.links]:
             yield from self._follow_link(site, lk, depth, column, title if facts.wrapper else None, pub,
                                          facts.wrapper or facts.listing)  # fmt: skip
+        if facts.part_index and facts.parts and part_of(facts.parts[0]) == replace(part_of(facts.parts[0]), index=0):
+            # a later page of a report cut into pages, reached first: the report is read from its first page
+            yield self._request(site, facts.parts[0], role="candidate", depth=depth,
+                                context={"column": column, "list_title": response.meta["context"].get("list_title")
+                                         or title, "list_date": pub})  # fmt: skip
         for url in [*facts.extra_lists, *facts.frames, *facts.year_forms]:
             yield self._request(site, url, role="list", depth=depth + 1, context={"column": column})
         # A pager's pages are the same list, as deep as its first page: followed while a page shows new links.
@@ -329,7 +345,10 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, scrapy.Spid
                     context["list_title"] = wrapper_title
                 yield self._request(site, lk.url, role="document", depth=depth + 1, context=context)
             return
-        if D.is_report_title(text) or forced or D.is_cut_report_title(text):
+        if wrapper_title and is_book_page(lk.url):  # a flipbook's text version: the report is its pages
+            yield self._request(site, lk.url, role="candidate", depth=depth + 1,
+                                context={**context, "list_title": wrapper_title})  # fmt: skip
+        elif D.is_report_title(text) or forced or D.is_cut_report_title(text):
             yield self._request(site, lk.url, role="candidate", depth=depth + 1, context=context)
         elif D.score_link(lk.url, text) >= 5:
             unit = {"unit": bare} if D.ORGAN_NAME.search(bare) else {}

@@ -1,0 +1,77 @@
+"""The spider's part in reports published over several pages (crawler/article_parts.py): the first page's parts are
+fetched, read for the parts they name in turn, and assembled into one page that is read as the report."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from scrapy.http import Response, TextResponse
+
+from ..article_parts import MAX_PARTS, assemble, part_of
+from ..extract_pool import PageJob, PageRead
+from ..items import FetchErrorItem
+from ..page_facts import PageFacts
+from ..registry import Site
+
+
+class ReportParts:
+    """Mixin of the annual-reports spider: assembles a report from the pages it was cut into."""
+
+    async def _assemble(
+        self, response: Response, site: Site, job: PageJob, facts: PageFacts
+    ) -> tuple[tuple[PageJob, PageRead] | None, list[FetchErrorItem]]:
+        """Return the job and read of the report whose first page is `response` (its parts fetched and appended;
+        None where none could be had), and an error item for each part that could not be had."""
+        pages: dict[int, tuple[str, str]] = {0: (response.url, response.text)}
+        errors: list[FetchErrorItem] = []
+        seen = {response.url, *facts.parts}
+        pending = list(facts.parts)
+        while pending and len(pages) + len(errors) < MAX_PARTS:
+            batch, pending = pending[: MAX_PARTS - len(pages) - len(errors)], []
+            got = await asyncio.gather(*(self._fetch_part(site, url, response) for url in batch))
+            for url, answer in zip(batch, got, strict=True):
+                if isinstance(answer, str):
+                    errors.append(self._part_error(url, response, site, answer))
+                    continue
+                where = part_of(url)
+                pages[where.index if where else len(pages)] = (url, answer.text)
+                draft = self._document(answer, site, response.meta["context"])  # type: ignore[attr-defined]
+                named = await self._read_page(PageJob(job.context, draft, job.max_bytes, extract=False))  # type: ignore[attr-defined]
+                for more in named.facts.parts if named.facts else []:
+                    if more not in seen:
+                        seen.add(more)
+                        pending.append(more)
+        stats = self.crawler.stats  # type: ignore[attr-defined]
+        stats.inc_value(f"site/{site.site_id}/report_parts", len(pages) - 1)
+        if len(pages) == 1:
+            return None, errors
+        body = assemble([pages[k] for k in sorted(pages)])
+        draft = replace(job.draft, body=body, charset="utf-8", content_type="text/html; charset=utf-8")
+        whole = replace(job, draft=draft)
+        return (whole, await self._read_page(whole)), errors  # type: ignore[attr-defined]
+
+    async def _fetch_part(self, site: Site, url: str, first: Response) -> TextResponse | str:
+        """Return a part's page, or why it could not be had (one line)."""
+        request = self._request(site, url, role="part", depth=first.meta["depth"],  # type: ignore[attr-defined]
+                                context=first.meta["context"], dont_filter=True)  # fmt: skip
+        if request is None:
+            return "not fetched: off the site or over its page budget"
+        request.meta["recalled"] = request.url  # asked whole: a part's 304 would leave nothing to assemble
+        request.meta["remembered"] = None
+        try:
+            answer = await self.crawler.engine.download_async(request)  # type: ignore[attr-defined]
+        except Exception as exc:  # any failure of one part is that part's error line
+            return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        self.crawler.stats.inc_value(f"site/{site.site_id}/pages")  # type: ignore[attr-defined]
+        if answer.status != 200 or not isinstance(answer, TextResponse):
+            return f"part answered HTTP {answer.status}" if answer.status != 200 else "part is not a page"
+        return answer
+
+    def _part_error(self, url: str, first: Response, site: Site, reason: str) -> FetchErrorItem:
+        """Return the error item of a part that could not be had: its report is stored without it."""
+        self.crawler.stats.inc_value(f"site/{site.site_id}/errors")  # type: ignore[attr-defined]
+        self.logger.warning("report part not fetched %s (of %s): %s", url, first.url, reason)  # type: ignore[attr-defined]
+        context = first.meta.get("context") or {}
+        return FetchErrorItem(site=site.site_id, source_url=url, error=f"part of {first.url}: {reason}"[:300],
+                              list_title=context.get("list_title"), list_date=context.get("list_date"))  # fmt: skip
