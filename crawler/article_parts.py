@@ -117,9 +117,17 @@ def _differing(mine: list[tuple[etree._Element, str]], other: list[tuple[etree._
 
 
 def _pagerish(el: etree._Element) -> bool:
-    """Return True where an element's text is a pager's only (page numbers, 上一页, 第2页 …) or it has none."""
-    text = "".join(el.itertext()) if el.tag not in _SKIP else ""
-    return len(text) <= 60 and bool(_PAGER_TEXT.fullmatch(text))
+    """Return True where an element is a pager beside an article: page numbers, 上一页, 第2页 … as links or with
+    the word 页 (a table or an image is never one), or a script's place."""
+    if el.tag in _SKIP:
+        return True
+    if el.tag in ("table", "img") or next(el.iter("table", "img"), None) is not None:
+        return False
+    text = "".join(el.itertext())
+    if not text.strip():
+        return True
+    linked = next(el.iter("a"), None) is not None
+    return len(text) <= 60 and bool(_PAGER_TEXT.fullmatch(text)) and (linked or "页" in text or "page" in text.lower())
 
 
 def _article(root: etree._Element, pieces: list[tuple[etree._Element, str]]) -> tuple[etree._Element, list] | None:

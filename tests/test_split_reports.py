@@ -1,6 +1,7 @@
 """Reports published over several pages (fixtures/web2 sites gp-split and dz-flip): a TRS article cut into
 `t…_1.html` pages and a page-flip book's text version are crawled and read as one report each, cell for cell the
-record of the same report on one page, and no part page is taken for a report of its own.
+record of the same report on one page, and no part page is taken for a report of its own. A part that cannot be
+had (404) is an error line, and its report is stored from the parts there are.
 
 Run as a script to print the measure: `python -m tests.test_split_reports`.
 """
@@ -81,34 +82,47 @@ def measure() -> dict[str, Any]:
         reg = Path(tmp) / "sites.csv"
         with reg.open("w", newline="", encoding="utf-8") as fh:
             csv.writer(fh).writerows([rows[0], *(r for r in rows[1:] if r[0] in SITES)])
-        db, out = f"sqlite:///{tmp}/store.db", Path(tmp) / "records.jsonl"
+        db, out, feed = f"sqlite:///{tmp}/store.db", Path(tmp) / "records.jsonl", Path(tmp) / "feed.jsonl"
         crawl = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(reg), "--fast", "--db", db,
-                                "--quiet"], cwd=tmp, capture_output=True, text=True, timeout=300)  # fmt: skip
+                                "--feed", str(feed), "--quiet"], cwd=tmp, capture_output=True, text=True, timeout=300)  # fmt: skip
         subprocess.run([sys.executable, "-m", "nianbao.cli", "export", "--db", db, "--format", "jsonl", "--out",
                         str(out)], cwd=tmp, capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
         expected = [rep for rep in web.expected()["reports"] if rep["site"] in SITES]
         records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines() if x.strip()]
+        lines = [json.loads(x) for x in feed.read_text(encoding="utf-8").splitlines() if x.strip()]
+        port = str(web.port)
+    errors = {line["source_url"]: line.get("error") or "" for line in lines if line.get("kind") == "error"}
     by_url = {rec["source_url"]: rec for rec in records}
-    result: dict[str, Any] = {"exit": crawl.returncode, "stderr": crawl.stderr[-500:]}
+    result: dict[str, Any] = {"exit": crawl.returncode, "stderr": crawl.stderr[-1500:]}
     for site in SITES:
-        result[site] = {"expected": 0, "found": 0, "cells": 0, "cells_right": 0, "wrong": [], "part_reports": []}
+        result[site] = {"expected": 0, "found": 0, "cells": 0, "cells_right": 0, "wrong": [], "part_reports": [],
+                        "lost_parts_said": 0, "lost_parts": 0}  # fmt: skip
     for rep in expected:
         got = result[rep["site"]]
         got["expected"] += 1
         rec = by_url.get(rep["urls"][0])
         ref = extract(_whole(rep["site"], docs[rep["title"]]), name="whole.html")
-        want = {k: v for t in TABLES for k, v in _leaves(ref[t], t).items()}
+        tables = TABLES
+        if "lost: " in rep["note"]:  # its last page is lost: the rest is read, the loss is an error line
+            lost = rep["note"].split("lost: ")[1].replace("{port}", port)
+            got["lost_parts"] += 1
+            got["lost_parts_said"] += any(url.endswith(lost.split("/", 3)[-1]) and "404" in err
+                                          for url, err in errors.items())  # fmt: skip
+            tables = TABLES[:2]
+        want = {k: v for t in tables for k, v in _leaves(ref[t], t).items()}
         got["cells"] += len(want)
         if rec is None:
             continue
         got["found"] += 1
-        have = {k: v for t in TABLES for k, v in _leaves(rec[t], t).items()}
+        have = {k: v for t in tables for k, v in _leaves(rec[t], t).items()}
         right = [k for k in want if have.get(k) == want[k]]
         got["cells_right"] += len(right)
         if len(right) < len(want):
             got["wrong"].append(rep["urls"][0])
-        sections = {k for k, v in rec["sections"].items() if v} == {k for k, v in ref["sections"].items() if v}
-        if not sections:
+        shown = {k for k, v in ref["sections"].items() if v}
+        if tables != TABLES:
+            shown -= {"review_litigation", "problems", "other"}
+        if {k for k, v in rec["sections"].items() if v} != shown:
             got["wrong"].append(f"sections of {rep['urls'][0]}")
     known = {rep["urls"][0] for rep in expected}
     for rec in records:
@@ -120,12 +134,15 @@ def measure() -> dict[str, Any]:
 @pytest.mark.slow
 def test_a_report_split_over_pages_is_read_whole() -> None:
     result = measure()
-    assert result["exit"] == 0, result["stderr"]
+    assert result["exit"] == 1, result["stderr"]  # a report stored without a lost part needs a person's attention
+    assert "page(s) of reports cut into pages not fetched" in result["stderr"], result["stderr"]
     for site in SITES:
         got = result[site]
         assert got["found"] == got["expected"], (site, got)
         assert got["cells_right"] == got["cells"] and not got["wrong"], (site, got)
         assert not got["part_reports"], (site, got)
+        assert got["lost_parts_said"] == got["lost_parts"], (site, got)
+    assert result["gp-split"]["lost_parts"] == 1  # the case is there
 
 
 if __name__ == "__main__":

@@ -71,6 +71,7 @@ class ReportParts:
     def _part_error(self, url: str, first: Response, site: Site, reason: str) -> FetchErrorItem:
         """Return the error item of a part that could not be had: its report is stored without it."""
         self.crawler.stats.inc_value(f"site/{site.site_id}/errors")  # type: ignore[attr-defined]
+        self.crawler.stats.inc_value(f"site/{site.site_id}/parts_lost")  # type: ignore[attr-defined]
         self.logger.warning("report part not fetched %s (of %s): %s", url, first.url, reason)  # type: ignore[attr-defined]
         context = first.meta.get("context") or {}
         return FetchErrorItem(site=site.site_id, source_url=url, error=f"part of {first.url}: {reason}"[:300],
