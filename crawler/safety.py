@@ -63,8 +63,9 @@ class SafetyMiddleware:
         self.stats = crawler.stats
         self.guard = crawler.settings.get("PLAYWRIGHT_ABORT_REQUEST")
         """With `--browser`, Chromium's guard (crawler.browser.BrowserGuard), told the named hosts too."""
-        self.named: frozenset[str] = frozenset()
-        """The hosts (without port) the user named: the only ones that may be internal addresses."""
+        self.named: frozenset[str] = frozenset(bare_host(h) for h in crawler.settings.getlist("NIANBAO_NAMED_HOSTS"))
+        """The hosts (without port) the user named (the sites' hosts and NIANBAO_NAMED_HOSTS): the only ones that may
+        be internal addresses."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SafetyMiddleware:
@@ -89,7 +90,8 @@ class SafetyMiddleware:
         site: Site | None = request.meta.get("site")
         url = request.url
         host = host_of(url)
-        if site is not None and not site.allows(url) and not request.meta.get("robots_for"):
+        lent = request.meta.get("lent_host")
+        if site is not None and not site.allows(url) and not request.meta.get("robots_for") and lent != host:
             self.stats.inc_value(f"site/{site.site_id}/offsite_refused")
             raise IgnoreRequest(f"off-site: {host} is not an allowed host of {site.site_id}")
         if internal(host.rsplit(":", 1)[0] if host.count(":") == 1 else host) and not self.is_named(host):

@@ -30,6 +30,9 @@ RETRY_BACKOFF_BASE = 1.0
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 20 * 1024 * 1024
 TWISTED_DNS_RESOLVER = "crawler.safety.SafeResolver"
+# Hosts that may resolve to internal addresses though no site names them (an intranet mirror, a test web): the sites'
+# own hosts always may, every other host at a loopback or private address is refused (crawler/safety.py).
+NIANBAO_NAMED_HOSTS: list[str] = []
 REDIRECT_MAX_TIMES = 5
 # Retry-After (429/503) is honoured up to this many seconds; a longer wait gives the host up (crawler/hosts.py).
 NIANBAO_RETRY_AFTER_MAX = 120

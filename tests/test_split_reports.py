@@ -22,7 +22,7 @@ from extractors import extract
 from fixtures.web2 import reports as R
 from fixtures.web2.common import article_html
 from fixtures.web2.server import Web2, build_sites
-from fixtures.web2.sites_e import flip_lines, flip_page
+from fixtures.web2.sites_e import CLOUD_BOOK, flip_lines, flip_page
 
 ROOT = Path(__file__).resolve().parents[1]
 SITES = ("gp-split", "dz-flip")
@@ -86,16 +86,18 @@ def measure() -> dict[str, Any]:
             csv.writer(fh).writerows([rows[0], *(r for r in rows[1:] if r[0] in SITES)])
         db, out, feed = f"sqlite:///{tmp}/store.db", Path(tmp) / "records.jsonl", Path(tmp) / "feed.jsonl"
         crawl = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(reg), "--fast", "--db", db,
-                                "--feed", str(feed), "--quiet"], cwd=tmp, capture_output=True, text=True, timeout=300)  # fmt: skip
+                                "--feed", str(feed), "--quiet", "-s", f"NIANBAO_NAMED_HOSTS={web.sites['dz-cloud'].ip}"],
+                               cwd=tmp, capture_output=True, text=True, timeout=300)  # fmt: skip
         subprocess.run([sys.executable, "-m", "nianbao.cli", "export", "--db", db, "--format", "jsonl", "--out",
                         str(out)], cwd=tmp, capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
         expected = [rep for rep in web.expected()["reports"] if rep["site"] in HOSTS]
         records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines() if x.strip()]
         lines = [json.loads(x) for x in feed.read_text(encoding="utf-8").splitlines() if x.strip()]
         port = str(web.port)
+        cloud = sorted({r["path"] for r in web.requests if r["site"] == "dz-cloud"})
     errors = {line["source_url"]: line.get("error") or "" for line in lines if line.get("kind") == "error"}
     by_url = {rec["source_url"]: rec for rec in records}
-    result: dict[str, Any] = {"exit": crawl.returncode, "stderr": crawl.stderr[-1500:]}
+    result: dict[str, Any] = {"exit": crawl.returncode, "stderr": crawl.stderr[-1500:], "cloud_requests": cloud}
     for site in HOSTS:
         result[site] = {"expected": 0, "found": 0, "cells": 0, "cells_right": 0, "wrong": [], "part_reports": [],
                         "lost_parts_said": 0, "lost_parts": 0}  # fmt: skip
@@ -145,6 +147,9 @@ def test_a_report_split_over_pages_is_read_whole() -> None:
         assert not got["part_reports"], (site, got)
         assert got["lost_parts_said"] == got["lost_parts"], (site, got)
     assert result["gp-split"]["lost_parts"] == 1  # the case is there
+    # on the cloud only the book linked from the 年报 column was read, not the cloud's other pages
+    assert result["cloud_requests"] and all(p.startswith(CLOUD_BOOK + "/") or p == "/robots.txt"
+                                            for p in result["cloud_requests"]), result["cloud_requests"]  # fmt: skip
 
 
 if __name__ == "__main__":

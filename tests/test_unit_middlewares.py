@@ -245,6 +245,22 @@ def test_the_hosts_the_user_named_are_the_opened_spiders() -> None:
     assert mw.is_named("127.0.0.11") and not mw.is_named("127.0.0.12")
 
 
+def test_a_report_lent_from_a_list_passes_off_site_only_at_its_own_host() -> None:
+    crawler = get_crawler(settings_dict={"NIANBAO_NAMED_HOSTS": ["127.0.0.12"]})
+    mw = SafetyMiddleware.from_crawler(crawler)
+    crawler.signals.send_catch_log(signals.spider_opened, spider=SimpleNamespace(sites=[TRS]))
+    lent = Request("http://127.0.0.12:8765/book/files/basic-html/page1.html",
+                   meta={"site": TRS, "lent_host": "127.0.0.12:8765"})  # fmt: skip
+    assert mw.process_request(lent) is None  # named by the setting, lent by the list that linked it
+    moved = lent.replace(url="http://127.0.0.13:8765/elsewhere.html")  # a redirect keeps the meta
+    with pytest.raises(IgnoreRequest, match="off-site"):
+        mw.process_request(moved)
+    unnamed = SafetyMiddleware.from_crawler(get_crawler())
+    unnamed.name_hosts([TRS])
+    with pytest.raises(IgnoreRequest, match="not named"):  # a lent host at an internal address is still refused
+        unnamed.process_request(lent)
+
+
 def test_the_resolver_asks_each_crawls_safety_middleware() -> None:
     mw = SafetyMiddleware(get_crawler())
     mw.name_hosts([TRS])

@@ -32,7 +32,7 @@ from ..middlewares import Blocked, RobotsRefused
 from ..page_facts import PageFacts
 from ..pipelines.dedup import DedupPipeline
 from ..pipelines.extract import ExtractPipeline
-from ..registry import Site, load_sites, sites_from_urls
+from ..registry import Site, host_of, load_sites, sites_from_urls
 from ..safety import safe_filename
 from ..store import StoreExtension
 from .learning import BodyLearning
@@ -151,7 +151,12 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         canon = D.canonical(url)
         if canon is None:
             return None
-        if not site.allows(canon) or (depth and self.named and self._named_by_another(site, canon)):
+        # A report a 年报 list links on another host (a newspaper's flipbook cloud, a file host): that URL, its
+        # parts and its attachments are fetched, nothing else of the host.
+        lent = context.get("lent_host") if role in ("candidate", "document", "part") else None
+        if lent is not None and host_of(canon) != lent:
+            lent = None
+        if (not site.allows(canon) and lent is None) or (depth and self.named and self._named_by_another(site, canon)):
             self.crawler.stats.inc_value(f"site/{site.site_id}/offsite_links")
             return None
         skip = site.overrides.get("skip")
@@ -165,6 +170,8 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
                 return None
             self.requested.add(key)
         meta = {"site": site, "role": role, "depth": depth, "context": context}
+        if lent is not None and not site.allows(canon):
+            meta["lent_host"] = lent  # the safety middleware lets this one URL off the site
         cb = callback or self.parse_page
         if method == "POST" and json_body is not None:
             return scrapy.Request(canon, method="POST", body=json_body.encode("utf-8"), callback=cb, meta=meta,
@@ -303,9 +310,10 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
             for src in facts.script_files:
                 yield self._request(site, src, role="list", depth=depth + 1, callback=self.parse_script,
                                     context={"column": column, "pending": pending, "page_url": response.url})
+        lent = response.meta["context"].get("lent_host")
         for lk in [*facts.records, *facts.links]:
             yield from self._follow_link(site, lk, depth, column, title if facts.wrapper else None, pub,
-                                         facts.wrapper or facts.listing)  # fmt: skip
+                                         facts.wrapper or facts.listing, lent)  # fmt: skip
         if facts.part_index and facts.parts and part_of(facts.parts[0]) == replace(part_of(facts.parts[0]), index=0):
             # a later page of a report cut into pages, reached first: the report is read from its first page
             yield self._request(site, facts.parts[0], role="candidate", depth=depth,
@@ -328,6 +336,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         wrapper_title: str | None,
         pub: str | None,
         in_list: bool,
+        lent: str | None = None,
     ) -> Iterator[scrapy.Request | None]:
         text = lk.text
         bare = re.sub(r"\s+", "", text)
@@ -339,6 +348,9 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         follow = site.overrides.get("follow")
         forced = bool(follow and re.search(follow, lk.url))
         context = {"column": column, "list_title": text or wrapper_title, "list_date": lk.date or pub}
+        host = host_of(lk.url)
+        if lent == host or (in_list and (D.is_report_title(text) or wrapper_title) and not site.allows(lk.url)):
+            context["lent_host"] = host  # a report on another host, named by this list (or reached through one)
         if lk.kind == "document":
             if D.is_report_title(text) or wrapper_title or forced or (in_list and not text):
                 if wrapper_title and not D.is_report_title(text):
