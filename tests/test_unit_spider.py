@@ -220,6 +220,31 @@ def test_a_government_sites_links_to_its_bodys_other_hosts_are_followed_and_a_mi
     assert starts == ["http://xxgk.sxgp.gov.cn/nb/", "http://xxgk.sxgp.gov.cn/"]
 
 
+def test_a_dated_list_entry_on_another_host_is_lent_and_nothing_else_of_that_host() -> None:
+    bureau = Site("dz", "德州市生态环境局", ("http://sthj.dezhou.gov.cn/",), frozenset({"sthj.dezhou.gov.cn"}))
+    spider = spider_for(bureau)
+    title = "德州市生态环境局2023年政府信息公开工作年度报告"
+    html = (f"<html><body><ul><li><a href='http://cloud.example.com/zfgk/2023/index.html'>{title}</a>"
+            "<span>2024-01-26</span></li>"
+            f"<li><a href='http://sthj.dezhou.gov.cn.bet.example/nb/2023.html'>{title}</a><span>2024-01-26</span></li>"
+            "<li><a href='http://cloud.example.com/zfxxgknb/'>政府信息公开年报</a><span>2024-01-01</span></li></ul>"
+            f"<div style='position:absolute;left:-9999px'><a href='http://mirror.example/nb.html'>{title}</a></div>"
+            "</body></html>")  # fmt: skip
+    column = make_response("http://sthj.dezhou.gov.cn/zwgk/nb/index.html", html.encode(),
+                           {"Content-Type": "text/html; charset=utf-8"}, meta=meta(bureau))  # fmt: skip
+    out = [r for r in collect(spider.parse_page(column)) if r is not None]
+    assert [(r.url, r.meta["role"], r.meta.get("lent_host")) for r in out] == [
+        ("http://cloud.example.com/zfgk/2023/index.html", "candidate", "cloud.example.com")]
+    # on the lent host: a book page the report page links is lent too, the host's other pages are not
+    shell = make_response("http://cloud.example.com/zfgk/2023/index.html", (
+        f"<html><head><title>{title}</title></head><body><a href='files/basic-html/page1.html'>文本版</a>"
+        "<a href='/zfgk/index.html'>更多电子书</a></body></html>").encode(),
+        {"Content-Type": "text/html; charset=utf-8"}, meta={**out[0].meta})  # fmt: skip
+    got = [r for r in collect(spider.parse_page(shell)) if r is not None]
+    assert [(r.url, r.meta.get("lent_host")) for r in got] == [
+        ("http://cloud.example.com/zfgk/2023/files/basic-html/page1.html", "cloud.example.com")]
+
+
 # -- the 304 replay -------------------------------------------------------------------------------------------------
 def test_a_list_answering_304_replays_its_requests_callbacks_and_forms(sites: dict[str, Site]) -> None:
     hanweb = sites["hanweb"]

@@ -349,7 +349,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         forced = bool(follow and re.search(follow, lk.url))
         context = {"column": column, "list_title": text or wrapper_title, "list_date": lk.date or pub}
         host = host_of(lk.url)
-        if lent == host or (in_list and (D.is_report_title(text) or wrapper_title) and not site.allows(lk.url)):
+        if lent == host or (in_list and lk.date and not site.allows(lk.url) and _lendable(host, text)):
             context["lent_host"] = host  # a report on another host, named by this list (or reached through one)
         if lk.kind == "document":
             if D.is_report_title(text) or wrapper_title or forced or (in_list and not text):
@@ -384,6 +384,18 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
             last_modified=header_text(response, b"Last-Modified"),
             **DocumentItem.context_fields(context),
         )
+
+
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+_MIRROR = re.compile(r"\.gov\.cn\.", re.I)
+
+
+def _lendable(host: str, title: str) -> bool:
+    """Return True where a dated list entry linking `host` (not the site's) under `title` may be followed as a
+    report kept on another host: titled as one report (a year in it, not a column's name) and not a mirror's copy
+    (`www.a.gov.cn.example.com`). Spam injected into a list (a hidden link to a mirror under a report's title) carries
+    no date."""
+    return bool(D.is_report_title(title) and _YEAR.search(title)) and not _MIRROR.search(host + ".")
 
 
 def _error(url: str, meta: dict[str, Any], site: Site, reason: str) -> FetchErrorItem:
