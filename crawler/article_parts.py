@@ -18,12 +18,16 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import etree, html
 
+from .scripts import variables
+
 MAX_PARTS = 200
 """Pages one report may be assembled from (a flipbook of a long report has tens)."""
 _ARTICLE = re.compile(r"^(?P<stem>t\d{8}_\d+)(?:_(?P<k>\d{1,3}))?\.(?P<ext>s?html?)$", re.I)
 _BOOK_PAGE = re.compile(r"^page(?P<n>\d{1,4})\.html?$", re.I)
 _BOOK_FOLDER = "basic-html"
-_ARTICLE_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*['\"](t\d{8}_\d+)['\"]\s*,\s*['\"](\w+)['\"]")
+_ARTICLE_PAGER = re.compile(
+    r"createPageHTML\(\s*([\w.]+)\s*,\s*([\w.]+)\s*,\s*['\"](t\d{8}_\d+)['\"]\s*,\s*['\"](\w+)['\"]"
+)
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "title"})
 _PAGER_TEXT = re.compile(
     r"[\s\d第页共首尾末上下前后一张篇条翻跳转到|/<>«»…:：.,，、()（）\[\]-]*"
@@ -71,8 +75,15 @@ def part_urls(url: str, html_text: str, links: list[str]) -> list[str]:
     if here is None:
         return []
     found: dict[int, str] = {}
+    names: dict[str, object] | None = None
     for m in _ARTICLE_PAGER.finditer(html_text):
-        count, stem, ext = int(m[1]), m[3], m[4]
+        count_s, stem, ext = m[1], m[3], m[4]
+        if not count_s.isdigit() and names is None:  # `createPageHTML(countPage, …)` after `var countPage = 3`
+            names = variables(" ".join(re.findall(r"<script[^>]*>(.*?)</script>", html_text, re.S | re.I)))
+        value = count_s if count_s.isdigit() else (names or {}).get(count_s)
+        if not (isinstance(value, str) and value.isdigit()):
+            continue
+        count = int(value)
         first = urljoin(url, f"{stem}.{ext}")
         if part_of(first) != Part(here.key, 0) or count < 2:
             continue

@@ -39,6 +39,10 @@ def test_the_parts_are_those_the_article_pager_counts_or_links_name() -> None:
     assert part_urls(url, "", links) == [BASE + "t20250118_1734687_1.html"]
     assert part_urls(BASE + "index.html", pager, links) == []  # no part itself
     assert part_urls(url, '<script>createPageHTML(1, 0, "t20250118_1734687", "html");</script>', []) == []
+    named = ('<script>var currentPage = 0;//所在页从0开始\nvar countPage = 2//共多少页\n'
+             'createPageHTML(countPage, currentPage, "t20250118_1734687", "html");</script>')  # fmt: skip
+    assert part_urls(url, named, []) == [BASE + "t20250118_1734687_1.html"]
+    assert part_urls(url, named.replace("var countPage = 2", "var countPage = n"), []) == []  # no count: none
 
 
 def test_an_article_pager_is_no_list_pager() -> None:
