@@ -14,6 +14,9 @@ from ..items import FetchErrorItem
 from ..page_facts import PageFacts
 from ..registry import Site
 
+PART_BATCH = 8
+"""Parts asked for at once: the pages of a long flipbook are not all held before the size limit is checked."""
+
 
 class ReportParts:
     """Mixin of the annual-reports spider: assembles a report from the pages it was cut into."""
@@ -27,13 +30,21 @@ class ReportParts:
         errors: list[FetchErrorItem] = []
         seen = {response.url, *facts.parts}
         pending = list(facts.parts)
-        while pending and len(pages) + len(errors) < MAX_PARTS:
-            batch, pending = pending[: MAX_PARTS - len(pages) - len(errors)], []
+        size = len(response.body)
+        while pending:
+            room = min(MAX_PARTS - len(pages) - len(errors), PART_BATCH)
+            if room <= 0 or size > job.max_bytes:
+                limit = f"over {MAX_PARTS} parts" if room <= 0 else f"the parts exceed {job.max_bytes} bytes"
+                errors.append(self._part_error(pending[0], response, site, f"{limit}: this and {len(pending) - 1} "
+                                               "more part(s) not fetched", lost=len(pending)))  # fmt: skip
+                break
+            batch, pending = pending[:room], pending[room:]
             got = await asyncio.gather(*(self._fetch_part(site, url, response) for url in batch))
             for url, answer in zip(batch, got, strict=True):
                 if isinstance(answer, str):
                     errors.append(self._part_error(url, response, site, answer))
                     continue
+                size += len(answer.body)
                 where = part_of(url)
                 pages[where.index if where else len(pages)] = (url, answer.text)
                 draft = self._document(answer, site, response.meta["context"])  # type: ignore[attr-defined]
@@ -68,10 +79,11 @@ class ReportParts:
             return f"part answered HTTP {answer.status}" if answer.status != 200 else "part is not a page"
         return answer
 
-    def _part_error(self, url: str, first: Response, site: Site, reason: str) -> FetchErrorItem:
-        """Return the error item of a part that could not be had: its report is stored without it."""
+    def _part_error(self, url: str, first: Response, site: Site, reason: str, lost: int = 1) -> FetchErrorItem:
+        """Return the error item of a part (and `lost` - 1 after it) that could not be had: its report is stored
+        without it."""
         self.crawler.stats.inc_value(f"site/{site.site_id}/errors")  # type: ignore[attr-defined]
-        self.crawler.stats.inc_value(f"site/{site.site_id}/parts_lost")  # type: ignore[attr-defined]
+        self.crawler.stats.inc_value(f"site/{site.site_id}/parts_lost", lost)  # type: ignore[attr-defined]
         self.logger.warning("report part not fetched %s (of %s): %s", url, first.url, reason)  # type: ignore[attr-defined]
         context = first.meta.get("context") or {}
         return FetchErrorItem(site=site.site_id, source_url=url, error=f"part of {first.url}: {reason}"[:300],
