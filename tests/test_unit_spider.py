@@ -245,6 +245,21 @@ def test_a_dated_list_entry_on_another_host_is_lent_and_nothing_else_of_that_hos
         ("http://cloud.example.com/zfgk/2023/files/basic-html/page1.html", "cloud.example.com")]
 
 
+def test_a_later_page_of_a_report_cut_into_pages_reached_first_leads_to_its_first() -> None:
+    site = Site("gp", "高平市人民政府", ("http://www.gp.gov.cn/",), frozenset({"www.gp.gov.cn"}))
+    spider = spider_for(site)
+    title = "高平市人民政府2024年政府信息公开工作年度报告"
+    html = (f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>三、收到和处理政府信息公开申请情况</p>"
+            "<p>四、政府信息公开行政复议、行政诉讼情况</p><p>五、存在的主要问题及改进情况</p>"
+            '<script>createPageHTML(3, 1, "t20250105_48000", "html");</script></body></html>')  # fmt: skip
+    later = make_response("http://www.gp.gov.cn/nb/202501/t20250105_48000_1.html", html.encode(),
+                          {"Content-Type": "text/html; charset=utf-8"}, meta=meta(site))  # fmt: skip
+    out = [r for r in collect(spider.parse_page(later)) if r is not None]
+    assert not any(isinstance(r, DocumentItem) for r in out)  # no report of its own
+    first = [r for r in out if r.url == "http://www.gp.gov.cn/nb/202501/t20250105_48000.html"]
+    assert [r.meta["role"] for r in first] == ["candidate"] and first[0].meta["context"]["list_title"] == title
+
+
 # -- the 304 replay -------------------------------------------------------------------------------------------------
 def test_a_list_answering_304_replays_its_requests_callbacks_and_forms(sites: dict[str, Site]) -> None:
     hanweb = sites["hanweb"]

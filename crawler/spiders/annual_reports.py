@@ -314,7 +314,8 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         for lk in [*facts.records, *facts.links]:
             yield from self._follow_link(site, lk, depth, column, title if facts.wrapper else None, pub,
                                          facts.wrapper or facts.listing, lent)  # fmt: skip
-        if facts.part_index and facts.parts and part_of(facts.parts[0]) == replace(part_of(facts.parts[0]), index=0):
+        first = part_of(facts.parts[0]) if facts.part_index and facts.parts else None
+        if first is not None and first.index == 0:
             # a later page of a report cut into pages, reached first: the report is read from its first page
             yield self._request(site, facts.parts[0], role="candidate", depth=depth,
                                 context={"column": column, "list_title": response.meta["context"].get("list_title")
