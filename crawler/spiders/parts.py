@@ -40,9 +40,20 @@ class ReportParts:
                 break
             batch, pending = pending[:room], pending[room:]
             got = await asyncio.gather(*(self._fetch_part(site, url, response) for url in batch))
+            failed: dict[str, list[str]] = {}  # reason → the parts of this batch it stopped, reported in one line
             for url, answer in zip(batch, got, strict=True):
                 if isinstance(answer, str):
-                    errors.append(self._part_error(url, response, site, answer))
+                    failed.setdefault(answer, []).append(url)
+            for reason, urls in failed.items():
+                more = f" (and {len(urls) - 1} more part(s))" if len(urls) > 1 else ""
+                errors.append(self._part_error(urls[0], response, site, reason + more, lost=len(urls)))
+            if failed and pending:
+                # a part is missing (a pager counting pages that are not there): the parts after it are not asked
+                why = f"not asked, as a part before it could not be had (and {len(pending) - 1} more part(s))"
+                errors.append(self._part_error(pending[0], response, site, why, lost=len(pending)))
+                pending = []
+            for url, answer in zip(batch, got, strict=True):
+                if isinstance(answer, str):
                     continue
                 size += len(answer.body)
                 where = part_of(url)
