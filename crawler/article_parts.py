@@ -18,16 +18,13 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import etree, html
 
-from .scripts import variables
+from .families import ARTICLE_STEM, trs_pagers
 
 MAX_PARTS = 200
 """Pages one report may be assembled from (a flipbook of a long report has tens)."""
-_ARTICLE = re.compile(r"^(?P<stem>t\d{8}_\d+)(?:_(?P<k>\d{1,3}))?\.(?P<ext>s?html?)$", re.I)
+_ARTICLE = re.compile(rf"^(?P<stem>{ARTICLE_STEM.pattern})(?:_(?P<k>\d{{1,3}}))?\.(?P<ext>s?html?)$", re.I)
 _BOOK_PAGE = re.compile(r"^page(?P<n>\d{1,4})\.html?$", re.I)
 _BOOK_FOLDER = "basic-html"
-_ARTICLE_PAGER = re.compile(
-    r"createPageHTML\(\s*([\w.]+)\s*,\s*([\w.]+)\s*,\s*['\"](t\d{8}_\d+)['\"]\s*,\s*['\"](\w+)['\"]"
-)
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "title"})
 _PAGER_TEXT = re.compile(
     r"[\s\d第页共首尾末上下前后一张篇条翻跳转到|/<>«»…:：.,，、()（）\[\]-]*"
@@ -35,6 +32,7 @@ _PAGER_TEXT = re.compile(
     re.I,
 )
 """The whole text of a pager: page numbers, 第2页, 上一页/下一页, 首页/尾页 (and their English)."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,20 +73,12 @@ def part_urls(url: str, html_text: str, links: list[str]) -> list[str]:
     if here is None:
         return []
     found: dict[int, str] = {}
-    names: dict[str, object] | None = None
-    for m in _ARTICLE_PAGER.finditer(html_text):
-        count_s, stem, ext = m[1], m[3], m[4]
-        if not count_s.isdigit() and names is None:  # `createPageHTML(countPage, …)` after `var countPage = 3`
-            names = variables(" ".join(re.findall(r"<script[^>]*>(.*?)</script>", html_text, re.S | re.I)))
-        value = count_s if count_s.isdigit() else (names or {}).get(count_s)
-        if not (isinstance(value, str) and value.isdigit()):
+    for pager in trs_pagers(html_text):
+        first = urljoin(url, f"{pager.stem}.{pager.ext}")
+        if part_of(first) != Part(here.key, 0) or (pager.count or 0) < 2:  # another article's pager, or a list's
             continue
-        count = int(value)
-        first = urljoin(url, f"{stem}.{ext}")
-        if part_of(first) != Part(here.key, 0) or count < 2:
-            continue
-        for k in range(min(count, MAX_PARTS)):
-            found.setdefault(k, first if k == 0 else urljoin(url, f"{stem}_{k}.{ext}"))
+        for k in range(min(pager.count or 0, MAX_PARTS)):
+            found.setdefault(k, first if k == 0 else urljoin(url, f"{pager.stem}_{k}.{pager.ext}"))
     for link in links:
         there = part_of(link)
         if there is not None and there.key == here.key and there.index < MAX_PARTS:
@@ -192,19 +182,32 @@ def _shared_title(titles: list[str]) -> str | None:
     return shared if len(shared) >= 4 else None
 
 
-def assemble(pages: list[tuple[str, str]]) -> bytes:
+def _parse(text: str) -> etree._Element | None:
+    """Return the parsed page, or None where it is no HTML lxml can read (empty, NUL bytes)."""
+    try:
+        return html.document_fromstring(text, parser=html.HTMLParser(huge_tree=True))
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def assemble(pages: list[tuple[str, str]]) -> tuple[bytes, list[str]] | None:
     """Return one HTML page (UTF-8) of a report published over `pages` ([(url, text)], in order, the first the page
-    the report is known by): the first page whole, each other page's article text appended after its own in a
-    `<div data-part="URL">`. A part whose article cannot be told from its template is appended whole."""
-    parser = html.HTMLParser(huge_tree=True)
-    roots = [html.document_fromstring(text, parser=parser) for _, text in pages]
+    the report is known by) and the URLs of the parts that could not be read: the first page whole, each other
+    page's article text appended after its own in a `<div data-part="URL">`. A part whose article cannot be told
+    from its template is appended whole. None where the first page cannot be read, or no other page can."""
+    parsed = [(url, _parse(text)) for url, text in pages]
+    unread = [url for url, root in parsed[1:] if root is None]
+    kept = [(url, root) for url, root in parsed if root is not None]
+    if parsed[0][1] is None or len(kept) < 2:
+        return None
+    roots = [root for _, root in kept]
     head = roots[0]
     texts = [_texts(root) for root in roots]
-    place = _article(head, _differing(texts[0], texts[1])) if len(roots) > 1 else None
+    place = _article(head, _differing(texts[0], texts[1]))
     body = head.find("body")
     container, run = place if place is not None else (body if body is not None else head, [])
     anchor = run[-1] if run else None
-    for (url, _), root, mine in zip(pages[1:], roots[1:], texts[1:], strict=True):
+    for (url, _), root, mine in zip(kept[1:], roots[1:], texts[1:], strict=True):
         found = _article(root, _differing(mine, texts[0]))
         if found is None:
             part_body = root.find("body")
@@ -213,7 +216,7 @@ def assemble(pages: list[tuple[str, str]]) -> bytes:
         box = etree.Element("div")
         box.set("data-part", url)
         if not taken:
-            box.text = source.text
+            box.text = _CONTROL.sub("", source.text or "")  # lxml reads such chars in but refuses to be given them
             taken = list(source)
         for child in taken:
             box.append(child)
@@ -223,12 +226,13 @@ def assemble(pages: list[tuple[str, str]]) -> bytes:
             anchor.addnext(box)
         anchor = box
     title = _shared_title([(r.findtext(".//title") or "").strip() for r in roots])
-    if title and head.find(".//title") is not None:
-        head.find(".//title").text = title
-    for meta in head.iter("meta"):  # the bytes are UTF-8 now, whatever the page declared
+    title_el = head.find(".//title")
+    if title and title_el is not None:
+        title_el.text = _CONTROL.sub("", title)
+    for meta in list(head.iter("meta")):  # the bytes are UTF-8 now, whatever the page declared
         if meta.get("charset") or (meta.get("http-equiv") or "").lower() == "content-type":
             meta.getparent().remove(meta)
     head_el = head.find("head")
     if head_el is not None:
         head_el.insert(0, etree.Element("meta", charset="utf-8"))
-    return etree.tostring(head, method="html", encoding="utf-8", doctype="<!DOCTYPE html>")
+    return etree.tostring(head, method="html", encoding="utf-8", doctype="<!DOCTYPE html>"), unread

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
@@ -25,7 +27,33 @@ lower_html = lru_cache(maxsize=2)(str.lower)
 # --- TRS WCM -----------------------------------------------------------------------------------
 _TRS_PAGER = re.compile(r"createPageHTML\(\s*([\w.]+)\s*,\s*([\w.]+)\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]")
 _NUMBERED = re.compile(r"_(\d+)\.\w+$")
-_ARTICLE_STEM = re.compile(r"t\d{8}_\d+")
+ARTICLE_STEM = re.compile(r"t\d{8}_\d+")
+"""A TRS article's file stem (`t{yyyymmdd}_{id}`): a pager naming one pages an article, not a list."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrsPager:
+    """One `createPageHTML(count, current, "stem", "ext")` call of a TRS page."""
+
+    count: int | None
+    """The page count: a literal, or the number a variable of the page holds; None where neither."""
+    current: int | None
+    """The page's own place from 0, read the same way."""
+    stem: str
+    """The pages' file stem: `index` for a list, `t…` for an article cut into pages."""
+    ext: str
+    """The pages' file extension."""
+
+
+def trs_pagers(html: str) -> Iterator[TrsPager]:
+    """Yield the TRS pagers a page calls, in page order, their arguments read as numbers (a variable the page's
+    scripts assign is read once, where a call names one)."""
+    names: dict[str, Any] | None = None
+    for m in _TRS_PAGER.finditer(html):
+        count_s, current_s, stem, ext = m.groups()
+        if names is None and not (count_s.isdigit() and current_s.isdigit()):
+            names = variables(" ".join(re.findall(r"<script[^>]*>(.*?)</script>", html, re.S | re.I)))
+        yield TrsPager(_number(count_s, names or {}), _number(current_s, names or {}), stem, ext)
 
 
 def trs_call(url: str, html: str) -> tuple[ListCall, int] | None:
@@ -35,21 +63,16 @@ def trs_call(url: str, html: str) -> tuple[ListCall, int] | None:
     gives it; where it is missing or a name the page never defines, the series goes on until a page has
     nothing new. None where the page has no TRS pager, or is not the series' first page.
     """
-    m = _TRS_PAGER.search(html)
-    if not m:
-        return None
-    count_s, current_s, stem, ext = m.groups()
-    if _ARTICLE_STEM.fullmatch(stem):
-        return None  # an article's own pager: its pages are parts of one report (crawler/article_parts.py)
-    names = variables(" ".join(re.findall(r"<script[^>]*>(.*?)</script>", html, re.S | re.I)))
-    count = _number(count_s, names)
-    current = _number(current_s, names)
+    pager = next(trs_pagers(html), None)
+    if pager is None or ARTICLE_STEM.fullmatch(pager.stem):
+        return None  # none, or an article's own pager: its pages are parts of one report (crawler/article_parts.py)
+    count, current = pager.count, pager.current
     numbered = _NUMBERED.search(urlsplit(url).path)
     if current is None:
         current = int(numbered.group(1)) if numbered else 0
     if current != 0 or numbered:
         return None  # later pages are asked for by the series itself
-    call = ListCall(url, path_stem=f"{stem}.{ext}", first=0, last=count - 1 if count else None)
+    call = ListCall(url, path_stem=f"{pager.stem}.{pager.ext}", first=0, last=count - 1 if count else None)
     return call, 1
 
 

@@ -83,12 +83,13 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
         is_report = True
     links = D.list_links(sel, url)
     part = AP.part_of(url)
-    parts = AP.part_urls(url, html, [lk.url for lk in links]) if part else []
-    if parts and part is not None:
+    parts = AP.part_urls(url, html, [lk.url for lk in links]) if part is not None else []
+    if part is not None and parts:
         if part.index:
             is_report = False  # a later page of a report cut into pages: read with its first page
         else:
-            links = [lk for lk in links if lk.url not in set(parts)]  # fetched as the report's parts
+            fetched = set(parts)  # as the report's parts, not as links
+            links = [lk for lk in links if lk.url not in fetched]
     wrapper = D.is_report_title(title)
     records = F.hanweb_records(url, html)
     listing = bool(records) or any(D.is_report_title(lk.text) for lk in links)
@@ -121,7 +122,7 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
         pager=[lk.url for lk in F.pager_links(links, url)] if in_column else [],
         notice_units=B.notice_units(sel, url) if B.is_notice(title) else [],
         parts=parts,
-        part_index=part.index if parts and part is not None else None,
+        part_index=part.index if part is not None and parts else None,
     )
 
 

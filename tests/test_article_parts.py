@@ -70,7 +70,9 @@ def test_assembled_parts_keep_one_template_and_the_articles_in_order() -> None:
         (BASE + "t1_2.html", _page("Page 3 - 某局2024年政府信息公开工作年度报告", "<p>六、其他</p>尾",
                                    '第3页 <a href="t1_1.html">上一页</a>')),
     ]  # fmt: skip
-    root = html.document_fromstring(assemble(pages))
+    made = assemble(pages)
+    assert made is not None and made[1] == []
+    root = html.document_fromstring(made[0])
     content = root.find_class("content")[0]
     assert "".join(content.text_content().split()) == "一、总体情况甲三、收到和处理1六、其他尾"
     assert [div.get("data-part") for div in content.iter("div")][1:] == [BASE + "t1_1.html", BASE + "t1_2.html"]
@@ -82,8 +84,19 @@ def test_assembled_parts_keep_one_template_and_the_articles_in_order() -> None:
 
 def test_a_part_whose_article_cannot_be_told_is_appended_whole() -> None:
     page = _page("报告", "<p>一、总体情况</p>", "")
-    body = assemble([(BASE + "a.html", page), (BASE + "b.html", page)])
-    assert html.document_fromstring(body).text_content().count("一、总体情况") == 2  # nothing dropped
+    made = assemble([(BASE + "a.html", page), (BASE + "b.html", page)])
+    assert made is not None
+    assert html.document_fromstring(made[0]).text_content().count("一、总体情况") == 2  # nothing dropped
+
+
+def test_a_part_lxml_cannot_read_is_named_and_the_rest_is_assembled() -> None:
+    first = _page("报告", "<p>一、总体情况</p>", "")
+    made = assemble([(BASE + "a.html", first), (BASE + "b.html", ""), (BASE + "c.html", _page("报告", "<p>六</p>", "")),
+                     (BASE + "d.html", "七\x01八\x0b")])  # fmt: skip
+    assert made is not None and made[1] == [BASE + "b.html"]
+    assert "六" in (text := html.document_fromstring(made[0]).text_content()) and "七八" in text  # controls dropped
+    assert assemble([(BASE + "a.html", first), (BASE + "b.html", "  ")]) is None  # no part read: nothing to make
+    assert assemble([(BASE + "a.html", ""), (BASE + "b.html", first)]) is None
 
 
 def test_a_later_part_is_no_report_and_the_first_leaves_its_parts_to_the_assembly() -> None:
@@ -100,5 +113,6 @@ def test_a_later_part_is_no_report_and_the_first_leaves_its_parts_to_the_assembl
     assert not second.is_report and second.parts[0] == "http://h" + paths[0]
     assert not any(lk.url in first.parts for lk in first.links)
     whole = assemble([("http://h" + p, site.routes[p].body.decode()) for p in paths])
-    record = extract(whole, name="whole.html")
+    assert whole is not None
+    record = extract(whole[0], name="whole.html")
     assert all(record["sections"][k] for k in record["sections"]), record["sections"]

@@ -227,14 +227,17 @@ def test_a_dated_list_entry_on_another_host_is_lent_and_nothing_else_of_that_hos
     html = (f"<html><body><ul><li><a href='http://cloud.example.com/zfgk/2023/index.html'>{title}</a>"
             "<span>2024-01-26</span></li>"
             f"<li><a href='http://sthj.dezhou.gov.cn.bet.example/nb/2023.html'>{title}</a><span>2024-01-26</span></li>"
-            "<li><a href='http://cloud.example.com/zfxxgknb/'>政府信息公开年报</a><span>2024-01-01</span></li></ul>"
+            "<li><a href='http://cloud.example.com/zfxxgknb/'>政府信息公开年报</a><span>2024-01-01</span></li>"
+            f"<li><a href='http://www.dezhou.gov.cn/nb/2023/t20240126_1.html'>{title}</a><span>2024-01-26</span></li>"
+            "</ul>"
             f"<div style='position:absolute;left:-9999px'><a href='http://mirror.example/nb.html'>{title}</a></div>"
             "</body></html>")  # fmt: skip
     column = make_response("http://sthj.dezhou.gov.cn/zwgk/nb/index.html", html.encode(),
                            {"Content-Type": "text/html; charset=utf-8"}, meta=meta(bureau))  # fmt: skip
     out = [r for r in collect(spider.parse_page(column)) if r is not None]
     assert [(r.url, r.meta["role"], r.meta.get("lent_host")) for r in out] == [
-        ("http://cloud.example.com/zfgk/2023/index.html", "candidate", "cloud.example.com")]
+        ("http://cloud.example.com/zfgk/2023/index.html", "candidate", "cloud.example.com"),
+        ("http://www.dezhou.gov.cn/nb/2023/t20240126_1.html", "candidate", "www.dezhou.gov.cn")]  # another body's
     # on the lent host: a book page the report page links is lent too, the host's other pages are not
     shell = make_response("http://cloud.example.com/zfgk/2023/index.html", (
         f"<html><head><title>{title}</title></head><body><a href='files/basic-html/page1.html'>文本版</a>"

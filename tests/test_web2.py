@@ -109,7 +109,8 @@ def _whole(url: str, body: bytes) -> bytes:
                 if status == 200:
                     pages[part_of(more).index] = (more, data.decode("utf-8"))  # type: ignore[union-attr]
                     queue.append(more)
-    return assemble([pages[k] for k in sorted(pages)]) if len(pages) > 1 else body
+    made = assemble([pages[k] for k in sorted(pages)]) if len(pages) > 1 else None
+    return made[0] if made is not None else body
 
 
 @pytest.mark.slow  # every document of the second web extracted

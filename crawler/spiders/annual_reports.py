@@ -396,7 +396,7 @@ def _lendable(host: str, title: str) -> bool:
     report kept on another host: titled as one report (a year in it, not a column's name) and not a mirror's copy
     (`www.a.gov.cn.example.com`). Spam injected into a list (a hidden link to a mirror under a report's title) carries
     no date."""
-    return bool(D.is_report_title(title) and _YEAR.search(title)) and not _MIRROR.search(host + ".")
+    return bool(D.is_report_title(title) and _YEAR.search(title)) and not _MIRROR.search(host)
 
 
 def _error(url: str, meta: dict[str, Any], site: Site, reason: str) -> FetchErrorItem:

@@ -44,6 +44,15 @@ class ReportParts:
             for url, answer in zip(batch, got, strict=True):
                 if isinstance(answer, str):
                     failed.setdefault(answer, []).append(url)
+                    continue
+                size += len(answer.body)
+                pages[part_of(url).index] = (url, answer.text)  # type: ignore[union-attr]  # parts are parts' URLs
+                draft = self._document(answer, site, response.meta["context"])  # type: ignore[attr-defined]
+                named = await self._read_page(PageJob(job.context, draft, job.max_bytes, extract=False))  # type: ignore[attr-defined]
+                for more in named.facts.parts if named.facts else []:
+                    if more not in seen:
+                        seen.add(more)
+                        pending.append(more)
             for reason, urls in failed.items():
                 more = f" (and {len(urls) - 1} more part(s))" if len(urls) > 1 else ""
                 errors.append(self._part_error(urls[0], response, site, reason + more, lost=len(urls)))
@@ -52,23 +61,12 @@ class ReportParts:
                 why = f"not asked, as a part before it could not be had (and {len(pending) - 1} more part(s))"
                 errors.append(self._part_error(pending[0], response, site, why, lost=len(pending)))
                 pending = []
-            for url, answer in zip(batch, got, strict=True):
-                if isinstance(answer, str):
-                    continue
-                size += len(answer.body)
-                where = part_of(url)
-                pages[where.index if where else len(pages)] = (url, answer.text)
-                draft = self._document(answer, site, response.meta["context"])  # type: ignore[attr-defined]
-                named = await self._read_page(PageJob(job.context, draft, job.max_bytes, extract=False))  # type: ignore[attr-defined]
-                for more in named.facts.parts if named.facts else []:
-                    if more not in seen:
-                        seen.add(more)
-                        pending.append(more)
-        stats = self.crawler.stats  # type: ignore[attr-defined]
-        stats.inc_value(f"site/{site.site_id}/report_parts", len(pages) - 1)
-        if len(pages) == 1:
+        self.crawler.stats.inc_value(f"site/{site.site_id}/report_parts", len(pages) - 1)  # type: ignore[attr-defined]
+        made = assemble([pages[k] for k in sorted(pages)]) if len(pages) > 1 else None
+        if made is None:
             return None, errors
-        body = assemble([pages[k] for k in sorted(pages)])
+        body, unread = made
+        errors += [self._part_error(url, response, site, "part is no readable HTML") for url in unread]
         draft = replace(job.draft, body=body, charset="utf-8", content_type="text/html; charset=utf-8")
         whole = replace(job, draft=draft)
         return (whole, await self._read_page(whole)), errors  # type: ignore[attr-defined]
