@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import etree, html
@@ -45,6 +46,7 @@ class Part:
     """The page's place among them, from 0 (the page a report is known by)."""
 
 
+@lru_cache(maxsize=1024)  # asked of a page's URL by its facts and by part_urls
 def part_of(url: str) -> Part | None:
     """Return where the page at `url` stands among the pages of a report cut into several, or None where its URL is
     not of a shape such pages have."""

@@ -48,6 +48,8 @@ class TrsPager:
 def trs_pagers(html: str) -> Iterator[TrsPager]:
     """Yield the TRS pagers a page calls, in page order, their arguments read as numbers (a variable the page's
     scripts assign is read once, where a call names one)."""
+    if "createPageHTML" not in html:  # a substring test is far cheaper than the pattern's scan of every page
+        return
     names: dict[str, Any] | None = None
     for m in _TRS_PAGER.finditer(html):
         count_s, current_s, stem, ext = m.groups()
