@@ -90,21 +90,26 @@ def part_urls(url: str, html_text: str, links: list[str]) -> list[str]:
 
 
 def _texts(root: etree._Element) -> list[tuple[etree._Element, str]]:
-    """Return the page's text pieces in order, each with the element it belongs to (a tail belongs to the parent)."""
+    """Return the page's text pieces in order, each with the element it belongs to (a tail belongs to the parent).
+    Walked with a stack, not recursion: real pages nest deeper than Python's recursion limit allows."""
     out: list[tuple[etree._Element, str]] = []
-
-    def walk(node: etree._Element) -> None:
+    body = root.find("body")
+    stack: list[tuple[etree._Element, bool]] = [(body if body is not None else root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:  # the node's subtree is walked: its tail follows, and belongs to its parent
+            parent = node.getparent()
+            if parent is not None and node.tail and node.tail.strip():
+                out.append((parent, node.tail.strip()))
+            continue
         if not isinstance(node.tag, str) or node.tag in _SKIP:
-            return
+            if node.tail and node.tail.strip() and node.getparent() is not None:
+                out.append((node.getparent(), node.tail.strip()))
+            continue
         if node.text and node.text.strip():
             out.append((node, node.text.strip()))
-        for child in node:
-            walk(child)
-            if child.tail and child.tail.strip():
-                out.append((node, child.tail.strip()))
-
-    body = root.find("body")
-    walk(body if body is not None else root)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
     return out
 
 

@@ -116,3 +116,9 @@ def test_a_later_part_is_no_report_and_the_first_leaves_its_parts_to_the_assembl
     assert whole is not None
     record = extract(whole[0], name="whole.html")
     assert all(record["sections"][k] for k in record["sections"]), record["sections"]
+
+
+def test_a_part_nested_deeper_than_pythons_recursion_limit_is_assembled() -> None:
+    deep = "<html><body>" + "<div>" * 1500 + "<p>三、收到和处理</p>" + "</div>" * 1500 + "</body></html>"
+    made = assemble([(BASE + "a.html", _page("报告", "<p>一、总体情况</p>", "")), (BASE + "b.html", deep)])
+    assert made is not None and "三、收到和处理" in made[0].decode()
