@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,8 @@ from crawler.extensions import budget_hit, site_summary
 from crawler.paging import ListCall
 from crawler.registry import Site, load_sites
 from crawler.run import attention
-from crawler.spiders.annual_reports import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES
+from crawler.spiders.annual_reports import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, PAGES_PER_REPORT, page_budget
+from fixtures.web2.platform import PlatformWeb
 from nianbao.demo.server import FixtureWeb
 from storage import Store
 
@@ -32,10 +34,33 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Site]:
 
 
 def test_the_defaults_fit_a_platform_of_thousands_of_units() -> None:
-    # 3,000 units × about 6 requests each (unit, 年报 column, a list page or two, report pages, documents).
-    assert DEFAULT_MAX_PAGES >= 3000 * 6 and DEFAULT_MAX_DEPTH >= 6
+    # platform → unit list → unit → 信息公开 → 年报 column → report page → document.
+    assert DEFAULT_MAX_DEPTH >= 6
     # 3,000 units × 10 years listed 15 a page in one platform-wide column.
     assert paging.MAX_PAGES >= 3000 * 10 // 15
+    # The crawl of such a platform is measured in test_a_platform_of_units_is_read_whole_within_its_budget.
+
+
+def test_each_report_a_site_yields_raises_its_page_budget(sites: dict[str, Site]) -> None:
+    trs = sites["trs"]
+    site = Site(trs.site_id, trs.name, trs.start_urls, trs.allowed_hosts,
+                overrides={"max_pages": 2, "pages_per_report": 3})  # fmt: skip
+    spider = spider_for(site)
+    spider.pages[site.site_id] = 0
+    counter = spider.crawler.stats
+
+    def asked(n: int) -> list[bool]:
+        return [spider._budget(site, 1) for _ in range(n)]
+
+    assert asked(3) == [True, True, False], "2 pages before any report"
+    counter.inc_value("site/trs/reports_new")
+    assert asked(4) == [True, True, True, False], "a new report: 3 pages more"
+    counter.inc_value("site/trs/reports_known")  # a report known from an earlier run, or answered 304
+    counter.inc_value("site/trs/duplicate_urls")  # another URL of bytes met already: earns nothing
+    assert asked(4) == [True, True, True, False]
+    assert stats(spider, "trs")["budget_pages_refused"] == 3
+    assert page_budget(site, 10) == 32 and page_budget(trs, 0) == DEFAULT_MAX_PAGES
+    assert page_budget(trs, 1) - page_budget(trs, 0) == PAGES_PER_REPORT
 
 
 def test_a_site_past_its_page_budget_is_counted_and_needs_attention(sites: dict[str, Site]) -> None:
@@ -97,7 +122,7 @@ def test_a_crawl_that_hits_a_budget_says_so_in_the_table_the_summary_the_run_row
     tmp_path: Path,
 ) -> None:
     with FixtureWeb() as web:
-        registry = _one_site_registry(web, tmp_path / "sites.csv", "trs", {"max_pages": 4})
+        registry = _one_site_registry(web, tmp_path / "sites.csv", "trs", {"max_pages": 4, "pages_per_report": 0})
         proc = clirun.run(crawl_argv(registry, tmp_path), cwd=ROOT, text=True)
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "budget hit" in proc.stdout and "pages ×" in proc.stdout
@@ -108,3 +133,46 @@ def test_a_crawl_that_hits_a_budget_says_so_in_the_table_the_summary_the_run_row
         [run] = store.runs()
     assert run["stats"]["site/trs/budget_hit"] == row["budget_hit"]
     assert run["stats"]["site/trs/budget_pages_refused"] > 0
+
+
+def _platform_crawl(tmp_path: Path, units: int, overrides: dict[str, int]) -> tuple[Any, set[str], set[str], dict]:
+    """Crawl a platform of `units` units (fixtures.web2.platform) with its registry row's `overrides`; return the
+    process, the report URLs expected, those in the feed, and the summary row."""
+    with PlatformWeb(units) as web:
+        registry = web.write_registry(tmp_path / "sites.csv")
+        with registry.open(encoding="utf-8") as fh:
+            [row] = list(csv.DictReader(fh))
+        row["overrides"] = json.dumps(overrides)
+        with registry.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(row))
+            writer.writeheader()
+            writer.writerow(row)
+        expected = set(web.expected_urls())
+        proc = clirun.run(crawl_argv(registry, tmp_path), cwd=ROOT, text=True)
+        requests = len(web.requests)
+    lines = [json.loads(x) for x in (tmp_path / "reports.jsonl").read_text(encoding="utf-8").splitlines()]
+    found = {x["source_url"] for x in lines if x["kind"] in ("report", "source")}
+    [summary] = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["sites"]
+    summary["requests"] = requests
+    return proc, expected, found, summary
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("per_report", [PAGES_PER_REPORT, 0])
+def test_a_platform_of_units_is_read_whole_within_its_budget(tmp_path: Path, per_report: int) -> None:
+    # 60 units, each of whose earlier years is asked for by fbtime (about 9.6 requests a unit, 4.9 reports), under
+    # the budget 3,000 units would have by default (20,000 pages): 400. Without the pages its reports earn
+    # (per_report 0, the budget before) the crawl is cut a third of the way short, and says so.
+    units, max_pages = 60, DEFAULT_MAX_PAGES * 60 // 3000
+    proc, expected, found, row = _platform_crawl(tmp_path, units, {"max_pages": max_pages,
+                                                                   "pages_per_report": per_report})  # fmt: skip
+    print(f"\nper report {per_report}: {len(found & expected)}/{len(expected)} reports, {row['requests']} requests, "
+          f"budget hit {row['budget_hit']}, exit {proc.returncode}")
+    assert found <= expected
+    if per_report:
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert found == expected and not row["budget_hit"]
+        assert max_pages < row["requests"] <= max_pages + per_report * len(found) + 1  # + robots.txt
+    else:
+        assert proc.returncode == 1 and row["budget_hit"].startswith("pages ×")
+        assert len(found) < len(expected) and row["requests"] <= max_pages + 1

@@ -315,16 +315,54 @@ def test_two_workers_fetch_each_url_once_and_store_what_one_process_stores(
 
 
 def _with_budget(registry: Path, max_pages: int) -> dict[str, str]:
-    """Give every site of `registry` a page budget of `max_pages`; return host → site id."""
+    """Give every site of `registry` a page budget of `max_pages`, not raised by the reports it yields; return
+    host → site id."""
     with registry.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     for row in rows:
-        row["overrides"] = json.dumps({**json.loads(row["overrides"] or "{}"), "max_pages": max_pages})
+        row["overrides"] = json.dumps({**json.loads(row["overrides"] or "{}"), "max_pages": max_pages,
+                                       "pages_per_report": 0})
     with registry.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     return {row["allowed_hosts"].split()[0]: row["site_id"] for row in rows}
+
+
+def test_the_reports_each_worker_yields_raise_their_site_budget_for_every_worker(queue: tuple[Any, str]) -> None:
+    import scrapy
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed.queue import LeasedScheduler
+    from crawler.distributed.worker import WorkerSpider, redis_settings
+    from crawler.registry import Site
+
+    server, name = queue
+    site = Site("s", "s", ("http://127.0.0.11:1/",), frozenset({"127.0.0.11:1"}),
+                overrides={"max_pages": 2, "pages_per_report": 3})  # fmt: skip
+    workers = []
+    for _ in range(2):
+        crawler = get_crawler(WorkerSpider, redis_settings(REDIS_URL, name))
+        spider = WorkerSpider.from_crawler(crawler, sites=[site])
+        scheduler = LeasedScheduler.from_crawler(crawler)
+        scheduler.open(spider)
+        workers.append((crawler, scheduler))
+    urls = (f"http://127.0.0.11:1/p{n}.html" for n in range(100))
+
+    def push(k: int) -> bool:
+        return workers[k][1].enqueue_request(scrapy.Request(next(urls), meta={"site": site}))
+
+    assert [push(0), push(1), push(0)] == [True, True, False], "2 pages before any report"
+    workers[0][0].stats.inc_value("site/s/reports_new")  # worker 1 read a report: 3 pages more, for both
+    assert [push(1), push(0), push(1), push(1)] == [False, True, True, True]
+    assert push(0) is False
+    workers[1][0].stats.inc_value("site/s/reports_known")  # a known report earns as much
+    workers[1][0].stats.inc_value("site/s/duplicate_urls")  # another URL of a report met already: nothing
+    assert [push(1), push(1), push(1), push(1), push(0)] == [True, True, True, False, False]
+    assert int(server.get(workers[0][1].keys.reports("s"))) == 2
+    assert workers[0][0].stats.get_value("site/s/budget_pages_refused") == 3
+    assert workers[1][0].stats.get_value("site/s/budget_pages_refused") == 2
+    assert int(server.get(workers[0][1].keys.pages("s"))) == 8, "a request refused is not counted"
 
 
 def test_a_page_budget_holds_across_workers_and_each_hit_is_reported(

@@ -56,6 +56,10 @@ class Keys:
         """The requests the crawl has scheduled for a site, over every worker (its page budget's counter)."""
         return f"{self.prefix}:pages:{site_id}"
 
+    def reports(self, site_id: str) -> str:
+        """The reports a site has yielded, over every worker (each adds to its page budget)."""
+        return f"{self.prefix}:reports:{site_id}"
+
     def pause(self, slot: str) -> str:
         """A download slot's (a host's) Retry-After pause: set, with that expiry, while every worker must wait."""
         return f"{self.prefix}:pause:{slot}"

@@ -26,7 +26,7 @@ from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from ..spiders.annual_reports import DEFAULT_MAX_PAGES
+from ..spiders.annual_reports import budget_of, reports_yielded
 from .outage import DEFAULT_GRACE_S, REDIS_DOWN, RedisHealth
 
 LEASE_META = "nianbao_lease"
@@ -60,16 +60,28 @@ return #expired
 """
 
 _PUSH = """
+local budget = tonumber(ARGV[4])
+if budget >= 0 then
+  budget = budget + tonumber(ARGV[6]) * redis.call('INCRBY', KEYS[4], ARGV[5])
+end
 if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-if tonumber(ARGV[4]) >= 0 and redis.call('INCR', KEYS[3]) > tonumber(ARGV[4]) then return -1 end
+if budget >= 0 then
+  if tonumber(redis.call('GET', KEYS[3]) or '0') >= budget then
+    if ARGV[1] ~= '' then redis.call('SREM', KEYS[1], ARGV[1]) end
+    return -1
+  end
+  redis.call('INCR', KEYS[3])
+end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
 return 1
 """
 """Record a request's fingerprint, count it against its site's budget and queue it, as one step: a worker killed
 between a separate SADD and ZADD would leave the fingerprint recorded and the request nowhere, and the page that
-made it, fetched again, would find it 'seen'. KEYS: dupefilter, queue, the site's page counter; ARGV:
-fingerprint ('' = not filtered), request, score, page budget (-1 = none). Returns 1 queued, 0 seen, -1 over
-budget."""
+made it, fetched again, would find it 'seen'. KEYS: dupefilter, queue, the site's page counter, the site's report
+counter; ARGV: fingerprint ('' = not filtered), request, score, page budget (-1 = none), the reports this worker
+had from the site since its last push (added to the counter first), requests a report adds to the budget.
+Returns 1 queued, 0 seen, -1 over budget; a request refused is neither counted nor recorded as seen, so the
+reports yielded later can let it through, as in one process."""
 
 _RENEW = """
 local t = redis.call('TIME')
@@ -154,6 +166,8 @@ class LeasedScheduler(Scheduler):
     queue: LeasedQueue
     unpushed: list[str]
     """Fingerprints the dupefilter recorded for requests an outage then kept out of the queue (given back later)."""
+    reports_told: dict[str, int]
+    """Site id → the reports this worker had from the site that it has added to the site's counter in Redis."""
 
     @classmethod
     def from_settings(cls, settings: Any) -> LeasedScheduler:
@@ -164,6 +178,7 @@ class LeasedScheduler(Scheduler):
         scheduler.lease_s = settings.getfloat("NIANBAO_LEASE_S", DEFAULT_LEASE_S)
         scheduler.health = RedisHealth(DEFAULT_GRACE_S)
         scheduler.unpushed = []
+        scheduler.reports_told = {}
         return scheduler
 
     @classmethod
@@ -214,11 +229,18 @@ class LeasedScheduler(Scheduler):
         fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
         site = request.meta.get("site")
         counted = parent is None and not request.dont_filter and site is not None
-        max_pages = int(site.overrides.get("max_pages", DEFAULT_MAX_PAGES)) if counted else -1
-        pages_key = self.keys.pages(site.site_id) if counted else self.keys.pages("")  # not touched: budget -1
+        sid = site.site_id if counted else ""  # with budget -1 the site's keys are not touched
+        max_pages, per, new = -1, 0, 0
+        if counted:
+            max_pages, per = budget_of(site)
+            yielded = reports_yielded(self.stats, sid) if self.stats else 0
+            new = yielded - self.reports_told.get(sid, 0)
         data = self.queue._encode_request(request)
-        result = int(self.server.eval(_PUSH, 3, self.df.key, self.queue.key, pages_key,
-                                      fingerprint, data, -request.priority, max_pages))  # fmt: skip
+        result = int(self.server.eval(_PUSH, 4, self.df.key, self.queue.key, self.keys.pages(sid),
+                                      self.keys.reports(sid), fingerprint, data, -request.priority, max_pages, new,
+                                      per))  # fmt: skip
+        if counted:
+            self.reports_told[sid] = self.reports_told.get(sid, 0) + new  # in Redis now, whatever the answer
         if result == 0:
             self.df.log(request, self.spider)
             return False

@@ -85,8 +85,9 @@ def seed(server: Any, sites: list[Site], queue: str = DEFAULT_QUEUE) -> dict[str
     known: list[Site] = []
     if fresh:
         df.clear()
-        for key in server.scan_iter(match=keys.pages("*"), count=1000):  # the last round's page budgets
-            server.delete(key)
+        for pattern in (keys.pages("*"), keys.reports("*")):  # the last round's page budgets and their reports
+            for key in server.scan_iter(match=pattern, count=1000):
+                server.delete(key)
     else:
         known = load_seeded_sites(server, queue) if server.exists(keys.sites) else []
     ids = {s.site_id for s in sites}

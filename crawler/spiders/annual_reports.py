@@ -41,12 +41,35 @@ from .paged import PagedLists
 from .parts import ReportParts
 
 DEFAULT_MAX_PAGES = 20000
-"""Requests per site: a 信息公开 platform of 3,000 units costs about 6 each (unit page, 年报 column, a list
-page or two, report pages, documents): 18,000. A site that reaches it is reported (`budget hit`, exit 1)."""
+"""Requests per site besides those its reports earn (`PAGES_PER_REPORT`): what a site may spend on pages that lead
+to no report (a calendar without end, a maze of soft 404s) before it is cut. A site that reaches its budget is
+reported (`budget hit`, exit 1)."""
+PAGES_PER_REPORT = 4
+"""Requests each report a site has yielded (new or known) adds to its budget: a platform of 3,000 units asking each
+unit's eight last years (`families.unit_year_reports`) makes about 27,000 requests for about 15,000 reports, past
+any fixed budget a trap should meet; a report costs 1–2 requests on such a platform and in a list column."""
 DEFAULT_MAX_DEPTH = 10
 """Link hops from a start URL (a list's next page is the same depth): platform → unit list → unit → 信息公开
 → 年报 column → report page → document is 6; nested 目录 trees add a few."""
 _CD_NAME = re.compile(r"""filename\*\s*=\s*[\w-]+''([^;]+)|filename\s*=\s*"?([^";]+)"?""", re.I)
+
+
+def reports_yielded(stats: Any, site_id: str) -> int:
+    """Return the reports the crawl has had from site `site_id` so far, new or known (its stats)."""
+    return stats.get_value(f"site/{site_id}/reports_new", 0) + stats.get_value(f"site/{site_id}/reports_known", 0)
+
+
+def budget_of(site: Site) -> tuple[int, int]:
+    """Return `site`'s page budget as (max_pages, pages_per_report): its `overrides`, else `DEFAULT_MAX_PAGES` and
+    `PAGES_PER_REPORT`."""
+    return (int(site.overrides.get("max_pages", DEFAULT_MAX_PAGES)),
+            int(site.overrides.get("pages_per_report", PAGES_PER_REPORT)))  # fmt: skip
+
+
+def page_budget(site: Site, reports: int) -> int:
+    """Return the requests `site` may make once it has yielded `reports` reports (`budget_of`)."""
+    base, per = budget_of(site)
+    return base + per * reports
 
 
 def _filename(response: Response) -> str | None:
@@ -112,7 +135,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         for site in self.sites:
             self.crawler.stats.set_value(f"site/{site.site_id}/pages", 0)
             for url in site.start_urls:
-                yield self._request(site, url, role="list", depth=0, context={}, dont_filter=True)
+                yield self._request(site, url, role="list", depth=0, context={})
 
     def _named_by_another(self, site: Site, url: str) -> bool:
         """Return True where `url`'s host is named exactly by other sites of this crawl and not by `site`."""
@@ -124,9 +147,9 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         return bool(owners) and site.site_id not in owners
 
     def _budget(self, site: Site, depth: int) -> bool:
-        max_pages = int(site.overrides.get("max_pages", DEFAULT_MAX_PAGES))
         max_depth = int(site.overrides.get("max_depth", DEFAULT_MAX_DEPTH))
-        if depth > max_depth or self.pages[site.site_id] >= max_pages:
+        over = self.pages[site.site_id] >= page_budget(site, reports_yielded(self.crawler.stats, site.site_id))
+        if depth > max_depth or over:
             self.crawler.stats.inc_value(f"site/{site.site_id}/budget_refused")
             which = "depth" if depth > max_depth else "pages"
             self.crawler.stats.inc_value(f"site/{site.site_id}/budget_{which}_refused")
