@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -97,7 +98,21 @@ def _overrides(text: str, row: int) -> dict[str, Any]:
         raise RegistryError(f"row {row}: overrides is not JSON: {exc}") from None
     if not isinstance(value, dict):
         raise RegistryError(f"row {row}: overrides must be a JSON object")
+    for key in _COUNTS & value.keys():
+        if isinstance(value[key], bool) or not isinstance(value[key], int) or value[key] < 0:
+            raise RegistryError(f"row {row}: overrides {key} must be a whole number ≥ 0, not {value[key]!r}")
+    for key in _PATTERNS & value.keys():
+        try:
+            re.compile(value[key])
+        except (re.error, TypeError) as exc:
+            raise RegistryError(f"row {row}: overrides {key} is not a regular expression: {exc}") from None
     return value
+
+
+_COUNTS = frozenset({"max_pages", "max_depth", "pages_per_report"})
+"""Overrides read as counts (crawler.spiders.annual_reports: the site's budgets)."""
+_PATTERNS = frozenset({"follow", "skip"})
+"""Overrides read as regular expressions over URLs."""
 
 
 def load_sites(path: str | Path, region: str | None = None) -> list[Site]:

@@ -73,3 +73,22 @@ def test_a_government_site_reaches_its_bodys_other_hosts_and_nothing_else():
     assert not mirror.allows("http://cdn.example.com/a.pdf")
     [central] = sites_from_urls(["http://www.gov.cn/"])
     assert not central.allows("http://www.bjdch.gov.cn/") and central.gov_domains == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "says"),
+    [('{"max_pages": "lots"}', "max_pages must be a whole number"), ('{"pages_per_report": -1}', "pages_per_report"),
+     ('{"max_depth": 2.5}', "max_depth"), ('{"max_pages": true}', "max_pages"), ('{"skip": "("}', "skip is not a regular"),
+     ('{"follow": 3}', "follow is not a regular")],
+)  # fmt: skip
+def test_overrides_a_crawl_would_trip_on_are_refused_when_the_registry_is_read(tmp_path, overrides, says):
+    # Read when the first request of the site is made, an override like these raised in the crawl's callback.
+    bad = tmp_path / "bad.csv"
+    with bad.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["site_id", "start_urls", "overrides"], ["x", "http://a/", overrides]])
+    with pytest.raises(RegistryError, match=f"row 2: overrides {says}"):
+        load_sites(bad)
+    with bad.open("w", newline="", encoding="utf-8") as fh:
+        good = '{"max_pages": 5, "max_depth": 0, "pages_per_report": 0, "skip": "/print/", "follow": "xxgk"}'
+        csv.writer(fh).writerows([["site_id", "start_urls", "overrides"], ["x", "http://a/", good]])
+    assert load_sites(bad)[0].overrides["max_pages"] == 5
