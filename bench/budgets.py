@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def run(units: int, overrides: dict[str, Any], timeout: float) -> dict[str, Any]:
     """Return what one crawl of a platform of `units` units found (its registry row's `overrides` as given)."""
     sys.path.insert(0, str(ROOT))
-    from fixtures.web2.platform import PlatformWeb
+    from fixtures.web2.platform import SITE_ID, PlatformWeb
 
     with PlatformWeb(units) as web, tempfile.TemporaryDirectory() as tmp:
         reg = web.write_registry(Path(tmp) / "sites.csv")
@@ -50,6 +51,8 @@ def run(units: int, overrides: dict[str, Any], timeout: float) -> dict[str, Any]
         lines = [json.loads(x) for x in feed.read_text(encoding="utf-8").splitlines()] if feed.exists() else []
         found = {x["source_url"] for x in lines if x.get("kind") in ("report", "source")} & expected
         [row] = json.loads(summary.read_text(encoding="utf-8"))["sites"] if summary.exists() else [{}]
+        asked = {web.url(SITE_ID, r["path"] + (f"?{r['query']}" if r["query"] else "")) for r in web.requests}
+        missed = sorted(expected - found)
         return {
             "units": units,
             "overrides": overrides,
@@ -57,6 +60,10 @@ def run(units: int, overrides: dict[str, Any], timeout: float) -> dict[str, Any]
             "reports_found": len(found),
             "requests": len(web.requests),
             "budget_hit": row.get("budget_hit"),
+            "missed_never_asked": len([u for u in missed if u not in asked]),
+            "missed_sample": missed[:10],
+            "feed_kinds": dict(Counter(x.get("kind") for x in lines)),
+            "summary": row,
             "exit_status": proc.returncode,
             "stderr_tail": proc.stderr.strip().splitlines()[-3:],
             "seconds": round(seconds, 1),
