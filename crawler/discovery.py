@@ -28,9 +28,11 @@ COLUMN_SLUGS = re.compile(
 )
 # The entry of a site's 信息公开 platform, as home pages name it in their navigation.
 PORTAL_WORDS = re.compile(r"^(?:政府)?信息公开(?:目录|专栏|平台|专题)?$|^政务公开(?:专栏|目录)?$|^公开目录$")
-# A unit's name (its 信息公开 page on a 集约化 platform's unit tree): an organ, a government, a township.
+# A unit's name (its 信息公开 page on a 集约化 platform's unit tree): an organ, a government, a township, and the
+# other bodies that publish reports there (档案馆, 供销合作社联合社, 残疾人联合会, 科学技术协会, 总工会, a 所 or 站).
 ORGAN_NAME = re.compile(
-    r"^[\u4e00-\u9fff（）()]{2,30}(?:人民政府|政府|局|委员会|委|办公室|办事处|街道|镇|乡|管委会|管理委员会|中心|院|署|厅)$"
+    r"^[\u4e00-\u9fff（）()]{2,30}(?:人民政府|政府|局|委员会|委|办公室|办事处|街道|镇|乡|管委会|管理委员会|中心|院|署|厅|"
+    r"馆|会|社|所|站|队)$"
 )
 PORTAL_SLUGS = re.compile(r"(?:zfxxgk|xxgk|zwgk|gkml|gongkai|openness|public/column)", re.I)
 DOC_EXT = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|et|ofd)(?:$|[?#])", re.I)
