@@ -176,3 +176,17 @@ def test_a_platform_of_units_is_read_whole_within_its_budget(tmp_path: Path, per
     else:
         assert proc.returncode == 1 and row["budget_hit"].startswith("pages ×")
         assert len(found) < len(expected) and row["requests"] <= max_pages + 1
+
+
+@pytest.mark.slow
+def test_a_revisit_of_a_platform_earns_its_budget_from_the_reports_it_knows(tmp_path: Path) -> None:
+    # The second crawl asks the same pages conditionally (304s) and finds every report known: known reports earn
+    # pages as new ones do, so the revisit is not cut where the first crawl was not.
+    units, max_pages = 60, DEFAULT_MAX_PAGES * 60 // 3000
+    _, expected, _, first = _platform_crawl(tmp_path, units, {"max_pages": max_pages})
+    proc, _, _, again = _platform_crawl(tmp_path, units, {"max_pages": max_pages})
+    print(f"\nfirst: {first['reports_new']} new, {first['requests']} requests; again: {again['reports_known']} known, "
+          f"{again['requests']} requests, budget hit {again['budget_hit']}, exit {proc.returncode}")
+    assert first["reports_new"] == len(expected) and not first["budget_hit"]
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert again["reports_known"] == len(expected) and again["reports_new"] == 0 and not again["budget_hit"]
