@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/budgets.py --units 3000 [--json bench/results/platform-3000.json]
     .venv/bin/python bench/budgets.py --units 60 --overrides '{"max_pages": 400}'
+    .venv/bin/python bench/budgets.py --units 3000 --workers 2 --db postgresql+psycopg://postgres@127.0.0.1/bench
 
 Serves `fixtures.web2.platform` (a Hanweb 信息公开 module of N units, about five reports a unit, each earlier year
 asked for by `fbtime`), runs `nianbao crawl --sites REGISTRY --fast --db ''` as a user would, and prints the reports
@@ -25,8 +26,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(units: int, overrides: dict[str, Any], timeout: float) -> dict[str, Any]:
-    """Return what one crawl of a platform of `units` units found (its registry row's `overrides` as given)."""
+def run(units: int, overrides: dict[str, Any], timeout: float, workers: int = 0, redis: str = "", db: str = ""
+        ) -> dict[str, Any]:  # fmt: skip
+    """Return what one crawl of a platform of `units` units found (its registry row's `overrides` as given): by one
+    process, or by `workers` processes of a crawl seeded in `redis` into the store `db`."""
     sys.path.insert(0, str(ROOT))
     from fixtures.web2.platform import SITE_ID, PlatformWeb
 
@@ -41,16 +44,33 @@ def run(units: int, overrides: dict[str, Any], timeout: float) -> dict[str, Any]
                 writer.writeheader()
                 writer.writerows(rows)
         expected = set(web.expected_urls())
-        feed, summary = Path(tmp) / "feed.jsonl", Path(tmp) / "summary.json"
-        cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(reg), "--fast", "--db", "",
-               "--feed", str(feed), "--summary", str(summary), "--quiet"]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        nianbao = [sys.executable, "-m", "nianbao.cli"]
         t0 = time.monotonic()
-        proc = subprocess.run(cmd, cwd=tmp, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
-                              text=True, timeout=timeout)  # fmt: skip
+        if not workers:
+            feeds, summaries = [Path(tmp) / "feed.jsonl"], [Path(tmp) / "summary.json"]
+            cmd = [*nianbao, "crawl", "--sites", str(reg), "--fast", "--db", "", "--feed", str(feeds[0]),
+                   "--summary", str(summaries[0]), "--quiet"]  # fmt: skip
+            proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout)
+            status, stderr = proc.returncode, proc.stderr
+        else:  # seed the frontier in Redis, then `workers` processes share it and one PostgreSQL store
+            queue = f"bench-{os.getpid()}"
+            subprocess.run([*nianbao, "crawl", "--sites", str(reg), "--redis", redis, "--queue", queue, "--db", db],
+                           cwd=tmp, env=env, check=True, capture_output=True, timeout=120)  # fmt: skip
+            feeds = [Path(tmp) / f"feed{n}.jsonl" for n in range(workers)]
+            summaries = [Path(tmp) / f"summary{n}.json" for n in range(workers)]
+            procs = [subprocess.Popen([*nianbao, "worker", "--redis", redis, "--queue", queue, "--db", db,
+                                       "--blobs", str(Path(tmp) / "blobs"), "--fast", "--idle", "10",
+                                       "--feed", str(feeds[n]), "--summary", str(summaries[n])],
+                                      cwd=tmp, env=env, stderr=subprocess.PIPE, text=True)
+                     for n in range(workers)]  # fmt: skip
+            outs = [p.communicate(timeout=timeout)[1] for p in procs]
+            status, stderr = max(p.returncode for p in procs), "\n".join(outs)
         seconds = time.monotonic() - t0
-        lines = [json.loads(x) for x in feed.read_text(encoding="utf-8").splitlines()] if feed.exists() else []
+        lines = [json.loads(x) for f in feeds if f.exists() for x in f.read_text(encoding="utf-8").splitlines()]
         found = {x["source_url"] for x in lines if x.get("kind") in ("report", "source")} & expected
-        [row] = json.loads(summary.read_text(encoding="utf-8"))["sites"] if summary.exists() else [{}]
+        rows = [json.loads(s.read_text(encoding="utf-8"))["sites"][0] for s in summaries if s.exists()]
+        row = rows[0] if len(rows) == 1 else {"workers": rows, "budget_hit": [r.get("budget_hit") for r in rows]}
         asked = {web.url(SITE_ID, r["path"] + (f"?{r['query']}" if r["query"] else "")) for r in web.requests}
         missed = sorted(expected - found)
         return {
@@ -64,8 +84,8 @@ def run(units: int, overrides: dict[str, Any], timeout: float) -> dict[str, Any]
             "missed_sample": missed[:10],
             "feed_kinds": dict(Counter(x.get("kind") for x in lines)),
             "summary": row,
-            "exit_status": proc.returncode,
-            "stderr_tail": proc.stderr.strip().splitlines()[-3:],
+            "exit_status": status,
+            "stderr_tail": stderr.strip().splitlines()[-3:],
             "seconds": round(seconds, 1),
         }
 
@@ -76,8 +96,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--overrides", default="{}", help="the registry row's overrides, as JSON")
     ap.add_argument("--timeout", type=float, default=7200)
     ap.add_argument("--json", help="write the result here")
+    ap.add_argument("--workers", type=int, default=0, help="crawl with this many `nianbao worker` processes")
+    ap.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="with --workers: the frontier's Redis")
+    ap.add_argument("--db", default="", help="with --workers: the shared store (a PostgreSQL URL)")
     args = ap.parse_args(argv)
-    result = run(args.units, json.loads(args.overrides), args.timeout)
+    if args.workers and not args.db:
+        ap.error("--workers needs --db (a store every worker reaches)")
+    result = run(args.units, json.loads(args.overrides), args.timeout, args.workers, args.redis, args.db)
     result["commit"] = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                                       text=True).stdout.strip()  # fmt: skip
     print(json.dumps(result, ensure_ascii=False, indent=1))

@@ -347,22 +347,26 @@ def test_the_reports_each_worker_yields_raise_their_site_budget_for_every_worker
         scheduler = LeasedScheduler.from_crawler(crawler)
         scheduler.open(spider)
         workers.append((crawler, scheduler))
+    (one, first), (two, second) = workers
     urls = (f"http://127.0.0.11:1/p{n}.html" for n in range(100))
 
-    def push(k: int) -> bool:
-        return workers[k][1].enqueue_request(scrapy.Request(next(urls), meta={"site": site}))
+    def push(s: LeasedScheduler) -> bool:
+        return s.enqueue_request(scrapy.Request(next(urls), meta={"site": site}))
 
-    assert [push(0), push(1), push(0)] == [True, True, False], "2 pages before any report"
-    workers[0][0].stats.inc_value("site/s/reports_new")  # worker 1 read a report: 3 pages more, for both
-    assert [push(1), push(0), push(1), push(1)] == [False, True, True, True]
-    assert push(0) is False
-    workers[1][0].stats.inc_value("site/s/reports_known")  # a known report earns as much
-    workers[1][0].stats.inc_value("site/s/duplicate_urls")  # another URL of a report met already: nothing
-    assert [push(1), push(1), push(1), push(1), push(0)] == [True, True, True, False, False]
-    assert int(server.get(workers[0][1].keys.reports("s"))) == 2
-    assert workers[0][0].stats.get_value("site/s/budget_pages_refused") == 3
-    assert workers[1][0].stats.get_value("site/s/budget_pages_refused") == 2
-    assert int(server.get(workers[0][1].keys.pages("s"))) == 8, "a request refused is not counted"
+    assert [push(first), push(second), push(first), push(second)] == [True, True, False, False]
+    assert len(first.queue) == 2 and first.held() == {"s": 2}, "past the budget a request waits in Redis"
+    assert push(first) is False and first.held() == {"s": 3}
+    one.stats.inc_value("site/s/reports_new")  # worker 1 read a report: 3 pages more, for both
+    assert second.release({"s": site}) == 0, "worker 2 has not heard of it"
+    assert first.release({"s": site}) == 3 and len(first.queue) == 5 and first.held() == {}
+    assert push(second) is False and second.held() == {"s": 1}
+    two.stats.inc_value("site/s/reports_known")  # a known report earns as much
+    two.stats.inc_value("site/s/duplicate_urls")  # another URL of a report met already: nothing
+    assert push(second) is True and len(first.queue) == 7 and second.held() == {}, "the held one first, then this"
+    assert int(server.get(first.keys.reports("s"))) == 2 and int(server.get(first.keys.pages("s"))) == 7
+    assert [push(first), push(first)] == [True, False] and first.held() == {"s": 1}
+    assert one.stats.get_value("site/s/budget_held") == 3 and two.stats.get_value("site/s/budget_held") == 2
+    assert one.stats.get_value("site/s/budget_pages_refused") is None, "held is not refused while the crawl goes on"
 
 
 def test_a_page_budget_holds_across_workers_and_each_hit_is_reported(

@@ -60,6 +60,16 @@ class Keys:
         """The reports a site has yielded, over every worker (each adds to its page budget)."""
         return f"{self.prefix}:reports:{site_id}"
 
+    def held(self, site_id: str) -> str:
+        """Requests of a site pushed past its page budget: request → its score in the frontier, moved there once the
+        reports the site yields raise the budget (`LeasedScheduler.release`)."""
+        return f"{self.prefix}:held:{site_id}"
+
+    @property
+    def held_sites(self) -> str:
+        """The ids of the sites that have held requests."""
+        return f"{self.prefix}:held_sites"
+
     def pause(self, slot: str) -> str:
         """A download slot's (a host's) Retry-After pause: set, with that expiry, while every worker must wait."""
         return f"{self.prefix}:pause:{slot}"

@@ -59,29 +59,50 @@ end
 return #expired
 """
 
-_PUSH = """
-local budget = tonumber(ARGV[4])
+_BUDGET = """
+local budget = tonumber(ARGV[1])
 if budget >= 0 then
-  budget = budget + tonumber(ARGV[6]) * redis.call('INCRBY', KEYS[4], ARGV[5])
+  budget = budget + tonumber(ARGV[3]) * redis.call('INCRBY', KEYS[2], ARGV[2])
+  local room = budget - tonumber(redis.call('GET', KEYS[1]) or '0')
+  local held = room > 0 and redis.call('ZPOPMIN', KEYS[3], room) or {}
+  for i = 1, #held, 2 do redis.call('ZADD', KEYS[4], held[i + 1], held[i]) end
+  if #held > 0 then redis.call('INCRBY', KEYS[1], #held / 2) end
+  if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SREM', KEYS[5], ARGV[4]) end
+  return room - #held / 2
 end
+return 1
+"""
+"""The budget step of `_PUSH` and `_RELEASE`: add the worker's new reports to the site's counter, move as many held
+requests to the frontier as the budget has room for (first in the frontier's order), and return the room left.
+KEYS: the site's page counter, report counter, held requests, the frontier, the held sites; ARGV: page budget (-1 =
+none), the worker's reports since its last call, requests a report adds, the site's id."""
+
+_PUSH = (
+    "local function budget_room(KEYS, ARGV)\n" + _BUDGET + "\nend\n"
+    + """
 if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-if budget >= 0 then
-  if tonumber(redis.call('GET', KEYS[3]) or '0') >= budget then
-    if ARGV[1] ~= '' then redis.call('SREM', KEYS[1], ARGV[1]) end
-    return -1
-  end
-  redis.call('INCR', KEYS[3])
+local room = budget_room({KEYS[3], KEYS[4], KEYS[5], KEYS[2], KEYS[6]}, {ARGV[4], ARGV[5], ARGV[6], ARGV[7]})
+if room <= 0 then
+  redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2])
+  redis.call('SADD', KEYS[6], ARGV[7])
+  return -1
 end
+if tonumber(ARGV[4]) >= 0 then redis.call('INCR', KEYS[3]) end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
 return 1
 """
+)
 """Record a request's fingerprint, count it against its site's budget and queue it, as one step: a worker killed
 between a separate SADD and ZADD would leave the fingerprint recorded and the request nowhere, and the page that
-made it, fetched again, would find it 'seen'. KEYS: dupefilter, queue, the site's page counter, the site's report
-counter; ARGV: fingerprint ('' = not filtered), request, score, page budget (-1 = none), the reports this worker
-had from the site since its last push (added to the counter first), requests a report adds to the budget.
-Returns 1 queued, 0 seen, -1 over budget; a request refused is neither counted nor recorded as seen, so the
-reports yielded later can let it through, as in one process."""
+made it, fetched again, would find it 'seen'. KEYS: dupefilter, queue, the site's page counter, report counter,
+held requests, the held sites; ARGV: fingerprint ('' = not filtered), request, score, page budget (-1 = none), the
+reports this worker had from the site since its last call, requests a report adds to the budget, the site's id.
+Returns 1 queued, 0 seen, -1 held: past the budget a request waits in Redis (not in a worker that may die) until
+the reports the site yields make room for it (`_BUDGET`); what still waits when the crawl ends was refused."""
+
+_RELEASE = "local function budget_room(KEYS, ARGV)\n" + _BUDGET + "\nend\nreturn budget_room(KEYS, ARGV)\n"
+"""`_BUDGET` alone, run by every worker every second for the sites with held requests (new reports may have come
+in while nothing was pushed)."""
 
 _RENEW = """
 local t = redis.call('TIME')
@@ -236,9 +257,9 @@ class LeasedScheduler(Scheduler):
             yielded = reports_yielded(self.stats, sid) if self.stats else 0
             new = yielded - self.reports_told.get(sid, 0)
         data = self.queue._encode_request(request)
-        result = int(self.server.eval(_PUSH, 4, self.df.key, self.queue.key, self.keys.pages(sid),
-                                      self.keys.reports(sid), fingerprint, data, -request.priority, max_pages, new,
-                                      per))  # fmt: skip
+        result = int(self.server.eval(_PUSH, 6, self.df.key, self.queue.key, self.keys.pages(sid),
+                                      self.keys.reports(sid), self.keys.held(sid), self.keys.held_sites, fingerprint,
+                                      data, -request.priority, max_pages, new, per, sid))  # fmt: skip
         if counted:
             self.reports_told[sid] = self.reports_told.get(sid, 0) + new  # in Redis now, whatever the answer
         if result == 0:
@@ -246,12 +267,38 @@ class LeasedScheduler(Scheduler):
             return False
         if result < 0:
             if self.stats:
-                for name in ("budget_refused", "budget_pages_refused"):
-                    self.stats.inc_value(f"site/{site.site_id}/{name}")
+                self.stats.inc_value(f"site/{site.site_id}/budget_held")
             return False
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
         return True
+
+    def release(self, sites: dict[str, Any]) -> int:
+        """Move to the frontier the held requests of `sites` (site id → Site) that the reports they yielded since
+        made room for, this worker's reports told first; return how many were moved."""
+        moved = 0
+        for raw in self.server.smembers(self.keys.held_sites):
+            sid = raw.decode() if isinstance(raw, bytes) else raw
+            site = sites.get(sid)
+            if site is None:
+                continue
+            max_pages, per = budget_of(site)
+            new = (reports_yielded(self.stats, sid) if self.stats else 0) - self.reports_told.get(sid, 0)
+            before = self.server.zcard(self.keys.held(sid))
+            self.server.eval(_RELEASE, 5, self.keys.pages(sid), self.keys.reports(sid), self.keys.held(sid),
+                             self.queue.key, self.keys.held_sites, max_pages, new, per, sid)  # fmt: skip
+            self.reports_told[sid] = self.reports_told.get(sid, 0) + new
+            moved += before - self.server.zcard(self.keys.held(sid))
+        return moved
+
+    def held(self) -> dict[str, int]:
+        """Return site id → its requests still held past its page budget (refused, if the crawl ends now)."""
+        out: dict[str, int] = {}
+        for raw in self.server.smembers(self.keys.held_sites):
+            sid = raw.decode() if isinstance(raw, bytes) else raw
+            if n := self.server.zcard(self.keys.held(sid)):
+                out[sid] = n
+        return out
 
     def _forget_unpushed(self) -> None:
         """Take out of the dupefilter the fingerprints of requests it recorded but an outage kept from the queue:

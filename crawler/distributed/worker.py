@@ -85,7 +85,8 @@ def seed(server: Any, sites: list[Site], queue: str = DEFAULT_QUEUE) -> dict[str
     known: list[Site] = []
     if fresh:
         df.clear()
-        for pattern in (keys.pages("*"), keys.reports("*")):  # the last round's page budgets and their reports
+        server.delete(keys.held_sites)
+        for pattern in (keys.pages("*"), keys.reports("*"), keys.held("*")):  # the last round's budgets
             for key in server.scan_iter(match=pattern, count=1000):
                 server.delete(key)
     else:
@@ -152,6 +153,8 @@ class WorkerExtension:
         self.loop = task.LoopingCall(self.tick)
         self.health = RedisHealth.of(crawler)
         self.stopping = False
+        self.sites: dict[str, Site] = {}
+        """The crawl's sites by id (whose held requests this worker releases)."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> WorkerExtension:
@@ -162,9 +165,12 @@ class WorkerExtension:
         return ext
 
     @property
+    def scheduler(self) -> LeasedScheduler:
+        return self.crawler.engine._slot.scheduler
+
+    @property
     def queue(self) -> LeasedQueue:
-        scheduler: LeasedScheduler = self.crawler.engine._slot.scheduler
-        return scheduler.queue
+        return self.scheduler.queue
 
     def opened(self, spider: Any) -> None:
         scraper = self.crawler.engine.scraper
@@ -177,6 +183,7 @@ class WorkerExtension:
             return d
 
         scraper.enqueue_scrape = enqueue_scrape  # the engine's only way to the spider: acknowledged after it
+        self.sites = {s.site_id: s for s in getattr(spider, "sites", ())}
         self.loop.start(1.0, now=False)
 
     def _done(self, result: Any, request: Any) -> Any:
@@ -212,6 +219,13 @@ class WorkerExtension:
         except Exception as exc:
             self.crawler.spider.logger.warning("Redis: %s", exc)
             return
+        try:  # reports that came in since the last push may make room for held requests
+            moved = self.scheduler.release(self.sites)
+        except REDIS_DOWN as exc:
+            self.health.failed(exc)
+            return
+        if moved:
+            self.crawler.stats.inc_value("distributed/released", moved)
         self.health.answered()
         if back:
             self.crawler.stats.inc_value("distributed/requeued", back)
@@ -236,6 +250,14 @@ class WorkerExtension:
             self.idle_since = now
         if now - self.idle_since < self.idle_s:
             raise DontCloseSpider
+        try:  # the worker ends: what its sites still hold past their budgets was refused
+            held = self.scheduler.held()
+        except Exception:
+            held = {}
+        for sid, n in held.items():
+            if sid in self.sites:
+                for name in ("budget_refused", "budget_pages_refused"):
+                    self.crawler.stats.inc_value(f"site/{sid}/{name}", n)
 
     def closed(self, spider: Any) -> None:
         if self.loop.running:
