@@ -46,19 +46,25 @@ def test_each_report_a_site_yields_raises_its_page_budget(sites: dict[str, Site]
     site = Site(trs.site_id, trs.name, trs.start_urls, trs.allowed_hosts,
                 overrides={"max_pages": 2, "pages_per_report": 3})  # fmt: skip
     spider = spider_for(site)
-    spider.pages[site.site_id] = 0
     counter = spider.crawler.stats
+    urls = (f"{site.start_urls[0]}p{n}.html" for n in range(100))
 
     def asked(n: int) -> list[bool]:
-        return [spider._budget(site, 1) for _ in range(n)]
+        return [spider._request(site, next(urls), role="list", depth=1, context={}) is not None for _ in range(n)]
 
-    assert asked(3) == [True, True, False], "2 pages before any report"
-    counter.inc_value("site/trs/reports_new")
-    assert asked(4) == [True, True, True, False], "a new report: 3 pages more"
+    # The start page is the first of 2 pages; past them a request waits for the reports still to come.
+    assert asked(3) == [True, False, False] and len(spider.held["trs"]) == 2
+    assert stats(spider, "trs")["budget_held"] == 2 and "budget_pages_refused" not in stats(spider, "trs")
+    again = spider._request(site, f"{site.start_urls[0]}p1.html", role="list", depth=1, context={})
+    assert again is None and len(spider.held["trs"]) == 2, "a URL linked again while it waits is not asked twice"
+    counter.inc_value("site/trs/reports_new")  # a report: 3 pages more, the waiting ones first
+    assert [r.url for r in spider.release_held()] == [f"{site.start_urls[0]}p{n}.html" for n in (1, 2)]
+    assert asked(2) == [True, False] and not spider.release_held(), "no room: what waits is refused"
+    assert "trs" not in spider.held and stats(spider, "trs")["budget_pages_refused"] == 1
     counter.inc_value("site/trs/reports_known")  # a report known from an earlier run, or answered 304
     counter.inc_value("site/trs/duplicate_urls")  # another URL of bytes met already: earns nothing
-    assert asked(4) == [True, True, True, False]
-    assert stats(spider, "trs")["budget_pages_refused"] == 3
+    assert asked(4) == [True, True, True, False] and len(spider.release_held()) == 0
+    assert stats(spider, "trs")["budget_pages_refused"] == 2
     assert page_budget(site, 10) == 32 and page_budget(trs, 0) == DEFAULT_MAX_PAGES
     assert page_budget(trs, 1) - page_budget(trs, 0) == PAGES_PER_REPORT
 
@@ -68,6 +74,8 @@ def test_a_site_past_its_page_budget_is_counted_and_needs_attention(sites: dict[
     small = Site(trs.site_id, trs.name, trs.start_urls, trs.allowed_hosts, overrides={"max_pages": 3})
     spider = spider_for(small)
     collect(spider.parse_page(page("trs", LIST, meta=meta(small))))
+    assert stats(spider, "trs")["budget_held"] > 0 and spider.held["trs"]
+    assert spider.release_held() == [], "the crawl ran out of work with no report to make room"
     got = stats(spider, "trs")
     assert got["budget_pages_refused"] > 0 and "budget_depth_refused" not in got
     all_stats = spider.crawler.stats.get_stats()

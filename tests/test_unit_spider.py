@@ -194,6 +194,7 @@ def test_links_past_the_budget_or_off_the_site_are_not_requested(sites: dict[str
     spider = spider_for(small)
     out = collect(spider.parse_page(page("trs", LIST, meta=meta(small))))
     assert len(out) == 2 and spider.pages["trs"] == 3  # the start URL was the first of the three
+    assert spider.held["trs"] and spider.release_held() == []  # no report made room: refused at the end
     assert stats(spider, "trs")["budget_refused"] > 0
     html = b"<html><body><ul><li><a href='http://127.0.0.12:8765/nb.html'>2024\xe5\xb9\xb4\xe5\xba\xa6\xe6\x8a\xa5\xe5\x91\x8a</a></li></ul></body></html>"
     away = make_response(WEB.url("trs", "/away.html"), html, {"Content-Type": "text/html; charset=utf-8"},

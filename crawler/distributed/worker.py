@@ -128,15 +128,13 @@ class WorkerSpider(AnnualReportsSpider):
             return iter(())
         return super().failed(failure)
 
-    def _budget(self, site: Site, depth: int) -> bool:
-        """Return whether a new request is within the site's depth; its pages are counted over every worker by the
-        scheduler (`LeasedScheduler`), not by this worker alone."""
-        max_depth = int(site.overrides.get("max_depth", DEFAULT_MAX_DEPTH))
-        if depth <= max_depth:
-            return True
-        for name in ("budget_refused", "budget_depth_refused"):
-            self.crawler.stats.inc_value(f"site/{site.site_id}/{name}")
-        return False
+    def _budget(self, site: Site, depth: int) -> str | None:
+        """Return "depth" where a new request is past the site's depth (refused, counted), else None: its pages are
+        counted, and held past the budget, over every worker by the scheduler (`LeasedScheduler`)."""
+        if depth <= int(site.overrides.get("max_depth", DEFAULT_MAX_DEPTH)):
+            return None
+        self._refused(site.site_id, "depth")
+        return "depth"
 
 
 class WorkerExtension:

@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import scrapy
-from scrapy.exceptions import DownloadCancelledError
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, DownloadCancelledError
 from scrapy.http import FormRequest, Response, TextResponse
 
 from .. import discovery as D
@@ -48,6 +49,8 @@ PAGES_PER_REPORT = 4
 """Requests each report a site has yielded (new or known) adds to its budget: a platform of 3,000 units asking each
 unit's eight last years (`families.unit_year_reports`) makes about 27,000 requests for about 15,000 reports, past
 any fixed budget a trap should meet; a report costs 1–2 requests on such a platform and in a list column."""
+MAX_HELD = 10000
+"""Requests a site may have waiting for room in its page budget; more are refused at once (and counted)."""
 DEFAULT_MAX_DEPTH = 10
 """Link hops from a start URL (a list's next page is the same depth): platform → unit list → unit → 信息公开
 → 年报 column → report page → document is 6; nested 目录 trees add a few."""
@@ -117,6 +120,11 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
                     if not host.startswith("*."):
                         self.named.setdefault(host, set()).add(site.site_id)
         self.pages: Counter[str] = Counter()
+        self.held: dict[str, list[tuple[str, str, str]]] = {}
+        """Site id → the keys of its requests made past its page budget, in order: sent when its reports make room,
+        refused (and counted) if the crawl runs out of work first."""
+        self.waiting: dict[tuple[str, str, str], scrapy.Request] = {}
+        """The held requests by key (method, URL, body)."""
         self.requested: set[tuple[str, str, str]] = set()
         self.seen_links: set[int] = set()
         """The hashes of the link URLs the pages of paged lists have shown: a page showing none new is its list's
@@ -128,6 +136,12 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         self.dedup: DedupPipeline | None = None
         """The crawl's dedup pipeline, asked whether a page's bytes were met before it is read."""
         self._looked = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> AnnualReportsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.idle, signal=signals.spider_idle)
+        return spider
 
     # -- requests -----------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -146,16 +160,50 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
             owners = self.named.get(host)
         return bool(owners) and site.site_id not in owners
 
-    def _budget(self, site: Site, depth: int) -> bool:
-        max_depth = int(site.overrides.get("max_depth", DEFAULT_MAX_DEPTH))
-        over = self.pages[site.site_id] >= page_budget(site, reports_yielded(self.crawler.stats, site.site_id))
-        if depth > max_depth or over:
-            self.crawler.stats.inc_value(f"site/{site.site_id}/budget_refused")
-            which = "depth" if depth > max_depth else "pages"
-            self.crawler.stats.inc_value(f"site/{site.site_id}/budget_{which}_refused")
-            return False
+    def _budget(self, site: Site, depth: int) -> str | None:
+        """Return why a new request of `site` at `depth` cannot go now: "depth" (refused, counted), "pages" (the
+        site's page budget is spent until its reports raise it: the request may wait), or None (its page counted)."""
+        if depth > int(site.overrides.get("max_depth", DEFAULT_MAX_DEPTH)):
+            self._refused(site.site_id, "depth")
+            return "depth"
+        if self.pages[site.site_id] >= page_budget(site, reports_yielded(self.crawler.stats, site.site_id)):
+            return "pages"
         self.pages[site.site_id] += 1
-        return True
+        return None
+
+    def _refused(self, site_id: str, which: str, n: int = 1) -> None:
+        for name in ("budget_refused", f"budget_{which}_refused"):
+            self.crawler.stats.inc_value(f"site/{site_id}/{name}", n)
+
+    def release_held(self) -> list[scrapy.Request]:
+        """Return the held requests the sites' page budgets now have room for (their pages counted); refuse, and
+        count, those of a site whose budget has no room left, as the crawl would end without them."""
+        out: list[scrapy.Request] = []
+        for sid, keys in list(self.held.items()):
+            site = self.waiting[keys[0]].meta["site"]
+            room = page_budget(site, reports_yielded(self.crawler.stats, sid)) - self.pages[sid]
+            if room <= 0:
+                self._refused(sid, "pages", len(keys))
+                for key in keys:
+                    del self.waiting[key]
+                del self.held[sid]
+                continue
+            for key in keys[:room]:
+                out.append(self.waiting.pop(key))
+                self.requested.add(key)
+            self.pages[sid] += len(keys[:room])
+            self.held[sid] = keys[room:]
+            if not self.held[sid]:
+                del self.held[sid]
+        return out
+
+    def idle(self) -> None:
+        """When nothing else is left to do, send the held requests the reports made room for, or end."""
+        released = self.release_held()
+        for request in released:
+            self.crawler.engine.crawl(request)
+        if released:
+            raise DontCloseSpider
 
     def _request(
         self,
@@ -188,23 +236,37 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         key = (method, canon, json_body or repr(sorted((form or {}).items())))
         # A URL asked for again costs no budget (the dupefilter drops it) but stays a child of this page,
         # so a list that later answers 304 replays every link it had.
+        held = None
         if key not in self.requested:
-            if not self._budget(site, depth):
+            if key in self.waiting:
+                return None  # held already: one request a URL, sent or refused once
+            held = self._budget(site, depth)
+            if held == "depth" or (held and len(self.held.get(site.site_id, ())) >= MAX_HELD):
+                if held == "pages":
+                    self._refused(site.site_id, "pages")
                 return None
-            self.requested.add(key)
+            if not held:
+                self.requested.add(key)
         meta = {"site": site, "role": role, "depth": depth, "context": context}
         if lent is not None and not site.allows(canon):
             meta["lent_host"] = lent  # the safety middleware lets this one URL off the site
         cb = callback or self.parse_page
         if method == "POST" and json_body is not None:
-            return scrapy.Request(canon, method="POST", body=json_body.encode("utf-8"), callback=cb, meta=meta,
-                                  headers={"Content-Type": "application/json;charset=UTF-8"}, dont_filter=dont_filter,
-                                  errback=self.failed)  # fmt: skip
-        if method == "POST":
-            return FormRequest(
+            request = scrapy.Request(canon, method="POST", body=json_body.encode("utf-8"), callback=cb, meta=meta,
+                                     headers={"Content-Type": "application/json;charset=UTF-8"},
+                                     dont_filter=dont_filter, errback=self.failed)  # fmt: skip
+        elif method == "POST":
+            request = FormRequest(
                 canon, formdata=form or {}, callback=cb, meta=meta, dont_filter=dont_filter, errback=self.failed
             )
-        return scrapy.Request(canon, callback=cb, meta=meta, dont_filter=dont_filter, errback=self.failed)
+        else:
+            request = scrapy.Request(canon, callback=cb, meta=meta, dont_filter=dont_filter, errback=self.failed)
+        if held:  # past the page budget: it waits for the reports still to come to make room (`release_held`)
+            self.waiting[key] = request
+            self.held.setdefault(site.site_id, []).append(key)
+            self.crawler.stats.inc_value(f"site/{site.site_id}/budget_held")
+            return None
+        return request
 
     def failed(self, failure: Any) -> Iterator[FetchErrorItem | scrapy.Request | None]:
         """Count a failed request per site; a report document that could not be fetched becomes an error item."""
