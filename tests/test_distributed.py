@@ -365,6 +365,9 @@ def test_the_reports_each_worker_yields_raise_their_site_budget_for_every_worker
     assert push(second) is True and len(first.queue) == 7 and second.held() == {}, "the held one first, then this"
     assert int(server.get(first.keys.reports("s"))) == 2 and int(server.get(first.keys.pages("s"))) == 7
     assert [push(first), push(first)] == [True, False] and first.held() == {"s": 1}
+    one.stats.inc_value("site/s/reports_new")  # told with a link both had pushed already: counted all the same
+    assert first.enqueue_request(scrapy.Request("http://127.0.0.11:1/p0.html", meta={"site": site})) is False
+    assert int(server.get(first.keys.reports("s"))) == 3 and first.release({"s": site}) == 1
     assert one.stats.get_value("site/s/budget_held") == 3 and two.stats.get_value("site/s/budget_held") == 2
     assert one.stats.get_value("site/s/budget_pages_refused") is None, "held is not refused while the crawl goes on"
 

@@ -80,8 +80,9 @@ none), the worker's reports since its last call, requests a report adds, the sit
 _PUSH = (
     "local function budget_room(KEYS, ARGV)\n" + _BUDGET + "\nend\n"
     + """
+if tonumber(ARGV[4]) >= 0 then redis.call('INCRBY', KEYS[4], ARGV[5]) end
 if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-local room = budget_room({KEYS[3], KEYS[4], KEYS[5], KEYS[2], KEYS[6]}, {ARGV[4], ARGV[5], ARGV[6], ARGV[7]})
+local room = budget_room({KEYS[3], KEYS[4], KEYS[5], KEYS[2], KEYS[6]}, {ARGV[4], 0, ARGV[6], ARGV[7]})
 if room <= 0 then
   redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2])
   redis.call('SADD', KEYS[6], ARGV[7])
@@ -96,7 +97,8 @@ return 1
 between a separate SADD and ZADD would leave the fingerprint recorded and the request nowhere, and the page that
 made it, fetched again, would find it 'seen'. KEYS: dupefilter, queue, the site's page counter, report counter,
 held requests, the held sites; ARGV: fingerprint ('' = not filtered), request, score, page budget (-1 = none), the
-reports this worker had from the site since its last call, requests a report adds to the budget, the site's id.
+reports this worker had from the site since its last call (added first, whatever the answer: the worker counts
+them told), requests a report adds to the budget, the site's id.
 Returns 1 queued, 0 seen, -1 held: past the budget a request waits in Redis (not in a worker that may die) until
 the reports the site yields make room for it (`_BUDGET`); what still waits when the crawl ends was refused."""
 
