@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from extractors import Evidence, attribute, fold_governing_body, fold_office, make_body_key, name_key
@@ -89,14 +89,14 @@ class Placed:
 class _Index:
     """The bodies known in this transaction, found by key, by former names' keys and by 年报 column."""
 
-    bodies: list[Body] = field(default_factory=list)
+    bodies: dict[int, Body] = field(default_factory=dict)
+    """The bodies by `id()` (the session's objects; a list's `in` made loading n bodies n² comparisons)."""
     by_key: dict[str, Body] = field(default_factory=dict)
     by_alias: dict[str, Body] = field(default_factory=dict)
     by_column: dict[str, Body] = field(default_factory=dict)
 
     def add(self, body: Body) -> None:
-        if body not in self.bodies:
-            self.bodies.append(body)
+        self.bodies[id(body)] = body
         self.by_key[body.body_key] = body
         for alias in aliases(body):
             self.by_alias.setdefault(alias, body)
@@ -104,7 +104,7 @@ class _Index:
             self.by_column[body.column_url] = body
 
     def drop(self, body: Body) -> None:
-        self.bodies.remove(body)
+        del self.bodies[id(body)]
         for table in (self.by_key, self.by_alias, self.by_column):
             for k in [k for k, v in table.items() if v is body]:
                 del table[k]
@@ -203,9 +203,26 @@ def _snapshot(body: Body) -> tuple[Any, ...]:
             tuple(map(str, body.names or [])), len(body.evidence or []), body.retired_year)  # fmt: skip
 
 
-def _load(session: Session) -> _Index:
+def _load(session: Session, sightings: list[BodySighting] | None = None) -> _Index:
+    """Return the index of the known bodies: all of them, or only those `sightings` can be (`_matches`): a body is
+    found by a key or alias, which start with its region code, or by its 年报 column."""
+    query = select(Body).order_by(Body.id)
+    if sightings is not None:
+        regions: set[str | None] = set()
+        columns = {s.column_url for s in sightings if s.column_url}
+        for s in sightings:
+            printed, former = split_former(s.name)
+            for name in (printed, *former):
+                if (placed := place(name, s.site_region_code)) is not None:
+                    regions.add(placed.region_code)
+        where = [Body.region_code.in_([r for r in regions if r is not None])]
+        if None in regions:
+            where.append(Body.region_code.is_(None))
+        if columns:
+            where.append(Body.column_url.in_(columns))
+        query = query.where(or_(*where))
     index = _Index()
-    for body in session.scalars(select(Body).order_by(Body.id)):
+    for body in session.scalars(query):
         index.add(body)
     return index
 
@@ -284,8 +301,9 @@ def _age(body: Body) -> int:
 
 def learn(session: Session, sightings: Iterable[BodySighting], now: datetime) -> int:
     """Merge sightings into the `bodies` table (see the module); return how many bodies were added or changed."""
-    index = _load(session)
-    before = {b.body_key: _snapshot(b) for b in index.bodies}
+    sightings = list(sightings)
+    index = _load(session, sightings)
+    before = {b.body_key: _snapshot(b) for b in index.bodies.values()}
     touched: dict[int, Body] = {}
     for sighting in sightings:
         body = _merge(session, index, sighting, now)
@@ -293,7 +311,7 @@ def learn(session: Session, sightings: Iterable[BodySighting], now: datetime) ->
             touched[id(body)] = body
     changed = 0
     for body in touched.values():
-        if body not in index.bodies:
+        if id(body) not in index.bodies:
             continue
         if before.get(body.body_key) != _snapshot(body):
             body.updated_at = now

@@ -145,3 +145,22 @@ def test_the_registrys_organisers_are_governments_or_departments(store: Store) -
     bodies = by_key(store)
     assert bodies["320813|洪泽区"].level == "government" and bodies["320813|洪泽区"].site_key == "3208130001"
     assert bodies["320813|洪泽区"].name == "洪泽区人民政府"
+
+
+def test_learning_reads_only_the_bodies_a_sighting_can_be(store: Store) -> None:
+    # Each page's sightings loaded every body the store knew: with a platform's thousands, a crawl slowed with each
+    # unit learnt. A body is found by a key or alias, both starting with its region code, or by its 年报 column.
+    from sqlalchemy.orm import Session
+
+    from storage.bodies import _load
+
+    store.learn_bodies([seen("区统计局", column_url="http://hz/tjj/nb/"), seen("区教育局")])
+    store.learn_bodies([BodySighting(name="淮阴区统计局", kind="platform", site_region_code="320804")])
+    with Session(store.engine) as session:
+        loaded = _load(session, [seen("区统计局")])
+        assert {b.body_key for b in loaded.bodies.values()} == {"320813|洪泽区统计局", "320813|洪泽区教育局"}
+        by_column = _load(session, [BodySighting(name="淮阴区统计局", kind="platform", site_region_code="320804",
+                                                 column_url="http://hz/tjj/nb/")])  # fmt: skip
+        assert {b.body_key for b in by_column.bodies.values()} == {"320813|洪泽区统计局", "320804|淮阴区统计局"}
+        assert len(_load(session).bodies) == 3
+    assert store.learn_bodies([seen("区统计局", column_url="http://hz/tjj/nb/")]) == 0, "found, not made again"
