@@ -198,3 +198,17 @@ def test_a_revisit_of_a_platform_earns_its_budget_from_the_reports_it_knows(tmp_
     assert first["reports_new"] == len(expected) and not first["budget_hit"]
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert again["reports_known"] == len(expected) and again["reports_new"] == 0 and not again["budget_hit"]
+
+
+@pytest.mark.slow
+def test_requests_past_the_budget_wait_for_the_reports_that_make_room(tmp_path: Path) -> None:
+    # A budget of a quarter of what the platform needs: past it the requests wait (sent from the engine's idle as
+    # the reports come), where before they were dropped; none is refused, nothing is lost.
+    proc, expected, found, row = _platform_crawl(tmp_path, 60, {"max_pages": 100})
+    with Store(f"sqlite:///{tmp_path / 'nianbao.sqlite'}") as store:
+        [run] = store.runs()
+    held = run["stats"].get("site/qp-platform/budget_held", 0)
+    print(f"\n{len(found & expected)}/{len(expected)} reports, {row['requests']} requests, {held} waited")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert found == expected and not row["budget_hit"] and held > 0
+    assert "site/qp-platform/budget_pages_refused" not in run["stats"]
