@@ -62,7 +62,7 @@ def run(units: int, overrides: dict[str, Any], timeout: float, workers: int = 0,
             procs = [subprocess.Popen([*nianbao, "worker", "--redis", redis, "--queue", queue, "--db", db,
                                        "--blobs", str(Path(tmp) / "blobs"), "--fast", "--idle", "10",
                                        "--feed", str(feeds[n]), "--summary", str(summaries[n])],
-                                      cwd=tmp, env=env, stderr=subprocess.PIPE, text=True)
+                                      cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                      for n in range(workers)]  # fmt: skip
             outs = [p.communicate(timeout=timeout)[1] for p in procs]
             status, stderr = max(p.returncode for p in procs), "\n".join(outs)

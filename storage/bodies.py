@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -135,6 +136,7 @@ def classify(name: str, region_code: str | None) -> str:
     return "other"
 
 
+@lru_cache(maxsize=4096)  # a sighting's name is placed when the bodies are loaded and when it is merged
 def place(name: str, site_region_code: str | None) -> Placed | None:
     """Return a printed name placed inside the site's region (see `extractors.attribution`), or None for no name."""
     found = attribute(Evidence(agency=name, site_region_code=site_region_code))

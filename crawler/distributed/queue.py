@@ -60,29 +60,26 @@ return #expired
 """
 
 _BUDGET = """
-local budget = tonumber(ARGV[1])
-if budget >= 0 then
-  budget = budget + tonumber(ARGV[3]) * redis.call('INCRBY', KEYS[2], ARGV[2])
+local function budget_room(KEYS, ARGV)
+  local budget = tonumber(ARGV[1])
+  if budget < 0 then return 1 end
+  budget = budget + tonumber(ARGV[2]) * tonumber(redis.call('GET', KEYS[2]) or '0')
   local room = budget - tonumber(redis.call('GET', KEYS[1]) or '0')
   local held = room > 0 and redis.call('ZPOPMIN', KEYS[3], room) or {}
   for i = 1, #held, 2 do redis.call('ZADD', KEYS[4], held[i + 1], held[i]) end
   if #held > 0 then redis.call('INCRBY', KEYS[1], #held / 2) end
-  if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SREM', KEYS[5], ARGV[4]) end
+  if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SREM', KEYS[5], ARGV[3]) end
   return room - #held / 2
 end
-return 1
 """
-"""The budget step of `_PUSH` and `_RELEASE`: add the worker's new reports to the site's counter, move as many held
-requests to the frontier as the budget has room for (first in the frontier's order), and return the room left.
-KEYS: the site's page counter, report counter, held requests, the frontier, the held sites; ARGV: page budget (-1 =
-none), the worker's reports since its last call, requests a report adds, the site's id."""
+"""The budget step `_PUSH` and `_RELEASE` share: move as many held requests to the frontier as the site's budget has
+room for (first in the frontier's order) and return the room left. KEYS: the site's page counter, report counter,
+held requests, the frontier, the held sites; ARGV: page budget (-1 = none), requests a report adds, the site's id."""
 
-_PUSH = (
-    "local function budget_room(KEYS, ARGV)\n" + _BUDGET + "\nend\n"
-    + """
+_PUSH = _BUDGET + """
 if tonumber(ARGV[4]) >= 0 then redis.call('INCRBY', KEYS[4], ARGV[5]) end
 if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-local room = budget_room({KEYS[3], KEYS[4], KEYS[5], KEYS[2], KEYS[6]}, {ARGV[4], 0, ARGV[6], ARGV[7]})
+local room = budget_room({KEYS[3], KEYS[4], KEYS[5], KEYS[2], KEYS[6]}, {ARGV[4], ARGV[6], ARGV[7]})
 if room <= 0 then
   redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2])
   redis.call('SADD', KEYS[6], ARGV[7])
@@ -92,7 +89,6 @@ if tonumber(ARGV[4]) >= 0 then redis.call('INCR', KEYS[3]) end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
 return 1
 """
-)
 """Record a request's fingerprint, count it against its site's budget and queue it, as one step: a worker killed
 between a separate SADD and ZADD would leave the fingerprint recorded and the request nowhere, and the page that
 made it, fetched again, would find it 'seen'. KEYS: dupefilter, queue, the site's page counter, report counter,
@@ -102,9 +98,15 @@ them told), requests a report adds to the budget, the site's id.
 Returns 1 queued, 0 seen, -1 held: past the budget a request waits in Redis (not in a worker that may die) until
 the reports the site yields make room for it (`_BUDGET`); what still waits when the crawl ends was refused."""
 
-_RELEASE = "local function budget_room(KEYS, ARGV)\n" + _BUDGET + "\nend\nreturn budget_room(KEYS, ARGV)\n"
-"""`_BUDGET` alone, run by every worker every second for the sites with held requests (new reports may have come
-in while nothing was pushed)."""
+_RELEASE = _BUDGET + """
+redis.call('INCRBY', KEYS[2], ARGV[4])
+local before = redis.call('ZCARD', KEYS[3])
+budget_room(KEYS, ARGV)
+return before - redis.call('ZCARD', KEYS[3])
+"""
+"""Add this worker's new reports (ARGV[4]) to the site's counter and move what the budget has room for
+(`_BUDGET`'s keys and arguments); return how many requests were moved. Run by every worker every second for the
+sites with held requests: reports may have come in while nothing was pushed."""
 
 _RENEW = """
 local t = redis.call('TIME')
@@ -256,8 +258,7 @@ class LeasedScheduler(Scheduler):
         max_pages, per, new = -1, 0, 0
         if counted:
             max_pages, per = budget_of(site)
-            yielded = reports_yielded(self.stats, sid) if self.stats else 0
-            new = yielded - self.reports_told.get(sid, 0)
+            new = self._new_reports(sid)
         data = self.queue._encode_request(request)
         result = int(self.server.eval(_PUSH, 6, self.df.key, self.queue.key, self.keys.pages(sid),
                                       self.keys.reports(sid), self.keys.held(sid), self.keys.held_sites, fingerprint,
@@ -275,32 +276,33 @@ class LeasedScheduler(Scheduler):
             self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
+    def _new_reports(self, sid: str) -> int:
+        """Return the reports this worker had from site `sid` that it has not told Redis yet."""
+        return (reports_yielded(self.stats, sid) if self.stats else 0) - self.reports_told.get(sid, 0)
+
+    def _held_sites(self) -> list[str]:
+        return [raw.decode() if isinstance(raw, bytes) else raw for raw in self.server.smembers(self.keys.held_sites)]
+
     def release(self, sites: dict[str, Any]) -> int:
         """Move to the frontier the held requests of `sites` (site id → Site) that the reports they yielded since
         made room for, this worker's reports told first; return how many were moved."""
         moved = 0
-        for raw in self.server.smembers(self.keys.held_sites):
-            sid = raw.decode() if isinstance(raw, bytes) else raw
+        for sid in self._held_sites():
             site = sites.get(sid)
             if site is None:
                 continue
             max_pages, per = budget_of(site)
-            new = (reports_yielded(self.stats, sid) if self.stats else 0) - self.reports_told.get(sid, 0)
-            before = self.server.zcard(self.keys.held(sid))
-            self.server.eval(_RELEASE, 5, self.keys.pages(sid), self.keys.reports(sid), self.keys.held(sid),
-                             self.queue.key, self.keys.held_sites, max_pages, new, per, sid)  # fmt: skip
+            new = self._new_reports(sid)
+            moved += int(self.server.eval(_RELEASE, 5, self.keys.pages(sid), self.keys.reports(sid),
+                                          self.keys.held(sid), self.queue.key, self.keys.held_sites, max_pages, per,
+                                          sid, new))  # fmt: skip
             self.reports_told[sid] = self.reports_told.get(sid, 0) + new
-            moved += before - self.server.zcard(self.keys.held(sid))
         return moved
 
     def held(self) -> dict[str, int]:
         """Return site id → its requests still held past its page budget (refused, if the crawl ends now)."""
-        out: dict[str, int] = {}
-        for raw in self.server.smembers(self.keys.held_sites):
-            sid = raw.decode() if isinstance(raw, bytes) else raw
-            if n := self.server.zcard(self.keys.held(sid)):
-                out[sid] = n
-        return out
+        counts = {sid: self.server.zcard(self.keys.held(sid)) for sid in self._held_sites()}
+        return {sid: n for sid, n in counts.items() if n}
 
     def _forget_unpushed(self) -> None:
         """Take out of the dupefilter the fingerprints of requests it recorded but an outage kept from the queue:

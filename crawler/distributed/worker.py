@@ -250,7 +250,8 @@ class WorkerExtension:
             raise DontCloseSpider
         try:  # the worker ends: what its sites still hold past their budgets was refused
             held = self.scheduler.held()
-        except Exception:
+        except REDIS_DOWN as exc:
+            spider.logger.warning("requests held past their sites' budgets not counted (Redis: %s)", exc)
             held = {}
         for sid, n in held.items():
             if sid in self.sites:

@@ -120,11 +120,9 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
                     if not host.startswith("*."):
                         self.named.setdefault(host, set()).add(site.site_id)
         self.pages: Counter[str] = Counter()
-        self.held: dict[str, list[tuple[str, str, str]]] = {}
-        """Site id → the keys of its requests made past its page budget, in order: sent when its reports make room,
-        refused (and counted) if the crawl runs out of work first."""
-        self.waiting: dict[tuple[str, str, str], scrapy.Request] = {}
-        """The held requests by key (method, URL, body)."""
+        self.held: dict[str, dict[tuple[str, str, str], scrapy.Request]] = {}
+        """Site id → its requests made past its page budget by key (method, URL, body), in order: sent when its
+        reports make room, refused (and counted) if the crawl runs out of work first."""
         self.requested: set[tuple[str, str, str]] = set()
         self.seen_links: set[int] = set()
         """The hashes of the link URLs the pages of paged lists have shown: a page showing none new is its list's
@@ -179,21 +177,18 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         """Return the held requests the sites' page budgets now have room for (their pages counted); refuse, and
         count, those of a site whose budget has no room left, as the crawl would end without them."""
         out: list[scrapy.Request] = []
-        for sid, keys in list(self.held.items()):
-            site = self.waiting[keys[0]].meta["site"]
+        for sid, waiting in list(self.held.items()):
+            site = next(iter(waiting.values())).meta["site"]
             room = page_budget(site, reports_yielded(self.crawler.stats, sid)) - self.pages[sid]
             if room <= 0:
-                self._refused(sid, "pages", len(keys))
-                for key in keys:
-                    del self.waiting[key]
+                self._refused(sid, "pages", len(waiting))
                 del self.held[sid]
                 continue
-            for key in keys[:room]:
-                out.append(self.waiting.pop(key))
+            for key in list(waiting)[:room]:
+                out.append(waiting.pop(key))
                 self.requested.add(key)
-            self.pages[sid] += len(keys[:room])
-            self.held[sid] = keys[room:]
-            if not self.held[sid]:
+                self.pages[sid] += 1
+            if not waiting:
                 del self.held[sid]
         return out
 
@@ -236,15 +231,18 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         key = (method, canon, json_body or repr(sorted((form or {}).items())))
         # A URL asked for again costs no budget (the dupefilter drops it) but stays a child of this page,
         # so a list that later answers 304 replays every link it had.
-        held = None
+        waiting = self.held.get(site.site_id, {})
+        held = False
         if key not in self.requested:
-            if key in self.waiting:
+            if key in waiting:
                 return None  # held already: one request a URL, sent or refused once
-            held = self._budget(site, depth)
-            if held == "depth" or (held and len(self.held.get(site.site_id, ())) >= MAX_HELD):
-                if held == "pages":
-                    self._refused(site.site_id, "pages")
+            why = self._budget(site, depth)
+            if why == "depth":
                 return None
+            if why == "pages" and len(waiting) >= MAX_HELD:
+                self._refused(site.site_id, "pages")
+                return None
+            held = why == "pages"
             if not held:
                 self.requested.add(key)
         meta = {"site": site, "role": role, "depth": depth, "context": context}
@@ -262,8 +260,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         else:
             request = scrapy.Request(canon, callback=cb, meta=meta, dont_filter=dont_filter, errback=self.failed)
         if held:  # past the page budget: it waits for the reports still to come to make room (`release_held`)
-            self.waiting[key] = request
-            self.held.setdefault(site.site_id, []).append(key)
+            self.held.setdefault(site.site_id, {})[key] = request
             self.crawler.stats.inc_value(f"site/{site.site_id}/budget_held")
             return None
         return request
