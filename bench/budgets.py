@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/budgets.py --units 3000 [--json bench/results/platform-3000.json]
     .venv/bin/python bench/budgets.py --units 60 --overrides '{"max_pages": 400}'
+    .venv/bin/python bench/budgets.py --units 3000 --column 5 --no-tree   # one platform-wide 年报 column
     .venv/bin/python bench/budgets.py --units 3000 --workers 2 --db postgresql+psycopg://postgres@127.0.0.1/bench
 
 Serves `fixtures.web2.platform` (a Hanweb 信息公开 module of N units, about five reports a unit, each earlier year
@@ -26,14 +27,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(units: int, overrides: dict[str, Any], timeout: float, workers: int = 0, redis: str = "", db: str = ""
-        ) -> dict[str, Any]:  # fmt: skip
+def run(units: int, overrides: dict[str, Any], timeout: float, workers: int = 0, redis: str = "", db: str = "",
+        column: int = 0, tree: bool = True) -> dict[str, Any]:  # fmt: skip
     """Return what one crawl of a platform of `units` units found (its registry row's `overrides` as given): by one
-    process, or by `workers` processes of a crawl seeded in `redis` into the store `db`."""
+    process, or by `workers` processes of a crawl seeded in `redis` into the store `db`; with its 年报 column of
+    `column` reports a page where not 0, without its unit tree where not `tree`."""
     sys.path.insert(0, str(ROOT))
     from fixtures.web2.platform import SITE_ID, PlatformWeb
 
-    with PlatformWeb(units) as web, tempfile.TemporaryDirectory() as tmp:
+    with PlatformWeb(units, column_per_page=column, tree=tree) as web, tempfile.TemporaryDirectory() as tmp:
         reg = web.write_registry(Path(tmp) / "sites.csv")
         if overrides:
             with reg.open(encoding="utf-8") as fh:
@@ -75,6 +77,8 @@ def run(units: int, overrides: dict[str, Any], timeout: float, workers: int = 0,
         missed = sorted(expected - found)
         return {
             "units": units,
+            "column_per_page": column,
+            "tree": tree,
             "overrides": overrides,
             "reports_expected": len(expected),
             "reports_found": len(found),
@@ -99,10 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=0, help="crawl with this many `nianbao worker` processes")
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="with --workers: the frontier's Redis")
     ap.add_argument("--db", default="", help="with --workers: the shared store (a PostgreSQL URL)")
+    ap.add_argument("--column", type=int, default=0, metavar="PER_PAGE",
+                    help="add the platform's 年报 column (a jpage list of every report, this many a page)")
+    ap.add_argument("--no-tree", action="store_true", help="leave the unit tree out: the column is the only way")
     args = ap.parse_args(argv)
     if args.workers and not args.db:
         ap.error("--workers needs --db (a store every worker reaches)")
-    result = run(args.units, json.loads(args.overrides), args.timeout, args.workers, args.redis, args.db)
+    result = run(args.units, json.loads(args.overrides), args.timeout, args.workers, args.redis, args.db,
+                 args.column, not args.no_tree)
     result["commit"] = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                                       text=True).stdout.strip()  # fmt: skip
     print(json.dumps(result, ensure_ascii=False, indent=1))
