@@ -15,11 +15,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 MAX_PAGES = 2000
-"""No list is paged beyond this many pages, whatever it claims (the site's request budget still applies).
+"""No list is paged beyond this many pages that showed no new report link, whatever it claims (the site's request
+budget still applies); a page that showed one does not count, so a 年报 column is read to its end however long.
 
-Sized for the largest real 年报 lists: a 信息公开 platform of a few thousand units lists them 10–20 a page
-(3,000 units at 15 a page: 200 pages), and a platform-wide 年报 column of 3,000 units × 10 years at 15 a page
-is 2,000 pages. A list stopped here is counted (`site/<id>/budget_list_cap`), never cut silently."""
+A list of units is all such pages: a 信息公开 platform of a few thousand units lists them 10–20 a page (3,000 units
+at 15 a page: 200 pages); a general 信息公开 list holding a few 年报 among its other documents too. A list stopped
+here is counted (`site/<id>/budget_list_cap`), never cut silently. A site's `max_list_pages` override replaces it."""
 
 
 @dataclass(slots=True)
@@ -96,15 +97,15 @@ class ListCall:
             return ListRequest(url, "POST", None, self.kind, json.dumps(_typed(body), ensure_ascii=False))
         return ListRequest(url, "POST", body, self.kind)
 
-    def has_page(self, n: int) -> bool:
-        """True where page `n` may exist: under the site's stated last page and the global cap."""
-        if n - self.first >= MAX_PAGES:
-            return False
-        return self.last is None or n <= self.last
+    def has_page(self, n: int, barren: int = 0, cap: int | None = None) -> bool:
+        """True where page `n` may exist (under the site's stated last page) and may be asked for after `barren`
+        pages of the list that showed no new report (fewer than `cap`, by default `MAX_PAGES`)."""
+        return barren < (MAX_PAGES if cap is None else cap) and (self.last is None or n <= self.last)
 
-    def capped(self, n: int) -> bool:
-        """True where page `n` is refused by the global cap (`MAX_PAGES`) alone: the list may go on."""
-        return n - self.first >= MAX_PAGES and (self.last is None or n <= self.last)
+    def capped(self, n: int, barren: int, cap: int | None = None) -> bool:
+        """True where page `n` is refused by the cap alone (`barren` pages without a new report reached `cap`, by
+        default `MAX_PAGES`): the list may go on."""
+        return barren >= (MAX_PAGES if cap is None else cap) and (self.last is None or n <= self.last)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the call as JSON-able data (kept in a request's context and in the crawl memory)."""

@@ -109,8 +109,8 @@ def _overrides(text: str, row: int) -> dict[str, Any]:
     return value
 
 
-_COUNTS = frozenset({"max_pages", "max_depth", "pages_per_report"})
-"""Overrides read as counts (crawler.spiders.annual_reports: the site's budgets)."""
+_COUNTS = frozenset({"max_pages", "max_depth", "pages_per_report", "max_list_pages"})
+"""Overrides read as counts (crawler.spiders.annual_reports: the site's budgets; crawler.paging: its pager cap)."""
 _PATTERNS = frozenset({"follow", "skip"})
 """Overrides read as regular expressions over URLs."""
 

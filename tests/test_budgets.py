@@ -36,9 +36,10 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Site]:
 def test_the_defaults_fit_a_platform_of_thousands_of_units() -> None:
     # platform → unit list → unit → 信息公开 → 年报 column → report page → document.
     assert DEFAULT_MAX_DEPTH >= 6
-    # 3,000 units × 10 years listed 15 a page in one platform-wide column.
-    assert paging.MAX_PAGES >= 3000 * 10 // 15
-    # The crawl of such a platform is measured in test_a_platform_of_units_is_read_whole_within_its_budget.
+    # 3,000 units listed 15 a page (pages showing no report, the ones the pager cap counts).
+    assert paging.MAX_PAGES >= 3000 // 15
+    # The crawl of such a platform is measured in test_a_platform_of_units_is_read_whole_within_its_budget, its
+    # 年报 column (pages showing reports, however many) in test_a_column_is_paged_to_its_end_….
 
 
 def test_each_report_a_site_yields_raises_its_page_budget(sites: dict[str, Site]) -> None:
@@ -97,19 +98,31 @@ def test_a_site_past_its_depth_is_counted(sites: dict[str, Site]) -> None:
     assert budget_hit(spider.crawler.stats.get_stats(), "trs").startswith("depth ×")
 
 
-def test_a_list_stopped_by_the_pager_cap_is_counted(sites: dict[str, Site], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_pager_cap_counts_the_pages_that_showed_no_new_report(monkeypatch: pytest.MonkeyPatch) -> None:
     call = ListCall("http://x/list", page_key="page", in_query=("page",))
     monkeypatch.setattr(paging, "MAX_PAGES", 2)
-    assert call.has_page(1) and not call.has_page(call.first + 2) and call.capped(call.first + 2)
-    assert not ListCall("http://x/list", page_key="page", last=1).capped(5)  # the site's own last page: no cap
+    assert call.has_page(5000, barren=1) and not call.has_page(3, barren=2) and call.capped(3, barren=2)
+    assert call.has_page(3, barren=2, cap=3) and not call.has_page(3, barren=3, cap=3)  # a site's max_list_pages
+    assert not ListCall("http://x/list", page_key="page", last=1).capped(5, barren=9)  # the site's own last page
+
+
+def test_a_list_stopped_by_the_pager_cap_is_counted(sites: dict[str, Site], monkeypatch: pytest.MonkeyPatch) -> None:
     trs = sites["trs"]
     spider = spider_for(trs)
     [pager] = [r for r in collect(spider.parse_page(page("trs", LIST, meta=meta(trs)))) if "pager" in r.meta["context"]]
-    monkeypatch.setattr(paging, "MAX_PAGES", 1)  # page 1 was asked for; page 2 is past the cap
-    out = collect(spider.parse_page(page("trs", "/zfxxgk/zfxxgknb/index_1.html", request=pager)))
-    assert not [r for r in out if "pager" in r.meta["context"]]
+    assert pager.meta["context"]["barren"] == 0  # the list's first page showed reports
+    monkeypatch.setattr(paging, "MAX_PAGES", 1)  # one page without a new report stops the list
+    later = page("trs", "/zfxxgk/zfxxgknb/index_1.html", request=pager)
+    # A page showing new reports does not count toward the cap: the next page is asked for.
+    [going] = list(spider._next_page(later, trs, (20, 20)))
+    assert going.meta["context"]["page"] == pager.meta["context"]["page"] + 1 and going.meta["context"]["barren"] == 0
+    assert "budget_list_cap" not in stats(spider, "trs")
+    # A page whose new links are no reports is the one the cap counts: past it the list stops, counted.
+    assert list(spider._next_page(later, trs, (20, 0))) == []
     assert stats(spider, "trs")["budget_list_cap"] == 1
     assert budget_hit(spider.crawler.stats.get_stats(), "trs") == "list cap ×1"
+    # Shown nothing new, a list ends there whatever the cap: that is no budget hit.
+    assert list(spider._next_page(later, trs, (0, 0))) == [] and stats(spider, "trs")["budget_list_cap"] == 1
 
 
 def _one_site_registry(web: FixtureWeb, path: Path, site: str, overrides: dict) -> Path:
@@ -143,10 +156,12 @@ def test_a_crawl_that_hits_a_budget_says_so_in_the_table_the_summary_the_run_row
     assert run["stats"]["site/trs/budget_pages_refused"] > 0
 
 
-def _platform_crawl(tmp_path: Path, units: int, overrides: dict[str, int]) -> tuple[Any, set[str], set[str], dict]:
-    """Crawl a platform of `units` units (fixtures.web2.platform) with its registry row's `overrides`; return the
-    process, the report URLs expected, those in the feed, and the summary row."""
-    with PlatformWeb(units) as web:
+def _platform_crawl(tmp_path: Path, units: int, overrides: dict[str, int], column: int = 0
+                    ) -> tuple[Any, set[str], set[str], dict]:  # fmt: skip
+    """Crawl a platform of `units` units (fixtures.web2.platform) with its registry row's `overrides`, or its 年报
+    column of `column` reports a page alone where not 0; return the process, the report URLs expected, those in the
+    feed, and the summary row (with the requests the platform answered, and its list API's)."""
+    with PlatformWeb(units, column_per_page=column, tree=not column) as web:
         registry = web.write_registry(tmp_path / "sites.csv")
         with registry.open(encoding="utf-8") as fh:
             [row] = list(csv.DictReader(fh))
@@ -158,11 +173,21 @@ def _platform_crawl(tmp_path: Path, units: int, overrides: dict[str, int]) -> tu
         expected = set(web.expected_urls())
         proc = clirun.run(crawl_argv(registry, tmp_path), cwd=ROOT, text=True)
         requests = len(web.requests)
+        list_pages = sum(r["path"].endswith("dataproxy.jsp") for r in web.requests)
     lines = [json.loads(x) for x in (tmp_path / "reports.jsonl").read_text(encoding="utf-8").splitlines()]
     found = {x["source_url"] for x in lines if x["kind"] in ("report", "source")}
     [summary] = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["sites"]
-    summary["requests"] = requests
+    summary["requests"], summary["list_pages"] = requests, list_pages
     return proc, expected, found, summary
+
+
+@pytest.mark.slow
+def test_a_column_is_paged_to_its_end_however_many_pages_show_reports(tmp_path: Path) -> None:
+    # 291 reports 5 a page: 58 pages from the list API, each showing reports, under a cap of 10 pages without one.
+    proc, expected, found, row = _platform_crawl(tmp_path, 60, {"max_list_pages": 10}, column=5)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert found == expected and len(expected) == 291
+    assert row["list_pages"] == 58 and not row["budget_hit"]
 
 
 @pytest.mark.slow

@@ -372,6 +372,42 @@ def test_the_reports_each_worker_yields_raise_their_site_budget_for_every_worker
     assert one.stats.get_value("site/s/budget_pages_refused") is None, "held is not refused while the crawl goes on"
 
 
+def test_a_worker_does_not_end_while_redis_cannot_say_what_its_sites_hold(queue: tuple[Any, str], monkeypatch) -> None:
+    import scrapy
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from scrapy.exceptions import DontCloseSpider
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed.queue import LeasedScheduler
+    from crawler.distributed.worker import WorkerExtension, WorkerSpider, redis_settings
+    from crawler.registry import Site
+
+    _, name = queue
+    site = Site("s", "s", ("http://127.0.0.11:1/",), frozenset({"127.0.0.11:1"}),
+                overrides={"max_pages": 0, "pages_per_report": 0})  # fmt: skip
+    crawler = get_crawler(WorkerSpider, {**redis_settings(REDIS_URL, name), "NIANBAO_WORKER_IDLE_S": 0})
+    spider = WorkerSpider.from_crawler(crawler, sites=[site])
+    scheduler = LeasedScheduler.from_crawler(crawler)
+    scheduler.open(spider)
+    assert scheduler.enqueue_request(scrapy.Request("http://127.0.0.11:1/a.html", meta={"site": site})) is False
+    assert len(scheduler.queue) == 0 and scheduler.held() == {"s": 1}
+    monkeypatch.setattr(WorkerExtension, "scheduler", property(lambda self: scheduler))
+    ext = WorkerExtension(crawler)
+    ext.sites = {"s": site}
+    held = scheduler.held
+
+    def gone() -> dict[str, int]:
+        raise RedisConnectionError("connection refused")
+
+    monkeypatch.setattr(scheduler, "held", gone)
+    with pytest.raises(DontCloseSpider):  # ended now, its held request would be neither sent nor counted
+        ext.idle(spider)
+    assert ext.health.down_since is not None and crawler.stats.get_value("site/s/budget_pages_refused") is None
+    monkeypatch.setattr(scheduler, "held", held)
+    ext.idle(spider)  # Redis answers: the worker ends, what its site still holds counted as refused
+    assert crawler.stats.get_value("site/s/budget_pages_refused") == 1
+
+
 def test_a_page_budget_holds_across_workers_and_each_hit_is_reported(
     tmp_path: Path, web: CountingWeb, pg: str, queue: tuple[Any, str]
 ) -> None:

@@ -78,7 +78,7 @@ def test_a_government_site_reaches_its_bodys_other_hosts_and_nothing_else():
 @pytest.mark.parametrize(
     ("overrides", "says"),
     [('{"max_pages": "lots"}', "max_pages must be a whole number"), ('{"pages_per_report": -1}', "pages_per_report"),
-     ('{"max_depth": 2.5}', "max_depth"), ('{"max_pages": true}', "max_pages"), ('{"skip": "("}', "skip is not a regular"),
+     ('{"max_depth": 2.5}', "max_depth"), ('{"max_list_pages": "10"}', "max_list_pages"), ('{"max_pages": true}', "max_pages"), ('{"skip": "("}', "skip is not a regular"),
      ('{"follow": 3}', "follow is not a regular")],
 )  # fmt: skip
 def test_overrides_a_crawl_would_trip_on_are_refused_when_the_registry_is_read(tmp_path, overrides, says):

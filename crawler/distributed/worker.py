@@ -235,7 +235,8 @@ class WorkerExtension:
             slot.nextcall.schedule()
 
     def idle(self, spider: Any) -> None:
-        """Keep the worker open while the shared frontier has work or had it less than the idle time ago."""
+        """Keep the worker open while the shared frontier has work or had it less than the idle time ago, or while
+        Redis cannot say what its sites still hold past their budgets; count that as refused when it ends."""
         try:
             busy = len(self.queue) > 0 or self.queue.leased() > 0
         except Exception:
@@ -251,8 +252,9 @@ class WorkerExtension:
         try:  # the worker ends: what its sites still hold past their budgets was refused
             held = self.scheduler.held()
         except REDIS_DOWN as exc:
-            spider.logger.warning("requests held past their sites' budgets not counted (Redis: %s)", exc)
-            held = {}
+            # Not ended uncounted: the tick's grace decides (Redis back: counted at the next idle; gone: exit 3).
+            self.health.failed(exc)
+            raise DontCloseSpider from None
         for sid, n in held.items():
             if sid in self.sites:
                 for name in ("budget_refused", "budget_pages_refused"):

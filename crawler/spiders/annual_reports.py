@@ -384,7 +384,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         next_page = bool(response.meta["context"].get("next_page"))
         paged = bool(facts.calls or facts.pager) or "pager" in response.meta["context"] or next_page
         pages = set(facts.pager)
-        new = self._new_links([lk for lk in [*facts.records, *facts.links] if lk.url not in pages]) if paged else 0
+        new = self._new_links([lk for lk in [*facts.records, *facts.links] if lk.url not in pages]) if paged else (0, 0)
         for call, n in facts.calls:
             yield from self._first_pages(site, call, n, depth + 1, column)
         pending = [[c.to_dict(), n] for c, n in facts.pending]
@@ -405,7 +405,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         for url in [*facts.extra_lists, *facts.frames, *facts.year_forms]:
             yield self._request(site, url, role="list", depth=depth + 1, context={"column": column})
         # A pager's pages are the same list, as deep as its first page: followed while a page shows new links.
-        if new or not next_page:
+        if new[0] or not next_page:
             for url in facts.pager:
                 yield self._request(site, url, role="list", depth=depth, context={"column": column, "next_page": 1})
         yield from self._next_page(response, site, new)

@@ -86,7 +86,7 @@ class RememberedPages:
             if pager:
                 context = child["context"]
                 req = self._list_request(site, ListCall.from_dict(pager), int(context["page"]), depth + 1,
-                                         context.get("column"))  # fmt: skip
+                                         context.get("column"), int(context.get("barren", 0)))  # fmt: skip
                 if req is not None:
                     yield req
                 continue

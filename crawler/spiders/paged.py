@@ -27,19 +27,26 @@ class PagedLists:
     _remember: Any
     _replay: Any
 
-    def _new_links(self, links: list[D.Link]) -> int:
-        """Return how many of `links` no page or answer had shown before (and note them as shown)."""
-        before = len(self.seen_links)
-        self.seen_links.update(hash(lk.url) for lk in links)
-        return len(self.seen_links) - before
+    def _new_links(self, links: list[D.Link]) -> tuple[int, int]:
+        """Return how many of `links` no page or answer had shown before (and note them as shown), and how many
+        of those are reports by their text or a document's address."""
+        new = reports = 0
+        for lk in links:
+            key = hash(lk.url)
+            if key not in self.seen_links:
+                self.seen_links.add(key)
+                new += 1
+                reports += lk.kind == "document" or D.is_report_title(lk.text) or D.is_cut_report_title(lk.text)
+        return new, reports
 
     def _list_request(
-        self, site: Site, call: ListCall, n: int, depth: int, column: str | None
+        self, site: Site, call: ListCall, n: int, depth: int, column: str | None, barren: int = 0
     ) -> scrapy.Request | None:
-        """Return the request for page `n` of a paged list; its context carries the list, to ask for page n+1."""
+        """Return the request for page `n` of a paged list; its context carries the list, to ask for page n+1, and
+        how many of its pages before showed no new report (`barren`, for the pager cap)."""
         req = call.page(n)
         callback = self.parse_page if call.path_stem is not None else self.parse_list
-        context = {"column": column, "pager": call.to_dict(), "page": n}
+        context = {"column": column, "pager": call.to_dict(), "page": n, "barren": barren}
         return self._request(site, req.url, role="list", depth=depth, context=context, callback=callback,
                              method=req.method, form=req.form, json_body=req.json_body)  # fmt: skip
 
@@ -51,18 +58,22 @@ class PagedLists:
         if call.guessed and n == 0:
             yield self._list_request(site, call, 1, depth, column)
 
-    def _next_page(self, response: Response, site: Site, new: int) -> Iterator[scrapy.Request | None]:
-        """Yield the request for the next page of the list this answer is a page of, while it showed new links."""
+    def _next_page(self, response: Response, site: Site, new: tuple[int, int]) -> Iterator[scrapy.Request | None]:
+        """Yield the request for the next page of the list this answer is a page of, while it showed new links
+        (`new`: links, of which reports), and while fewer than `MAX_PAGES` (the site's `max_list_pages`) of its pages
+        showed no new report."""
         context = response.meta["context"]
         if "pager" not in context:
             return
         call = ListCall.from_dict(context["pager"])
         n = int(context["page"]) + 1
-        if not new:
+        if not new[0]:
             return
-        if call.has_page(n):
-            yield self._list_request(site, call, n, response.meta["depth"], context.get("column"))
-        elif call.capped(n):  # the list goes on past the pager cap: said in the summary, not cut silently
+        barren = int(context.get("barren", 0)) + (not new[1])
+        cap = site.overrides.get("max_list_pages")
+        if call.has_page(n, barren, cap):
+            yield self._list_request(site, call, n, response.meta["depth"], context.get("column"), barren)
+        elif call.capped(n, barren, cap):  # the list goes on past the pager cap: said in the summary, not cut silently
             self.crawler.stats.inc_value(f"site/{site.site_id}/budget_list_cap")
 
     def _as_get(self, request: scrapy.Request, response: Response | None) -> scrapy.Request | None:
@@ -74,7 +85,7 @@ class PagedLists:
         call.method, call.in_query = "GET", ()
         context = request.meta["context"]
         return self._list_request(request.meta["site"], call, int(context["page"]), request.meta["depth"],
-                                  context.get("column"))  # fmt: skip
+                                  context.get("column"), int(context.get("barren", 0)))  # fmt: skip
 
 
     async def parse_list(self, response: Response) -> AsyncIterator[Any]:
