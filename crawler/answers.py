@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
 
 from parsel import Selector
 
-from .discovery import DATE, Link, list_links
+from .discovery import DATE, SCRIPT_URL, Link, add_link, list_links
 
 _JSONP = re.compile(r"^\s*[\w$.]+\s*\(\s*(.*?)\s*\)\s*;?\s*$", re.S)
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
@@ -24,8 +24,20 @@ _URL_KEYS = ("url", "link", "href", "post_url", "infourl", "docurl", "linkurl", 
 _DATE_KEYS = ("created_at", "create_time", "pubdate", "publishdate", "publish_time", "fbrq", "fbsj", "date", "time",
               "releasetime", "docreltime", "infodate", "writetime", "inputdate", "scrq")  # fmt: skip
 _ADDRESS = re.compile(r"^(?:https?://|/|\./|\.\./)|\.(?:s?html?|jsp|pdf|docx?|wps|xlsx?|ofd)(?:$|[?#])", re.I)
-MAX_NODES = 200_000
-"""A JSON answer is walked up to this many values (a hostile answer cannot make the walk unbounded)."""
+MAX_NODES = 2_000_000
+"""A JSON answer is walked up to this many values, so a hostile answer cannot make the walk unbounded; an answer
+cut here says so (`Answer.cut`). An answer is at most `DOWNLOAD_MAXSIZE` (50 MB) parsed already; a list of 100,000
+articles of ten fields each is 1.1 million values."""
+
+
+@dataclass(slots=True)
+class Answer:
+    """What a list API's answer holds."""
+
+    links: list[Link] = field(default_factory=list)
+    """The article links, in the answer's order, each once, with titles and dates where it gives them."""
+    cut: bool = False
+    """True where the answer was walked only to `MAX_NODES` values: links after those were not read."""
 
 
 def unwrap_jsonp(body: str) -> str:
@@ -37,10 +49,15 @@ def unwrap_jsonp(body: str) -> str:
 
 
 def answer_links(base: str, body: str) -> list[Link]:
-    """Return the article links an answer holds, with titles and dates where it gives them."""
+    """Return the article links an answer holds, with titles and dates where it gives them (`read_answer`)."""
+    return read_answer(base, body).links
+
+
+def read_answer(base: str, body: str) -> Answer:
+    """Return what an answer holds: its article links, and whether a JSON answer was too large to read whole."""
     text = body.strip()
     if not text:
-        return []
+        return Answer()
     if text[:1] in "{[" or _JSONP.match(text):
         try:
             data = json.loads(unwrap_jsonp(text))
@@ -50,11 +67,11 @@ def answer_links(base: str, body: str) -> list[Link]:
             return json_links(base, data)
     records = _CDATA.findall(text)
     if records:
-        return list_links(Selector(text="<ul>" + "".join(records) + "</ul>"), base)
-    return list_links(Selector(text=text), base)
+        return Answer(list_links(Selector(text="<ul>" + "".join(records) + "</ul>"), base))
+    return Answer(list_links(Selector(text=text), base))
 
 
-def json_links(base: str, data: Any) -> list[Link]:
+def json_links(base: str, data: Any) -> Answer:
     """Return the links of a JSON list: objects with a title and an address, and HTML held in strings."""
     out: list[Link] = []
     seen: set[str] = set()
@@ -64,10 +81,7 @@ def json_links(base: str, data: Any) -> list[Link]:
         cur = stack.pop()
         nodes += 1
         if isinstance(cur, dict):
-            link = _object_link(base, cur)
-            if link is not None and link.url not in seen:
-                seen.add(link.url)
-                out.append(link)
+            _object_link(out, seen, base, cur)
             stack.extend(reversed(list(cur.values())))
         elif isinstance(cur, list):
             stack.extend(reversed(cur))
@@ -76,16 +90,19 @@ def json_links(base: str, data: Any) -> list[Link]:
                 if lk.url not in seen:
                     seen.add(lk.url)
                     out.append(lk)
-    return out
+    return Answer(out, cut=bool(stack))
 
 
-def _object_link(base: str, obj: dict[str, Any]) -> Link | None:
-    """Return the link an object of a JSON list describes, or None where it has no title and address."""
+def _object_link(out: list[Link], seen: set[str], base: str, obj: dict[str, Any]) -> None:
+    """Append to `out` the link an object of a JSON list describes, where it has a title and an address whose URL is
+    not in `seen` (`discovery.add_link`)."""
+    if len(obj) < 2:  # a title and an address are two fields
+        return
     lowered = {str(k).lower(): v for k, v in obj.items() if isinstance(v, (str, int))}
     title = _first(lowered, _TITLE_KEYS, _TITLE_LIKE, lambda v: bool(v.strip()))
     address = _first(lowered, _URL_KEYS, _URL_LIKE, lambda v: bool(_ADDRESS.search(v)))
     if not title or not address:
-        return None
+        return
     date = None
     for k in [*_DATE_KEYS, *(k for k in lowered if _DATE_LIKE.search(k))]:
         m = DATE.search(str(lowered.get(k) or ""))
@@ -93,12 +110,13 @@ def _object_link(base: str, obj: dict[str, Any]) -> Link | None:
             date = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
             break
     title = re.sub(r"<[^>]+>", "", title)  # search APIs mark the query words up
-    links = list_links(Selector(text=f'<a href="{_attr(urljoin(base, address.strip()))}">{_text(title)}</a>'), base)
-    if not links:
-        return None
-    link = links[0]
-    link.date = date
-    return link
+    href = address.strip()
+    if href.startswith(("javascript:", "mailto:", "tel:", "#")):
+        m = SCRIPT_URL.search(href)
+        if not m:
+            return
+        href = m.group(1)
+    add_link(out, seen, base, href, title.strip(), date)
 
 
 # Field names vary by platform (`_doctitle`, `docpuburl`, `docreltime`): matched by what they contain.
@@ -115,10 +133,3 @@ def _first(fields: dict[str, object], names: tuple[str, ...], like: re.Pattern[s
             return value
     return ""
 
-
-def _attr(value: str) -> str:
-    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-
-
-def _text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;")

@@ -214,15 +214,17 @@ def list_links(sel: Selector, base: str) -> list[Link]:
         title = a.get("title") or ""
         if len(title) > len(text):
             text = title
-        _add(out, seen, base, href, text, _row_date(a))
+        add_link(out, seen, base, href, text, _row_date(a))
     for src in _EMBEDDED(sel.root):
-        _add(out, seen, base, src, "", None)
+        add_link(out, seen, base, src, "", None)
     for m in SCRIPT_URL.finditer(" ".join(_SCRIPT_TEXT(sel.root))):
-        _add(out, seen, base, m.group(1), "", None)
+        add_link(out, seen, base, m.group(1), "", None)
     return out
 
 
-def _add(out: list[Link], seen: set[str], base: str, href: str, text: str, date: str | None) -> None:
+def add_link(out: list[Link], seen: set[str], base: str, href: str, text: str, date: str | None) -> None:
+    """Append to `out` the link `href` (relative to `base`) with its anchor `text` and list `date`, unless it is no
+    web address, a file never read (images, scripts, archives) or its canonical URL is in `seen` (then added)."""
     href = href.strip()
     m = re.search(r"[?&]file=([^&]+\.(?:pdf|ofd))", href, re.I)  # pdf.js and OFD web viewers name the real file
     if m:

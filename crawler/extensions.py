@@ -62,13 +62,15 @@ DROP_MIN = 4
 
 
 def budget_hit(stats: dict[str, Any], sid: str) -> str | None:
-    """Return which budgets site `sid` hit (`pages`, `depth`, `list cap`) with how many requests each refused."""
+    """Return which budgets site `sid` hit (`pages`, `depth`, `list cap`, `answer cut`: a list API's answer too
+    large to read whole) with how many requests or answers each refused."""
     hits = [
         f"{name} ×{n}"
         for name, key in (
             ("pages", "budget_pages_refused"),
             ("depth", "budget_depth_refused"),
             ("list cap", "budget_list_cap"),
+            ("answer cut", "budget_answer_cut"),
         )
         if (n := stats.get(f"site/{sid}/{key}"))
     ]

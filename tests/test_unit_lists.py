@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from parsel import Selector
 
-from crawler.answers import answer_links, unwrap_jsonp
+from crawler import answers
+from crawler.answers import answer_links, read_answer, unwrap_jsonp
 from crawler.calls import form_calls, frame_lists, script_calls, script_files, year_forms
 from crawler.paging import ListCall
 from crawler.scripts import calls, fill, fill_text, missing_names, variables
@@ -94,6 +96,29 @@ def test_answers_of_every_shape_give_their_links() -> None:
     assert answer_links(BASE, "") == [] and answer_links(BASE, "{not json") == []
     marked = json.dumps([{"title": "<em>年度报告</em>2023", "url": "/x.html"}])
     assert answer_links(BASE, marked)[0].text == "年度报告2023"
+
+
+def _articles(n: int) -> str:
+    """A gkmlpt-like answer holding all `n` articles of a category on its one page (eight fields an article)."""
+    return json.dumps({"classify": {"id": 2629, "post_count": n}, "articles": [
+        {"id": k, "title": f"某局{2000 + k % 25}年政府信息公开工作年度报告", "url": f"/gkmlpt/content/0/{k}/post_{k}.html",
+         "post_url": f"/bm/content/post_{k}.html", "created_at": "2024-01-20 10:00:00", "create_time": 1705716000,
+         "identifier": f"11440000-{k}", "publisher": "某局"} for k in range(n)]}, ensure_ascii=False)  # fmt: skip
+
+
+def test_an_answer_of_every_article_at_once_is_read_whole() -> None:
+    # 30,000 articles: 300,000 values; the walk stopped at 200,000 (22,222 links), saying nothing.
+    answer = read_answer(BASE, _articles(30000))
+    assert len(answer.links) == 30000 and not answer.cut
+    assert answer.links[-1].url == "http://www.example.gov.cn/gkmlpt/content/0/29999/post_29999.html"
+    assert answer.links[-1].date == "2024-01-20"
+
+
+def test_an_answer_too_large_to_read_whole_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(answers, "MAX_NODES", 1000)
+    answer = read_answer(BASE, _articles(300))
+    assert answer.cut and 0 < len(answer.links) < 300
+    assert not read_answer(BASE, _articles(50)).cut
 
 
 def test_frames_and_year_forms_of_a_column_shell() -> None:

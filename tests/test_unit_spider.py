@@ -20,6 +20,7 @@ from twisted.python.failure import Failure
 
 from crawler import families as F
 from crawler.answers import answer_links
+from crawler.extensions import budget_hit
 from crawler.hosts import HostGivenUp
 from crawler.items import DocumentItem, FetchErrorItem, UnchangedItem
 from crawler.middlewares import Blocked, RobotsRefused
@@ -329,6 +330,28 @@ def test_a_gkmlpt_json_page_leads_to_its_articles_and_is_remembered(sites: dict[
     assert all(r.meta["depth"] == 2 for r in out if r is not nxt) and nxt.meta["depth"] == 1
     assert stats(spider, "gkmlpt")["pages"] == 2
     assert [c["url"] for c in spider.store.memory.recall(answer.url).children] == [r.url for r in out]
+
+
+@pytest.mark.parametrize("in_thread", [False, True])
+def test_a_list_answer_too_large_to_read_whole_is_counted(sites: dict[str, Site], monkeypatch: pytest.MonkeyPatch,
+                                                           in_thread: bool) -> None:  # fmt: skip
+    from crawler import answers
+    from crawler.spiders import paged
+
+    gkmlpt = sites["gkmlpt"]
+    spider = spider_for(gkmlpt)
+    start = page("gkmlpt", "/gkmlpt/annualreport", meta=meta(gkmlpt))
+    [api] = [r for r in collect(spider.parse_page(start)) if r.callback.__name__ == "parse_list"]
+    answer = page("gkmlpt", "/gkmlpt/api/all/2629?sid=175&page=1", request=api)
+    if in_thread:  # a big answer is read beside the reactor, with the same outcome
+        monkeypatch.setattr(paged, "BIG_ANSWER", 0)
+    whole = collect(spider_for(gkmlpt).parse_list(answer))
+    assert len([r for r in whole if "/content/" in r.url]) == 3
+    monkeypatch.setattr(answers, "MAX_NODES", 20)  # the three articles' answer walked only in part
+    out = collect(spider.parse_list(answer))
+    assert 0 < len([r for r in out if "/content/" in r.url]) < 3
+    assert stats(spider, "gkmlpt")["budget_answer_cut"] == 1
+    assert budget_hit(spider.crawler.stats.get_stats(), "gkmlpt") == "answer cut ×1"
 
 
 def test_a_hanweb_dataproxy_answer_leads_to_its_records(sites: dict[str, Site]) -> None:

@@ -3,6 +3,7 @@ shows new links, list API answers, the script files a list call waits for, and a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -11,10 +12,13 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from .. import discovery as D
-from ..answers import answer_links
+from ..answers import read_answer
 from ..paging import ListCall
 from ..registry import Site
 from ..scripts import fill, fill_text, missing_names
+
+BIG_ANSWER = 1 << 20
+"""A list answer longer than this (in chars; 1 MB holds about 4,000 JSON articles) is read in a thread."""
 
 
 class PagedLists:
@@ -98,7 +102,13 @@ class PagedLists:
                 yield out
             return
         body = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
-        links = answer_links(response.url, body)
+        if len(body) > BIG_ANSWER:  # read beside the reactor: other sites' pages go on meanwhile
+            answer = await asyncio.to_thread(read_answer, response.url, body)
+        else:
+            answer = read_answer(response.url, body)
+        links = answer.links
+        if answer.cut:  # an answer too large to read whole: said in the summary, not cut silently
+            self.crawler.stats.inc_value(f"site/{site.site_id}/budget_answer_cut")
         column = response.meta["context"].get("column")
         depth = response.meta["depth"]
         children = [r for lk in links for r in self._follow_link(site, lk, depth, column, None, None, True)]
