@@ -22,7 +22,10 @@ from lxml import etree, html
 from .families import ARTICLE_STEM, trs_pagers
 
 MAX_PARTS = 200
-"""Pages one report may be assembled from (a flipbook of a long report has tens)."""
+"""Pages one report may be assembled from (a flipbook of a long report has tens); the parts past it are named, not
+fetched, and counted as lost."""
+MAX_NAMED = 1000
+"""Parts a page names at most: a part's number has at most three digits (a pager may claim any count)."""
 _ARTICLE = re.compile(rf"^(?P<stem>{ARTICLE_STEM.pattern})(?:_(?P<k>\d{{1,3}}))?\.(?P<ext>s?html?)$", re.I)
 _BOOK_PAGE = re.compile(r"^page(?P<n>\d{1,4})\.html?$", re.I)
 _BOOK_FOLDER = "basic-html"
@@ -79,11 +82,11 @@ def part_urls(url: str, html_text: str, links: list[str]) -> list[str]:
         first = urljoin(url, f"{pager.stem}.{pager.ext}")
         if part_of(first) != Part(here.key, 0) or (pager.count or 0) < 2:  # another article's pager, or a list's
             continue
-        for k in range(min(pager.count or 0, MAX_PARTS)):
+        for k in range(min(pager.count or 0, MAX_NAMED)):
             found.setdefault(k, first if k == 0 else urljoin(url, f"{pager.stem}_{k}.{pager.ext}"))
     for link in links:
         there = part_of(link)
-        if there is not None and there.key == here.key and there.index < MAX_PARTS:
+        if there is not None and there.key == here.key and there.index < MAX_NAMED:
             found.setdefault(there.index, link)
     found.pop(here.index, None)
     return [found[k] for k in sorted(found)]

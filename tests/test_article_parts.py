@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import html
 
-from crawler.article_parts import Part, assemble, is_book_page, part_of, part_urls
+from crawler.article_parts import MAX_NAMED, MAX_PARTS, Part, assemble, is_book_page, part_of, part_urls
 from crawler.families import trs_call
 from crawler.page_facts import page_facts
 from crawler.pages import read_page
@@ -43,6 +43,14 @@ def test_the_parts_are_those_the_article_pager_counts_or_links_name() -> None:
              'createPageHTML(countPage, currentPage, "t20250118_1734687", "html");</script>')  # fmt: skip
     assert part_urls(url, named, []) == [BASE + "t20250118_1734687_1.html"]
     assert part_urls(url, named.replace("var countPage = 2", "var countPage = n"), []) == []  # no count: none
+
+
+def test_a_pager_names_its_parts_past_the_assembly_limit_up_to_three_digits() -> None:
+    url = BASE + "t20250118_1734687.html"
+    long = part_urls(url, '<script>createPageHTML(230, 0, "t20250118_1734687", "html");</script>', [])
+    assert len(long) == 229 > MAX_PARTS  # named, so the crawl can say which it did not fetch
+    claimed = part_urls(url, '<script>createPageHTML(99999999, 0, "t20250118_1734687", "html");</script>', [])
+    assert len(claimed) == MAX_NAMED - 1 and claimed[-1] == BASE + f"t20250118_1734687_{MAX_NAMED - 1}.html"
 
 
 def test_an_article_pager_is_no_list_pager() -> None:

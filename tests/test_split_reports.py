@@ -18,12 +18,13 @@ from typing import Any
 
 import pytest
 
+from crawler.article_parts import MAX_PARTS
 from extractors import extract
 from fixtures.web2 import reports as R
-from fixtures.web2.common import article_html
+from fixtures.web2.common import article_html, li
 from fixtures.web2.model import SiteBuilder
 from fixtures.web2.server import Web2, build_sites
-from fixtures.web2.sites_e import CLOUD_BOOK, flip_lines, flip_page
+from fixtures.web2.sites_e import CLOUD_BOOK, _trs_pager, flip_lines, flip_page
 
 ROOT = Path(__file__).resolve().parents[1]
 SITES = ("gp-split", "dz-flip")
@@ -136,6 +137,67 @@ def test_a_report_split_over_pages_is_read_whole() -> None:
     # on the cloud only the book linked from the 年报 column was read, not the cloud's other pages
     assert result["cloud_requests"] and all(p.startswith(CLOUD_BOOK + "/") or p == "/robots.txt"
                                             for p in result["cloud_requests"]), result["cloud_requests"]  # fmt: skip
+
+
+class _LongReportWeb(Web2):
+    """One TRS site whose one report is cut into `parts` pages by the article pager (its content on the first ten,
+    a line on each of the rest)."""
+
+    def __init__(self, parts: int) -> None:
+        super().__init__()
+        s = SiteBuilder("lp-parts", "127.0.0.52", name="长平县人民政府", family="TRS WCM (an article cut into many pages)",
+                        mechanism="one report cut into many pages by createPageHTML", region_code="140581",
+                        region_name="山西省晋城市长平县", level="county", start_paths=["/zfxxgk/zfxxgknb/index.html"],
+                        site_code="1405810002", site_name="长平县人民政府")  # fmt: skip
+        doc = R.make_report("长平县人民政府", 2024, 5200)
+        chunks = [R.Doc(title=doc.title, agency=doc.agency, year=doc.year, fmt=doc.fmt) for _ in range(parts)]
+        for n, block in enumerate(doc.blocks):
+            chunks[min(n * 10 // len(doc.blocks), parts - 1)].blocks.append(block)
+        for chunk in chunks[10:]:
+            chunk.blocks.append(("p", "本页为报告续页。"))
+        stem, folder = "t20250120_52000", "/zfxxgk/zfxxgknb/202501"
+        for k, chunk in enumerate(chunks):
+            main = article_html(s, chunk, date="2025-01-20", publisher=doc.agency, index_no="11140581/2025-00001",
+                                attach=_trs_pager(stem, "html", parts, k))  # fmt: skip
+            page = s.page(doc.title, main, article={"title": doc.title, "date": "2025-01-20"})
+            s.add(f"{folder}/{stem}.html" if k == 0 else f"{folder}/{stem}_{k}.html", page)
+        s.add("/zfxxgk/zfxxgknb/index.html", s.page("政府信息公开年报", f'<ul class="list">'
+              f'{li(f"{folder}/{stem}.html", doc.title, "2025-01-20")}</ul>', column="政府信息公开年报"))  # fmt: skip
+        self.sites = {s.id: s}
+
+
+def _crawl_long_report(tmp: Path, parts: int, *settings: str) -> tuple[int, str, list[dict[str, Any]], dict]:
+    """Crawl a report cut into `parts` pages; return the exit status, stderr, the feed's error lines and the
+    summary row."""
+    with _LongReportWeb(parts) as web:
+        reg = web.write_registry(tmp / "sites.csv")
+        feed, summary = tmp / "feed.jsonl", tmp / "summary.json"
+        crawl = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(reg), "--fast", "--db", "",
+                                "--feed", str(feed), "--summary", str(summary), "--quiet", *settings],
+                               cwd=tmp, capture_output=True, text=True, timeout=300)  # fmt: skip
+    lines = [json.loads(x) for x in feed.read_text(encoding="utf-8").splitlines() if x.strip()]
+    [row] = json.loads(summary.read_text(encoding="utf-8"))["sites"]
+    return crawl.returncode, crawl.stderr, [x for x in lines if x.get("kind") == "error"], row
+
+
+@pytest.mark.slow
+def test_a_report_cut_into_more_parts_than_the_limit_says_which_were_not_fetched(tmp_path: Path) -> None:
+    status, stderr, errors, row = _crawl_long_report(tmp_path, MAX_PARTS + 30)
+    assert status == 1 and "page(s) of reports cut into pages not fetched" in stderr, stderr[-2000:]
+    # The first page and 199 parts read; the pager's parts past them were not named at all before (exit 0, silent).
+    assert row["reports_new"] == 1 and row["parts_lost"] == 30
+    [error] = errors
+    assert f"over {MAX_PARTS} parts: this and 29 more part(s) not fetched" in error["error"]
+    assert error["source_url"].endswith(f"_{MAX_PARTS}.html")  # the first part not fetched, named
+
+
+@pytest.mark.slow
+def test_a_report_whose_parts_exceed_the_size_limit_says_which_were_not_fetched(tmp_path: Path) -> None:
+    status, stderr, errors, row = _crawl_long_report(tmp_path, 40, "-s", "DOWNLOAD_MAXSIZE=60000")
+    assert status == 1 and "page(s) of reports cut into pages not fetched" in stderr, stderr[-2000:]
+    [error] = errors
+    assert "the parts exceed 60000 bytes" in error["error"] and "more part(s) not fetched" in error["error"]
+    assert row["reports_new"] == 1 and 0 < row["parts_lost"] < 39
 
 
 if __name__ == "__main__":
