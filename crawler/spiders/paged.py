@@ -33,14 +33,14 @@ class PagedLists:
 
     def _new_links(self, links: list[D.Link]) -> tuple[int, int]:
         """Return how many of `links` no page or answer had shown before (and note them as shown), and how many
-        of those are reports by their text or a document's address."""
+        of those are titled as reports."""
         new = reports = 0
         for lk in links:
             key = hash(lk.url)
             if key not in self.seen_links:
                 self.seen_links.add(key)
                 new += 1
-                reports += lk.kind == "document" or D.is_report_title(lk.text) or D.is_cut_report_title(lk.text)
+                reports += D.is_report_title(lk.text) or D.is_cut_report_title(lk.text)
         return new, reports
 
     def _list_request(
