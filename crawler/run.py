@@ -79,6 +79,8 @@ def attention(summary: dict[str, Any]) -> dict[str, str]:
             why.append(f"{r['not_stored']} document(s) not stored")
         if r.get("parts_lost"):
             why.append(f"{r['parts_lost']} page(s) of reports cut into pages not fetched: those reports are incomplete")
+        if r.get("pages_unread"):
+            why.append(f"{r['pages_unread']} page(s) could not be read (their error lines say why)")
         if r.get("budget_hit"):
             why.append(f"budget hit ({r['budget_hit']}): raise max_pages/max_depth or check the pager")
         if drop := dropped(r):

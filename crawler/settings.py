@@ -57,7 +57,11 @@ DOWNLOADER_MIDDLEWARES = {
 }
 # The spider keeps its own link depth in meta["depth"] (a list's next page is the same depth as the page before);
 # Scrapy's DepthMiddleware would overwrite it with the response chain's depth.
-SPIDER_MIDDLEWARES = {"scrapy.spidermiddlewares.depth.DepthMiddleware": None}
+# An exception a callback raises is the page's error line, not a traceback (crawler/faults.py).
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "crawler.faults.CallbackFaults": 990,
+}
 # One job each: see crawler/pipelines/__init__.py. The store pipeline is left out where there is no store.
 ITEM_PIPELINES = {
     "crawler.pipelines.dedup.DedupPipeline": 200,
@@ -87,6 +91,7 @@ EXTENSIONS = {
     "crawler.store.StoreExtension": 100,
     "crawler.extensions.SummaryExtension": 200,
     "crawler.extensions.ProgressExtension": 300,
+    "crawler.faults.ItemFaults": 410,  # a document a pipeline step failed on is counted not stored
 }
 NIANBAO_PROGRESS = False
 # The store holds the records and the crawl memory (incremental, resumable crawls); empty: neither.

@@ -248,6 +248,32 @@ def test_deep_html_is_read_within_the_parser_limit_and_refused_with_an_error_lin
 
 
 @pytest.mark.slow
+def test_a_list_answer_nested_past_pythons_recursion_limit_is_an_error_line_and_the_crawl_goes_on(
+    tmp_path: Path,
+) -> None:
+    # Before: Scrapy's traceback on stderr, the site's errors 0, exit 0 with its other report found.
+    shell = ("<html><head><title>政府信息公开年报</title><script>window._CONFIG = {SID: '175'};</script></head><body>"
+             '<script>var TREE = [{"id": 2629, "name": "政府信息公开年报"}, {"id": 2630, "name": "部门年报"}];'
+             "</script></body></html>")  # fmt: skip
+    good = json.dumps({"articles": [{"title": TITLE.format("乙"), "url": "/nb/r.pdf", "created_at": "2025-01-20"}]})
+    web = Web({
+        "/gkmlpt/annualreport": fixed(Reply(body=shell.encode())),
+        "/gkmlpt/api/all/2629?sid=175&page=1": fixed(Reply(body=b"[" * 100_000 + b"]" * 100_000,
+                                                           ctype="application/json")),
+        "/gkmlpt/api/all/2630?sid=175&page=1": fixed(Reply(body=good.encode(), ctype="application/json")),
+        "/nb/r.pdf": fixed(Reply(body=PDF, ctype="application/pdf")),
+    })  # fmt: skip
+    with web.running():
+        run = crawl(tmp_path, [web.url + "gkmlpt/annualreport"])
+    assert run.reports() == {web.url + "nb/r.pdf"}
+    deep = web.url + "gkmlpt/api/all/2629?sid=175&page=1"
+    assert set(run.errors()) == {deep} and "RecursionError" in run.errors()[deep], run.errors()
+    assert run.stats[f"site/{web.host}/errors"] == 1 and run.stats[f"site/{web.host}/pages_unread"] == 1
+    said = [line for line in run.stderr.splitlines() if line.startswith("nianbao:")]
+    assert said == [f"nianbao: {web.host}: 1 page(s) could not be read (their error lines say why)"], said
+
+
+@pytest.mark.slow
 def test_a_report_page_nested_past_lxmls_default_limit_is_kept(tmp_path: Path) -> None:
     html = REPORT_PAGE.decode("utf-8")
     start, end = html.index(">", html.index("<body")) + 1, html.rindex("</body>")

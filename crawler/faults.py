@@ -1,0 +1,96 @@
+"""Faults the crawl did not foresee, each said in one line and counted for its site, never a traceback.
+
+Scrapy logs an exception escaping a spider callback or an item pipeline with its traceback and goes on: the page's
+links never followed, or the document never stored, and the site's summary none the wiser. Raised by a page
+nobody foresaw (JSON nested past Python's recursion limit) or by a fault of ours, each is said the same way:
+- a callback's (`CallbackFaults`): an `error` line of the feed naming the page and the exception's first line,
+  `site/<id>/errors` and `site/<id>/pages_unread` counted (the site needs attention: exit 1);
+- a pipeline's (`ItemFaults`): the document counted `site/<id>/not_stored` (attention: exit 1);
+- Scrapy's own log line of either keeps its message and the exception's first line, without the traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import CloseSpider
+
+from .items import FetchErrorItem
+
+logger = logging.getLogger(__name__)
+
+
+def fault_line(exc: BaseException) -> str:
+    """Return `Type: first line of its message` of an exception (the type alone where it says nothing)."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+class OneLine(logging.Filter):
+    """A log record carrying an exception keeps the exception's first line in its message, not the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg, record.args = f"{record.getMessage()}: {fault_line(record.exc_info[1])}", ()
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _one_line_scraper_log() -> None:
+    """Put `OneLine` on Scrapy's scraper logger (where callback and pipeline errors are logged), once a process."""
+    scraper = logging.getLogger("scrapy.core.scraper")
+    if not any(isinstance(f, OneLine) for f in scraper.filters):
+        scraper.addFilter(OneLine())
+
+
+class ItemFaults:
+    """Extension: a document item that a pipeline step failed on (Scrapy's `item_error`) is counted not stored."""
+
+    def __init__(self, stats: Any) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ItemFaults:
+        ext = cls(crawler.stats)
+        crawler.signals.connect(ext.failed, signal=signals.item_error)
+        _one_line_scraper_log()
+        return ext
+
+    def failed(self, item: Any, failure: Any = None, **_: Any) -> None:
+        """Count the item's document as not stored for its site (items of no site are Scrapy's to log)."""
+        document = getattr(item, "document", None)
+        site = getattr(item, "site", None) or getattr(document, "site", None)
+        if site:
+            self.stats.inc_value(f"site/{site}/not_stored")
+            url = getattr(item, "url", None) or getattr(document, "url", None) or getattr(item, "source_url", "")
+            exc = getattr(failure, "value", None)
+            logger.warning("%s: not stored: %s", url, fault_line(exc) if exc is not None else "a step failed")
+
+
+class CallbackFaults:
+    """Spider middleware (closest to the spider): an exception a callback raises becomes a `FetchErrorItem`."""
+
+    def __init__(self, stats: Any) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> CallbackFaults:
+        _one_line_scraper_log()
+        return cls(crawler.stats)
+
+    def process_spider_exception(self, response: Any, exception: BaseException) -> Iterable[FetchErrorItem] | None:
+        """Return the error item of a page whose callback raised, or None (Scrapy's own handling) for a crawl that
+        is told to close or a request of no site."""
+        site = response.meta.get("site")
+        if isinstance(exception, CloseSpider) or site is None:
+            return None
+        why = f"the page could not be read: {fault_line(exception)}"[:300]
+        logger.warning("%s: %s", response.url, why)
+        self.stats.inc_value(f"site/{site.site_id}/errors")
+        self.stats.inc_value(f"site/{site.site_id}/pages_unread")
+        context = response.meta.get("context") or {}
+        return [FetchErrorItem(site=site.site_id, source_url=response.url, error=why,
+                               list_title=context.get("list_title"), list_date=context.get("list_date"))]  # fmt: skip

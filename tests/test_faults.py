@@ -1,0 +1,48 @@
+"""Faults nobody foresaw (crawler/faults.py): one line each, counted for their site, never a traceback. A callback's
+is crawled for real in tests/test_crawl_robustness.py (JSON nested past the recursion limit)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
+
+from crawler.faults import OneLine, fault_line
+from crawler.items import DocumentItem
+from crawler.run import attention
+from crawler.settings import EXTENSIONS, SPIDER_MIDDLEWARES
+
+
+def test_a_document_a_pipeline_step_failed_on_is_counted_not_stored_and_needs_attention() -> None:
+    from crawler.extensions import site_summary
+    from crawler.faults import ItemFaults
+
+    crawler = get_crawler()
+    faults = ItemFaults.from_crawler(crawler)
+    item = DocumentItem(site="s", url="http://a.gov.cn/nb/1.pdf", body=b"%PDF-1.4", status=200)
+    try:
+        raise KeyError("cells")
+    except KeyError:
+        failure = Failure()
+    faults.failed(item=item, response=None, spider=None, failure=failure)
+    assert crawler.stats.get_value("site/s/not_stored") == 1
+    [row] = site_summary(crawler.stats.get_stats(), ["s"])
+    assert "1 document(s) not stored" in attention({"sites": [row]})["s"]
+
+
+def test_scrapys_error_lines_keep_the_exceptions_first_line_not_its_traceback() -> None:
+    try:
+        raise RecursionError("maximum recursion depth exceeded\nwhile decoding")
+    except RecursionError:
+        record = logging.LogRecord("scrapy.core.scraper", logging.ERROR, __file__, 1, "Spider error processing %s",
+                                   ("<GET http://a/>",), sys.exc_info())  # fmt: skip
+    assert OneLine().filter(record) and record.exc_info is None
+    text = logging.Formatter().format(record)
+    assert text == "Spider error processing <GET http://a/>: RecursionError: maximum recursion depth exceeded"
+    assert fault_line(ValueError()) == "ValueError"
+
+
+def test_the_crawl_uses_them() -> None:
+    assert SPIDER_MIDDLEWARES["crawler.faults.CallbackFaults"] and "crawler.faults.ItemFaults" in EXTENSIONS
