@@ -99,7 +99,7 @@ def _nested_pager(params: dict[str, str]) -> str | None:
         if isinstance(value, str) and value.strip().startswith("{"):
             try:
                 data = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if isinstance(data, dict) and any(k.lower() in PAGE_KEYS for k in data):
                 return key

@@ -188,15 +188,18 @@ _TREE = re.compile(r"var\s+TREE\s*=\s*(\[.*?\])\s*;?\s*(?:var|</script>|\n)", re
 
 
 def _tree_categories(tree: object) -> Iterator[tuple[str, str]]:
-    if isinstance(tree, dict):
-        cid, name = tree.get("id"), str(tree.get("name") or "")
-        if cid is not None:
-            yield str(cid), name
-        for key in ("children", "child", "nodes"):
-            yield from _tree_categories(tree.get(key))
-    elif isinstance(tree, list):
-        for node in tree:
-            yield from _tree_categories(node)
+    """Yield (id, name) of every node of a gkmlpt `TREE`, in document order (walked with a stack: a tree may nest
+    deeper than Python's recursion limit)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            cid, name = node.get("id"), str(node.get("name") or "")
+            if cid is not None:
+                yield str(cid), name
+            stack.extend(reversed([node.get(key) for key in ("children", "child", "nodes")]))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
 
 
 def gkmlpt_calls(url: str, html: str, fragment_ids: list[str]) -> list[tuple[ListCall, int]]:
@@ -212,7 +215,7 @@ def gkmlpt_calls(url: str, html: str, fragment_ids: list[str]) -> list[tuple[Lis
     if tree:
         try:
             nodes = json.loads(tree.group(1))
-        except ValueError:
+        except (ValueError, RecursionError):  # a tree nested past the recursion limit names no category either
             nodes = []
         cats += [cid for cid, name in _tree_categories(nodes) if re.search(r"年报|年度报告", name)]
     root = url.split("/gkmlpt/")[0]

@@ -140,7 +140,7 @@ def _nested(value: str, n: int) -> str:
     """Return the JSON parameter `value` with its page-number key set to `n` (other keys untouched)."""
     try:
         data = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         return value
     if not isinstance(data, dict):
         return value

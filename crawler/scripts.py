@@ -323,7 +323,7 @@ def _from_options(url: Any, options: dict[str, Any]) -> ScriptCall | None:
         try:
             parsed = json.loads(data)
             data, json_body = (parsed, True) if isinstance(parsed, dict) else ({}, json_body)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past the recursion limit: no data a list call needs
             data = dict(re.findall(r"([^&=]+)=([^&]*)", data))
     jsonp = str(options.get("dataType") or "").lower() == "jsonp" or "jsonp" in options
     flat = {str(k): _flat(v) for k, v in (data or {}).items()} if isinstance(data, dict) else {}

@@ -66,6 +66,19 @@ def test_gkmlpt_api_and_its_articles() -> None:
     assert F.gkmlpt_calls(other.url, other.text, []) == []
 
 
+def test_a_gkmlpt_tree_nested_past_the_recursion_limit_is_walked_or_left_unread() -> None:
+    deep: dict = {"id": 0, "name": "根"}
+    node = deep
+    for k in range(1, 5000):  # deeper than Python's recursion limit, built without JSON
+        node["children"] = [{"id": k, "name": "政府信息公开年报" if k == 4999 else f"栏目{k}"}]
+        node = node["children"][0]
+    walked = list(F._tree_categories(deep))
+    assert len(walked) == 5000 and walked[-1] == ("4999", "政府信息公开年报")
+    page_html = ("<script>SID: '175'; var TREE = " + '[{"id": 1, "children": ' * 20000 + "[]" + "}]" * 20000 +
+                 ";\n</script>")  # fmt: skip
+    calls = F.gkmlpt_calls("http://a.gov.cn/gkmlpt/annualreport", page_html, ["2629"])
+    assert [c.url for c, _ in calls] == ["http://a.gov.cn/gkmlpt/api/all/2629"]  # the fragment's; the tree unread
+
 def test_lonsun_year_selectors_and_organs() -> None:
     _, links = links_of("lonsun", "/public/column/6596?type=3&action=list")
     assert F.is_lonsun(page("lonsun", "/public/column/6596?type=3&action=list").text)
