@@ -6,7 +6,8 @@ nobody foresaw (JSON nested past Python's recursion limit) or by a fault of ours
 - a callback's (`CallbackFaults`): an `error` line of the feed naming the page and the exception's first line,
   `site/<id>/errors` and `site/<id>/pages_unread` counted (the site needs attention: exit 1);
 - a pipeline's (`ItemFaults`): the document counted `site/<id>/not_stored` (attention: exit 1);
-- Scrapy's own log line of either keeps its message and the exception's first line, without the traceback.
+- every log line of the crawl (Scrapy's own too: a refused robots.txt) keeps its message and the exception's first
+  line, without the traceback.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
+from scrapy.utils.log import get_scrapy_root_handler
 
 from .items import FetchErrorItem
 
@@ -39,11 +41,12 @@ class OneLine(logging.Filter):
         return True
 
 
-def _one_line_scraper_log() -> None:
-    """Put `OneLine` on Scrapy's scraper logger (where callback and pipeline errors are logged), once a process."""
-    scraper = logging.getLogger("scrapy.core.scraper")
-    if not any(isinstance(f, OneLine) for f in scraper.filters):
-        scraper.addFilter(OneLine())
+def one_line_log() -> None:
+    """Put `OneLine` on the log handler Scrapy installed for the crawl (if it did), once: every record it writes,
+    Scrapy's own (a refused robots.txt, a callback's or a pipeline's exception) and ours, is one line."""
+    handler = get_scrapy_root_handler()
+    if handler is not None and not any(isinstance(f, OneLine) for f in handler.filters):
+        handler.addFilter(OneLine())
 
 
 class ItemFaults:
@@ -56,7 +59,7 @@ class ItemFaults:
     def from_crawler(cls, crawler: Any) -> ItemFaults:
         ext = cls(crawler.stats)
         crawler.signals.connect(ext.failed, signal=signals.item_error)
-        _one_line_scraper_log()
+        one_line_log()
         return ext
 
     def failed(self, item: Any, failure: Any = None, **_: Any) -> None:
@@ -78,7 +81,7 @@ class CallbackFaults:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CallbackFaults:
-        _one_line_scraper_log()
+        one_line_log()
         return cls(crawler.stats)
 
     def process_spider_exception(self, response: Any, exception: BaseException) -> Iterable[FetchErrorItem] | None:

@@ -12,6 +12,7 @@ import email.utils
 import gzip
 import json
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -341,6 +342,19 @@ def test_a_dead_host_is_given_up_after_consecutive_timeouts(tmp_path: Path) -> N
     given_up = run.stats.get(f"site/{web.host}/given_up", 0)
     assert given_up >= len(docs) - hits and given_up + run.stats.get(f"site/{web.host}/errors", 0) == len(docs)
     assert run.stats[f"site/{web.host}/given_up_reason"] == f"{web.host}: 3 consecutive timeouts", run.stats
+
+
+@pytest.mark.slow
+def test_a_host_refusing_connections_is_given_up_in_one_line_without_a_traceback(tmp_path: Path) -> None:
+    # Scrapy's robots.txt middleware logged the refused robots.txt with its traceback (two of them chained).
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    host = f"127.0.0.1:{port}"
+    run = crawl(tmp_path, [f"http://{host}/"])  # it asserts no traceback on stderr
+    said = [line for line in run.stderr.splitlines() if line.startswith("nianbao:")]
+    assert said == [f"nianbao: {host}: host given up ({host}: 5 consecutive connection errors)"], said
+    assert "Connection refused" in run.stderr  # what happened is still said, in Scrapy's own line
 
 
 # -- 4. too large, whatever the words ----------------------------------------------------------------------
