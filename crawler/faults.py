@@ -36,7 +36,11 @@ class OneLine(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[1] is not None:
-            record.msg, record.args = f"{record.getMessage()}: {fault_line(record.exc_info[1])}", ()
+            try:
+                message = record.getMessage()
+            except Exception:  # a message whose arguments do not fit: logging says so itself when it formats it
+                message = str(record.msg)
+            record.msg, record.args = f"{message}: {fault_line(record.exc_info[1])}", ()
             record.exc_info, record.exc_text = None, None
         return True
 

@@ -42,6 +42,11 @@ def test_scrapys_error_lines_keep_the_exceptions_first_line_not_its_traceback() 
     text = logging.Formatter().format(record)
     assert text == "Spider error processing <GET http://a/>: RecursionError: maximum recursion depth exceeded"
     assert fault_line(ValueError()) == "ValueError"
+    try:
+        raise KeyError("x")
+    except KeyError:
+        unfit = logging.LogRecord("x", logging.ERROR, __file__, 1, "%s and %s", ("one",), sys.exc_info())
+    assert OneLine().filter(unfit) and logging.Formatter().format(unfit) == "%s and %s: KeyError: 'x'"
 
 
 def test_the_crawl_uses_them() -> None:
