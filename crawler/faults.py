@@ -6,13 +6,14 @@ nobody foresaw (JSON nested past Python's recursion limit) or by a fault of ours
 - a callback's (`CallbackFaults`): an `error` line of the feed naming the page and the exception's first line,
   `site/<id>/errors` and `site/<id>/pages_unread` counted (the site needs attention: exit 1);
 - a pipeline's (`ItemFaults`): the document counted `site/<id>/not_stored` (attention: exit 1);
-- every log line of the crawl (Scrapy's own too: a refused robots.txt) keeps its message and the exception's first
-  line, without the traceback.
+- every log line of the crawl (Scrapy's own too: a refused robots.txt) keeps its message, the exception's first
+  line and where it was raised, without the traceback (`NIANBAO_DEBUG=1` keeps tracebacks, as for the CLI).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,15 +21,19 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 from scrapy.utils.log import get_scrapy_root_handler
 
+from storage.sql import error_line
+
 from .items import FetchErrorItem
 
 logger = logging.getLogger(__name__)
 
 
-def fault_line(exc: BaseException) -> str:
-    """Return `Type: first line of its message` of an exception (the type alone where it says nothing)."""
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+def raised_at(exc: BaseException) -> str:
+    """Return ` at FILE:LINE` of the innermost frame `exc` was raised from ('' where it carries no traceback)."""
+    where = exc.__traceback__
+    while where is not None and where.tb_next is not None:
+        where = where.tb_next
+    return f" at {where.tb_frame.f_code.co_filename}:{where.tb_lineno}" if where is not None else ""
 
 
 class OneLine(logging.Filter):
@@ -40,16 +45,20 @@ class OneLine(logging.Filter):
                 message = record.getMessage()
             except Exception:  # a message whose arguments do not fit: logging says so itself when it formats it
                 message = str(record.msg)
-            record.msg, record.args = f"{message}: {fault_line(record.exc_info[1])}", ()
+            exc = record.exc_info[1]
+            record.msg, record.args = f"{message}: {error_line(exc)}{raised_at(exc)}", ()
             record.exc_info, record.exc_text = None, None
         return True
 
 
 def one_line_log() -> None:
-    """Put `OneLine` on the log handler Scrapy installed for the crawl (if it did), once: every record it writes,
-    Scrapy's own (a refused robots.txt, a callback's or a pipeline's exception) and ours, is one line."""
+    """Put `OneLine` on the log handler Scrapy installed for the crawl (if it did, and NIANBAO_DEBUG is not set),
+    once: every record it writes, Scrapy's own (a refused robots.txt, a callback's or a pipeline's exception) and
+    ours, is one line."""
     handler = get_scrapy_root_handler()
-    if handler is not None and not any(isinstance(f, OneLine) for f in handler.filters):
+    if handler is None or os.environ.get("NIANBAO_DEBUG"):
+        return
+    if not any(isinstance(f, OneLine) for f in handler.filters):
         handler.addFilter(OneLine())
 
 
@@ -74,7 +83,7 @@ class ItemFaults:
             self.stats.inc_value(f"site/{site}/not_stored")
             url = getattr(item, "url", None) or getattr(document, "url", None) or getattr(item, "source_url", "")
             exc = getattr(failure, "value", None)
-            logger.warning("%s: not stored: %s", url, fault_line(exc) if exc is not None else "a step failed")
+            logger.warning("%s: not stored: %s", url, error_line(exc) if exc is not None else "a step failed")
 
 
 class CallbackFaults:
@@ -94,8 +103,8 @@ class CallbackFaults:
         site = response.meta.get("site")
         if isinstance(exception, CloseSpider) or site is None:
             return None
-        why = f"the page could not be read: {fault_line(exception)}"[:300]
-        logger.warning("%s: %s", response.url, why)
+        why = f"the page could not be read: {error_line(exception)}"[:300]
+        logger.warning("%s: %s%s", response.url, why, raised_at(exception))
         self.stats.inc_value(f"site/{site.site_id}/errors")
         self.stats.inc_value(f"site/{site.site_id}/pages_unread")
         context = response.meta.get("context") or {}

@@ -246,12 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("NIANBAO_DEBUG"):
             raise
-        where = exc.__traceback__
-        while where is not None and where.tb_next is not None:
-            where = where.tb_next
-        at = f" at {where.tb_frame.f_code.co_filename}:{where.tb_lineno}" if where is not None else ""
-        print(f"nianbao: internal error: {type(exc).__name__}: {exc}{at} (NIANBAO_DEBUG=1 for the traceback)",
-              file=sys.stderr)  # fmt: skip
+        from crawler.faults import raised_at
+
+        print(f"nianbao: internal error: {type(exc).__name__}: {exc}{raised_at(exc)} (NIANBAO_DEBUG=1 for the "
+              "traceback)", file=sys.stderr)  # fmt: skip
         return exits.INTERNAL
 
 

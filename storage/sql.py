@@ -79,7 +79,8 @@ def _from_json(table: Any, names: tuple[str, ...], conflict: tuple[str, ...] | N
 
 
 def error_line(exc: BaseException) -> str:
-    """Return `Type: first line` of a failed store call, the database driver's own error where SQLAlchemy wraps one."""
+    """Return `Type: first line` of an exception (the type alone where it says nothing): of a failed store call, the
+    database driver's own error where SQLAlchemy wraps one."""
     orig = getattr(exc, "orig", None) or exc
     lines = str(orig).strip().splitlines()
     return f"{type(orig).__name__}: {lines[0]}" if lines else type(orig).__name__
