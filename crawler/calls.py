@@ -28,14 +28,20 @@ _LISTISH = re.compile(
 _NOT_LIST = re.compile(r"count|visit|stat|click|login|weather|captcha|verify|token|share|comment|vote|hits|track", re.I)
 _YEAR_FIELD = re.compile(r"year|fbtime|nd$|niandu|timeframe|pubyear|date", re.I)
 MAX_CALLS = 12
-"""At most this many script requests of one page are read as lists (a page of many widgets stays cheap)."""
+"""A page's script lists read by default: its first this many, those that name a 年报 column first (a page of many
+widgets stays cheap); the rest are counted as a budget the site hit. A site's `max_list_calls` override replaces it."""
+MAX_FOUND = 200
+"""At most this many of a page's script lists are named to the spider; more are counted, not parsed further."""
+# A list call whose address or parameters name an annual-report column.
+_REPORTISH = re.compile(r"年报|年度报告|nianbao|zfxxgknb|xxgknb|ndbg|gknb|bmnb|nw12344|annual", re.I)
 
 
-def script_calls(url: str, html: str, sel: Selector) -> list[tuple[ListCall, int]]:
-    """Return the list requests the page's scripts make, as paged list calls with the page to ask for first."""
+def script_calls(url: str, html: str, sel: Selector) -> tuple[list[tuple[ListCall, int]], int]:
+    """Return the list requests the page's scripts make, as paged list calls with the page to ask for first (those
+    that name a 年报 column first, the rest in page order; at most MAX_FOUND), and how many more there were."""
     scripts = " ".join(sel.xpath("//script[not(@src)]/text()").getall())
     if not scripts.strip():
-        return []
+        return [], 0
     dom = {e.attrib["id"]: dict(e.attrib) for e in sel.xpath("//*[@id][@*[starts-with(name(), 'data-')]]")[:500]}
     names = variables(scripts, dom)
     out: list[tuple[ListCall, int]] = []
@@ -48,9 +54,8 @@ def script_calls(url: str, html: str, sel: Selector) -> list[tuple[ListCall, int
         if key not in seen:
             seen.add(key)
             out.append(made)
-        if len(out) >= MAX_CALLS:
-            break
-    return out
+    out.sort(key=lambda c: not _REPORTISH.search(" ".join([c[0].url, *c[0].params, *c[0].params.values()])))
+    return out[:MAX_FOUND], max(0, len(out) - MAX_FOUND)
 
 
 def _list_call(page_url: str, found: ScriptCall) -> tuple[ListCall, int] | None:
@@ -134,11 +139,13 @@ _LIBRARY = re.compile(
     re.I,
 )
 MAX_SCRIPT_FILES = 4
-"""At most this many of a page's own script files are read for a name its list call needs."""
+"""At most this many of a page's own script files are read for a name its list calls need; the rest are counted as
+a budget the site hit. A site's `max_script_files` override replaces it."""
 
 
 def script_files(url: str, sel: Selector) -> list[str]:
-    """Return the page's own script files (same host, not a well-known library), where settings may live."""
+    """Return the page's own script files (same host, not a well-known library), where settings may live, in page
+    order (at most MAX_FOUND)."""
     host = urlsplit(url).netloc.lower()
     out = []
     for src in sel.xpath("//script/@src").getall():
@@ -147,7 +154,9 @@ def script_files(url: str, sel: Selector) -> list[str]:
         name = parts.path.rsplit("/", 1)[-1]
         if parts.netloc.lower() == host and name.endswith(".js") and not _LIBRARY.search(name) and target not in out:
             out.append(target)
-    return out[:MAX_SCRIPT_FILES]
+            if len(out) >= MAX_FOUND:
+                break
+    return out
 
 
 def frame_lists(url: str, sel: Selector) -> list[str]:

@@ -64,7 +64,8 @@ DROP_MIN = 4
 
 def budget_hit(stats: dict[str, Any], sid: str) -> str | None:
     """Return which budgets site `sid` hit (`pages`, `depth`, `list cap`, `answer cut`: a list API's answer too
-    large to read whole) with how many requests or answers each refused."""
+    large to read whole, `list calls cut` and `script files cut`: a page's script lists and script files past its
+    caps) with how many requests, answers, lists or files each refused."""
     hits = [
         f"{name} ×{n}"
         for name, key in (
@@ -72,6 +73,8 @@ def budget_hit(stats: dict[str, Any], sid: str) -> str | None:
             ("depth", "budget_depth_refused"),
             ("list cap", "budget_list_cap"),
             ("answer cut", "budget_answer_cut"),
+            ("list calls cut", "budget_calls_cut"),
+            ("script files cut", "budget_scripts_cut"),
         )
         if (n := stats.get(f"site/{sid}/{key}"))
     ]

@@ -49,11 +49,14 @@ class PageFacts:
     records: list[D.Link]
     """The entries of a Hanweb record list embedded in the page."""
     calls: list[tuple[ListCall, int]]
-    """The paged lists the page asks for (CMS list APIs, scripts, forms), each with its first page's number."""
-    pending: list[tuple[ListCall, int]]
-    """Paged lists whose call names settings defined in a script file of the site."""
+    """The paged lists the page asks for by its CMS's list APIs and its forms, each with its first page's number."""
+    script_lists: list[tuple[ListCall, int]]
+    """The paged lists the page's scripts ask for, those naming a 年报 column first (crawler.calls.script_calls);
+    a call naming settings a script file of the site defines (`crawler.scripts.missing_names`) waits for them."""
+    script_lists_beyond: int
+    """Script lists past the MAX_FOUND the page names (counted as cut, never read)."""
     script_files: list[str]
-    """The page's own script files, where `pending` is not empty."""
+    """The page's own script files, where a script list names settings they may define."""
     extra_lists: list[str]
     """Lonsun 年报 views among the links."""
     frames: list[str]
@@ -97,9 +100,10 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
     fragments = re.findall(r"annualreport#(\d+)", html) + re.findall(r"#(\d+)$", url)
     calls = [c for c in found if c is not None] + F.gkmlpt_calls(url, html, fragments)
     taken = {c.url for c, _ in calls}
-    scripted = [c for c in C.script_calls(url, html, sel) + C.form_calls(url, sel) if c[0].url not in taken]
-    calls += [c for c in scripted if not missing_names(c[0].url, c[0].params)]
-    pending = [c for c in scripted if missing_names(c[0].url, c[0].params)]
+    calls += [c for c in C.form_calls(url, sel) if c[0].url not in taken]
+    scripted, beyond = C.script_calls(url, html, sel)
+    scripted = [c for c in scripted if c[0].url not in taken]
+    pending = any(missing_names(c[0].url, c[0].params) for c in scripted)
     in_column = listing or bool(column and D.COLUMN_WORDS.search(column)) or bool(
         D.COLUMN_SLUGS.search(urlsplit(url).path))
     return PageFacts(
@@ -113,7 +117,8 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
         links=links,
         records=records,
         calls=calls,
-        pending=pending,
+        script_lists=scripted,
+        script_lists_beyond=beyond,
         script_files=C.script_files(url, sel) if pending else [],
         extra_lists=[lk.url for lk in F.lonsun_links(links)] if F.is_lonsun(html) else [],
         frames=[] if wrapper else [u for u in C.frame_lists(url, sel) if not D.DOC_EXT.search(u)],

@@ -109,8 +109,11 @@ def _overrides(text: str, row: int) -> dict[str, Any]:
     return value
 
 
-_COUNTS = frozenset({"max_pages", "max_depth", "pages_per_report", "max_list_pages"})
-"""Overrides read as counts (crawler.spiders.annual_reports: the site's budgets; crawler.paging: its pager cap)."""
+_COUNTS = frozenset(
+    {"max_pages", "max_depth", "pages_per_report", "max_list_pages", "max_list_calls", "max_script_files"}
+)
+"""Overrides read as counts (crawler.spiders.annual_reports: the site's budgets and its caps on a page's script lists
+and script files; crawler.paging: its pager cap)."""
 _PATTERNS = frozenset({"follow", "skip"})
 """Overrides read as regular expressions over URLs."""
 

@@ -12,7 +12,7 @@ from parsel import Selector
 
 from crawler import answers
 from crawler.answers import answer_links, read_answer, unwrap_jsonp
-from crawler.calls import form_calls, frame_lists, script_calls, script_files, year_forms
+from crawler.calls import MAX_FOUND, form_calls, frame_lists, script_calls, script_files, year_forms
 from crawler.paging import ListCall
 from crawler.scripts import calls, fill, fill_text, missing_names, variables
 
@@ -20,7 +20,9 @@ BASE = "http://www.example.gov.cn/col/nb/index.html"
 
 
 def _calls(html: str) -> list[tuple[ListCall, int]]:
-    return script_calls(BASE, html, Selector(text=html))
+    found, beyond = script_calls(BASE, html, Selector(text=html))
+    assert beyond == 0
+    return found
 
 
 def test_variables_and_object_literals_are_read_without_running_anything() -> None:
@@ -145,12 +147,30 @@ def test_a_setting_defined_in_another_script_file_is_waited_for_and_filled() -> 
     <script>$.ajax({url: '/EWB-FRONT/rest/lightfrontaction/getgovinfolist', type: 'post',
       data: JSON.stringify({siteGuid: siteGuid, categorynum: '004', pageIndex: 0, pageSize: 20})});</script>"""
     sel = Selector(text=html)
-    [(call, n)] = script_calls(BASE, html, sel)
+    [(call, n)], _ = script_calls(BASE, html, sel)
     assert n == 0 and missing_names(call.params) == {"siteGuid"}
     assert script_files(BASE, sel) == ["http://www.example.gov.cn/js/webBuilderCommon.js"]
     filled = fill(call.params, "var webBuilderCommon = {siteGuid: '7eb5f7f1-9041-43ad', other: 1};")
     assert filled["siteGuid"] == "7eb5f7f1-9041-43ad" and not missing_names(filled)
     assert missing_names(fill(call.params, "var nothing = 1;")) == {"siteGuid"}
+
+
+def _widgets(channels: list[str]) -> str:
+    return "".join(f"<script>$.ajax({{url: '/api/getArticleList', data: {{channelId: '{c}', pageNo: 1, pageSize: 8}}}});"
+                   "</script>" for c in channels)  # fmt: skip
+
+
+def test_script_lists_naming_a_report_column_come_first_the_rest_in_page_order() -> None:
+    html = _widgets(["101", "102", "zfxxgknb", "103", "nianbao2024"])
+    found = [call.params["channelId"] for call, _ in _calls(html)]
+    assert found == ["zfxxgknb", "nianbao2024", "101", "102", "103"]
+
+
+def test_script_lists_past_the_ceiling_are_counted_not_named() -> None:
+    html = _widgets([str(n) for n in range(MAX_FOUND + 7)])
+    found, beyond = script_calls(BASE, html, Selector(text=html))
+    assert len(found) == MAX_FOUND and beyond == 7
+    assert found[-1][0].params["channelId"] == str(MAX_FOUND - 1)
 
 
 def test_a_paged_search_form_is_a_list_call() -> None:

@@ -24,6 +24,7 @@ from scrapy.http import FormRequest, Response, TextResponse
 
 from .. import discovery as D
 from ..article_parts import is_book_page, part_of
+from ..calls import MAX_CALLS, MAX_SCRIPT_FILES
 from ..documents import is_document
 from ..extract_pool import PageJob, PageRead, read_page_job, report_item
 from ..failures import too_large
@@ -31,10 +32,12 @@ from ..hosts import HostGivenUp
 from ..items import DocumentItem, FetchErrorItem
 from ..middlewares import Blocked, RobotsRefused
 from ..page_facts import PageFacts
+from ..paging import ListCall
 from ..pipelines.dedup import DedupPipeline
 from ..pipelines.extract import ExtractPipeline
 from ..registry import Site, host_of, load_sites, sites_from_urls
 from ..safety import safe_filename
+from ..scripts import missing_names
 from ..store import StoreExtension
 from .learning import BodyLearning
 from .memory import RememberedPages, header_text
@@ -382,14 +385,14 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         column, title, pub = facts.column, facts.title, facts.published_at
         # Only the pages of paged lists are noted (a list's next page is asked while it shows new links).
         next_page = bool(response.meta["context"].get("next_page"))
-        paged = bool(facts.calls or facts.pager) or "pager" in response.meta["context"] or next_page
+        lists, pending, files = self._script_lists(site, facts)
+        paged = bool(facts.calls or lists or facts.pager) or "pager" in response.meta["context"] or next_page
         pages = set(facts.pager)
         new = self._new_links([lk for lk in [*facts.records, *facts.links] if lk.url not in pages]) if paged else (0, 0)
-        for call, n in facts.calls:
+        for call, n in [*facts.calls, *lists]:
             yield from self._first_pages(site, call, n, depth + 1, column)
-        pending = [[c.to_dict(), n] for c, n in facts.pending]
         if pending:  # a setting the call needs is defined in one of the site's script files
-            for src in facts.script_files:
+            for src in files:
                 yield self._request(site, src, role="list", depth=depth + 1, callback=self.parse_script,
                                     context={"column": column, "pending": pending, "page_url": response.url})
         lent = response.meta["context"].get("lent_host")
@@ -409,6 +412,25 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
             for url in facts.pager:
                 yield self._request(site, url, role="list", depth=depth, context={"column": column, "next_page": 1})
         yield from self._next_page(response, site, new)
+
+    def _script_lists(
+        self, site: Site, facts: PageFacts
+    ) -> tuple[list[tuple[ListCall, int]], list[list[Any]], list[str]]:
+        """Return the script lists of a page to read now (the first `max_list_calls`), those waiting for a setting
+        (as `[call dict, first page]`) and the script files to look for it in (the first `max_script_files`); the
+        lists and files past the caps are counted (`budget_calls_cut`, `budget_scripts_cut`)."""
+        stats, sid = self.crawler.stats, site.site_id
+        cap = site.overrides.get("max_list_calls", MAX_CALLS)
+        kept = facts.script_lists[:cap]
+        cut = len(facts.script_lists) - len(kept) + facts.script_lists_beyond
+        if cut:
+            stats.inc_value(f"site/{sid}/budget_calls_cut", cut)
+        ready = [c for c in kept if not missing_names(c[0].url, c[0].params)]
+        pending = [[c.to_dict(), n] for c, n in kept if missing_names(c.url, c.params)]
+        files = facts.script_files[: site.overrides.get("max_script_files", MAX_SCRIPT_FILES)] if pending else []
+        if pending and len(files) < len(facts.script_files):
+            stats.inc_value(f"site/{sid}/budget_scripts_cut", len(facts.script_files) - len(files))
+        return ready, pending, files
 
     def _follow_link(
         self,
