@@ -394,18 +394,54 @@ def test_a_worker_does_not_end_while_redis_cannot_say_what_its_sites_hold(queue:
     monkeypatch.setattr(WorkerExtension, "scheduler", property(lambda self: scheduler))
     ext = WorkerExtension(crawler)
     ext.sites = {"s": site}
-    held = scheduler.held
+    claim = scheduler.claim_refused
 
     def gone() -> dict[str, int]:
         raise RedisConnectionError("connection refused")
 
-    monkeypatch.setattr(scheduler, "held", gone)
+    monkeypatch.setattr(scheduler, "claim_refused", gone)
     with pytest.raises(DontCloseSpider):  # ended now, its held request would be neither sent nor counted
         ext.idle(spider)
     assert ext.health.down_since is not None and crawler.stats.get_value("site/s/budget_pages_refused") is None
-    monkeypatch.setattr(scheduler, "held", held)
+    monkeypatch.setattr(scheduler, "claim_refused", claim)
     ext.idle(spider)  # Redis answers: the worker ends, what its site still holds counted as refused
     assert crawler.stats.get_value("site/s/budget_pages_refused") == 1
+
+
+def test_workers_ending_together_count_a_held_request_refused_once(queue: tuple[Any, str], monkeypatch) -> None:
+    import scrapy
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed.queue import LeasedScheduler
+    from crawler.distributed.worker import WorkerExtension, WorkerSpider, redis_settings
+    from crawler.registry import Site
+
+    _, name = queue
+    site = Site("s", "s", ("http://127.0.0.11:1/",), frozenset({"127.0.0.11:1"}),
+                overrides={"max_pages": 0, "pages_per_report": 0})  # fmt: skip
+    ends = []
+    for _ in range(2):  # two workers on one queue, both idle at the crawl's end
+        crawler = get_crawler(WorkerSpider, {**redis_settings(REDIS_URL, name), "NIANBAO_WORKER_IDLE_S": 0})
+        spider = WorkerSpider.from_crawler(crawler, sites=[site])
+        scheduler = LeasedScheduler.from_crawler(crawler)
+        scheduler.open(spider)
+        ext = WorkerExtension(crawler)
+        ext.sites = {"s": site}
+        ends.append((crawler, spider, scheduler, ext))
+    first = ends[0][2]
+    assert first.enqueue_request(scrapy.Request("http://127.0.0.11:1/a.html", meta={"site": site})) is False
+    assert first.enqueue_request(scrapy.Request("http://127.0.0.11:1/b.html", meta={"site": site})) is False
+    assert first.held() == {"s": 2}
+    for _, spider, scheduler, ext in ends:
+        monkeypatch.setattr(WorkerExtension, "scheduler", property(lambda self, s=scheduler: s))
+        ext.idle(spider)
+    counted = [crawler.stats.get_value("site/s/budget_pages_refused") or 0 for crawler, *_ in ends]
+    assert sum(counted) == 2, f"two held requests, counted refused per worker: {counted}"
+    assert first.enqueue_request(scrapy.Request("http://127.0.0.11:1/c.html", meta={"site": site})) is False
+    crawler, spider, scheduler, ext = ends[1]
+    monkeypatch.setattr(WorkerExtension, "scheduler", property(lambda self: scheduler))
+    ext.idle(spider)  # one more held since: only it is new
+    assert crawler.stats.get_value("site/s/budget_pages_refused") == counted[1] + 1
 
 
 def test_a_page_budget_holds_across_workers_and_each_hit_is_reported(

@@ -65,6 +65,10 @@ class Keys:
         reports the site yields raise the budget (`LeasedScheduler.release`)."""
         return f"{self.prefix}:held:{site_id}"
 
+    def refused(self, site_id: str) -> str:
+        """How many of a site's held requests a worker that ended has counted refused (the most any counted)."""
+        return f"{self.prefix}:refused:{site_id}"
+
     @property
     def held_sites(self) -> str:
         """The ids of the sites that have held requests."""

@@ -98,6 +98,16 @@ them told), requests a report adds to the budget, the site's id.
 Returns 1 queued, 0 seen, -1 held: past the budget a request waits in Redis (not in a worker that may die) until
 the reports the site yields make room for it (`_BUDGET`); what still waits when the crawl ends was refused."""
 
+_CLAIM = """
+local held = redis.call('ZCARD', KEYS[1])
+local counted = tonumber(redis.call('GET', KEYS[2]) or '0')
+if held <= counted then return 0 end
+redis.call('SET', KEYS[2], held)
+return held - counted
+"""
+"""Count a site's held requests refused once over every worker that ends: return how many are held beyond the most
+a worker counted before (KEYS: the site's held requests, its refused count), and raise that count to them."""
+
 _RELEASE = _BUDGET + """
 redis.call('INCRBY', KEYS[2], ARGV[4])
 local before = redis.call('ZCARD', KEYS[3])
@@ -302,6 +312,13 @@ class LeasedScheduler(Scheduler):
     def held(self) -> dict[str, int]:
         """Return site id → its requests still held past its page budget (refused, if the crawl ends now)."""
         counts = {sid: self.server.zcard(self.keys.held(sid)) for sid in self._held_sites()}
+        return {sid: n for sid, n in counts.items() if n}
+
+    def claim_refused(self) -> dict[str, int]:
+        """Return site id → the requests it still holds past its page budget that no worker ending before this one
+        counted refused (each worker ending counts only what is held beyond the most counted so far)."""
+        counts = {sid: int(self.server.eval(_CLAIM, 2, self.keys.held(sid), self.keys.refused(sid)))
+                  for sid in self._held_sites()}  # fmt: skip
         return {sid: n for sid, n in counts.items() if n}
 
     def _forget_unpushed(self) -> None:

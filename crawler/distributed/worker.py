@@ -86,7 +86,8 @@ def seed(server: Any, sites: list[Site], queue: str = DEFAULT_QUEUE) -> dict[str
     if fresh:
         df.clear()
         server.delete(keys.held_sites)
-        for pattern in (keys.pages("*"), keys.reports("*"), keys.held("*")):  # the last round's budgets
+        # the last round's budgets
+        for pattern in (keys.pages("*"), keys.reports("*"), keys.held("*"), keys.refused("*")):
             for key in server.scan_iter(match=pattern, count=1000):
                 server.delete(key)
     else:
@@ -249,8 +250,8 @@ class WorkerExtension:
             self.idle_since = now
         if now - self.idle_since < self.idle_s:
             raise DontCloseSpider
-        try:  # the worker ends: what its sites still hold past their budgets was refused
-            held = self.scheduler.held()
+        try:  # the worker ends: what its sites still hold past their budgets (no ending worker counted) was refused
+            held = self.scheduler.claim_refused()
         except REDIS_DOWN as exc:
             # Not ended uncounted: the tick's grace decides (Redis back: counted at the next idle; gone: exit 3).
             self.health.failed(exc)
