@@ -202,3 +202,47 @@ def test_a_report_whose_parts_exceed_the_size_limit_says_which_were_not_fetched(
 
 if __name__ == "__main__":
     print(json.dumps(measure(), ensure_ascii=False, indent=1))
+
+
+def _revisit(tmp: Path, change: bool) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Crawl a report cut into 3 pages twice into one store, its last part changed in between where `change`
+    (a correction appended to it, the first page as it was); return each crawl's summary row and the requests of
+    its parts (method, path, status, conditional headers)."""
+    db = f"sqlite:///{tmp}/store.db"
+    with _LongReportWeb(3) as web:
+        reg = web.write_registry(tmp / "sites.csv")
+        [site] = web.sites.values()
+        out = []
+        for n in (1, 2):
+            web.clear_requests()
+            summary = tmp / f"summary{n}.json"
+            crawl = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(reg), "--fast", "--db",
+                                    db, "--feed", str(tmp / f"feed{n}.jsonl"), "--summary", str(summary), "--quiet"],
+                                   cwd=tmp, capture_output=True, text=True, timeout=300)  # fmt: skip
+            assert crawl.returncode == 0, crawl.stderr[-2000:]
+            [row] = json.loads(summary.read_text(encoding="utf-8"))["sites"]
+            parts = [(r["method"], r["path"], r["status"], "If-None-Match" in r["headers"]) for r in web.requests
+                     if r["path"].endswith(("_1.html", "_2.html"))]  # fmt: skip
+            out.append((row, parts))
+            if change:
+                last = next(route for path, route in site.routes.items() if path.endswith("_2.html"))
+                last.body = last.body.replace(b"</body>", "<p>更正说明：本报告第三页于2025年2月更正。</p></body>".encode())
+    return out
+
+
+@pytest.mark.slow
+def test_a_revisit_reads_a_report_again_when_a_part_changed_while_its_first_page_did_not(tmp_path: Path) -> None:
+    (first, _), (second, parts) = _revisit(tmp_path, change=True)
+    assert first["reports_new"] == 1
+    assert second["reports_new"] == 1, f"the changed part went unseen: {second}, parts asked {parts}"
+    records = subprocess.run([sys.executable, "-m", "nianbao.cli", "export", "--db", f"sqlite:///{tmp_path}/store.db",
+                              "--format", "jsonl", "--out", "-"], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=120, check=True).stdout  # fmt: skip
+    assert "更正说明" in records
+
+
+@pytest.mark.slow
+def test_a_revisit_of_an_unchanged_report_asks_its_parts_conditionally(tmp_path: Path) -> None:
+    (first, _), (second, parts) = _revisit(tmp_path, change=False)
+    assert second["reports_new"] == 0 and second["reports_known"] == 1, second
+    assert parts and all(status == 304 and conditional for _, _, status, conditional in parts), parts
