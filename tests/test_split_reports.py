@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -206,7 +207,7 @@ if __name__ == "__main__":
 
 def _revisit(tmp: Path, change: bool) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Crawl a report cut into 3 pages twice into one store, its last part changed in between where `change`
-    (a correction appended to it, the first page as it was); return each crawl's summary row and the requests of
+    (a table cell corrected and the correction said, the first page as it was); return each crawl's summary row and the requests of
     its parts (method, path, status, conditional headers)."""
     db = f"sqlite:///{tmp}/store.db"
     with _LongReportWeb(3) as web:
@@ -224,9 +225,13 @@ def _revisit(tmp: Path, change: bool) -> list[tuple[dict[str, Any], list[dict[st
             parts = [(r["method"], r["path"], r["status"], "If-None-Match" in r["headers"]) for r in web.requests
                      if r["path"].endswith(("_1.html", "_2.html"))]  # fmt: skip
             out.append((row, parts))
-            if change:
+            if change:  # a cell of a table on the last page corrected, and the correction said
                 last = next(route for path, route in site.routes.items() if path.endswith("_2.html"))
-                last.body = last.body.replace(b"</body>", "<p>更正说明：本报告第三页于2025年2月更正。</p></body>".encode())
+                cell = re.search(rb"<td[^>]*>(\d+)</td>", last.body)
+                assert cell is not None
+                fixed = cell[0].replace(cell[1] + b"</td>", str(int(cell[1]) + 1).encode() + b"</td>")
+                last.body = last.body.replace(cell[0], fixed, 1).replace(
+                    b"</body>", "<p>更正说明：本报告第三页于2025年2月更正。</p></body>".encode())
     return out
 
 
@@ -235,14 +240,17 @@ def test_a_revisit_reads_a_report_again_when_a_part_changed_while_its_first_page
     (first, _), (second, parts) = _revisit(tmp_path, change=True)
     assert first["reports_new"] == 1
     assert second["reports_new"] == 1, f"the changed part went unseen: {second}, parts asked {parts}"
-    records = subprocess.run([sys.executable, "-m", "nianbao.cli", "export", "--db", f"sqlite:///{tmp_path}/store.db",
-                              "--format", "jsonl", "--out", "-"], cwd=tmp_path, capture_output=True, text=True,
-                             timeout=120, check=True).stdout  # fmt: skip
-    assert "更正说明" in records
+    out = tmp_path / "reports.jsonl"
+    subprocess.run([sys.executable, "-m", "nianbao.cli", "export", "--db", f"sqlite:///{tmp_path}/store.db",
+                    "--format", "jsonl", "--out", str(out)], cwd=tmp_path, capture_output=True, timeout=120,
+                   check=True)  # fmt: skip
+    [record] = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines() if x.strip()]
+    assert record["version"] == 2 and "更正说明" in json.dumps(record["sections"], ensure_ascii=False), record["version"]
 
 
 @pytest.mark.slow
 def test_a_revisit_of_an_unchanged_report_asks_its_parts_conditionally(tmp_path: Path) -> None:
     (first, _), (second, parts) = _revisit(tmp_path, change=False)
+    assert first["reports_new"] == 1
     assert second["reports_new"] == 0 and second["reports_known"] == 1, second
     assert parts and all(status == 304 and conditional for _, _, status, conditional in parts), parts

@@ -313,6 +313,15 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         site: Site = response.meta["site"]
         self.crawler.stats.inc_value(f"site/{site.site_id}/pages")
         if response.status == 304:
+            known = response.meta.get("remembered")
+            parts = [c for c in known.children if c.get("role") == "part"] if known is not None else []
+            # A report cut into pages: its first page unchanged says nothing of the others.
+            if parts and await self._parts_changed(response, site, parts):
+                fresh = await self._fetch_again(response, site)
+                if fresh is not None:
+                    async for out in self.parse_page(fresh):
+                        yield out
+                    return
             for out in self._replay(response, site):
                 yield out
             return
@@ -338,9 +347,10 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
             return
         children = [c for c in self._follow(response, site, facts) if c is not None]
         parts: list[FetchErrorItem] = []
+        kept: list[dict[str, Any]] = []
         if facts.part_index == 0 and (facts.is_report or D.is_report_title(facts.title)
                                       or D.is_report_title(context.get("list_title"))):  # fmt: skip
-            whole, parts = await self._assemble(response, site, job, facts)
+            whole, parts, kept = await self._assemble(response, site, job, facts)
             if whole is not None and whole[1].facts is not None:
                 job, read = whole
                 facts = replace(read.facts, links=facts.links)  # the report is the whole; its links the page's
@@ -349,7 +359,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         for child in children:  # a document (or report page) linked here carries this page's marks
             if child.meta.get("role") in ("document", "candidate") and facts.marks:
                 child.meta["context"]["page_marks"] = facts.marks
-        self._remember(response, children, document=facts.is_report)
+        self._remember(response, children, document=facts.is_report, parts=kept)
         await self._recall(children)
         if facts.is_report:
             item = report_item(job, facts)  # as the worker made it

@@ -27,11 +27,15 @@ class RememberedPages:
     _request: Any
     _list_request: Any
 
-    def _remember(self, response: Response, children: list[scrapy.Request], document: bool) -> None:
+    def _remember(
+        self, response: Response, children: list[scrapy.Request], document: bool, parts: list[dict[str, Any]] = ()
+    ) -> None:
         """Queue the page for the crawl memory with the requests it led to (a GET only; without a store nothing),
         written with the next batch of the store's writes (crawler/store_batch.py).
 
-        `document` True is for a report page: it is done only once its own fetch is stored.
+        `document` True is for a report page: it is done only once its own fetch is stored. `parts`: the rows of
+        the pages a report cut into pages was assembled from (`parts.part_row`), kept among its children and asked
+        again when the first page answers 304 (`ReportParts._parts_changed`), never replayed as requests.
         """
         if self.store is None or response.request is None or response.request.method != "GET":
             return
@@ -45,7 +49,7 @@ class RememberedPages:
                 "form": c.body.decode("latin-1") if c.method == "POST" else None,
             }
             for c in children
-        ]
+        ] + list(parts)
         etag, modified = header_text(response, b"ETag"), header_text(response, b"Last-Modified")
         # Not waited for: a row the store refuses is logged, and the next crawl fetches the page whole.
         self.store.writer.remember(page_row(response.url, etag=etag, last_modified=modified, children=kept,
@@ -82,6 +86,8 @@ class RememberedPages:
         # A report page links its attachments too: they are replayed like a list's entries.
         depth = response.meta["depth"]
         for child in known.children if known is not None else ():
+            if child.get("role") == "part":  # asked by the 304's handler already
+                continue
             pager = (child.get("context") or {}).get("pager")
             if pager:
                 context = child["context"]

@@ -4,7 +4,9 @@ fetched, read for the parts they name in turn, and assembled into one page that 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import replace
+from typing import Any
 
 from scrapy.http import Response, TextResponse
 
@@ -13,6 +15,7 @@ from ..extract_pool import PageJob, PageRead
 from ..items import FetchErrorItem
 from ..page_facts import PageFacts
 from ..registry import Site
+from .memory import header_text
 
 PART_BATCH = 8
 """Parts asked for at once: the pages of a long flipbook are not all held before the size limit is checked."""
@@ -23,11 +26,13 @@ class ReportParts:
 
     async def _assemble(
         self, response: Response, site: Site, job: PageJob, facts: PageFacts
-    ) -> tuple[tuple[PageJob, PageRead] | None, list[FetchErrorItem]]:
+    ) -> tuple[tuple[PageJob, PageRead] | None, list[FetchErrorItem], list[dict[str, Any]]]:
         """Return the job and read of the report whose first page is `response` (its parts fetched and appended;
-        None where none could be had), and an error item for each part that could not be had."""
+        None where none could be had), an error item for each part that could not be had, and what the crawl memory
+        keeps of each part fetched (`part_row`), so that a revisit finding the first page unchanged asks its parts."""
         pages: dict[int, tuple[str, str]] = {0: (response.url, response.text)}
         errors: list[FetchErrorItem] = []
+        rows: list[dict[str, Any]] = []
         seen = {response.url, *facts.parts}
         pending = list(facts.parts)
         size = len(response.body)
@@ -46,6 +51,7 @@ class ReportParts:
                     failed.setdefault(answer, []).append(url)
                     continue
                 size += len(answer.body)
+                rows.append(part_row(url, answer))  # type: ignore[arg-type]
                 pages[part_of(url).index] = (url, answer.text)  # type: ignore[union-attr]  # parts are parts' URLs
                 draft = self._document(answer, site, response.meta["context"])  # type: ignore[attr-defined]
                 named = await self._read_page(PageJob(job.context, draft, job.max_bytes, extract=False))  # type: ignore[attr-defined]
@@ -64,26 +70,71 @@ class ReportParts:
         self.crawler.stats.inc_value(f"site/{site.site_id}/report_parts", len(pages) - 1)  # type: ignore[attr-defined]
         made = assemble([pages[k] for k in sorted(pages)]) if len(pages) > 1 else None
         if made is None:
-            return None, errors
+            return None, errors, []
         body, unread = made
         errors += [self._part_error(url, response, site, "part is no readable HTML") for url in unread]
         draft = replace(job.draft, body=body, charset="utf-8", content_type="text/html; charset=utf-8")
         whole = replace(job, draft=draft)
-        return (whole, await self._read_page(whole)), errors  # type: ignore[attr-defined]
+        return (whole, await self._read_page(whole)), errors, rows  # type: ignore[attr-defined]
 
-    async def _fetch_part(self, site: Site, url: str, first: Response) -> TextResponse | str:
-        """Return a part's page, or why it could not be had (one line)."""
+    async def _parts_changed(self, response: Response, site: Site, parts: list[dict[str, Any]]) -> bool:
+        """Return True where a part of the report whose first page answered 304 (`response`) changed since the
+        crawl memory's `parts` (`part_row`s) were kept: a part not answered 304 whose bytes are not those kept (or
+        that could not be had). Each part is asked conditionally, PART_BATCH at a time, until one changed."""
+        for start in range(0, len(parts), PART_BATCH):
+            batch = parts[start : start + PART_BATCH]
+            got = await asyncio.gather(*(self._fetch_part(site, row["url"], response, row) for row in batch))
+            for row, answer in zip(batch, got, strict=True):
+                if isinstance(answer, _Unchanged):
+                    continue
+                if isinstance(answer, str) or hashlib.sha256(answer.body).hexdigest() != row["context"]["sha256"]:
+                    self.logger.info("report part changed %s (of %s): the report is read again", row["url"],  # type: ignore[attr-defined]
+                                     response.url)  # fmt: skip
+                    return True
+        return False
+
+    async def _fetch_again(self, response: Response, site: Site) -> Response | None:
+        """Return the page `response` answered 304 for, fetched whole (None where it could not be had)."""
+        request = self._request(site, response.url, role=response.meta.get("role"), depth=response.meta["depth"],  # type: ignore[attr-defined]
+                                context=response.meta["context"], dont_filter=True)  # fmt: skip
+        if request is None:
+            return None
+        request.meta["recalled"] = request.url  # asked whole
+        request.meta["remembered"] = None
+        try:
+            answer = await self.crawler.engine.download_async(request)  # type: ignore[attr-defined]
+        except Exception as exc:  # the report stays known as it was: said, and fetched again next time
+            self.logger.warning("report page not fetched again %s: %s", response.url, exc)  # type: ignore[attr-defined]
+            return None
+        if answer.status != 200 or not isinstance(answer, TextResponse):
+            self.logger.warning("report page not fetched again %s: HTTP %s", response.url, answer.status)  # type: ignore[attr-defined]
+            return None
+        return answer
+
+    async def _fetch_part(
+        self, site: Site, url: str, first: Response, kept: dict[str, Any] | None = None
+    ) -> TextResponse | _Unchanged | str:
+        """Return a part's page, or why it could not be had (one line). With `kept` (the part's `part_row`), it is
+        asked conditionally, and a 304 answer is `_Unchanged`."""
         request = self._request(site, url, role="part", depth=first.meta["depth"],  # type: ignore[attr-defined]
                                 context=first.meta["context"], dont_filter=True)  # fmt: skip
         if request is None:
             return "not fetched: off the site or over its page budget"
-        request.meta["recalled"] = request.url  # asked whole: a part's 304 would leave nothing to assemble
+        # Not asked as the crawl memory knows it (a part's 304 would leave nothing to assemble), only as `kept` says.
+        request.meta["recalled"] = request.url
         request.meta["remembered"] = None
+        validators = (kept or {}).get("context") or {}
+        if validators.get("etag"):
+            request.headers[b"If-None-Match"] = validators["etag"].encode("latin-1")
+        elif validators.get("last_modified"):
+            request.headers[b"If-Modified-Since"] = validators["last_modified"].encode("latin-1")
         try:
             answer = await self.crawler.engine.download_async(request)  # type: ignore[attr-defined]
         except Exception as exc:  # any failure of one part is that part's error line
             return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         self.crawler.stats.inc_value(f"site/{site.site_id}/pages")  # type: ignore[attr-defined]
+        if answer.status == 304 and kept is not None:
+            return _Unchanged()
         if answer.status != 200 or not isinstance(answer, TextResponse):
             return f"part answered HTTP {answer.status}" if answer.status != 200 else "part is not a page"
         return answer
@@ -97,3 +148,15 @@ class ReportParts:
         context = first.meta.get("context") or {}
         return FetchErrorItem(site=site.site_id, source_url=url, error=f"part of {first.url}: {reason}"[:300],
                               list_title=context.get("list_title"), list_date=context.get("list_date"))  # fmt: skip
+
+
+class _Unchanged:
+    """A part asked conditionally that answered 304."""
+
+
+def part_row(url: str, answer: Response) -> dict[str, Any]:
+    """Return what the crawl memory keeps of the part at `url` (a child of its first page's row, role `part`): the
+    validators of its `answer` and the SHA-256 of its bytes."""
+    validators = {"etag": header_text(answer, b"ETag"), "last_modified": header_text(answer, b"Last-Modified"),
+                  "sha256": hashlib.sha256(answer.body).hexdigest()}  # fmt: skip
+    return {"url": url, "role": "part", "context": validators, "cb": "parse_page", "method": "GET", "form": None}
