@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
@@ -193,9 +194,80 @@ def form_calls(url: str, sel: Selector) -> list[tuple[ListCall, int]]:
 
 _FORMS = etree.XPath("//form")
 _HIDDEN = etree.XPath(".//input[@type='hidden'][@name]")
+_INPUTS = etree.XPath(".//input")
+_BUTTONS = etree.XPath(".//input[@type='submit' or @type='button' or @type='image']")
+_BUTTON_TAGS = etree.XPath(".//button")
 _SELECTS = etree.XPath(".//select[@name]")
 _OPTIONS = etree.XPath(".//option")
 _STRING = etree.XPath("string()", smart_strings=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchForm:
+    """A site's search box: a same-host GET form with a field for the words searched for."""
+
+    action: str
+    """The form's address, without a query."""
+    fields: tuple[tuple[str, str], ...]
+    """The form's other fields as it sends them (hidden channel or site ids, selects at their first option)."""
+    word: str
+    """The name of the field the words go in."""
+
+    def url(self, words: str, encoding: str = "utf-8") -> str:
+        """Return the GET request of a search for `words`, its query encoded as the page was (an older CMS reads its
+        search words as GBK)."""
+        query = urlencode([*self.fields, (self.word, words)], encoding=encoding, errors="xmlcharrefreplace")
+        return f"{self.action}?{query}"
+
+
+# A field that takes the words searched for, by its name, or by what its form says of itself.
+_WORD_FIELD = re.compile(
+    r"^(?:search_?words?|searchkey|search_?text|search_?value|keywords?|key_?word|kw|wd|q|query|sw|key|word|s)$", re.I
+)
+_SEARCH_HINT = re.compile(r"搜索|检索|搜\s*索|关键[字词]|search", re.I)
+_TEXT_TYPES = frozenset({"", "text", "search"})
+
+
+MAX_SEARCH_FORMS = 3
+"""A page's site searches read: its first this many (a header's box, a column's own, an advanced search)."""
+
+
+def search_forms(url: str, sel: Selector) -> list[SearchForm]:
+    """Return the page's site searches: its same-host GET forms with a field for search words, one an address, in
+    page order (at most MAX_SEARCH_FORMS)."""
+    host = urlsplit(url).netloc.lower()
+    out: list[SearchForm] = []
+    for form in _FORMS(sel.root):
+        if (form.get("method") or "get").strip().lower() != "get":
+            continue
+        action = urljoin(url, (form.get("action") or "").strip() or url)
+        parts = urlsplit(action)
+        if parts.scheme not in ("http", "https") or parts.netloc.lower() != host:
+            continue
+        texts = [i for i in _INPUTS(form) if (i.get("type") or "").strip().lower() in _TEXT_TYPES and i.get("name")]
+        word = next((i.get("name") for i in texts if _WORD_FIELD.match(i.get("name"))), None)
+        if word is None and len(texts) == 1:
+            said = " ".join([*(form.get(k) or "" for k in ("name", "id", "class", "action")),
+                             *(texts[0].get(k) or "" for k in ("placeholder", "id", "class", "title")),
+                             *(b.get("value") or "" for b in _BUTTONS(form)),
+                             *(_STRING(b) for b in _BUTTON_TAGS(form))])  # fmt: skip
+            word = texts[0].get("name") if _SEARCH_HINT.search(said) else None
+        if word is None:
+            continue
+        fields = [*parse_qsl(parts.query, keep_blank_values=True)]
+        fields += [(i.get("name"), i.get("value") or "") for i in _HIDDEN(form)]
+        for select in _SELECTS(form):
+            first = next(iter(_OPTIONS(select)), None)
+            if first is not None:
+                fields.append((select.get("name"), first.get("value") if first.get("value") is not None
+                               else _STRING(first)))  # fmt: skip
+        action = urlunsplit(parts._replace(query="", fragment=""))
+        if all(f.action != action for f in out):
+            out.append(SearchForm(action, tuple((k, v) for k, v in fields if k != word), word))
+            if len(out) >= MAX_SEARCH_FORMS:
+                break
+    return out
+
 
 
 def year_forms(url: str, sel: Selector, limit: int = 30) -> list[str]:

@@ -67,6 +67,8 @@ class PageFacts:
     """The list's pager links, where the page is in a 年报 column."""
     notice_units: list[B.Unit]
     """The units a notice about reports names (empty unless the title is a notice's)."""
+    searches: list[C.SearchForm]
+    """The site's search boxes on the page (asked for the reports where the site's links lead to none)."""
     parts: list[str]
     """The other pages of the report this page is a part of (an article cut into pages, a flipbook), in order."""
     part_index: int | None
@@ -126,6 +128,7 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
         + F.unit_year_reports([url, *(lk.url for lk in links)], date.today().year),
         pager=[lk.url for lk in F.pager_links(links, url)] if in_column else [],
         notice_units=B.notice_units(sel, url) if B.is_notice(title) else [],
+        searches=C.search_forms(url, sel),
         parts=parts,
         part_index=part.index if part is not None and parts else None,
     )

@@ -12,7 +12,7 @@ from parsel import Selector
 
 from crawler import answers
 from crawler.answers import answer_links, read_answer, unwrap_jsonp
-from crawler.calls import MAX_FOUND, form_calls, frame_lists, script_calls, script_files, year_forms
+from crawler.calls import MAX_FOUND, form_calls, frame_lists, script_calls, script_files, search_forms, year_forms
 from crawler.paging import ListCall
 from crawler.scripts import calls, fill, fill_text, missing_names, variables
 
@@ -207,3 +207,20 @@ def test_an_address_built_by_a_helper_of_the_sites_script_file_is_worked_out() -
     body = json.loads(fill(call.params, site_js)["params"])
     assert body == {"siteGuid": "7eb5", "pageIndex": 0, "pageSize": "6"}
     assert fill_text(call.url, "function other(a){ return a; }") == call.url  # not defined there: still missing
+
+
+def test_a_pages_site_searches_are_its_same_host_get_forms_with_a_box_for_words() -> None:
+    html = """<form action="/was5/web/search" method="get"><input type="hidden" name="channelid" value="239316">
+      <input type="text" name="searchword"><input type="submit" value="搜索"></form>
+    <form action="/login.do" method="get"><input name="user"><input type="password" name="pw"></form>
+    <form action="/igs/front/search.jhtml" method="post"><input name="searchWord"></form>
+    <form action="http://www.other.gov.cn/search" method="get"><input name="q"></form>
+    <form action="/jrobot/search.do?webid=3" class="search-box"><select name="field"><option value="title">标题</option>
+      </select><input name="qt" placeholder="请输入关键字"><button>检索</button></form>"""
+    forms = search_forms(BASE, Selector(text=html))
+    assert [(f.action, f.word) for f in forms] == [("http://www.example.gov.cn/was5/web/search", "searchword"),
+                                                   ("http://www.example.gov.cn/jrobot/search.do", "qt")]  # fmt: skip
+    assert forms[0].url("政府信息公开工作年度报告") == (
+        "http://www.example.gov.cn/was5/web/search?channelid=239316&searchword="
+        "%E6%94%BF%E5%BA%9C%E4%BF%A1%E6%81%AF%E5%85%AC%E5%BC%80%E5%B7%A5%E4%BD%9C%E5%B9%B4%E5%BA%A6%E6%8A%A5%E5%91%8A")
+    assert forms[1].url("年报", "gbk") == "http://www.example.gov.cn/jrobot/search.do?webid=3&field=title&qt=%C4%EA%B1%A8"

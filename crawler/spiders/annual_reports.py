@@ -24,7 +24,7 @@ from scrapy.http import FormRequest, Response, TextResponse
 
 from .. import discovery as D
 from ..article_parts import is_book_page, part_of
-from ..calls import MAX_CALLS, MAX_SCRIPT_FILES
+from ..calls import MAX_CALLS, MAX_SCRIPT_FILES, SearchForm
 from ..documents import is_document
 from ..extract_pool import PageJob, PageRead, read_page_job, report_item
 from ..failures import too_large
@@ -57,6 +57,8 @@ MAX_HELD = 10000
 DEFAULT_MAX_DEPTH = 10
 """Link hops from a start URL (a list's next page is the same depth): platform → unit list → unit → 信息公开
 → 年报 column → report page → document is 6; nested 目录 trees add a few."""
+SEARCH_WORDS = "政府信息公开工作年度报告"
+"""What a site's search is asked for where its links led to no report (the reports' standard title)."""
 _CD_NAME = re.compile(r"""filename\*\s*=\s*[\w-]+''([^;]+)|filename\s*=\s*"?([^";]+)"?""", re.I)
 
 
@@ -137,6 +139,10 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         self.dedup: DedupPipeline | None = None
         """The crawl's dedup pipeline, asked whether a page's bytes were met before it is read."""
         self._looked = False
+        self.searches: dict[str, tuple[list[SearchForm], str]] = {}
+        """Site id → the site searches the first of its pages to show any showed, with that page's encoding."""
+        self.searched: set[str] = set()
+        """The sites whose search this crawl asked (or decided not to ask) for the reports."""
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> AnnualReportsSpider:
@@ -196,12 +202,37 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         return out
 
     def idle(self) -> None:
-        """When nothing else is left to do, send the held requests the reports made room for, or end."""
-        released = self.release_held()
+        """When nothing else is left to do, send the held requests the reports made room for, then the site searches
+        of sites whose links led to no report (`search_reports`), or end."""
+        released = self.release_held() or self.search_reports()
         for request in released:
             self.crawler.engine.crawl(request)
         if released:
             raise DontCloseSpider
+
+    def search_reports(self) -> list[scrapy.Request]:
+        """Return a search for the reports (SEARCH_WORDS) in each site search of each site whose links led to no
+        report, once a crawl (format-spec site patterns: the site search fills gaps only); its results
+        are read as a 年报 list, their pager included (`site/<id>/searched`)."""
+        out: list[scrapy.Request] = []
+        stats = self.crawler.stats
+        for site in self.sites:
+            sid = site.site_id
+            found = self.searches.get(sid)
+            if found is None or sid in self.searched or reports_yielded(stats, sid):
+                continue
+            self.searched.add(sid)
+            if stats.get_value(f"site/{sid}/blocked") or stats.get_value(f"site/{sid}/given_up"):
+                continue
+            forms, encoding = found
+            for form in forms:
+                request = self._request(site, form.url(SEARCH_WORDS, encoding), role="list", depth=1,
+                                        context={"column": SEARCH_WORDS, "search": 1})  # fmt: skip
+                if request is not None:
+                    stats.inc_value(f"site/{sid}/searched")
+                    self.logger.info("%s: its links led to no report: asking its site search %s", sid, request.url)
+                    out.append(request)
+        return out
 
     def _request(
         self,
@@ -277,6 +308,11 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
                       failure.type.__name__)  # fmt: skip
         if site is None or failure.check(Blocked):
             return  # counted by the challenge middleware
+        if (request.meta.get("context") or {}).get("search"):
+            # A search box that answers nothing readable: the site stays as its links left it (no report: attention).
+            self.crawler.stats.inc_value(f"site/{site.site_id}/search_failed")
+            self.logger.info("site search of %s failed: %s", site.site_id, reason)
+            return
         if failure.check(HostGivenUp):
             # Counted by the host budget (site/<id>/given_up); a report document is still an error line.
             if request.meta.get("role") in ("document", "candidate"):
@@ -339,6 +375,8 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         job = PageJob(context, draft, limit)  # the worker decodes the page's text (crawl CPU and a copy saved)
         read = await self._read_page(job, ask=revisit, listing=response.meta.get("role") == "list")
         facts = read.facts
+        if facts is not None and facts.searches and site.site_id not in self.searches:
+            self.searches[site.site_id] = (facts.searches, response.encoding)
         if facts is None:
             # Read in part it would pass for a list without links: refused aloud instead, fetched again next time.
             self.crawler.stats.inc_value(f"site/{site.site_id}/errors")
