@@ -357,6 +357,8 @@ def test_the_reports_each_worker_yields_raise_their_site_budget_for_every_worker
     assert len(first.queue) == 2 and first.held() == {"s": 2}, "past the budget a request waits in Redis"
     assert push(first) is False and first.held() == {"s": 3}
     one.stats.inc_value("site/s/reports_new")  # worker 1 read a report: 3 pages more, for both
+    # The site had a report: neither worker searches it (worker 1 has not told Redis yet; worker 2 asks Redis).
+    assert first.reports_of("s") == 1 and second.reports_of("s") == 0
     assert second.release({"s": site}) == 0, "worker 2 has not heard of it"
     assert first.release({"s": site}) == 3 and len(first.queue) == 5 and first.held() == {}
     assert push(second) is False and second.held() == {"s": 1}
@@ -368,6 +370,7 @@ def test_the_reports_each_worker_yields_raise_their_site_budget_for_every_worker
     one.stats.inc_value("site/s/reports_new")  # told with a link both had pushed already: counted all the same
     assert first.enqueue_request(scrapy.Request("http://127.0.0.11:1/p0.html", meta={"site": site})) is False
     assert int(server.get(first.keys.reports("s"))) == 3 and first.release({"s": site}) == 1
+    assert first.reports_of("s") == second.reports_of("s") == 3, "every worker sees every report told"
     assert one.stats.get_value("site/s/budget_held") == 3 and two.stats.get_value("site/s/budget_held") == 2
     assert one.stats.get_value("site/s/budget_pages_refused") is None, "held is not refused while the crawl goes on"
 

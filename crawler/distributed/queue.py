@@ -290,6 +290,11 @@ class LeasedScheduler(Scheduler):
         """Return the reports this worker had from site `sid` that it has not told Redis yet."""
         return (reports_yielded(self.stats, sid) if self.stats else 0) - self.reports_told.get(sid, 0)
 
+    def reports_of(self, sid: str) -> int:
+        """Return the reports every worker has had from site `sid`: those told to Redis and this worker's not yet
+        told."""
+        return int(self.server.get(self.keys.reports(sid)) or 0) + self._new_reports(sid)
+
     def _held_sites(self) -> list[str]:
         return [raw.decode() if isinstance(raw, bytes) else raw for raw in self.server.smembers(self.keys.held_sites)]
 

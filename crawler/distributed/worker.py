@@ -129,6 +129,14 @@ class WorkerSpider(AnnualReportsSpider):
             return iter(())
         return super().failed(failure)
 
+    def _reports_of(self, site_id: str) -> int:
+        """Return the reports every worker has had from a site so far (told to Redis, and this worker's not yet
+        told); 1 where Redis cannot say, so that no site is searched for want of an answer."""
+        try:
+            return self.crawler.engine._slot.scheduler.reports_of(site_id)
+        except REDIS_DOWN:
+            return 1
+
     def _budget(self, site: Site, depth: int) -> str | None:
         """Return "depth" where a new request is past the site's depth (refused, counted), else None: its pages are
         counted, and held past the budget, over every worker by the scheduler (`LeasedScheduler`)."""

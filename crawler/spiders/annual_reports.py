@@ -210,6 +210,10 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         if released:
             raise DontCloseSpider
 
+    def _reports_of(self, site_id: str) -> int:
+        """Return the reports the crawl has had from a site so far."""
+        return reports_yielded(self.crawler.stats, site_id)
+
     def search_reports(self) -> list[scrapy.Request]:
         """Return a search for the reports (SEARCH_WORDS) in each site search of each site whose links led to no
         report, once a crawl (format-spec site patterns: the site search fills gaps only); its results
@@ -219,7 +223,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         for site in self.sites:
             sid = site.site_id
             found = self.searches.get(sid)
-            if found is None or sid in self.searched or reports_yielded(stats, sid):
+            if found is None or sid in self.searched or self._reports_of(sid):
                 continue
             self.searched.add(sid)
             if stats.get_value(f"site/{sid}/blocked") or stats.get_value(f"site/{sid}/given_up"):
