@@ -32,7 +32,7 @@ MAX_CALLS = 12
 """A page's script lists read by default: its first this many, those that name a 年报 column first (a page of many
 widgets stays cheap); the rest are counted as a budget the site hit. A site's `max_list_calls` override replaces it."""
 MAX_FOUND = 200
-"""At most this many of a page's script lists are named to the spider; more are counted, not parsed further."""
+"""At most this many of a page's script lists are named to the spider; more are only counted."""
 # A list call whose address or parameters name an annual-report column.
 _REPORTISH = re.compile(r"年报|年度报告|nianbao|zfxxgknb|xxgknb|ndbg|gknb|bmnb|nw12344|annual", re.I)
 
@@ -146,18 +146,16 @@ a budget the site hit. A site's `max_script_files` override replaces it."""
 
 def script_files(url: str, sel: Selector) -> list[str]:
     """Return the page's own script files (same host, not a well-known library), where settings may live, in page
-    order (at most MAX_FOUND)."""
+    order."""
     host = urlsplit(url).netloc.lower()
-    out = []
+    out: dict[str, None] = {}
     for src in sel.xpath("//script/@src").getall():
         target = urljoin(url, src.strip())
         parts = urlsplit(target)
         name = parts.path.rsplit("/", 1)[-1]
-        if parts.netloc.lower() == host and name.endswith(".js") and not _LIBRARY.search(name) and target not in out:
-            out.append(target)
-            if len(out) >= MAX_FOUND:
-                break
-    return out
+        if parts.netloc.lower() == host and name.endswith(".js") and not _LIBRARY.search(name):
+            out.setdefault(target)
+    return list(out)
 
 
 def frame_lists(url: str, sel: Selector) -> list[str]:

@@ -46,6 +46,13 @@ class _WidgetWeb(Web2):
                         region_name="山西省晋城市长平县", level="county", start_paths=["/"],
                         site_code="1405810003", site_name="长平县人民政府")  # fmt: skip
         columns: dict[str, list[dict[str, str]]] = {}
+        widgets = "".join(
+            f'<div class="box"><div class="box-title">栏目{w + 1}</div><ul id="w{w}"></ul></div>'
+            f"<script>$.ajax({{url: '/api/getArticleList', type: 'get', dataType: 'json', data: {{channelId: "
+            f"'{4100 + 7 * w}', pageNo: 1, pageSize: 8}}, success: function(r){{ fill('#w{w}', r.data); }}}});"
+            "</script>"
+            for w in range(WIDGETS)
+        )
         for w in range(WIDGETS):
             channel = str(4100 + 7 * w)
             entries = []
@@ -58,10 +65,11 @@ class _WidgetWeb(Web2):
                     s.add(path, s.page(doc.title, main, article={"title": doc.title, "date": date}))
                     entries.append({"title": doc.title, "url": path, "time": date})
             else:
-                for k in range(3):
+                for k in range(3):  # the news pages carry the widgets too (the site's template): cut once
                     path = f"/content/{channel}/2025/{k}.html"
                     title = f"县政府召开第{w * 3 + k + 1}次常务会议"
-                    s.add(path, s.page(title, f"<p>{title}。</p>", article={"title": title, "date": "2025-02-01"}))
+                    s.add(path, s.page(title, f"<p>{title}。</p>{'' if scripts else widgets}",
+                                       article={"title": title, "date": "2025-02-01"}))  # fmt: skip
                     entries.append({"title": title, "url": path, "time": "2025-02-01"})
             columns[channel] = entries
 
@@ -83,13 +91,6 @@ class _WidgetWeb(Web2):
                     "pageNo: 1, pageSize: 8}});</script>")  # fmt: skip
             s.add("/", s.page("长平县人民政府", files + '<ul id="list"></ul>' + call))
         else:
-            widgets = "".join(
-                f'<div class="box"><div class="box-title">栏目{w + 1}</div><ul id="w{w}"></ul></div>'
-                f"<script>$.ajax({{url: '/api/getArticleList', type: 'get', dataType: 'json', data: {{channelId: "
-                f"'{4100 + 7 * w}', pageNo: 1, pageSize: 8}}, success: function(r){{ fill('#w{w}', r.data); }}}});"
-                "</script>"
-                for w in range(WIDGETS)
-            )
             s.add("/", s.page("长平县人民政府", widgets))
         self.sites = {s.id: s}
 

@@ -10,6 +10,7 @@ answering 304 replays them from the crawl memory (`request.meta["remembered"]`, 
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -143,6 +144,8 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         """Site id → the site searches the first of its pages to show any showed, with that page's encoding."""
         self.searched: set[str] = set()
         """The sites whose search this crawl asked (or decided not to ask) for the reports."""
+        self.cut: dict[str, set[int]] = {}
+        """Site id → the hashes of the script lists and script files its pages' caps left out, each counted once."""
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> AnnualReportsSpider:
@@ -474,14 +477,21 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         stats, sid = self.crawler.stats, site.site_id
         cap = site.overrides.get("max_list_calls", MAX_CALLS)
         kept = facts.script_lists[:cap]
-        cut = len(facts.script_lists) - len(kept) + facts.script_lists_beyond
-        if cut:
-            stats.inc_value(f"site/{sid}/budget_calls_cut", cut)
+        # Counted once a site: a template's widgets are on every page of it.
+        cut = self.cut.setdefault(sid, set())
+        before = len(cut)
+        cut.update(hash(json.dumps(c.to_dict(), sort_keys=True)) for c, _ in facts.script_lists[cap:])
+        beyond = facts.script_lists_beyond if len(cut) > before else 0  # a page the others did not repeat
+        if len(cut) - before + beyond:
+            stats.inc_value(f"site/{sid}/budget_calls_cut", len(cut) - before + beyond)
         ready = [c for c in kept if not missing_names(c[0].url, c[0].params)]
         pending = [[c.to_dict(), n] for c, n in kept if missing_names(c.url, c.params)]
         files = facts.script_files[: site.overrides.get("max_script_files", MAX_SCRIPT_FILES)] if pending else []
         if pending and len(files) < len(facts.script_files):
-            stats.inc_value(f"site/{sid}/budget_scripts_cut", len(facts.script_files) - len(files))
+            before = len(cut)
+            cut.update(hash(url) for url in facts.script_files[len(files) :])
+            if len(cut) > before:
+                stats.inc_value(f"site/{sid}/budget_scripts_cut", len(cut) - before)
         return ready, pending, files
 
     def _follow_link(
