@@ -95,9 +95,10 @@ class _WidgetWeb(Web2):
         self.sites = {s.id: s}
 
 
-def crawl_portal(tmp: Path, overrides: dict[str, Any] | None = None, scripts: int = 0) -> tuple[int, str, dict[str, Any]]:
-    """Crawl the portal (`_WidgetWeb(scripts)`, with the registry `overrides` given); return the exit status, stderr
-    and the site's summary row."""
+def crawl_portal(tmp: Path, overrides: dict[str, Any] | None = None, scripts: int = 0,
+                 db: str = "", runs: int = 1) -> tuple[int, str, dict[str, Any]]:  # fmt: skip
+    """Crawl the portal (`_WidgetWeb(scripts)`, with the registry `overrides` given) `runs` times into the store
+    `db`; return the last crawl's exit status, stderr and the site's summary row."""
     with _WidgetWeb(scripts) as web:
         reg = web.write_registry(tmp / "sites.csv")
         if overrides:
@@ -108,9 +109,10 @@ def crawl_portal(tmp: Path, overrides: dict[str, Any] | None = None, scripts: in
                 out.writeheader()
                 out.writerows({**r, "overrides": json.dumps(overrides)} for r in rows)
         summary = tmp / "summary.json"
-        crawl = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(reg), "--fast", "--db", "",
-                                "--feed", str(tmp / "feed.jsonl"), "--summary", str(summary), "--quiet"],
-                               cwd=tmp, capture_output=True, text=True, timeout=300)  # fmt: skip
+        for _ in range(runs):
+            crawl = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(reg), "--fast", "--db",
+                                    db, "--feed", str(tmp / "feed.jsonl"), "--summary", str(summary), "--quiet"],
+                                   cwd=tmp, capture_output=True, text=True, timeout=300)  # fmt: skip
     [row] = json.loads(summary.read_text(encoding="utf-8"))["sites"]
     return crawl.returncode, crawl.stderr, row
 
@@ -120,6 +122,13 @@ def test_list_calls_past_a_pages_cap_are_a_budget_the_site_hit(tmp_path: Path) -
     status, stderr, row = crawl_portal(tmp_path)
     assert status == 1, stderr[-2000:]
     assert f"list calls cut ×{WIDGETS - MAX_CALLS}" in (row["budget_hit"] or ""), row
+
+
+@pytest.mark.slow
+def test_a_revisit_finding_the_page_unchanged_says_the_cut_again(tmp_path: Path) -> None:
+    status, stderr, row = crawl_portal(tmp_path, db=f"sqlite:///{tmp_path}/store.db", runs=2)
+    assert status == 1, stderr[-2000:]
+    assert row["budget_hit"] == f"list calls cut ×{WIDGETS - MAX_CALLS}", row  # the home page answered 304
 
 
 @pytest.mark.slow

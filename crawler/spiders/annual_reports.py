@@ -10,6 +10,7 @@ answering 304 replays them from the crawl memory (`request.meta["remembered"]`, 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
@@ -144,8 +145,10 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         """Site id → the site searches the first of its pages to show any showed, with that page's encoding."""
         self.searched: set[str] = set()
         """The sites whose search this crawl asked (or decided not to ask) for the reports."""
-        self.cut: dict[str, set[int]] = {}
-        """Site id → the hashes of the script lists and script files its pages' caps left out, each counted once."""
+        self.cut: dict[str, set[str]] = {}
+        """Site id → the keys of the script lists and script files its pages' caps left out, each counted once."""
+        self.page_cut: dict[str, dict[str, Any]] = {}
+        """Page URL → what its caps left out, until the page is remembered (said again when it answers 304)."""
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> AnnualReportsSpider:
@@ -404,7 +407,8 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         for child in children:  # a document (or report page) linked here carries this page's marks
             if child.meta.get("role") in ("document", "candidate") and facts.marks:
                 child.meta["context"]["page_marks"] = facts.marks
-        self._remember(response, children, document=facts.is_report, parts=kept)
+        cut = self.page_cut.pop(response.url, None)
+        self._remember(response, children, document=facts.is_report, parts=kept, cut=cut)
         await self._recall(children)
         if facts.is_report:
             item = report_item(job, facts)  # as the worker made it
@@ -440,7 +444,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         column, title, pub = facts.column, facts.title, facts.published_at
         # Only the pages of paged lists are noted (a list's next page is asked while it shows new links).
         next_page = bool(response.meta["context"].get("next_page"))
-        lists, pending, files = self._script_lists(site, facts)
+        lists, pending, files = self._script_lists(response, site, facts)
         paged = bool(facts.calls or lists or facts.pager) or "pager" in response.meta["context"] or next_page
         pages = set(facts.pager)
         new = self._new_links([lk for lk in [*facts.records, *facts.links] if lk.url not in pages]) if paged else (0, 0)
@@ -469,30 +473,35 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         yield from self._next_page(response, site, new)
 
     def _script_lists(
-        self, site: Site, facts: PageFacts
+        self, response: Response, site: Site, facts: PageFacts
     ) -> tuple[list[tuple[ListCall, int]], list[list[Any]], list[str]]:
         """Return the script lists of a page to read now (the first `max_list_calls`), those waiting for a setting
         (as `[call dict, first page]`) and the script files to look for it in (the first `max_script_files`); the
-        lists and files past the caps are counted (`budget_calls_cut`, `budget_scripts_cut`)."""
-        stats, sid = self.crawler.stats, site.site_id
+        lists and files past the caps are counted (`count_cut`) and kept for the page's row in the crawl memory."""
         cap = site.overrides.get("max_list_calls", MAX_CALLS)
         kept = facts.script_lists[:cap]
-        # Counted once a site: a template's widgets are on every page of it.
-        cut = self.cut.setdefault(sid, set())
-        before = len(cut)
-        cut.update(hash(json.dumps(c.to_dict(), sort_keys=True)) for c, _ in facts.script_lists[cap:])
-        beyond = facts.script_lists_beyond if len(cut) > before else 0  # a page the others did not repeat
-        if len(cut) - before + beyond:
-            stats.inc_value(f"site/{sid}/budget_calls_cut", len(cut) - before + beyond)
+        calls = [_key(json.dumps(c.to_dict(), sort_keys=True)) for c, _ in facts.script_lists[cap:]]
         ready = [c for c in kept if not missing_names(c[0].url, c[0].params)]
         pending = [[c.to_dict(), n] for c, n in kept if missing_names(c.url, c.params)]
         files = facts.script_files[: site.overrides.get("max_script_files", MAX_SCRIPT_FILES)] if pending else []
-        if pending and len(files) < len(facts.script_files):
-            before = len(cut)
-            cut.update(hash(url) for url in facts.script_files[len(files) :])
-            if len(cut) > before:
-                stats.inc_value(f"site/{sid}/budget_scripts_cut", len(cut) - before)
+        left = [_key(url) for url in facts.script_files[len(files) :]] if pending else []
+        if calls or left or facts.script_lists_beyond:
+            cut = {"calls": calls, "files": left, "beyond": facts.script_lists_beyond}
+            self.page_cut[response.url] = cut
+            self.count_cut(site.site_id, cut)
         return ready, pending, files
+
+    def count_cut(self, sid: str, cut: dict[str, Any]) -> None:
+        """Count the script lists and files a page's caps left out (`cut`: their keys, and the lists past the ones
+        the page named) that no page of the site left out before (`budget_calls_cut`, `budget_scripts_cut`): a
+        template's widgets are on every page of a site."""
+        seen = self.cut.setdefault(sid, set())
+        for kind, stat in (("calls", "budget_calls_cut"), ("files", "budget_scripts_cut")):
+            before = len(seen)
+            seen.update(f"{kind}:{k}" for k in cut[kind])
+            new = len(seen) - before + (cut["beyond"] if kind == "calls" and len(seen) > before else 0)
+            if new:
+                self.crawler.stats.inc_value(f"site/{sid}/{stat}", new)
 
     def _follow_link(
         self,
@@ -570,3 +579,8 @@ def _error(url: str, meta: dict[str, Any], site: Site, reason: str) -> FetchErro
     context = meta.get("context") or {}
     return FetchErrorItem(site=site.site_id, source_url=url, error=reason[:300], list_title=context.get("list_title"),
                           list_date=context.get("list_date"))  # fmt: skip
+
+
+def _key(text: str) -> str:
+    """Return a key of `text` that is the same in every process and run (str hashes are salted per process)."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]

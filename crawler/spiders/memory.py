@@ -26,16 +26,23 @@ class RememberedPages:
     store: StoreExtension | None
     _request: Any
     _list_request: Any
+    count_cut: Any
 
     def _remember(
-        self, response: Response, children: list[scrapy.Request], document: bool, parts: list[dict[str, Any]] = ()
+        self,
+        response: Response,
+        children: list[scrapy.Request],
+        document: bool,
+        parts: list[dict[str, Any]] = (),
+        cut: dict[str, Any] | None = None,
     ) -> None:
         """Queue the page for the crawl memory with the requests it led to (a GET only; without a store nothing),
         written with the next batch of the store's writes (crawler/store_batch.py).
 
         `document` True is for a report page: it is done only once its own fetch is stored. `parts`: the rows of
         the pages a report cut into pages was assembled from (`parts.part_row`), kept among its children and asked
-        again when the first page answers 304 (`ReportParts._parts_changed`), never replayed as requests.
+        again when the first page answers 304 (`ReportParts._parts_changed`), never replayed as requests. `cut`:
+        the script lists and files the page's caps left out, counted again when it answers 304 (role `cut`).
         """
         if self.store is None or response.request is None or response.request.method != "GET":
             return
@@ -50,6 +57,9 @@ class RememberedPages:
             }
             for c in children
         ] + list(parts)
+        if cut:
+            kept.append({"url": response.url, "role": "cut", "context": cut, "cb": "parse_page", "method": "GET",
+                         "form": None})  # fmt: skip
         etag, modified = header_text(response, b"ETag"), header_text(response, b"Last-Modified")
         # Not waited for: a row the store refuses is logged, and the next crawl fetches the page whole.
         self.store.writer.remember(page_row(response.url, etag=etag, last_modified=modified, children=kept,
@@ -87,6 +97,9 @@ class RememberedPages:
         depth = response.meta["depth"]
         for child in known.children if known is not None else ():
             if child.get("role") == "part":  # asked by the 304's handler already
+                continue
+            if child.get("role") == "cut":  # left out by the page's caps last time: still left out
+                self.count_cut(site.site_id, child["context"])
                 continue
             pager = (child.get("context") or {}).get("pager")
             if pager:
