@@ -20,6 +20,11 @@ _CALL = re.compile(
 _DOM_READ = re.compile(r"""(?:\$|jQuery)\(\s*['"]#([\w-]+)['"]\s*\)\s*\.\s*(data|attr)\(\s*['"]([\w-]+)['"]\s*\)""")
 MAX_SCRIPT_CHARS = 400_000
 """Scripts are read up to this many characters per page (a hostile page cannot make reading them unbounded)."""
+MAX_LITERAL_CHARS = 50_000
+"""A value is read at most this far from where it starts (a list call's options or a setting are far shorter)."""
+MAX_SCANNED = 4 * MAX_SCRIPT_CHARS
+"""Characters all of a page's values may be read over, together: past it, later values are not read (a page of
+many long values, each within MAX_LITERAL_CHARS, stays linear in its size)."""
 
 
 @dataclass(slots=True)
@@ -45,27 +50,29 @@ class _Parser:
                  dom: dict[str, dict[str, str]] | None = None) -> None:  # fmt: skip
         self.text = text
         self.i = 0
+        self.end = len(text)
+        """Where reading stops: a literal longer than the window its caller gives is read in part."""
         self.names = names
         self.placeholders = placeholders
         self.dom = dom or {}
 
     def skip(self) -> None:
-        while self.i < len(self.text):
+        while self.i < self.end:
             if self.text[self.i].isspace():
                 self.i += 1
             elif self.text.startswith("//", self.i):
-                end = self.text.find("\n", self.i)
-                self.i = len(self.text) if end < 0 else end
+                end = self.text.find("\n", self.i, self.end)
+                self.i = self.end if end < 0 else end
             elif self.text.startswith("/*", self.i):
-                end = self.text.find("*/", self.i + 2)
-                self.i = len(self.text) if end < 0 else end + 2
+                end = self.text.find("*/", self.i + 2, self.end)
+                self.i = self.end if end < 0 else end + 2
             else:
                 return
 
     def value(self, depth: int = 0) -> Any:
         """Return the literal at the cursor (None for what is not a literal) and move past it."""
         self.skip()
-        if self.i >= len(self.text) or depth > 20:
+        if self.i >= self.end or depth > 20:
             return None
         c = self.text[self.i]
         if c in "'\"`":
@@ -75,17 +82,17 @@ class _Parser:
             return self.obj(depth)
         if c == "[":
             return self.array(depth)
-        m = _DOM_READ.match(self.text, self.i)
+        m = _DOM_READ.match(self.text, self.i, self.end)
         if m:  # jQuery reading an element's attribute: `$('#list').data('webid')`, `.attr('data-x')`
             self.i = m.end()
             attrs = self.dom.get(m.group(1), {})
             key = m.group(3).lower()
             return attrs.get(key if m.group(2) == "attr" else f"data-{key}")
-        m = re.compile(r"-?\d+(?:\.\d+)?").match(self.text, self.i)
+        m = re.compile(r"-?\d+(?:\.\d+)?").match(self.text, self.i, self.end)
         if m:
             self.i = m.end()
             return m.group(0)
-        m = re.compile(r"[A-Za-z_$][\w$.]*").match(self.text, self.i)
+        m = re.compile(r"[A-Za-z_$][\w$.]*").match(self.text, self.i, self.end)
         if m:
             self.i = m.end()
             name = m.group(0)
@@ -119,7 +126,7 @@ class _Parser:
         args: list[Any] = []
         while True:
             self.skip()
-            if self.i >= len(self.text) or self.text[self.i] == ")":
+            if self.i >= self.end or self.text[self.i] == ")":
                 self.i += 1
                 break
             if self.text[self.i] == ",":
@@ -148,8 +155,8 @@ class _Parser:
         quote = self.text[self.i]
         self.i += 1
         out = []
-        while self.i < len(self.text) and self.text[self.i] != quote:
-            if self.text[self.i] == "\\" and self.i + 1 < len(self.text):
+        while self.i < self.end and self.text[self.i] != quote:
+            if self.text[self.i] == "\\" and self.i + 1 < self.end:
                 self.i += 1
             out.append(self.text[self.i])
             self.i += 1
@@ -161,7 +168,7 @@ class _Parser:
         out: dict[str, Any] = {}
         while True:
             self.skip()
-            if self.i >= len(self.text):
+            if self.i >= self.end:
                 return out
             if self.text[self.i] == "}":
                 self.i += 1
@@ -172,7 +179,7 @@ class _Parser:
             if self.text[self.i] in "'\"":
                 key = self.string()
             else:
-                m = re.compile(r"[\w$]+").match(self.text, self.i)
+                m = re.compile(r"[\w$]+").match(self.text, self.i, self.end)
                 if not m:
                     self._skip_to(",}")
                     continue
@@ -190,7 +197,7 @@ class _Parser:
         out = []
         while True:
             self.skip()
-            if self.i >= len(self.text):
+            if self.i >= self.end:
                 return out
             if self.text[self.i] == "]":
                 self.i += 1
@@ -206,35 +213,46 @@ class _Parser:
     def _skip_to(self, stops: str) -> None:
         """Move to the next top-level character in `stops`, past anything nested (an expression, a call)."""
         level = 0
-        while self.i < len(self.text):
+        while self.i < self.end:
             c = self.text[self.i]
             if c in "'\"`":
                 self.string()
                 continue
+            if self._comment():
+                continue
+            if c in stops and level == 0:  # before nesting: `{` may be what is looked for (a function's body)
+                return
             if c in "([{":
                 level += 1
             elif c in ")]}":
                 if level == 0:
                     return
                 level -= 1
-            elif c in stops and level == 0:
-                return
             self.i += 1
 
     def _skip_function(self) -> None:
         """Move past a function expression `(…) { … }`."""
         self._skip_to("{")
-        if self.i < len(self.text):
+        if self.i < self.end:
             self.i += 1
             level = 1
-            while self.i < len(self.text) and level:
+            while self.i < self.end and level:
                 c = self.text[self.i]
                 if c in "'\"`":
                     self.string()
                     continue
+                if self._comment():
+                    continue
                 level += c == "{"
                 level -= c == "}"
                 self.i += 1
+
+    def _comment(self) -> bool:
+        """Move past a comment at the cursor and return True (a quote in `// don't` is no string's start)."""
+        if not self.text.startswith(("//", "/*"), self.i):
+            return False
+        self.skip()
+        return True
 
     def _close(self, char: str) -> None:
         self._skip_to(char)
@@ -256,12 +274,16 @@ def variables(text: str, dom: dict[str, dict[str, str]] | None = None) -> dict[s
     """
     text = text[:MAX_SCRIPT_CHARS]
     out: dict[str, Any] = {}
+    parser = _Parser(text, out, dom=dom)
+    scanned = 0
     for m in _VAR.finditer(text):
         if m.group(1) in out:
             continue
-        parser = _Parser(text, out, dom=dom)
-        parser.i = m.end()
+        if scanned > MAX_SCANNED:
+            break
+        parser.i, parser.end = m.end(), min(len(text), m.end() + MAX_LITERAL_CHARS)
         value = parser.value()
+        scanned += parser.i - m.end()
         if value is not None:
             out[m.group(1)] = value
     return out
@@ -280,11 +302,15 @@ def calls(text: str, names: dict[str, Any] | None = None,
     text = text[:MAX_SCRIPT_CHARS]
     names = variables(text, dom) if names is None else names
     out: list[ScriptCall] = []
+    scanned = 0
     for m in _CALL.finditer(text):
+        if scanned > MAX_SCANNED:
+            break
         parser = _Parser(text, names, placeholders=True, dom=dom)
-        parser.i = m.end()
+        parser.i, parser.end = m.end(), min(len(text), m.end() + MAX_LITERAL_CHARS)
         verb = (m.group("verb") or "fetch").lower()
         first = parser.value()
+        scanned += parser.i - m.end()
         if verb == "ajax" and isinstance(first, dict):
             call = _from_options(first.get("url"), first)
         elif isinstance(first, str):

@@ -14,7 +14,7 @@ from crawler import answers
 from crawler.answers import answer_links, read_answer, unwrap_jsonp
 from crawler.calls import MAX_FOUND, form_calls, frame_lists, script_calls, script_files, search_forms, year_forms
 from crawler.paging import ListCall
-from crawler.scripts import calls, fill, fill_text, missing_names, variables
+from crawler.scripts import MAX_LITERAL_CHARS, calls, fill, fill_text, literal_at, missing_names, variables
 
 BASE = "http://www.example.gov.cn/col/nb/index.html"
 
@@ -224,3 +224,16 @@ def test_a_pages_site_searches_are_its_same_host_get_forms_with_a_box_for_words(
         "http://www.example.gov.cn/was5/web/search?channelid=239316&searchword="
         "%E6%94%BF%E5%BA%9C%E4%BF%A1%E6%81%AF%E5%85%AC%E5%BC%80%E5%B7%A5%E4%BD%9C%E5%B9%B4%E5%BA%A6%E6%8A%A5%E5%91%8A")
     assert forms[1].url("年报", "gbk") == "http://www.example.gov.cn/jrobot/search.do?webid=3&field=title&qt=%C4%EA%B1%A8"
+
+
+def test_a_function_among_values_is_skipped_to_its_own_end() -> None:
+    # `_skip_to("{")` took a function's `{` for nesting and ran to the script's end: the values after it were lost,
+    # and every variable before a library's functions was read to the end (quadratic: bench/scripts.py).
+    assert literal_at("[function(a) { if (a) { return 1; } }, 'after']", 0) == [None, "after"]
+    assert literal_at("{a: function() {\n  // don't stop here\n  return 1;\n}, b: 'x'}", 0) == {"a": None, "b": "x"}
+
+
+def test_a_value_is_read_within_its_window_and_the_script_goes_on() -> None:
+    text = "var big = [" + "1, " * MAX_LITERAL_CHARS + "2];\nvar after = '/api/list';"
+    found = variables(text)
+    assert found["after"] == "/api/list" and len(found["big"]) <= MAX_LITERAL_CHARS // 3 + 1
