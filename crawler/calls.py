@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from lxml import etree
 from parsel import Selector
 
+from .discovery import COLUMN_SLUGS
 from .paging import PAGE_KEYS, ListCall, page_key_of, set_page_in_json, size_of, window_of
 from .scripts import ScriptCall, calls, variables
 
@@ -33,8 +34,8 @@ MAX_CALLS = 12
 widgets stays cheap); the rest are counted as a budget the site hit. A site's `max_list_calls` override replaces it."""
 MAX_FOUND = 200
 """At most this many of a page's script lists are named to the spider; more are only counted."""
-# A list call whose address or parameters name an annual-report column.
-_REPORTISH = re.compile(r"年报|年度报告|nianbao|zfxxgknb|xxgknb|ndbg|gknb|bmnb|nw12344|annual", re.I)
+# A list call whose address or parameters name an annual-report column: in words, or by a column slug.
+_REPORTISH = re.compile(rf"年报|年度报告|{COLUMN_SLUGS.pattern}", re.I)
 
 
 def script_calls(url: str, html: str, sel: Selector) -> tuple[list[tuple[ListCall, int]], int]:
@@ -222,10 +223,8 @@ class SearchForm:
 _WORD_FIELD = re.compile(
     r"^(?:search_?words?|searchkey|search_?text|search_?value|keywords?|key_?word|kw|wd|q|query|sw|key|word|s)$", re.I
 )
-_SEARCH_HINT = re.compile(r"搜索|检索|搜\s*索|关键[字词]|search", re.I)
+_SEARCH_HINT = re.compile(r"搜\s*索|检\s*索|关键[字词]|search", re.I)
 _TEXT_TYPES = frozenset({"", "text", "search"})
-
-
 MAX_SEARCH_FORMS = 3
 """A page's site searches read: its first this many (a header's box, a column's own, an advanced search)."""
 
@@ -265,7 +264,6 @@ def search_forms(url: str, sel: Selector) -> list[SearchForm]:
             if len(out) >= MAX_SEARCH_FORMS:
                 break
     return out
-
 
 
 def year_forms(url: str, sel: Selector, limit: int = 30) -> list[str]:

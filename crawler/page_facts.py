@@ -105,7 +105,7 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
     calls += [c for c in C.form_calls(url, sel) if c[0].url not in taken]
     scripted, beyond = C.script_calls(url, html, sel)
     scripted = [c for c in scripted if c[0].url not in taken]
-    pending = any(missing_names(c[0].url, c[0].params) for c in scripted)
+    waits = any(missing_names(c[0].url, c[0].params) for c in scripted)  # a setting of a script file is needed
     in_column = listing or bool(column and D.COLUMN_WORDS.search(column)) or bool(
         D.COLUMN_SLUGS.search(urlsplit(url).path))
     return PageFacts(
@@ -121,7 +121,7 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
         calls=calls,
         script_lists=scripted,
         script_lists_beyond=beyond,
-        script_files=C.script_files(url, sel) if pending else [],
+        script_files=C.script_files(url, sel) if waits else [],
         extra_lists=[lk.url for lk in F.lonsun_links(links)] if F.is_lonsun(html) else [],
         frames=[] if wrapper else [u for u in C.frame_lists(url, sel) if not D.DOC_EXT.search(u)],
         year_forms=(C.year_forms(url, sel) if in_column else [])

@@ -61,6 +61,9 @@ DEFAULT_MAX_DEPTH = 10
 → 年报 column → report page → document is 6; nested 目录 trees add a few."""
 SEARCH_WORDS = "政府信息公开工作年度报告"
 """What a site's search is asked for where its links led to no report (the reports' standard title)."""
+ScriptLists = tuple[list[tuple[ListCall, int]], list[list[Any]], list[str]]
+"""A page's script lists to read now, those waiting for a setting (`[call dict, first page]`), and the script files
+to look for it in."""
 _CD_NAME = re.compile(r"""filename\*\s*=\s*[\w-]+''([^;]+)|filename\s*=\s*"?([^";]+)"?""", re.I)
 
 
@@ -147,8 +150,6 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         """The sites whose search this crawl asked (or decided not to ask) for the reports."""
         self.cut: dict[str, set[str]] = {}
         """Site id → the keys of the script lists and script files its pages' caps left out, each counted once."""
-        self.page_cut: dict[str, dict[str, Any]] = {}
-        """Page URL → what its caps left out, until the page is remembered (said again when it answers 304)."""
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> AnnualReportsSpider:
@@ -222,7 +223,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
 
     def search_reports(self) -> list[scrapy.Request]:
         """Return a search for the reports (SEARCH_WORDS) in each site search of each site whose links led to no
-        report, once a crawl (format-spec site patterns: the site search fills gaps only); its results
+        report, once a crawl (site-patterns §4: a site search fills gaps only); its results
         are read as a 年报 list, their pager included (`site/<id>/searched`)."""
         out: list[scrapy.Request] = []
         stats = self.crawler.stats
@@ -393,7 +394,8 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
             self.logger.warning("page refused %s: %s", response.url, read.refused)
             yield _error(response.url, response.meta, site, str(read.refused))
             return
-        children = [c for c in self._follow(response, site, facts) if c is not None]
+        scripted, cut = self._script_lists(site, facts)
+        children = [c for c in self._follow(response, site, facts, scripted) if c is not None]
         parts: list[FetchErrorItem] = []
         kept: list[dict[str, Any]] = []
         if facts.part_index == 0 and (facts.is_report or D.is_report_title(facts.title)
@@ -407,7 +409,6 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         for child in children:  # a document (or report page) linked here carries this page's marks
             if child.meta.get("role") in ("document", "candidate") and facts.marks:
                 child.meta["context"]["page_marks"] = facts.marks
-        cut = self.page_cut.pop(response.url, None)
         self._remember(response, children, document=facts.is_report, parts=kept, cut=cut)
         await self._recall(children)
         if facts.is_report:
@@ -439,12 +440,14 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
             job = replace(job, extract=False)  # a source of bytes met before: its record is not needed
         return await self.reader.read_page(job, listing=listing)
 
-    def _follow(self, response: Response, site: Site, facts: PageFacts) -> Iterator[scrapy.Request | None]:
+    def _follow(
+        self, response: Response, site: Site, facts: PageFacts, scripted: ScriptLists
+    ) -> Iterator[scrapy.Request | None]:
         depth = response.meta["depth"]
         column, title, pub = facts.column, facts.title, facts.published_at
         # Only the pages of paged lists are noted (a list's next page is asked while it shows new links).
         next_page = bool(response.meta["context"].get("next_page"))
-        lists, pending, files = self._script_lists(response, site, facts)
+        lists, pending, files = scripted
         paged = bool(facts.calls or lists or facts.pager) or "pager" in response.meta["context"] or next_page
         pages = set(facts.pager)
         new = self._new_links([lk for lk in [*facts.records, *facts.links] if lk.url not in pages]) if paged else (0, 0)
@@ -472,36 +475,35 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
                 yield self._request(site, url, role="list", depth=depth, context={"column": column, "next_page": 1})
         yield from self._next_page(response, site, new)
 
-    def _script_lists(
-        self, response: Response, site: Site, facts: PageFacts
-    ) -> tuple[list[tuple[ListCall, int]], list[list[Any]], list[str]]:
+    def _script_lists(self, site: Site, facts: PageFacts) -> tuple[ScriptLists, dict[str, Any] | None]:
         """Return the script lists of a page to read now (the first `max_list_calls`), those waiting for a setting
-        (as `[call dict, first page]`) and the script files to look for it in (the first `max_script_files`); the
-        lists and files past the caps are counted (`count_cut`) and kept for the page's row in the crawl memory."""
+        (as `[call dict, first page]`) and the script files to look for it in (the first `max_script_files`), and
+        what the caps left out (counted by `count_cut`; kept in the page's crawl-memory row), or None."""
         cap = site.overrides.get("max_list_calls", MAX_CALLS)
         kept = facts.script_lists[:cap]
-        calls = [_key(json.dumps(c.to_dict(), sort_keys=True)) for c, _ in facts.script_lists[cap:]]
         ready = [c for c in kept if not missing_names(c[0].url, c[0].params)]
         pending = [[c.to_dict(), n] for c, n in kept if missing_names(c.url, c.params)]
         files = facts.script_files[: site.overrides.get("max_script_files", MAX_SCRIPT_FILES)] if pending else []
-        left = [_key(url) for url in facts.script_files[len(files) :]] if pending else []
-        if calls or left or facts.script_lists_beyond:
-            cut = {"calls": calls, "files": left, "beyond": facts.script_lists_beyond}
-            self.page_cut[response.url] = cut
-            self.count_cut(site.site_id, cut)
-        return ready, pending, files
+        cut = {"calls": [_key(json.dumps(c.to_dict(), sort_keys=True)) for c, _ in facts.script_lists[cap:]],
+               "files": [_key(url) for url in facts.script_files[len(files) :]] if pending else [],
+               "beyond": facts.script_lists_beyond}  # fmt: skip
+        if not (cut["calls"] or cut["files"] or cut["beyond"]):
+            return (ready, pending, files), None
+        self.count_cut(site.site_id, cut)
+        return (ready, pending, files), cut
 
     def count_cut(self, sid: str, cut: dict[str, Any]) -> None:
-        """Count the script lists and files a page's caps left out (`cut`: their keys, and the lists past the ones
-        the page named) that no page of the site left out before (`budget_calls_cut`, `budget_scripts_cut`): a
+        """Count the script lists and files a page's caps left out (`cut`: their keys, and how many lists the page
+        did not even name) that no page of the site left out before (`budget_calls_cut`, `budget_scripts_cut`): a
         template's widgets are on every page of a site."""
         seen = self.cut.setdefault(sid, set())
         for kind, stat in (("calls", "budget_calls_cut"), ("files", "budget_scripts_cut")):
-            before = len(seen)
-            seen.update(f"{kind}:{k}" for k in cut[kind])
-            new = len(seen) - before + (cut["beyond"] if kind == "calls" and len(seen) > before else 0)
-            if new:
-                self.crawler.stats.inc_value(f"site/{sid}/{stat}", new)
+            fresh = {f"{kind}:{k}" for k in cut[kind]} - seen
+            seen |= fresh
+            # Lists past those a page named have no keys: counted with the first page to cut new ones.
+            n = len(fresh) + (cut["beyond"] if kind == "calls" and fresh else 0)
+            if n:
+                self.crawler.stats.inc_value(f"site/{sid}/{stat}", n)
 
     def _follow_link(
         self,

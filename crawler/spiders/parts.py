@@ -85,58 +85,65 @@ class ReportParts:
             batch = parts[start : start + PART_BATCH]
             got = await asyncio.gather(*(self._fetch_part(site, row["url"], response, row) for row in batch))
             for row, answer in zip(batch, got, strict=True):
-                if isinstance(answer, _Unchanged):
+                if answer is UNCHANGED:
                     continue
-                if isinstance(answer, str) or hashlib.sha256(answer.body).hexdigest() != row["context"]["sha256"]:
-                    self.logger.info("report part changed %s (of %s): the report is read again", row["url"],  # type: ignore[attr-defined]
-                                     response.url)  # fmt: skip
-                    return True
+                if isinstance(answer, str):
+                    why = f"gone ({answer})"
+                elif hashlib.sha256(answer.body).hexdigest() != row["context"]["sha256"]:
+                    why = "changed"
+                else:
+                    continue  # answered whole (the server ignores validators) with the bytes kept
+                self.logger.info("report part %s %s (of %s): the report is read again", row["url"], why,  # type: ignore[attr-defined]
+                                 response.url)  # fmt: skip
+                return True
         return False
 
-    async def _fetch_again(self, response: Response, site: Site) -> Response | None:
-        """Return the page `response` answered 304 for, fetched whole (None where it could not be had)."""
+    async def _fetch_again(self, response: Response, site: Site) -> TextResponse | None:
+        """Return the page `response` answered 304 for, fetched whole (None, said, where it could not be had: the
+        report stays known as it was, and is asked about again next time)."""
         request = self._request(site, response.url, role=response.meta.get("role"), depth=response.meta["depth"],  # type: ignore[attr-defined]
                                 context=response.meta["context"], dont_filter=True)  # fmt: skip
-        if request is None:
-            return None
-        request.meta["recalled"] = request.url  # asked whole
-        request.meta["remembered"] = None
-        try:
-            answer = await self.crawler.engine.download_async(request)  # type: ignore[attr-defined]
-        except Exception as exc:  # the report stays known as it was: said, and fetched again next time
-            self.logger.warning("report page not fetched again %s: %s", response.url, exc)  # type: ignore[attr-defined]
-            return None
-        if answer.status != 200 or not isinstance(answer, TextResponse):
-            self.logger.warning("report page not fetched again %s: HTTP %s", response.url, answer.status)  # type: ignore[attr-defined]
+        answer = await self._download_whole(request)
+        if isinstance(answer, str):
+            self.logger.warning("report page not fetched again %s: %s", response.url, answer)  # type: ignore[attr-defined]
             return None
         return answer
 
     async def _fetch_part(
         self, site: Site, url: str, first: Response, kept: dict[str, Any] | None = None
-    ) -> TextResponse | _Unchanged | str:
+    ) -> TextResponse | object | str:
         """Return a part's page, or why it could not be had (one line). With `kept` (the part's `part_row`), it is
-        asked conditionally, and a 304 answer is `_Unchanged`."""
+        asked conditionally, and a 304 answer is `UNCHANGED`."""
         request = self._request(site, url, role="part", depth=first.meta["depth"],  # type: ignore[attr-defined]
                                 context=first.meta["context"], dont_filter=True)  # fmt: skip
+        validators = (kept or {}).get("context") or {}
+        if request is not None and validators.get("etag"):
+            request.headers[b"If-None-Match"] = validators["etag"].encode("latin-1")
+        elif request is not None and validators.get("last_modified"):
+            request.headers[b"If-Modified-Since"] = validators["last_modified"].encode("latin-1")
+        return await self._download_whole(request, conditional=kept is not None, page_of=site.site_id)
+
+    async def _download_whole(
+        self, request: Any, conditional: bool = False, page_of: str | None = None
+    ) -> TextResponse | object | str:
+        """Return the page `request` asks for, UNCHANGED where it answered 304 and `conditional`, or why it could
+        not be had (one line); an answer is counted a page of site `page_of` where given (a page read again is
+        counted by the callback it goes to). The crawl memory makes no request of it conditional: a 304 would leave
+        nothing to read."""
         if request is None:
             return "not fetched: off the site or over its page budget"
-        # Not asked as the crawl memory knows it (a part's 304 would leave nothing to assemble), only as `kept` says.
         request.meta["recalled"] = request.url
         request.meta["remembered"] = None
-        validators = (kept or {}).get("context") or {}
-        if validators.get("etag"):
-            request.headers[b"If-None-Match"] = validators["etag"].encode("latin-1")
-        elif validators.get("last_modified"):
-            request.headers[b"If-Modified-Since"] = validators["last_modified"].encode("latin-1")
         try:
             answer = await self.crawler.engine.download_async(request)  # type: ignore[attr-defined]
-        except Exception as exc:  # any failure of one part is that part's error line
+        except Exception as exc:  # any failure of one page is that page's one line
             return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
-        self.crawler.stats.inc_value(f"site/{site.site_id}/pages")  # type: ignore[attr-defined]
-        if answer.status == 304 and kept is not None:
-            return _Unchanged()
+        if page_of is not None:
+            self.crawler.stats.inc_value(f"site/{page_of}/pages")  # type: ignore[attr-defined]
+        if answer.status == 304 and conditional:
+            return UNCHANGED
         if answer.status != 200 or not isinstance(answer, TextResponse):
-            return f"part answered HTTP {answer.status}" if answer.status != 200 else "part is not a page"
+            return f"answered HTTP {answer.status}" if answer.status != 200 else "not a page"
         return answer
 
     def _part_error(self, url: str, first: Response, site: Site, reason: str, lost: int = 1) -> FetchErrorItem:
@@ -150,8 +157,8 @@ class ReportParts:
                               list_title=context.get("list_title"), list_date=context.get("list_date"))  # fmt: skip
 
 
-class _Unchanged:
-    """A part asked conditionally that answered 304."""
+UNCHANGED = object()
+"""A page asked conditionally that answered 304."""
 
 
 def part_row(url: str, answer: Response) -> dict[str, Any]:
