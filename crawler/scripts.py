@@ -17,6 +17,10 @@ _VAR = re.compile(r"""(?:\bvar|\blet|\bconst|[;{\n])\s*([A-Za-z_$][\w$]*)\s*=\s*
 _CALL = re.compile(
     r"""(?P<lib>\$|jQuery|axios)\s*\.\s*(?P<verb>ajax|post|get|getJSON)\s*\(|\bfetch\s*\(""",
 )
+_REGEX_AFTER = frozenset("(,=:[!&|?{};+-*%<>~^")
+"""The characters after which a slash starts a regular expression literal (after a value it divides)."""
+_REGEX_WORD = re.compile(r"(?<![\w$])(?:return|typeof|case|in|of|delete|void|throw|new|else|do|yield|await)$")
+"""The keywords after which a slash starts a regular expression literal."""
 _DOM_READ = re.compile(r"""(?:\$|jQuery)\(\s*['"]#([\w-]+)['"]\s*\)\s*\.\s*(data|attr)\(\s*['"]([\w-]+)['"]\s*\)""")
 MAX_SCRIPT_CHARS = 2_000_000
 """Scripts are read up to this many characters per page (found by regular expressions: C speed)."""
@@ -82,6 +86,8 @@ class _Parser:
             return self.obj(depth)
         if c == "[":
             return self.array(depth)
+        if c == "/" and self._regex():
+            return None
         m = _DOM_READ.match(self.text, self.i, self.end)
         if m:  # jQuery reading an element's attribute: `$('#list').data('webid')`, `.attr('data-x')`
             self.i = m.end()
@@ -218,7 +224,7 @@ class _Parser:
             if c in "'\"`":
                 self.string()
                 continue
-            if self._comment():
+            if self._comment() or self._regex():
                 continue
             if c in stops and level == 0:  # before nesting: `{` may be what is looked for (a function's body)
                 return
@@ -241,7 +247,7 @@ class _Parser:
                 if c in "'\"`":
                     self.string()
                     continue
-                if self._comment():
+                if self._comment() or self._regex():
                     continue
                 level += c == "{"
                 level -= c == "}"
@@ -252,6 +258,40 @@ class _Parser:
         if not self.text.startswith(("//", "/*"), self.i):
             return False
         self.skip()
+        return True
+
+    def _regex(self) -> bool:
+        """Move past a regular expression literal at the cursor and return True (a quote, a brace or `//` in `/'/g`
+        or `/^https?:\\/\\//` is no string, nesting or comment); False where the slash divides or starts none."""
+        if not self.text.startswith("/", self.i):
+            return False
+        j, lo = self.i - 1, max(0, self.i - 256)
+        while j >= lo and self.text[j].isspace():
+            j -= 1
+        if j >= 0 and (j < lo or (self.text[j] not in _REGEX_AFTER
+                                  and not _REGEX_WORD.search(self.text, max(0, j - 8), j + 1))):  # fmt: skip
+            return False
+        k, in_class = self.i + 1, False
+        while k < self.end:
+            c = self.text[k]
+            if c == "\\":
+                k += 2
+                continue
+            if c == "\n":
+                return False  # a literal ends on its own line: this slash was no literal's start
+            if in_class:
+                in_class = c != "]"
+            elif c == "[":
+                in_class = True
+            elif c == "/":
+                break
+            k += 1
+        else:
+            return False
+        k += 1
+        while k < self.end and self.text[k].isalpha():  # its flags
+            k += 1
+        self.i = k
         return True
 
     def _close(self, char: str) -> None:

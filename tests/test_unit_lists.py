@@ -237,3 +237,27 @@ def test_a_value_is_read_within_its_window_and_the_script_goes_on() -> None:
     text = "var big = [" + "1, " * MAX_LITERAL_CHARS + "2];\nvar after = '/api/list';"
     found = variables(text)
     assert found["after"] == "/api/list" and len(found["big"]) <= MAX_LITERAL_CHARS // 3 + 1
+
+
+def test_a_regex_literal_inside_a_function_is_skipped_whole() -> None:
+    # A quote, a brace or '//' inside a regular expression literal is no string's start, no nesting and no comment:
+    # read as code they made the skip of the function run past its end (the values after it lost).
+    assert literal_at("{a: function(s) { return s.replace(/'/g, ''); }, b: 'x'}", 0) == {"a": None, "b": "x"}
+    assert literal_at("{a: function(u) { return u.replace(/^https?:\\/\\//, ''); }, b: 'x'}", 0) == {
+        "a": None, "b": "x"}  # fmt: skip
+    assert literal_at("{a: function(s) { if (/[{]/.test(s)) { return 1; } }, b: 'x'}", 0) == {"a": None, "b": "x"}
+    assert literal_at('{a: function(s) { return s.split(/["]/); }, b: "x"}', 0) == {"a": None, "b": "x"}
+    # Division is no regular expression: the slash after a value divides.
+    assert literal_at("{a: function(n) { return n / 2 + 'x' / 4; }, b: 'x'}", 0) == {"a": None, "b": "x"}
+
+
+def test_a_list_call_after_a_callback_with_a_regex_is_read() -> None:
+    script = """$.ajax({url: '/api/list', type: 'post',
+      success: function (res) { $('#t').text(res.title.replace(/"/g, '')); },
+      data: {columnId: 'nb', pageNo: 1}});"""
+    (call,) = calls(script)
+    assert call.url == "/api/list" and call.method == "POST" and call.data == {"columnId": "nb", "pageNo": "1"}
+
+
+def test_a_regex_literal_as_a_value_is_no_value() -> None:
+    assert literal_at("{p: /'[}]/g, b: 'x'}", 0) == {"p": None, "b": "x"}
