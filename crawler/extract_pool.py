@@ -17,12 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import gc
 import logging
-import multiprocessing
-import multiprocessing.connection
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +30,7 @@ from extractors import ExtractionError, Unreadable, attribute_record, extract, s
 from .items import DocumentItem
 from .page_facts import PageFacts, page_facts, report_context
 from .pages import UnreadablePage, read_page
-from .worker_procs import WorkerDied, WorkerProcess, WorkerTimedOut
+from .worker_procs import WorkerDied, WorkerProcess, WorkerTimedOut, exit_with_parent, freeze_startup
 
 logger = logging.getLogger(__name__)
 
@@ -148,14 +144,6 @@ def read_job(job: ExtractJob, tree: Any = None) -> dict[str, Any] | ExtractionEr
         return Unreadable(f"extractor failed: {type(exc).__name__}: {str(exc)[:200]}")
 
 
-def exit_with_parent() -> None:
-    """Make this process (a crawl's worker) end with the crawl's process, however that ends: a SIGKILLed crawl must
-    not leave workers holding its pipes open."""
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
-
-
 def _start_worker() -> None:
     """Make a new worker end with the crawl's process, then import the extractors and load their tables (its first
     document then costs no import)."""
@@ -164,19 +152,6 @@ def _start_worker() -> None:
 
     longest_name()  # the division tables the attribution reads (a second or two), loaded before the first document
     freeze_startup()
-
-
-def freeze_startup() -> None:
-    """Collect what this process's start-up left and freeze the rest (modules, tables): no collection scans it
-    again, and the process ends a quarter of a second sooner (the collections at exit skip it too)."""
-    gc.collect()
-    gc.freeze()
-
-
-def _exit_with(sentinel: int) -> None:
-    """End this worker at once when the process that started it has ended."""
-    multiprocessing.connection.wait([sentinel])
-    os._exit(0)
 
 
 def default_workers() -> int:

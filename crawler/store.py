@@ -19,18 +19,15 @@ from storage import Store
 from storage.memory import CrawlMemory
 from storage.sql import error_line
 
+from .store_writer import StoreFailed, WriterProcess, separate_process_possible
+
 if TYPE_CHECKING:
     from storage import Addition, AddResult
 
     from .store_batch import BatchWriter
-    from .store_writer import WriterProcess
 
 HEARTBEAT_S = 60
 T = TypeVar("T")
-
-
-class StoreFailed(Exception):
-    """A store call failed (disk full, read-only folder, database gone); the message is its one-line reason."""
 
 
 class StoreExtension:
@@ -97,12 +94,9 @@ class StoreExtension:
     def opened(self, spider: Any) -> None:
         note = self.crawler.settings.get("NIANBAO_RUN_NOTE")
         self.run_id = self.store.start_run([s.site_id for s in spider.sites], note)
-        if self.crawler.settings.getbool("NIANBAO_STORE_PROCESS", True):
-            from .store_writer import WriterProcess, separate_process_possible  # it needs this module's StoreFailed
-
-            if separate_process_possible(self.store.url):
-                self.writer_process = WriterProcess(self.store.url, self.store.blobs.root)
-                self.writer_process.start()
+        if self.crawler.settings.getbool("NIANBAO_STORE_PROCESS", True) and separate_process_possible(self.store.url):
+            self.writer_process = WriterProcess(self.store.url, self.store.blobs.root)
+            self.writer_process.start()
         self._beat = task.LoopingCall(self._heartbeat)
         self._beat.start(HEARTBEAT_S, now=False)
 

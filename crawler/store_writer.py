@@ -20,14 +20,16 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from storage import Addition, AddResult, Store
 from storage.sql import error_line
+from storage.store import Addition, AddResult, Store
 
-from .extract_pool import exit_with_parent, freeze_startup
-from .store import StoreFailed
-from .worker_procs import WorkerDied, WorkerProcess
+from .worker_procs import WorkerDied, WorkerProcess, exit_with_parent, freeze_startup
 
 logger = logging.getLogger(__name__)
+
+
+class StoreFailed(Exception):
+    """A store call failed (disk full, read-only folder, database gone); the message is its one-line reason."""
 
 _store: Store | None = None
 """The writer process's own Store (opened by `_open`)."""

@@ -14,11 +14,15 @@ started it fails with `WorkerTimedOut`, and the worker is stopped (its later job
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
+import multiprocessing.connection
+import os
 import pickle
 import signal
 import socket
 import struct
+import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +38,27 @@ class WorkerDied(Exception):
 
 class WorkerTimedOut(Exception):
     """The worker had not answered this job `timeout` seconds after it started on it."""
+
+
+def exit_with_parent() -> None:
+    """Make this process (a crawl's worker) end with the crawl's process, however that ends: a SIGKILLed crawl must
+    not leave workers holding its pipes open."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    """End this worker at once when the process that started it has ended."""
+    multiprocessing.connection.wait([sentinel])
+    os._exit(0)
+
+
+def freeze_startup() -> None:
+    """Collect what this process's start-up left and freeze the rest (modules, tables): no collection scans it
+    again, and the process ends a quarter of a second sooner (the collections at exit skip it too)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _frame(value: Any) -> bytes:

@@ -18,7 +18,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .api import DEFAULT_MAX_BYTES, extract, extract_record, read
+    from .api import extract, extract_record, read
     from .attribution import (
         Attribution,
         AttributionAmbiguity,
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     )
     from .json_schema import record_schema
     from .layout import CellSpec, TableLayout, check_cells, failing_cells, record_layouts, table_layout, wide_cells
+    from .limits import DEFAULT_MAX_BYTES
     from .metadata import is_government_level
     from .normalize import compact, normalized_text, text_sha256
     from .readers.encoding import canonical as canonical_charset
@@ -213,7 +214,7 @@ _HOMES = {
     "table_layout": ".layout",
     "record_layouts": ".layout",
     "wide_cells": ".layout",
-    "DEFAULT_MAX_BYTES": ".api",
+    "DEFAULT_MAX_BYTES": ".limits",
     "ExtractionError": ".errors",
     "NotAReport": ".errors",
     "BlankTemplate": ".errors",

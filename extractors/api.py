@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BlankTemplate, ExtractionError, NotAReport, TooLarge, Unreadable
-from .limits import admit
+from .limits import DEFAULT_MAX_BYTES, admit
 from .model import Document
 from .ocr_confirm import confirm
 from .readers.docx import read_docx
@@ -22,9 +22,6 @@ from .readers.text import read_text
 from .record import build_record, is_blank_template
 from .sniff import IMAGE_CARRIERS, sniff
 from .typed_record import CONTEXT_KEYS, Record
-
-DEFAULT_MAX_BYTES = int(os.environ.get("NIANBAO_MAX_BYTES", 50 * 1024 * 1024))
-"""Largest document `extract` reads; under it a run peaks below limits.RSS_CEILING_MB of memory."""
 
 
 def read(data: bytes, *, name: str | None = None, media_type: str | None = None, charset: str | None = None,

@@ -1,7 +1,7 @@
 """Memory limits of extraction: the one peak-RSS ceiling, and the budgets that keep every reader under it.
 
 RSS_CEILING_MB is the promise: `nianbao extract FILE` on any FILE under the size limit
-(api.DEFAULT_MAX_BYTES, 50 MB) peaks below it, or the document is refused with a one-line reason
+(DEFAULT_MAX_BYTES, 50 MB) peaks below it, or the document is refused with a one-line reason
 before it gets there. The budgets that keep it: here, the text of any document (MAX_TEXT_CHARS) and
 what a PDF may inflate and draw (PDF_*); in the readers, what an Office archive may unpack
 (docx.check_zip: per member and in all, declared and real, XML bytes and tags; sheet.MAX_TAGS) and the
@@ -36,6 +36,9 @@ html.MAX_TAGS with that much text 720 MB, a DOCX near docx.MAX_XML_TAGS with it 
 sheet.MAX_TAGS 660 MB, a PDF page near PDF_PAGE_OBJECTS 270 MB. The ceiling leaves ~30% over the worst
 for other allocators and library versions. Bombs are refused far below it (tests/test_memory.py).
 """
+DEFAULT_MAX_BYTES = int(os.environ.get("NIANBAO_MAX_BYTES", 50 * MB))
+"""Largest document `extract` reads; under it a run peaks below RSS_CEILING_MB of memory."""
+
 
 MAX_TEXT_CHARS = 12_000_000
 """Size of the text a read document may hold, in characters, each line (a paragraph or a table row) counting

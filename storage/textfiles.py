@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from extractors import ExtractionError, read, sniff_carrier, text_sha256
+from extractors import ExtractionError, sniff_carrier, text_sha256
 
 from .records import record_text
 
@@ -77,6 +77,8 @@ def stored_documents(store: Any, record: Mapping[str, Any]) -> list[bytes]:
 
 def text_of(documents: list[bytes], want: str | None) -> str | None:
     """Return the extracted text of the first of `documents` whose hash is `want`; None where none gives it."""
+    from extractors import read  # here, not at the top: a crawl's store writer imports this module (storage's)
+
     for data in documents:
         try:
             text = read(data).text()
