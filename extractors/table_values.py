@@ -128,6 +128,36 @@ def short_readings(raw: _Raw, kinds: list[Kind]) -> list[list[int | float | None
     return out
 
 
+def long_readings(raw: _Raw, kinds: list[Kind]) -> tuple[list[Cell], list[tuple[int, list[int | float | None]]]] | None:
+    """Return the cells of a grid row whose cells hold more numbers than the row has columns (`3.2<br>7万元` in one
+    cell), and per unsettled column its readings; None for any other row.
+
+    Read one number a token the row is too long, read one number a cell it may not be: from the first cell holding
+    several numbers on, which number is the column's is unknown, so those columns are null (the cells before it are
+    read as printed) and each lists the token reading and the whole-cell reading.
+    """
+    if raw.glued:
+        return None
+    cells = list(raw.tokens)
+    while cells and is_blank(cells[-1]):
+        cells.pop()
+    while cells and is_blank(cells[0]):
+        cells.pop(0)
+    n = len(kinds)
+    toks = [t for c in cells for t in (c.split() if _multi_number(c) else [c])]
+    if len(toks) <= n or len(cells) > n:
+        return None
+    first = next(i for i, c in enumerate(cells) if _multi_number(c))
+    row = [parse(c, k) for c, k in zip(cells[:first], kinds, strict=False)]
+    doubts = []
+    for i in range(first, n):
+        split = parse(toks[i], kinds[i]).value
+        whole = parse(cells[i], kinds[i]).value if i < len(cells) else None
+        doubts.append((i, list(dict.fromkeys([split, whole]))))
+        row.append(Cell(None, "", False))
+    return row, doubts
+
+
 def _part_cell(part: str, kind: Kind) -> Cell:
     """Return the cell of a part `cuts` already validated: plain ints need no regex."""
     if kind is Kind.MONEY:

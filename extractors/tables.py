@@ -33,6 +33,7 @@ from .table_values import (
     _multi_number,
     _Raw,
     _values_between,
+    long_readings,
     placed_whole,
     row_text,
     short_readings,
@@ -170,6 +171,11 @@ def _parse_table(
         if short is not None:  # which columns the converter dropped is unknown: every cell is left null
             options[key] = [[Cell(None, "", False) for _ in kinds]]
             result.ambiguous += [Doubt(key, i, result.sources[key], r, "short_row") for i, r in enumerate(short)]
+            continue
+        long = long_readings(raw, kinds)
+        if long is not None:  # a cell holding several numbers: which is its column's is unknown
+            options[key] = [long[0]]
+            result.ambiguous += [Doubt(key, i, result.sources[key], r, "long_row") for i, r in long[1]]
             continue
         cands, glued = _cells_to_values(raw, kinds)
         if glued and placed_whole(cands, raw.tokens):

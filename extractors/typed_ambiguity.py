@@ -16,6 +16,7 @@ AMBIGUITY_REASONS = {
     "glued": "a text dump glued the row's digits together and the arithmetic accepts more than one cut",
     "detached": "a value row printed away from its label, whose place the table's arithmetic does not confirm",
     "short_row": "the row holds fewer values than columns, so which column a value belongs to is unknown",
+    "long_row": "a grid cell holds several numbers, more than the row has columns, so which is the column's is unknown",
     "ocr": "an OCR reading the table's arithmetic does not confirm (its reading, then the engine's alternatives)",
     "unconfirmed": "an OCR reading no arithmetic checks (table 二), kept in its cell (reading, then alternatives)",
     "legacy": "a record stored before entries carried their text: only the cell is known",
@@ -39,7 +40,7 @@ class Ambiguity:
     """The readings considered for the cell, in the order considered (at most CANDIDATES_MAX): numbers, or null for
     "no value printed there"; may be empty."""
     reason: str = "legacy"
-    """Why the cell is unsettled: `glued`, `detached`, `short_row`, `ocr`, `unconfirmed` or `legacy`
+    """Why the cell is unsettled: `glued`, `detached`, `short_row`, `long_row`, `ocr`, `unconfirmed` or `legacy`
     (AMBIGUITY_REASONS)."""
 
     def to_dict(self) -> dict[str, Any]:
