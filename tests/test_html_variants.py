@@ -29,7 +29,8 @@ NUMBER = re.compile(r"^\s*\d+\s*$")
 
 
 def _cells(root: etree._Element) -> list[etree._Element]:
-    return [c for c in root.iter("td", "th")]
+    """Return the cells of the page's data tables (a layout table around them is not one)."""
+    return [c for c in root.iter("td", "th") if next(c.iterdescendants("table"), None) is None]
 
 
 def _wrap_children(cell: etree._Element, tag: str, **attrs: str) -> None:
@@ -133,10 +134,53 @@ def whitespace_between_cells(root: etree._Element) -> None:
             cell.tail = "\n    "
 
 
+def split_tables(root: etree._Element) -> None:
+    """Each table broken in two after its middle row, the way a table running over a page break is pasted."""
+    for table in list(root.iter("table")):
+        rows = list(table.iter("tr"))
+        if len(rows) < 4:
+            continue
+        second = etree.Element("table", border="1")
+        for row in rows[len(rows) // 2 :]:
+            second.append(row)
+        gap = etree.Element("p")
+        gap.text = "\u00a0"
+        table.addnext(gap)
+        gap.addnext(second)
+
+
+def layout_table(root: etree._Element) -> None:
+    """The whole article inside an outer layout table (older portals lay pages out with tables)."""
+    body = root.find("body") if root.find("body") is not None else root
+    outer = etree.Element("table", width="100%")
+    cell = etree.SubElement(etree.SubElement(outer, "tr"), "td")
+    cell.text, body.text = body.text, None
+    for child in list(body):
+        cell.append(child)
+    body.append(outer)
+
+
+def word_paste(root: etree._Element) -> None:
+    """Word's paste: an `o:p` after each cell's text, MSO classes and a `lang` span."""
+    for cell in _cells(root):
+        _wrap_children(cell, "span", lang="EN-US", style="mso-bidi-font-size:10.5pt")
+        etree.SubElement(cell, "o:p")
+        cell.set("class", "MsoNormal")
+
+
+def spaced_labels(root: etree._Element) -> None:
+    """Short labels spread with full-width spaces to fill their cells (规章 written 规　　章)."""
+    for cell in _cells(root):
+        text = cell.text or ""
+        if len(cell) == 0 and 2 <= len(text) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", text):
+            cell.text = "\u3000\u3000".join(text)
+
+
 VARIANTS: dict[str, Callable[[etree._Element], None]] = {
     f.__name__: f
     for f in (tbody_thead, th_first_row, span_font, paragraph, nbsp, full_width_digits, label_line_break,
-              unit_line_break, editor_attributes, empty_trailing_row, wrapper_divs, whitespace_between_cells)  # fmt: skip
+              unit_line_break, editor_attributes, empty_trailing_row, wrapper_divs, whitespace_between_cells,
+              split_tables, layout_table, word_paste, spaced_labels)
 }
 
 
@@ -213,3 +257,13 @@ def test_a_cell_holding_more_numbers_than_its_row_has_columns_is_null_and_said()
     # A number and its unit on two lines is one number; two numbers for two cells are the row's two values.
     assert extract(_procurement_cell("3.27<br/>万元"), name="input.html")["proactive"]["procurement"][
         "amount_wan_yuan"] == 3.27  # fmt: skip
+
+
+@pytest.mark.parametrize("declared", ["gb2312", "gbk", None])
+def test_a_page_in_a_chinese_legacy_encoding_reads_the_same(declared: str | None, bundled: dict[str, Any]) -> None:
+    # Many agency pages are GB2312/GBK, declared in a <meta> (or not at all); gb18030 decodes what either writes.
+    for name, (page, want) in bundled.items():
+        text = re.sub(r"<meta[^>]*charset[^>]*>", "", page.decode("utf-8"), flags=re.I)
+        if declared:
+            text = text.replace("<head>", f'<head><meta http-equiv="Content-Type" content="text/html; charset={declared}">', 1)
+        assert _tables(extract(text.encode("gb18030"), name="input.html")) == want, name
