@@ -50,7 +50,7 @@ def _zip_kind(data: bytes) -> str:
 
 
 def _looks_binary(head: bytes) -> bool:
-    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in head[:4096]:
         return True
     control = sum(1 for b in head[:4096] if b < 9 or 13 < b < 32)
     return control > len(head[:4096]) * 0.05
@@ -75,6 +75,10 @@ def sniff(data: bytes, name: str | None = None, media_type: str | None = None) -
             return carrier
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with its byte-order mark (Windows Notepad's "Unicode"): markup and control characters are judged on
+        # its text; every other char's high or low byte is below 32.
+        head = head[: len(head) & ~1].decode("utf-16", errors="replace").encode("utf-8")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     tags = len(_HTML.findall(stripped[:4096]))
     # Markup that opens the file, or plenty of it; a text dump that merely mentions "<table>" stays text.
