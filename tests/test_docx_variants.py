@@ -1,0 +1,147 @@
+"""The same Word report saved another way reads the same: metamorphic tests of the DOCX reader.
+
+Word keeps what a reader sees in more places than a paragraph's runs: tracked insertions (`w:ins`) left unaccepted
+in a published file, content controls (`w:sdt`) a template wraps around a cell, a row, a table or a run, smart tags
+and custom XML around runs, a run cut into pieces by spelling and revision marks. Each variant below rewrites every
+bundled DOCX report that way without changing what Word shows; the record's three tables, format and table-rule
+failures must equal those of the file as bundled (which tests/test_gold.py holds to the gold, field by field).
+Deleted text (`w:del`) is what Word does not show: a variant adds some, and it must not be read.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from extractors import extract
+from tests.test_html_variants import _tables
+
+DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "documents"
+FILES = sorted(p / "input.docx" for p in DOCS.glob("*_docx") if (p / "input.docx").is_file())
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def w(tag: str) -> str:
+    return f"{{{W}}}{tag}"
+
+
+def _wrap(element: etree._Element, *tags: str, attrs: dict[str, str] | None = None) -> etree._Element:
+    """Put `element` inside nested new elements `tags` (outermost first) where it stands; return the outermost."""
+    outer = etree.Element(w(tags[0]), {w(k): v for k, v in (attrs or {}).items()})
+    inner = outer
+    for tag in tags[1:]:
+        inner = etree.SubElement(inner, w(tag))
+    element.addprevious(outer)
+    inner.append(element)
+    return outer
+
+
+def _table_runs(body: etree._Element) -> list[etree._Element]:
+    return [r for tbl in body.iter(w("tbl")) for r in tbl.iter(w("r"))]
+
+
+def tracked_insertions(body: etree._Element) -> None:
+    for i, run in enumerate(_table_runs(body)):
+        _wrap(run, "ins", attrs={"id": str(9000 + i), "author": "审核人", "date": "2025-01-20T09:00:00Z"})
+
+
+def deleted_text_beside(body: etree._Element) -> None:
+    for i, run in enumerate(_table_runs(body)):
+        deleted = etree.Element(w("del"), {w("id"): str(8000 + i), w("author"): "审核人"})
+        etree.SubElement(etree.SubElement(deleted, w("r")), w("delText")).text = "999"
+        run.addnext(deleted)
+
+
+def content_controls_in_cells(body: etree._Element) -> None:
+    for tc in list(body.iter(w("tc"))):
+        paragraphs = [p for p in tc if p.tag == w("p")]
+        if paragraphs:
+            sdt = etree.Element(w("sdt"))
+            etree.SubElement(sdt, w("sdtPr"))
+            content = etree.SubElement(sdt, w("sdtContent"))
+            paragraphs[0].addprevious(sdt)
+            for p in paragraphs:
+                content.append(p)
+
+
+def content_controls_around_rows(body: etree._Element) -> None:
+    for tr in list(body.iter(w("tr"))):
+        _wrap(tr, "sdt", "sdtContent")
+
+
+def content_controls_around_tables(body: etree._Element) -> None:
+    for tbl in [t for t in body if t.tag == w("tbl")]:
+        _wrap(tbl, "sdt", "sdtContent")
+
+
+def content_controls_around_runs(body: etree._Element) -> None:
+    for run in _table_runs(body):
+        _wrap(run, "sdt", "sdtContent")
+
+
+def smart_tags(body: etree._Element) -> None:
+    for run in _table_runs(body):
+        _wrap(run, "smartTag", attrs={"uri": "urn:schemas-microsoft-com:office:smarttags", "element": "chmetcnv"})
+
+
+def runs_cut_by_marks(body: etree._Element) -> None:
+    """Each table run's text cut into one run a character, with spelling and bookmark marks between them."""
+    for run in _table_runs(body):
+        text_el = run.find(w("t"))
+        if text_el is None or not text_el.text or len(text_el.text) < 2:
+            continue
+        chars, text_el.text = text_el.text[1:], text_el.text[0]
+        at = run
+        for k, ch in enumerate(chars):
+            mark = etree.Element(w("proofErr" if k % 2 else "bookmarkStart"), {w("type"): "spellStart"})
+            at.addnext(mark)
+            piece = etree.Element(w("r"))
+            etree.SubElement(piece, w("t")).text = ch
+            mark.addnext(piece)
+            at = piece
+
+
+VARIANTS: dict[str, Callable[[etree._Element], None]] = {
+    f.__name__: f
+    for f in (tracked_insertions, deleted_text_beside, content_controls_in_cells, content_controls_around_rows,
+              content_controls_around_tables, content_controls_around_runs, smart_tags, runs_cut_by_marks)
+}
+
+
+def _variant(data: bytes, change: Callable[[etree._Element], None]) -> bytes:
+    """Return the DOCX `data` with its document part's body rewritten by `change`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "word/document.xml":
+                root = etree.fromstring(body)
+                change(root.find(w("body")))
+                body = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def bundled() -> dict[str, tuple[bytes, dict[str, Any]]]:
+    if not FILES:
+        pytest.skip("no bundled DOCX reports (fixtures/documents/*_docx)")
+    return {p.parent.name: (data := p.read_bytes(), _tables(extract(data, name="input.docx"))) for p in FILES}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_a_word_report_saved_another_way_reads_the_same(variant: str, bundled: dict[str, Any]) -> None:
+    differ = {}
+    for name, (data, want) in bundled.items():
+        changed = _variant(data, VARIANTS[variant])
+        assert changed != data
+        got = _tables(extract(changed, name="input.docx"))
+        if got != want:
+            differ[name] = sorted(k for k in want if got[k] != want[k])
+    assert not differ, f"{variant}: {differ}"
