@@ -104,7 +104,11 @@ def check_zip(data: bytes, what: str, max_tags: int = MAX_XML_TAGS) -> zipfile.Z
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_TR, _TC, _P, _R, _LINK = _W + "tr", _W + "tc", _W + "p", _W + "r", _W + "hyperlink"
+_TR, _TC, _P, _R, _TBL = _W + "tr", _W + "tc", _W + "p", _W + "r", _W + "tbl"
+_WRAPPERS = frozenset(_W + tag for tag in ("hyperlink", "ins", "moveTo", "sdt", "sdtContent", "smartTag", "customXml",
+                                           "fldSimple"))  # fmt: skip
+"""Elements Word puts around what it shows (links, tracked insertions and moves, content controls, smart tags,
+custom XML, simple fields): looked through. Deletions (`w:del`, `w:moveFrom`) and properties are not shown."""
 _TCPR, _TRPR, _SPAN, _BEFORE = _W + "tcPr", _W + "trPr", _W + "gridSpan", _W + "gridBefore"
 _VMERGE, _VAL = _W + "vMerge", _W + "val"
 
@@ -169,8 +173,8 @@ def _table(tbl: Any, budget: list[int]) -> Table:
             roots[key] = root(index - 1, offset) if _continues(tc) else tc
         return roots[key]
 
-    for tr in tbl.iterchildren(_TR):
-        row = _Row([(tc, _number(tc.find(_TCPR), _SPAN, 1)) for tc in tr.iterchildren(_TC)],
+    for tr in _within(tbl, _ROWS):
+        row = _Row([(tc, _number(tc.find(_TCPR), _SPAN, 1)) for tc in _within(tr, _CELLS)],
                    _number(tr.find(_TRPR), _BEFORE, 0))  # fmt: skip
         width = sum(span for _, span in row.cells)
         if width > MAX_ROW_SPAN:
@@ -188,80 +192,75 @@ def _table(tbl: Any, budget: list[int]) -> Table:
                     out.append(None)
                     continue
                 seen.add(cell)
-                out.append("\n".join(_text(p) for p in cell.iterchildren(_P)).strip())
+                out.append("\n".join(_text(p) for p in _within(cell, _PARAS)).strip())
         rows.append(row)
         grid.append(out)
     return Table(grid)
 
 
+def _within(parent: Any, tags: frozenset[str]) -> Iterator[Any]:
+    """Yield `parent`'s children whose tag is in `tags`, in order, looking through `_WRAPPERS` around them."""
+    for child in parent.iterchildren():
+        if child.tag in tags:
+            yield child
+        elif child.tag in _WRAPPERS:
+            yield from _within(child, tags)
+
+
+_RUNS, _ROWS, _CELLS, _PARAS = frozenset({_R}), frozenset({_TR}), frozenset({_TC}), frozenset({_P})
+_CONTENT = frozenset({_P, _TBL})
+
+
 def _text(p: Any) -> str:
-    """Return a w:p's text as python-docx gives it: its runs' and hyperlinks' text, tabs and breaks included."""
-    return "".join(e.text for e in p.iterchildren(_R, _LINK))
+    """Return a w:p's text as Word shows it: its runs' text (tabs and breaks included), those inside links,
+    insertions, content controls and smart tags too, deleted runs not."""
+    return "".join(r.text for r in _within(p, _RUNS))
 
 
-def _blocks(table: object, budget: list[int], depth: int = 0) -> list[Block]:
-    """Return a table as blocks: one grid, or, for a layout table whose cells hold tables, its contents.
+def _blocks(tbl: Any, budget: list[int], depth: int = 0) -> list[Block]:
+    """Return a w:tbl as blocks: one grid, or, for a layout table whose cells hold tables, its contents.
 
     Word reports are sometimes laid out inside an outer table; its cells' paragraphs and the data
     tables nested in them are read in order, as if they stood in the body.
     """
-    from docx.table import Table as DocxTable
-    from docx.table import _Cell
-
     if depth > MAX_NESTING:
         raise TooLarge(f"DOCX tables nested more than {MAX_NESTING} deep")
-    # Physical cells straight from the XML: `row.cells` would expand every gridSpan first.
-    tcs = [tc for tr in table._tbl.tr_lst for tc in tr.tc_lst]  # type: ignore[attr-defined]
-    if not any(tc.tbl_lst for tc in tcs):
-        return [_table(table._tbl, budget)]  # type: ignore[attr-defined]
+    # Physical cells straight from the XML: python-docx's `row.cells` would expand every gridSpan first.
+    tcs = [tc for tr in _within(tbl, _ROWS) for tc in _within(tr, _CELLS)]
+    if not any(next(_within(tc, frozenset({_TBL})), None) is not None for tc in tcs):
+        return [_table(tbl, budget)]
     budget[0] += len(tcs)
     if budget[0] > MAX_CELLS:
         raise TooLarge(f"DOCX tables too large (over {MAX_CELLS} cells)")
     blocks: list[Block] = []
     for tc in tcs:
-        for part in _Cell(tc, table).iter_inner_content():  # type: ignore[arg-type]
-            if isinstance(part, DocxTable):
-                blocks.extend(_blocks(part, budget, depth + 1))
-            elif part.text.strip():
-                blocks.append(Paragraph(part.text.strip()))
+        blocks.extend(_content(tc, budget, depth + 1))
     return blocks
 
 
-def _body_content(document: object) -> Iterator[object]:
-    """Yield the body's paragraphs and tables in order, walking its children once.
-
-    python-docx's `iter_inner_content` selects them with an XPath union, which libxml2 merges in time
-    quadratic in the number of paragraphs (16 s for 4 MB of document XML).
-    """
-    from docx.oxml.ns import qn
-    from docx.table import Table as DocxTable
-    from docx.text.paragraph import Paragraph as DocxParagraph
-
-    body = document._body  # type: ignore[attr-defined]
-    p, tbl = qn("w:p"), qn("w:tbl")
-    for child in body._element.iterchildren(p, tbl):
-        yield DocxTable(child, body) if child.tag == tbl else DocxParagraph(child, body)
+def _content(parent: Any, budget: list[int], depth: int = 0) -> list[Block]:
+    """Return the blocks of a body or a cell: its paragraphs and tables in order (one pass over its children:
+    python-docx's `iter_inner_content` selects them with an XPath union, which libxml2 merges in time quadratic in
+    the number of paragraphs, 16 s for 4 MB of document XML)."""
+    blocks: list[Block] = []
+    for part in _within(parent, _CONTENT):
+        if part.tag == _TBL:
+            blocks.extend(_blocks(part, budget, depth))
+        elif text := _text(part).strip():
+            blocks.append(Paragraph(text))
+    return blocks
 
 
 def read_docx(data: bytes, carrier: str = "docx") -> Document:
     """Return the Document of a DOCX file. Raises ExtractionError for corrupt or hostile archives."""
     import docx
-    from docx.table import Table as DocxTable
 
     zf = check_zip(data, "DOCX")
     if "word/document.xml" not in zf.namelist():
         raise Corrupt("not a Word document (no word/document.xml)")
     try:
         document = docx.Document(io.BytesIO(data))
-        blocks: list[Block] = []
-        budget = [0]
-        for part in _body_content(document):
-            if isinstance(part, DocxTable):
-                blocks.extend(_blocks(part, budget))
-            else:
-                text = part.text.strip()
-                if text:
-                    blocks.append(Paragraph(text))
+        blocks = _content(document.element.body, [0])
         title = (document.core_properties.title or "").strip() or None
     except ExtractionError:
         raise
