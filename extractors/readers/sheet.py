@@ -17,10 +17,15 @@ _MERGE_REF = re.compile(rb"""<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"
 
 
 def _fmt(value: object) -> str:
+    """Return a cell's value as text: a whole float as an integer, a float to the 15 significant digits Excel
+    shows (it stores 17: 1.795 computed as 1.7950000000000002)."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        shown = format(value, ".15g")
+        return repr(value) if "e" in shown else shown
     return str(value).strip()
 
 
@@ -77,7 +82,9 @@ def read_xlsx(data: bytes) -> Document:
         raise Corrupt(f"corrupt XLSX: {type(exc).__name__}") from None
     blocks: list[Block] = []
     total = 0
-    for ws in wb.worksheets:
+    shown = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+    # A hidden sheet (an old draft, a lookup list) is not what the workbook shows; Excel keeps one sheet visible.
+    for ws in shown or wb.worksheets:
         covered: set[tuple[int, int]] = set()
         for rng in ws.merged_cells.ranges:
             for r in range(rng.min_row, rng.max_row + 1):
@@ -103,7 +110,8 @@ def read_xls(data: bytes) -> Document:
     except Exception as exc:
         raise Corrupt(f"corrupt XLS: {type(exc).__name__}") from None
     blocks: list[Block] = []
-    for sheet in book.sheets():
+    shown = [sheet for sheet in book.sheets() if sheet.visibility == 0]
+    for sheet in shown or book.sheets():  # hidden sheets are not what the workbook shows (read_xlsx)
         if sheet.nrows * max(sheet.ncols, 1) > MAX_CELLS:
             raise TooLarge(f"workbook too large (over {MAX_CELLS} cells)")
         covered: set[tuple[int, int]] = set()
