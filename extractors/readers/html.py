@@ -30,6 +30,11 @@ _BLOCK = frozenset(
      "blockquote", "pre", "center", "header", "footer", "ul", "ol", "dl", "form", "body", "td", "th"}
 )  # fmt: skip
 _WS = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+_HIDING = re.compile(
+    r"(?:^|;)\s*(?:display\s*:\s*none(?![\w-])|visibility\s*:\s*hidden(?![\w-])|font-size\s*:\s*0+(?:\.0+)?(?:px|pt|em|rem|%)?\s*(?:;|$))",
+    re.I,
+)
+"""An inline style under which a browser shows nothing of the element."""
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.I)
 _TITLE_META = ("ArticleTitle", "articletitle", "og:title", "title", "Title", "dc.title")
 
@@ -47,22 +52,36 @@ def _span(value: str | None) -> int:
     return max(1, min(n, MAX_SPAN))
 
 
+def _hidden(node: etree._Element) -> bool:
+    """True where a browser shows nothing of `node`: the `hidden` attribute, or an inline style that hides it (some
+    sites sprinkle hidden characters into a page against copying; a template may hide a row)."""
+    if node.get("hidden") is not None:
+        return True
+    style = node.get("style")
+    return bool(style) and _HIDING.search(style) is not None
+
+
 def _cell_text(cell: etree._Element) -> str:
     if not len(cell):  # a cell of text only: no nested tags to walk
         return _tidy(cell.text or "")
     parts: list[str] = []
-    for node in cell.iter():
-        if node.tag in _SKIP:
-            continue
-        if node.tag in ("br", "p", "div") and parts:
-            parts.append("\n")
-        if node.text and node is not cell and node.tag not in _SKIP:
-            parts.append(node.text)
-        elif node is cell and cell.text:
-            parts.append(cell.text)
-        if node is not cell and node.tail:
-            parts.append(node.tail)
+    _shown_text(cell, parts)
     return _tidy("".join(parts))
+
+
+def _shown_text(node: etree._Element, parts: list[str]) -> None:
+    """Add to `parts` the text a browser shows of `node`'s content: hidden, scripted and commented parts left out
+    (their tails kept), a line break before a `br`, `p` or `div`."""
+    if node.text:
+        parts.append(node.text)
+    for child in node:
+        tag = child.tag if isinstance(child.tag, str) else None  # None: a comment or processing instruction
+        if tag is not None and tag not in _SKIP and not _hidden(child):
+            if tag in ("br", "p", "div") and parts:
+                parts.append("\n")
+            _shown_text(child, parts)
+        if child.tail:
+            parts.append(child.tail)
 
 
 def _tidy(text: str) -> str:
@@ -90,10 +109,12 @@ def grid(table: etree._Element) -> Table:
     pending: dict[int, int] = {}  # column -> rows still covered by a rowspan from above (no entry: none)
     cells_total = 0
     for tr in _rows_of(table):
+        if _hidden(tr):
+            continue
         row: list[str | None] = []
         col = 0
         for td in tr:
-            if td.tag not in _CELL_TAGS:
+            if td.tag not in _CELL_TAGS or _hidden(td):
                 continue
             if pending:
                 col = _covered(row, col, pending)
@@ -147,7 +168,7 @@ class _Walker:
 
     def walk(self, node: etree._Element) -> None:
         tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in _SKIP or not isinstance(node.tag, str):
+        if tag in _SKIP or not isinstance(node.tag, str) or _hidden(node):
             if node.tail:
                 self.buf.append(node.tail)
             return
