@@ -196,11 +196,17 @@ def hidden_junk(root: etree._Element) -> None:
             rows[1].addnext(ghost)
 
 
+def comments_in_cells(root: etree._Element) -> None:
+    """An editor's comment left in every cell (a number, words): a browser shows neither."""
+    for cell in _cells(root):
+        cell.append(etree.Comment(" 原值 15，已改 "))
+
+
 VARIANTS: dict[str, Callable[[etree._Element], None]] = {
     f.__name__: f
     for f in (tbody_thead, th_first_row, span_font, paragraph, nbsp, full_width_digits, label_line_break,
               unit_line_break, editor_attributes, empty_trailing_row, wrapper_divs, whitespace_between_cells,
-              split_tables, layout_table, word_paste, spaced_labels, hidden_junk)
+              split_tables, layout_table, word_paste, spaced_labels, hidden_junk, comments_in_cells)
 }
 
 
