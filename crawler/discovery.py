@@ -56,6 +56,7 @@ _CRUMB_CLASS = re.compile("crumb|position|location")
 _LINKS = etree.XPath("//a[@href] | //area[@href]")
 _EMBEDDED = etree.XPath("//iframe/@src | //embed/@src | //object/@data", smart_strings=False)
 _SCRIPT_TEXT = etree.XPath("//script/text()", smart_strings=False)
+_BASE = etree.XPath("//base[@href][1]/@href", smart_strings=False)
 _ROW = etree.XPath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
 # Inline script targets that real sites use for attachments and pages.
 SCRIPT_URL = re.compile(r"""(?:window\.open|location\.href\s*=|openFile|downLoad\w*)\s*\(?\s*['"]([^'"]+)['"]""", re.I)
@@ -196,6 +197,16 @@ def score_link(url: str, text: str) -> int:
     if YEAR.search(t) and ("报告" in t or "年报" in t):
         score += 2
     return score
+
+
+def page_base(sel: Selector, url: str) -> str:
+    """Return the address the page's relative links resolve against, as a browser does: its first `<base href>`
+    (itself resolved against `url`) where that is a web address, else the page's `url`."""
+    found = _BASE(sel.root)
+    if not found:
+        return url
+    base = urljoin(url, str(found[0]).strip())
+    return base if urlsplit(base).scheme in ("http", "https") else url
 
 
 def list_links(sel: Selector, base: str) -> list[Link]:

@@ -86,7 +86,8 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
     if not is_report and not D.is_report_title(title) and D.has_report_parts(text) and D.is_report_title(listed):
         title = listed  # a template titling every page with the site's name: the list named the report
         is_report = True
-    links = D.list_links(sel, url)
+    base = D.page_base(sel, url)  # what the page's relative links resolve against
+    links = D.list_links(sel, base)
     part = AP.part_of(url)
     parts = AP.part_urls(url, html, [lk.url for lk in links]) if part is not None else []
     if part is not None and parts:
@@ -121,9 +122,9 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
         calls=calls,
         script_lists=scripted,
         script_lists_beyond=beyond,
-        script_files=C.script_files(url, sel) if waits else [],
+        script_files=C.script_files(base, sel) if waits else [],
         extra_lists=[lk.url for lk in F.lonsun_links(links)] if F.is_lonsun(html) else [],
-        frames=[] if wrapper else [u for u in C.frame_lists(url, sel) if not D.DOC_EXT.search(u)],
+        frames=[] if wrapper else [u for u in C.frame_lists(base, sel) if not D.DOC_EXT.search(u)],
         year_forms=(C.year_forms(url, sel) if in_column else [])
         + F.unit_year_reports([url, *(lk.url for lk in links)], date.today().year),
         pager=[lk.url for lk in F.pager_links(links, url)] if in_column else [],

@@ -203,3 +203,26 @@ def test_a_bodys_name_holding_a_word_of_things_beside_reports_does_not_unmake_it
                   "关于做好2023年度政府信息公开工作年度报告编制和发布工作的通知", "关于报送2023年度政府信息公开工作年度报告的函",
                   "关于2023年度政府信息公开工作年度报告的说明", "政府信息公开工作年度报告格式"):  # fmt: skip
         assert not D.is_report_title(title), title
+
+
+def test_links_resolve_against_the_pages_base_as_a_browser_resolves_them():
+    # A page naming a <base href> (a CMS serving one template from many paths): its relative links, frames and
+    # script files are the base's, not the page path's.
+    from crawler.calls import frame_lists, script_files
+    from crawler.page_facts import page_facts
+    from crawler.pages import read_page
+
+    html = """<html><head><base href="/zfxxgk/zfxxgknb/"><script src="js/list.js"></script></head><body>
+      <ul><li><a href="202501/t20250110_1.html">某局2024年政府信息公开工作年度报告</a></li></ul>
+      <iframe src="list/index.html"></iframe><a href="/about.html">关于</a></body></html>"""
+    url = "http://www.example.gov.cn/col/col123/index.html"
+    facts = page_facts(url, html, read_page(html), {})
+    assert [lk.url for lk in facts.links][:1] == ["http://www.example.gov.cn/zfxxgk/zfxxgknb/202501/t20250110_1.html"]
+    assert "http://www.example.gov.cn/about.html" in [lk.url for lk in facts.links]
+    base = D.page_base(read_page(html), url)
+    assert base == "http://www.example.gov.cn/zfxxgk/zfxxgknb/"
+    assert frame_lists(base, read_page(html)) == ["http://www.example.gov.cn/zfxxgk/zfxxgknb/list/index.html"]
+    assert script_files(base, read_page(html)) == ["http://www.example.gov.cn/zfxxgk/zfxxgknb/js/list.js"]
+    # No base, or one that is no web address: the page's own URL.
+    assert D.page_base(read_page("<a href='x.html'>x</a>"), url) == url
+    assert D.page_base(read_page("<base href='javascript:void(0)'><a href='x.html'>x</a>"), url) == url
