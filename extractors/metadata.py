@@ -9,7 +9,7 @@ from .normalize import nfkc
 
 _TAGS = re.compile(r"^\s*(?:\[[^\]]{0,80}\]\s*)+")
 _KEY_PREFIX = re.compile(r"^\s*(?:标题|题目|title)\s*[:：]\s*", re.I)
-_TITLE_WORDS = re.compile(r"政府信息公开.{0,8}(?:年度报告|工作报告|年报)|信息公开.{0,4}年报|政务公开.{0,6}年度报告")
+_TITLE_WORDS = re.compile(r"信息公开.{0,8}(?:年度报告|工作报告|年报)|政务公开.{0,6}年度报告")  # 政府 often left out
 _INLINE_END = "政府信息公开工作年度报告"
 _INLINE_TITLE = re.compile(rf"([\u4e00-\u9fff（）()]{{2,40}}?\s*\d{{4}}\s*年度?\s*{_INLINE_END})")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")

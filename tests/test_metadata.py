@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
+
 from extractors import extract
 from extractors.metadata import find_year
 from extractors.sections import find_sections
@@ -81,3 +86,23 @@ def test_a_short_line_before_a_whole_title_is_not_glued_to_it():
 def test_year_from_the_end_of_the_period():
     text = "一、总体情况\n截至2023年12月31日，我局发布信息34条。2024年1月15日发布。\n二、主动公开政府信息情况"
     assert find_year(None, text) == 2023
+
+
+TITLE_PATTERNS = [  # spec/site-patterns.md 2.3: the title forms seen on real sites, {A} the body, {Y} the year
+    "{A}{Y}年政府信息公开工作年度报告", "{Y}年{A}政府信息公开工作年度报告", "{A}{Y}年度政府信息公开工作年度报告",
+    "{A}关于{Y}年度政府信息公开工作年度报告", "{A}{Y}年度政府信息公开工作报告", "{A}{Y}年政府信息公开年度报告",
+    "{A}{Y}年度信息公开年度报告", "{A}{Y}年信息公开工作年度报告", "{A}{Y}年政府信息公开工作年度报告（图片版）",
+    "{A}{Y}年政府信息公开工作年度报告（超链版）", "{A}２０２２年政府信息公开工作年度报告",
+    "{A} {Y}年 政府信息公开工作 年度报告",
+]
+
+
+@pytest.mark.parametrize("pattern", TITLE_PATTERNS)
+def test_every_title_form_seen_on_real_sites_gives_the_body_and_the_year(pattern):
+    # The bundled page's own text names another body and year (its report's); the title the page carries decides.
+    page = (Path(__file__).resolve().parents[1] / "fixtures" / "documents" / "seed004_html" / "input.html").read_text(
+        encoding="utf-8")  # fmt: skip
+    title = pattern.format(A="霞山区教育局", Y=2022)
+    page = re.sub(r"<title>.*?</title>", f"<title>{title}</title>", page, count=1)
+    record = extract(page.replace("<body>", f"<body><h1>{title}</h1>", 1).encode("utf-8"), name="report.html")
+    assert (record["agency"], record["year"]) == ("霞山区教育局", 2022), record["title"]
