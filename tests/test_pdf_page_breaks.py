@@ -1,0 +1,63 @@
+"""A table row broken across a page of a PDF is read as one row.
+
+Word and LibreOffice let a table row break across a page by default: a label wrapped over several lines ends one
+page ("3.补正后申", with the row's numbers) and goes on at the top of the next in a row of its own ("请内容仍不明确",
+no numbers). fixtures/pagebreak/ holds such a PDF printed from a bundled HTML report; it must read to the same tables
+as that page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extractors import extract
+from extractors.model import Table
+from extractors.readers.pdf_tables import join_broken_row
+from tests.test_html_variants import _tables
+
+ROOT = Path(__file__).resolve().parents[1]
+PDF = ROOT / "fixtures" / "pagebreak" / "seed001_row_across_pages.pdf"
+HTML = ROOT / "fixtures" / "documents" / "seed001_html" / "input.html"
+
+
+def test_a_row_broken_across_pages_reads_as_the_page_it_was_printed_from() -> None:
+    record = extract(PDF.read_bytes(), name=PDF.name)
+    assert _tables(record) == _tables(extract(HTML.read_bytes(), name=HTML.name))
+    assert record["requests"]["unavailable_unclear"] == [0, 0, 0, 0, 0, 0, 0]
+    assert not [c for c in record["checks"] if c["rule"] == "STR-04"]  # no stray "3.补正后申" row
+
+
+@pytest.mark.parametrize(
+    ("last", "first", "joined"),
+    [
+        # The label's rest on the new page, the numbers on the old one.
+        ([None, "3.补正后申", "0", "1"], ["", "请内容仍不\n明确", "", ""], [None, "3.补正后申\n请内容仍不\n明确", "0", "1"]),
+        # The numbers on the new page (centred in the row), the label's start on the old one.
+        (["", "（三）不予公开", "", ""], ["", "的其他情形", "2", "3"], ["", "（三）不予公开\n的其他情形", "2", "3"]),
+    ],
+)
+def test_the_two_parts_of_a_broken_row_are_joined(last: list, first: list, joined: list) -> None:
+    before, after = Table([["a", "b", "c", "d"], list(last)]), Table([list(first), ["x", "y", "5", "6"]])
+    assert join_broken_row(before, after)
+    assert before.rows[-1] == joined and after.rows == [["x", "y", "5", "6"]]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        ["", "4.其他", "", ""],  # a new row whose numbers are blank: its label starts with an enumerator
+        ["", "（四）不予处理", "", ""],
+        ["", "申请人情况", "自然人", "总计"],  # a header row repeated on the new page
+        ["", "其他", "7", "8"],  # numbers where the old row has numbers: a row of its own
+    ],
+)
+def test_a_row_of_its_own_on_the_new_page_is_left_alone(first: list) -> None:
+    before, after = Table([["a", "b", "c", "d"], ["", "3.补正后申请内容仍不明确", "0", "1"]]), Table([list(first)])
+    assert not join_broken_row(before, after)
+    assert after.rows == [first] and before.rows[-1] == ["", "3.补正后申请内容仍不明确", "0", "1"]
+
+
+def test_tables_of_other_widths_are_not_joined() -> None:
+    assert not join_broken_row(Table([["3.补正后申", "0"]]), Table([["请内容仍不明确", "", ""]]))
