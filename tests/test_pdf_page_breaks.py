@@ -18,15 +18,23 @@ from extractors.readers.pdf_tables import join_broken_row
 from tests.test_html_variants import _tables
 
 ROOT = Path(__file__).resolve().parents[1]
-PDF = ROOT / "fixtures" / "pagebreak" / "seed001_row_across_pages.pdf"
-HTML = ROOT / "fixtures" / "documents" / "seed001_html" / "input.html"
+PAGEBREAK = ROOT / "fixtures" / "pagebreak"
+DOCUMENTS = ROOT / "fixtures" / "documents"
 
 
 def test_a_row_broken_across_pages_reads_as_the_page_it_was_printed_from() -> None:
-    record = extract(PDF.read_bytes(), name=PDF.name)
-    assert _tables(record) == _tables(extract(HTML.read_bytes(), name=HTML.name))
+    pdf, page = PAGEBREAK / "seed001_row_across_pages.pdf", DOCUMENTS / "seed001_html" / "input.html"
+    record = extract(pdf.read_bytes(), name=pdf.name)
+    assert _tables(record) == _tables(extract(page.read_bytes(), name=page.name))
     assert record["requests"]["unavailable_unclear"] == [0, 0, 0, 0, 0, 0, 0]
     assert not [c for c in record["checks"] if c["rule"] == "STR-04"]  # no stray "3.补正后申" row
+
+
+def test_a_row_with_blank_numbers_atop_a_page_stays_a_row_of_its_own() -> None:
+    pdf, page = PAGEBREAK / "seed002_blank_row_atop_a_page.pdf", DOCUMENTS / "seed002_html" / "input.html"
+    record = extract(pdf.read_bytes(), name=pdf.name)
+    assert _tables(record) == _tables(extract(page.read_bytes(), name=page.name))
+    assert record["proactive"]["regulations"] == {"newly_made": 0, "newly_published": 0, "total_published": 0}
 
 
 @pytest.mark.parametrize(
@@ -35,7 +43,7 @@ def test_a_row_broken_across_pages_reads_as_the_page_it_was_printed_from() -> No
         # The label's rest on the new page, the numbers on the old one.
         ([None, "3.补正后申", "0", "1"], ["", "请内容仍不\n明确", "", ""], [None, "3.补正后申\n请内容仍不\n明确", "0", "1"]),
         # The numbers on the new page (centred in the row), the label's start on the old one.
-        (["", "（三）不予公开", "", ""], ["", "的其他情形", "2", "3"], ["", "（三）不予公开\n的其他情形", "2", "3"]),
+        (["", "2.没有现成信", "", ""], ["", "息需要另行制作", "2", "3"], ["", "2.没有现成信\n息需要另行制作", "2", "3"]),
     ],
 )
 def test_the_two_parts_of_a_broken_row_are_joined(last: list, first: list, joined: list) -> None:
@@ -50,13 +58,20 @@ def test_the_two_parts_of_a_broken_row_are_joined(last: list, first: list, joine
         ["", "4.其他", "", ""],  # a new row whose numbers are blank: its label starts with an enumerator
         ["", "（四）不予处理", "", ""],
         ["", "申请人情况", "自然人", "总计"],  # a header row repeated on the new page
-        ["", "其他", "7", "8"],  # numbers where the old row has numbers: a row of its own
+        ["", "请内容仍不明确", "7", "8"],  # numbers where the old row has numbers: a row of its own
     ],
 )
 def test_a_row_of_its_own_on_the_new_page_is_left_alone(first: list) -> None:
-    before, after = Table([["a", "b", "c", "d"], ["", "3.补正后申请内容仍不明确", "0", "1"]]), Table([list(first)])
+    before, after = Table([["a", "b", "c", "d"], ["", "3.补正后申", "0", "1"]]), Table([list(first)])
     assert not join_broken_row(before, after)
-    assert after.rows == [first] and before.rows[-1] == ["", "3.补正后申请内容仍不明确", "0", "1"]
+    assert after.rows == [first] and before.rows[-1] == ["", "3.补正后申", "0", "1"]
+
+
+def test_a_whole_row_above_a_row_with_blank_numbers_is_left_alone() -> None:
+    # "规章 0 0 0" ends a page and "规范性文件" with blank numbers opens the next: two rows, as printed.
+    before, after = Table([["规章", "0", "0", "0"]]), Table([["规范性文\n件", "", "", ""]])
+    assert not join_broken_row(before, after)
+    assert before.rows == [["规章", "0", "0", "0"]] and after.rows == [["规范性文\n件", "", "", ""]]
 
 
 def test_tables_of_other_widths_are_not_joined() -> None:

@@ -21,6 +21,7 @@ from ..model import Block, Document, Paragraph, Table
 from . import pdf_pages, pdf_streams
 from .pdf_layer import Fonts
 from .pdf_rows import rebuild
+from .pdf_tables import join_pages
 
 MAX_PAGES = 300
 for _name in ("pdfminer", "pdfplumber"):
@@ -342,13 +343,14 @@ def _meta(data: bytes) -> dict[str, str]:
 
 
 def _read_pages(data: bytes, descents: dict[str, float | None]) -> list[Block]:
-    """Return the blocks of every page, read with PDFium (one document at a time: PDFium is not thread-safe)."""
-    blocks: list[Block] = []
+    """Return the blocks of every page, read with PDFium (one document at a time: PDFium is not thread-safe), a table
+    row a page break cut in two joined again."""
+    pages: list[list[Block]] = []
     fonts = Fonts(descents.get)
     with pdf_pages.LOCK, pdf_pages.opened(data) as doc:
         count = pdf_pages.page_count(doc)
         if count > MAX_PAGES:
             raise TooLarge(f"PDF has {count} pages (limit {MAX_PAGES})")
         for page in pdf_pages.pages(doc, fonts, PDF_PAGE_OBJECTS):
-            blocks.extend(_page_blocks(page))
-    return blocks
+            pages.append(_page_blocks(page))
+    return join_pages(pages)
