@@ -11,13 +11,27 @@ _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 
 
+_MD_EMPHASIS = re.compile(r"^(\*\*|__|\*)(?=\S)(.+?)(?<=\S)\1$")
+"""A cell's whole text in Markdown emphasis (`**48**`: a converter keeping a bold total)."""
+_MD_BREAK = re.compile(r"<br\s*/?>", re.I)
+_MD_INLINE_TAG = re.compile(r"</?(?:b|strong|em|i|u|span|font|sup|sub)\b[^>]*>", re.I)
+
+
 def _pipe_cells(line: str) -> list[str | None]:
     s = line.strip()
     if s.startswith("|"):
         s = s[1:]
     if s.endswith("|") and s.count("|") > 1 and line.strip().startswith("|"):
         s = s[:-1]
-    return [c.strip() for c in s.split("|")]
+    return [_cell_text(c) for c in s.split("|")]
+
+
+def _cell_text(cell: str) -> str:
+    """Return a pipe cell's text without the marks converters put in it: `<br>` as a line break, inline HTML tags
+    (`<b>`, `<span>`) and emphasis around the whole cell (`**48**`) dropped."""
+    text = _MD_INLINE_TAG.sub("", _MD_BREAK.sub("\n", cell)).strip() if "<" in cell else cell.strip()
+    m = _MD_EMPHASIS.match(text) if "*" in text or "__" in text else None
+    return m.group(2).strip() if m else text
 
 
 def _is_pipe_row(line: str) -> bool:
