@@ -76,3 +76,12 @@ def test_a_whole_row_above_a_row_with_blank_numbers_is_left_alone() -> None:
 
 def test_tables_of_other_widths_are_not_joined() -> None:
     assert not join_broken_row(Table([["3.补正后申", "0"]]), Table([["请内容仍不明确", "", ""]]))
+
+
+def test_an_ofd_written_from_the_pdf_joins_the_broken_row_too() -> None:
+    from fixtures.build_ofd import pdf_to_ofd
+
+    pdf, page = PAGEBREAK / "seed001_row_across_pages.pdf", DOCUMENTS / "seed001_html" / "input.html"
+    record = extract(pdf_to_ofd(pdf.read_bytes()), name="report.ofd")
+    assert record["carrier"] == "ofd"
+    assert _tables(record) == _tables(extract(page.read_bytes(), name=page.name))

@@ -22,6 +22,7 @@ from ..model import Block, Document, Paragraph, Table
 from .image import MAX_OCR_PAGES, image_pages, read_pages
 from .ofd_package import OfdDocument, OfdPage, read_package
 from .pdf_rows import rebuild
+from .pdf_tables import join_pages
 
 
 class _Surface:
@@ -87,12 +88,13 @@ def read_ofd(data: bytes) -> Document:
     NoText where its pages draw neither text nor pictures, or OCR finds no text in them (or no engine is installed).
     """
     ofd = read_package(data)
-    blocks: list[Block] = []
+    pages: list[list[Block]] = []
     images: list[tuple[str, tuple[float, float, float, float]]] = []
     for page in ofd.pages:
-        blocks.extend(page_blocks(page))
+        pages.append(page_blocks(page))
         images += page.images
         page.chars, page.edges = [], []  # laid out: free the page before the next
+    blocks = join_pages(pages)  # a table row a page break cut in two, joined as in a PDF
     if not any(isinstance(b, Table) or b.text for b in blocks):
         if not images:
             raise NoText("OFD has no text and no pictures")
