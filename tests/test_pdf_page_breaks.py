@@ -30,6 +30,15 @@ def test_a_row_broken_across_pages_reads_as_the_page_it_was_printed_from() -> No
     assert not [c for c in record["checks"] if c["rule"] == "STR-04"]  # no stray "3.补正后申" row
 
 
+def test_a_row_broken_across_pages_under_repeated_heading_rows_is_joined() -> None:
+    # The table's heading rows repeat at the top of each page: the rest of the broken row comes after them.
+    pdf = PAGEBREAK / "seed002_row_across_pages_under_repeated_heads.pdf"
+    page = DOCUMENTS / "seed002_html" / "input.html"
+    record = extract(pdf.read_bytes(), name=pdf.name)
+    assert _tables(record) == _tables(extract(page.read_bytes(), name=page.name))
+    assert record["requests"]["withheld_prohibited_by_law"] == [0, 0, 0, 0, 0, 0, 0]
+
+
 def test_a_row_with_blank_numbers_atop_a_page_stays_a_row_of_its_own() -> None:
     pdf, page = PAGEBREAK / "seed002_blank_row_atop_a_page.pdf", DOCUMENTS / "seed002_html" / "input.html"
     record = extract(pdf.read_bytes(), name=pdf.name)

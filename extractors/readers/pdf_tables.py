@@ -56,15 +56,19 @@ def _official(words: str) -> bool:
 def join_broken_row(before: Table, after: Table) -> bool:
     """Join `after`'s first row into `before`'s last where they are one row a page break cut in two, and return True.
 
-    They are where both are as wide, the new page's part opens no row of its own (no cell starting with an
-    enumerator), the two parts complement each other (a column holds a number in at most one of them; where both hold
-    text it is words, joined with a line break), and the words of the old page's part name no row of the standard
-    tables while the joined words do ("3.补正后申" + "请内容仍不明确"): a whole row with blank numbers on top of the
-    new page ("规章 0 0 0" then "规范性文件") is a row of its own.
+    `after`'s first row is its first after the header rows it repeats from `before` (a table whose heading rows
+    repeat on each page). They are one row where both are as wide, the new page's part opens no row of its own (no
+    cell starting with an enumerator), the two parts complement each other (a column holds a number in at most one of
+    them; where both hold text it is words, joined with a line break), and the words of the old page's part name no
+    row of the standard tables while the joined words do ("3.补正后申" + "请内容仍不明确"): a whole row with blank
+    numbers on top of the new page ("规章 0 0 0" then "规范性文件") is a row of its own.
     """
     if not before.rows or not after.rows:
         return False
-    last, first = before.rows[-1], after.rows[0]
+    head = _repeated_head(before, after)
+    if head >= len(after.rows):
+        return False
+    last, first = before.rows[-1], after.rows[head]
     if len(last) != len(first) or not any(first):
         return False
     for a, b in zip(last, first, strict=True):
@@ -76,5 +80,15 @@ def join_broken_row(before: Table, after: Table) -> bool:
     if _official(_words(last)) or not _official(_words(joined)):
         return False
     before.rows[-1] = joined
-    del after.rows[0]
+    del after.rows[head]
     return True
+
+
+def _repeated_head(before: Table, after: Table) -> int:
+    """Return how many of `after`'s first rows repeat `before`'s first rows (heading rows printed on each page)."""
+    count = 0
+    for a, b in zip(before.rows[:-1], after.rows, strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
