@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from extractors import extract
-from tests.test_html_variants import _tables
+from tests.variants import differing, read_kept
 
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "documents"
 FILES = sorted(p / "input.docx" for p in DOCS.glob("*_docx") if (p / "input.docx").is_file())
@@ -132,16 +131,10 @@ def _variant(data: bytes, change: Callable[[etree._Element], None]) -> bytes:
 def bundled() -> dict[str, tuple[bytes, dict[str, Any]]]:
     if not FILES:
         pytest.skip("no bundled DOCX reports (fixtures/documents/*_docx)")
-    return {p.parent.name: (data := p.read_bytes(), _tables(extract(data, name="input.docx"))) for p in FILES}
+    return {p.parent.name: (data := p.read_bytes(), read_kept(data, "input.docx")) for p in FILES}
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_a_word_report_saved_another_way_reads_the_same(variant: str, bundled: dict[str, Any]) -> None:
-    differ = {}
-    for name, (data, want) in bundled.items():
-        changed = _variant(data, VARIANTS[variant])
-        assert changed != data
-        got = _tables(extract(changed, name="input.docx"))
-        if got != want:
-            differ[name] = sorted(k for k in want if got[k] != want[k])
+    differ = differing(bundled, lambda data: _variant(data, VARIANTS[variant]), "input.docx")
     assert not differ, f"{variant}: {differ}"

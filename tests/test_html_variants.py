@@ -20,7 +20,7 @@ import pytest
 from lxml import etree, html
 
 from extractors import extract
-from tests.goldcmp import TABLES, failed_checks
+from tests.variants import differing, kept, read_kept
 
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "documents"
 PAGES = sorted(p for p in DOCS.glob("*_html") if (p / "input.html").is_file())
@@ -216,36 +216,16 @@ def _variant(page: bytes, change: Callable[[etree._Element], None]) -> bytes:
     return html.tostring(root, encoding="utf-8", doctype="<!DOCTYPE html>")
 
 
-def _values(table: Any) -> Any:
-    """Return a table's values without the `_raw` texts kept beside unclean cells (a full-width "１２" is kept)."""
-    if isinstance(table, dict):
-        return {k: _values(v) for k, v in table.items() if not k.endswith("_raw")}
-    return table
-
-
-def _tables(record: dict[str, Any]) -> dict[str, Any]:
-    """Return what the variants must keep: the three tables' values, the format and the table-rule failures."""
-    return {**{t: _values(record.get(t)) for t in TABLES}, "format": record.get("format"),
-            "checks": failed_checks(record)}  # fmt: skip
-
-
 @pytest.fixture(scope="module")
 def bundled() -> dict[str, tuple[bytes, dict[str, Any]]]:
     if not PAGES:
         pytest.skip("no bundled HTML report pages (fixtures/documents/*_html)")
-    return {p.name: (data := (p / "input.html").read_bytes(), _tables(extract(data, name="input.html")))
-            for p in PAGES}  # fmt: skip
+    return {p.name: (data := (p / "input.html").read_bytes(), read_kept(data, "input.html")) for p in PAGES}
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_a_table_marked_up_another_way_reads_the_same(variant: str, bundled: dict[str, Any]) -> None:
-    differ = {}
-    for name, (page, want) in bundled.items():
-        changed = _variant(page, VARIANTS[variant])
-        assert changed != page
-        got = _tables(extract(changed, name="input.html"))
-        if got != want:
-            differ[name] = sorted(k for k in want if got[k] != want[k])
+    differ = differing(bundled, lambda page: _variant(page, VARIANTS[variant]), "input.html")
     assert not differ, f"{variant}: {differ}"
 
 
@@ -296,4 +276,4 @@ def test_a_page_in_another_encoding_reads_the_same(declared: str | None, codec: 
         text = re.sub(r"<meta[^>]*charset[^>]*>", "", page.decode("utf-8"), flags=re.I)
         if declared:
             text = text.replace("<head>", f'<head><meta http-equiv="Content-Type" content="text/html; charset={declared}">', 1)
-        assert _tables(extract(text.encode(codec), name="input.html")) == want, name
+        assert kept(extract(text.encode(codec), name="input.html")) == want, name

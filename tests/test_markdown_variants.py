@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from extractors import extract
-from tests.test_html_variants import _tables
+from tests.variants import differing, read_kept
 
 DERIVED = Path(__file__).resolve().parents[1] / "fixtures" / "derived"
 DUMPS = sorted(p for p in DERIVED.glob("*.md") if p.name != "SOURCES.md")
@@ -35,17 +34,10 @@ VARIANTS: dict[str, Callable[[str], str]] = {
 def dumps() -> dict[str, tuple[str, dict[str, Any]]]:
     if not DUMPS:
         pytest.skip("no derived Markdown dumps (fixtures/derived/*.md)")
-    return {p.name: (text := p.read_text(encoding="utf-8"), _tables(extract(text.encode("utf-8"), name=p.name)))
-            for p in DUMPS}  # fmt: skip
+    return {p.name: (text := p.read_text(encoding="utf-8"), read_kept(text.encode("utf-8"), "dump.md")) for p in DUMPS}
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_a_markdown_dump_written_another_way_reads_the_same(variant: str, dumps: dict[str, Any]) -> None:
-    differ = {}
-    for name, (text, want) in dumps.items():
-        changed = VARIANTS[variant](text)
-        assert changed != text
-        got = _tables(extract(changed.encode("utf-8"), name=name))
-        if got != want:
-            differ[name] = sorted(k for k in want if got[k] != want[k])
+    differ = differing(dumps, lambda text: VARIANTS[variant](text).encode("utf-8"), "dump.md")
     assert not differ, f"{variant}: {differ}"

@@ -15,7 +15,7 @@ import pytest
 from extractors import extract
 from extractors.model import Table
 from extractors.readers.pdf_tables import join_broken_row
-from tests.test_html_variants import _tables
+from tests.variants import kept
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGEBREAK = ROOT / "fixtures" / "pagebreak"
@@ -25,7 +25,7 @@ DOCUMENTS = ROOT / "fixtures" / "documents"
 def test_a_row_broken_across_pages_reads_as_the_page_it_was_printed_from() -> None:
     pdf, page = PAGEBREAK / "seed001_row_across_pages.pdf", DOCUMENTS / "seed001_html" / "input.html"
     record = extract(pdf.read_bytes(), name=pdf.name)
-    assert _tables(record) == _tables(extract(page.read_bytes(), name=page.name))
+    assert kept(record) == kept(extract(page.read_bytes(), name=page.name))
     assert record["requests"]["unavailable_unclear"] == [0, 0, 0, 0, 0, 0, 0]
     assert not [c for c in record["checks"] if c["rule"] == "STR-04"]  # no stray "3.补正后申" row
 
@@ -35,14 +35,14 @@ def test_a_row_broken_across_pages_under_repeated_heading_rows_is_joined() -> No
     pdf = PAGEBREAK / "seed002_row_across_pages_under_repeated_heads.pdf"
     page = DOCUMENTS / "seed002_html" / "input.html"
     record = extract(pdf.read_bytes(), name=pdf.name)
-    assert _tables(record) == _tables(extract(page.read_bytes(), name=page.name))
+    assert kept(record) == kept(extract(page.read_bytes(), name=page.name))
     assert record["requests"]["withheld_prohibited_by_law"] == [0, 0, 0, 0, 0, 0, 0]
 
 
 def test_a_row_with_blank_numbers_atop_a_page_stays_a_row_of_its_own() -> None:
     pdf, page = PAGEBREAK / "seed002_blank_row_atop_a_page.pdf", DOCUMENTS / "seed002_html" / "input.html"
     record = extract(pdf.read_bytes(), name=pdf.name)
-    assert _tables(record) == _tables(extract(page.read_bytes(), name=page.name))
+    assert kept(record) == kept(extract(page.read_bytes(), name=page.name))
     assert record["proactive"]["regulations"] == {"newly_made": 0, "newly_published": 0, "total_published": 0}
 
 
@@ -93,4 +93,4 @@ def test_an_ofd_written_from_the_pdf_joins_the_broken_row_too() -> None:
     pdf, page = PAGEBREAK / "seed001_row_across_pages.pdf", DOCUMENTS / "seed001_html" / "input.html"
     record = extract(pdf_to_ofd(pdf.read_bytes()), name="report.ofd")
     assert record["carrier"] == "ofd"
-    assert _tables(record) == _tables(extract(page.read_bytes(), name=page.name))
+    assert kept(record) == kept(extract(page.read_bytes(), name=page.name))

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from extractors import extract
-from tests.test_html_variants import FULL_WIDTH, _tables
+from tests.test_html_variants import FULL_WIDTH
+from tests.variants import differing, read_kept
 
 from .conftest import CORPUS, need_shared
 
@@ -38,15 +38,10 @@ def seeds() -> dict[str, tuple[str, dict[str, Any]]]:
     paths = sorted((CORPUS / "seeds").glob("*.txt"))
     if not paths:
         pytest.skip("no seed texts in the corpus")
-    return {p.name: (text := p.read_text(encoding="utf-8"), _tables(extract(text.encode("utf-8"), name="r.txt")))
-            for p in paths}  # fmt: skip
+    return {p.name: (text := p.read_text(encoding="utf-8"), read_kept(text.encode("utf-8"), "r.txt")) for p in paths}
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_a_text_report_saved_another_way_reads_the_same(variant: str, seeds: dict[str, Any]) -> None:
-    differ = {}
-    for name, (text, want) in seeds.items():
-        got = _tables(extract(VARIANTS[variant](text), name="r.txt"))
-        if got != want:
-            differ[name] = sorted(k for k in want if got[k] != want[k])
+    differ = differing(seeds, VARIANTS[variant], "r.txt")
     assert not differ, f"{variant}: {differ}"
