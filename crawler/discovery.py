@@ -55,11 +55,17 @@ _TITLE_TEXT = etree.XPath("//title/text()", smart_strings=False)
 _CRUMB_CLASS = re.compile("crumb|position|location")
 _LINKS = etree.XPath("//a[@href] | //area[@href]")
 _EMBEDDED = etree.XPath("//iframe/@src | //embed/@src | //object/@data", smart_strings=False)
-_SCRIPT_TEXT = etree.XPath("//script/text()", smart_strings=False)
+_SCRIPT_TEXT = etree.XPath("//script/text() | //body/@onload", smart_strings=False)
 _BASE = etree.XPath("//base[@href][1]/@href", smart_strings=False)
 _ROW = etree.XPath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
 # Inline script targets that real sites use for attachments and pages.
-SCRIPT_URL = re.compile(r"""(?:window\.open|location\.href\s*=|openFile|downLoad\w*)\s*\(?\s*['"]([^'"]+)['"]""", re.I)
+SCRIPT_URL = re.compile(
+    r"""(?:window\.open|location\.href\s*=(?!=)|location\.(?:replace|assign)|location\s*=(?!=)|openFile|downLoad\w*)"""
+    r"""\s*\(?\s*['"]([^'"]+)['"]""",
+    re.I,
+)
+"""An address a script opens or sends the browser to (`window.open(…)`, `location.href = …`, `location.replace(…)`,
+`top.location = …`), or a download helper's."""
 
 
 @dataclass(slots=True)
@@ -229,7 +235,8 @@ def list_links(sel: Selector, base: str) -> list[Link]:
     for src in _EMBEDDED(sel.root):
         add_link(out, seen, base, src, "", None)
     for m in SCRIPT_URL.finditer(" ".join(_SCRIPT_TEXT(sel.root))):
-        add_link(out, seen, base, m.group(1), "", None)
+        if re.search(r"[/.]", m.group(1)) and not re.search(r"\s", m.group(1)):  # an address, not `location = "北京"`
+            add_link(out, seen, base, m.group(1), "", None)
     return out
 
 

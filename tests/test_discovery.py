@@ -226,3 +226,31 @@ def test_links_resolve_against_the_pages_base_as_a_browser_resolves_them():
     # No base, or one that is no web address: the page's own URL.
     assert D.page_base(read_page("<a href='x.html'>x</a>"), url) == url
     assert D.page_base(read_page("<base href='javascript:void(0)'><a href='x.html'>x</a>"), url) == url
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<script>window.location.href='/zfxxgk/index.html';</script>",
+        '<script>location.replace("/zfxxgk/index.html")</script>',
+        "<script>location.assign('/zfxxgk/index.html');</script>",
+        "<script>top.location = 'http://www.example.gov.cn/zfxxgk/index.html'</script>",
+        '<script>window.location="/zfxxgk/index.html";</script>',
+        "<body onload=\"location.href='/zfxxgk/index.html'\"></body>",
+    ],
+)
+def test_a_page_that_sends_the_browser_on_by_script_is_followed(page):
+    # Portal entry pages often hold nothing but a script that moves the browser to the real home or column.
+    links = D.list_links(Selector(text=page), "http://www.example.gov.cn/index.html")
+    assert [lk.url for lk in links] == ["http://www.example.gov.cn/zfxxgk/index.html"]
+
+
+def test_a_comparison_with_the_location_is_no_address():
+    page = "<script>if (location == 'http://x.gov.cn/a.html') { go(); }</script>"
+    assert D.list_links(Selector(text=page), "http://www.example.gov.cn/index.html") == []
+
+
+def test_a_script_variable_named_location_holding_words_is_no_address():
+    page = "<script>var location = '北京'; window.location.href = 'nb/index.html';</script>"
+    links = D.list_links(Selector(text=page), "http://www.example.gov.cn/index.html")
+    assert [lk.url for lk in links] == ["http://www.example.gov.cn/nb/index.html"]
