@@ -269,9 +269,11 @@ def check_proactive(table: Proactive2019 | Proactive2021, agency: str | None) ->
 
 
 def check_structure(record: Record, missing_rows: dict[str, list[str]],
-                    extra: dict[str, tuple[list[str], list[str]]] | None = None) -> list[Check]:  # fmt: skip
+                    extra: dict[str, tuple[list[str], list[str]]] | None = None,
+                    pictures: int = 0) -> list[Check]:  # fmt: skip
     """Return the failures of STR-01…STR-05 (parts present, format fits the year, rows present, rows and columns
-    beyond the official layout: `extra` maps a table to its added rows' texts and added columns' headers)."""
+    beyond the official layout: `extra` maps a table to its added rows' texts and added columns' headers). A table
+    not found in a document showing `pictures` may be one of them, which is not read: said, and the cause ours."""
     out: list[Check] = []
     has_tables = any(getattr(record, t) is not None for t in TABLES)
     for key, text in record.sections.items():
@@ -292,7 +294,14 @@ def check_structure(record: Record, missing_rows: dict[str, list[str]],
                       "no row's values)") for text in columns]  # fmt: skip
     for table in TABLES:
         if getattr(record, table) is None:
-            out.append(_fail("STR-05", table, "W", message="table not found"))
+            if not pictures:
+                out.append(_fail("STR-05", table, "W", message="table not found"))
+                continue
+            why = (f"table not found; the document shows {pictures} picture(s), which may hold it drawn as a picture "
+                   "(pictures in a page or Word file are not read)")
+            check = _fail("STR-05", table, "W", message=why)
+            mark_parse(check)
+            out.append(check)
     return out
 
 

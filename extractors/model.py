@@ -34,6 +34,8 @@ class Document:
     carrier: str
     title: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
+    pictures: int = 0
+    """Pictures shown among the text (HTML `<img>`, Word drawings): a table drawn as one is not read."""
 
     def text(self) -> str:
         """Return the document's plain text: paragraphs and table rows, one per line."""

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from extractors import extract
 from tests.variants import differing, read_kept
 
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "documents"
@@ -138,3 +139,24 @@ def bundled() -> dict[str, tuple[bytes, dict[str, Any]]]:
 def test_a_word_report_saved_another_way_reads_the_same(variant: str, bundled: dict[str, Any]) -> None:
     differ = differing(bundled, lambda data: _variant(data, VARIANTS[variant]), "input.docx")
     assert not differ, f"{variant}: {differ}"
+
+
+def test_tables_drawn_as_pictures_in_a_word_file_are_said_not_read() -> None:
+    import docx
+    from PIL import Image
+
+    if not FILES:
+        pytest.skip("no bundled DOCX reports")
+    document = docx.Document(io.BytesIO(FILES[0].read_bytes()))
+    for table in list(document.tables):  # each table drawn as a picture in its place
+        picture = io.BytesIO()
+        Image.new("RGB", (40, 20), "white").save(picture, format="PNG")
+        holder = document.add_paragraph()
+        holder.add_run().add_picture(picture)
+        table._element.addprevious(holder._element)
+        table._element.getparent().remove(table._element)
+    out = io.BytesIO()
+    document.save(out)
+    record = extract(out.getvalue(), name="input.docx")
+    misses = [c for c in record["checks"] if c["rule"] == "STR-05"]
+    assert len(misses) == 3 and all(c.get("cause") == "parse" and "picture(s)" in c["message"] for c in misses)

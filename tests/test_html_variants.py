@@ -277,3 +277,18 @@ def test_a_page_in_another_encoding_reads_the_same(declared: str | None, codec: 
         if declared:
             text = text.replace("<head>", f'<head><meta http-equiv="Content-Type" content="text/html; charset={declared}">', 1)
         assert kept(extract(text.encode(codec), name="input.html")) == want, name
+
+
+def test_tables_drawn_as_pictures_are_said_not_read_and_not_blamed_on_the_publisher() -> None:
+    # A 图片版 page: the text as text, each table a picture. Pictures are not read, so the tables are missing; the
+    # record says where they may be and marks the miss ours (cause "parse"), not the report's.
+    page = (PAGES[0] / "input.html").read_text(encoding="utf-8") if PAGES else pytest.skip("no bundled HTML pages")
+    pictured = re.sub(r"<table.*?</table>", '<p><img src="/u/cms/2025/t.png" width="800"></p>', page, flags=re.S)
+    record = extract(pictured.encode("utf-8"), name="input.html")
+    misses = {c["where"]: c for c in record["checks"] if c["rule"] == "STR-05"}
+    assert set(misses) == {"proactive", "requests", "review_litigation"}
+    assert all(c.get("cause") == "parse" and "3 picture(s)" in c["message"] for c in misses.values())
+    # Without pictures a missing table is the plain miss it was.
+    bare = re.sub(r"<table.*?</table>", "", page, flags=re.S)
+    plain = [c for c in extract(bare.encode("utf-8"), name="input.html")["checks"] if c["rule"] == "STR-05"]
+    assert plain and all(c.get("cause") is None and c["message"] == "table not found" for c in plain)

@@ -260,10 +260,12 @@ def read_docx(data: bytes, carrier: str = "docx") -> Document:
         raise Corrupt("not a Word document (no word/document.xml)")
     try:
         document = docx.Document(io.BytesIO(data))
-        blocks = _content(document.element.body, [0])
+        body = document.element.body
+        blocks = _content(body, [0])
+        pictures = sum(1 for _ in body.iter(_W + "drawing", _W + "pict"))
         title = (document.core_properties.title or "").strip() or None
     except ExtractionError:
         raise
     except Exception as exc:  # python-docx and lxml raise many types on broken parts
         raise Corrupt(f"corrupt {carrier.upper()}: {type(exc).__name__}: {_one_line(exc)}") from None
-    return Document(blocks, carrier=carrier, title=title)
+    return Document(blocks, carrier=carrier, title=title, pictures=pictures)

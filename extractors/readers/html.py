@@ -157,6 +157,7 @@ class _Walker:
         self.blocks: list[Block] = []
         self.buf: list[str] = []
         self.cells = 0
+        self.pictures = 0
 
     def flush(self) -> None:
         text = _WS.sub(" ", "".join(self.buf)).strip()
@@ -185,6 +186,8 @@ class _Walker:
                 self.flush()
             if tag == "br":
                 self.buf.append("\n")
+            elif tag == "img":
+                self.pictures += 1
             if node.text:
                 self.buf.append(node.text)
             for child in node:
@@ -301,4 +304,4 @@ def _document(root: etree._Element) -> Document:
     walker = _Walker()
     walker.walk(body if body is not None else root)
     walker.flush()
-    return Document(walker.blocks, carrier="html", title=_title(root), meta=meta)
+    return Document(walker.blocks, carrier="html", title=_title(root), meta=meta, pictures=walker.pictures)
