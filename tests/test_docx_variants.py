@@ -143,20 +143,26 @@ def test_a_word_report_saved_another_way_reads_the_same(variant: str, bundled: d
 
 def test_tables_drawn_as_pictures_in_a_word_file_are_said_not_read() -> None:
     import docx
+    from docx.shared import Cm
     from PIL import Image
 
     if not FILES:
         pytest.skip("no bundled DOCX reports")
+
+    def png() -> io.BytesIO:
+        out = io.BytesIO()
+        Image.new("RGB", (40, 20), "white").save(out, format="PNG")
+        return out
+
     document = docx.Document(io.BytesIO(FILES[0].read_bytes()))
-    for table in list(document.tables):  # each table drawn as a picture in its place
-        picture = io.BytesIO()
-        Image.new("RGB", (40, 20), "white").save(picture, format="PNG")
+    for table in list(document.tables):  # each table drawn as a page-wide picture in its place
         holder = document.add_paragraph()
-        holder.add_run().add_picture(picture)
+        holder.add_run().add_picture(png(), width=Cm(15))
         table._element.addprevious(holder._element)
         table._element.getparent().remove(table._element)
+    document.add_paragraph().add_run().add_picture(png(), width=Cm(4))  # the office's seal: no table
     out = io.BytesIO()
     document.save(out)
     record = extract(out.getvalue(), name="input.docx")
     misses = [c for c in record["checks"] if c["rule"] == "STR-05"]
-    assert len(misses) == 3 and all(c.get("cause") == "parse" and "picture(s)" in c["message"] for c in misses)
+    assert len(misses) == 3 and all(c.get("cause") == "parse" and "3 picture(s)" in c["message"] for c in misses)

@@ -284,11 +284,13 @@ def test_tables_drawn_as_pictures_are_said_not_read_and_not_blamed_on_the_publis
     # record says where they may be and marks the miss ours (cause "parse"), not the report's.
     page = (PAGES[0] / "input.html").read_text(encoding="utf-8") if PAGES else pytest.skip("no bundled HTML pages")
     pictured = re.sub(r"<table.*?</table>", '<p><img src="/u/cms/2025/t.png" width="800"></p>', page, flags=re.S)
+    furniture = '<img src="/images/logo.png"><img src="/u/share.gif"><img src="/u/a.png" width="16" height="16">'
+    pictured = pictured.replace("<body>", f"<body>{furniture}", 1)
     record = extract(pictured.encode("utf-8"), name="input.html")
     misses = {c["where"]: c for c in record["checks"] if c["rule"] == "STR-05"}
     assert set(misses) == {"proactive", "requests", "review_litigation"}
     assert all(c.get("cause") == "parse" and "3 picture(s)" in c["message"] for c in misses.values())
-    # Without pictures a missing table is the plain miss it was.
-    bare = re.sub(r"<table.*?</table>", "", page, flags=re.S)
+    # Without pictures (page furniture is none) a missing table is the plain miss it was.
+    bare = re.sub(r"<table.*?</table>", "", page, flags=re.S).replace("<body>", f"<body>{furniture}", 1)
     plain = [c for c in extract(bare.encode("utf-8"), name="input.html")["checks"] if c["rule"] == "STR-05"]
     assert plain and all(c.get("cause") is None and c["message"] == "table not found" for c in plain)

@@ -111,6 +111,9 @@ _WRAPPERS = frozenset(_W + tag for tag in ("hyperlink", "ins", "moveTo", "sdt", 
 custom XML, simple fields): looked through. Deletions (`w:del`, `w:moveFrom`) and properties are not shown."""
 _TCPR, _TRPR, _SPAN, _BEFORE = _W + "tcPr", _W + "trPr", _W + "gridSpan", _W + "gridBefore"
 _VMERGE, _VAL = _W + "vMerge", _W + "val"
+_EXTENT = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"
+MIN_PICTURE_EMU = 2_520_000
+"""A drawing this wide (7 cm) or wider may be a table drawn as a picture; a seal or a logo is narrower."""
 
 
 def _number(parent: Any, tag: str, default: int) -> int:
@@ -262,7 +265,7 @@ def read_docx(data: bytes, carrier: str = "docx") -> Document:
         document = docx.Document(io.BytesIO(data))
         body = document.element.body
         blocks = _content(body, [0])
-        pictures = sum(1 for _ in body.iter(_W + "drawing", _W + "pict"))
+        pictures = sum(1 for extent in body.iter(_EXTENT) if int(extent.get("cx") or 0) >= MIN_PICTURE_EMU)
         title = (document.core_properties.title or "").strip() or None
     except ExtractionError:
         raise

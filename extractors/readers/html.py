@@ -150,6 +150,28 @@ def _covered(row: list[str | None], col: int, pending: dict[int, int]) -> int:
     return col
 
 
+_CHROME = re.compile(
+    r"logo|icon|\bico\b|ewm|erweima|qr|share|banner|btn|button|arrow|spacer|blank|nav|menu|search|weixin|wechat|"
+    r"weibo|print|close|jiucuo|zfwzbs|dzjg|govicon|\.gif(?:$|\?)",
+    re.I,
+)
+"""A picture's address naming page furniture (logos, QR codes, share and print buttons, site badges)."""
+MIN_PICTURE_PX = 200
+"""A picture given a smaller width or height than this is furniture, not a table drawn as a picture."""
+
+
+def _content_picture(img: etree._Element) -> bool:
+    """True where an `<img>` may be part of the text (a table or page drawn as a picture): not page furniture by its
+    address, not sized smaller than MIN_PICTURE_PX either way."""
+    if _CHROME.search(img.get("src") or ""):
+        return False
+    for side in ("width", "height"):
+        m = re.match(r"\s*(\d+)", img.get(side) or "")
+        if m and int(m.group(1)) < MIN_PICTURE_PX:
+            return False
+    return True
+
+
 class _Walker:
     """Collects paragraphs and data tables in document order."""
 
@@ -186,7 +208,7 @@ class _Walker:
                 self.flush()
             if tag == "br":
                 self.buf.append("\n")
-            elif tag == "img":
+            elif tag == "img" and _content_picture(node):
                 self.pictures += 1
             if node.text:
                 self.buf.append(node.text)
