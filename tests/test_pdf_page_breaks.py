@@ -1,4 +1,4 @@
-"""A table row broken across a page of a PDF is read as one row.
+"""PDF pages: a table row broken across a page is read as one row; tables drawn as pictures are said so.
 
 Word and LibreOffice let a table row break across a page by default: a label wrapped over several lines ends one
 page ("3.补正后申", with the row's numbers) and goes on at the top of the next in a row of its own ("请内容仍不明确",
@@ -94,3 +94,12 @@ def test_an_ofd_written_from_the_pdf_joins_the_broken_row_too() -> None:
     record = extract(pdf_to_ofd(pdf.read_bytes()), name="report.ofd")
     assert record["carrier"] == "ofd"
     assert kept(record) == kept(extract(page.read_bytes(), name=page.name))
+
+
+def test_a_pdf_with_its_tables_as_pictures_says_so_and_blames_no_one() -> None:
+    # fixtures/pictures/: a bundled page printed with its three tables as 15 cm pictures and a 3 cm seal.
+    pdf = ROOT / "fixtures" / "pictures" / "seed000_tables_as_pictures.pdf"
+    record = extract(pdf.read_bytes(), name=pdf.name)
+    misses = [c for c in record["checks"] if c["rule"] == "STR-05"]
+    assert len(misses) == 3 and all(c.get("cause") == "parse" and "3 picture(s)" in c["message"] for c in misses)
+    assert any(record["sections"].values())  # the text is read as text

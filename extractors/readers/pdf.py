@@ -287,12 +287,12 @@ def _pdf_error(exc: Exception) -> ExtractionError:
 def read_pdf(data: bytes) -> Document:
     """Return the Document of a PDF. Raises ExtractionError for encrypted, broken, bomb or image-only files."""
     descents, meta = _prepare(data)
-    blocks = _read_pages(data, descents)
+    blocks, pictures = _read_pages(data, descents)
     if not any(isinstance(b, Table) or b.text for b in blocks):
         from .image import read_scanned_pdf  # a scan: its pages read by local OCR
 
         return read_scanned_pdf(data)
-    return Document(blocks, carrier="pdf", title=meta.get("Title") or None, meta=meta)
+    return Document(blocks, carrier="pdf", title=meta.get("Title") or None, meta=meta, pictures=pictures)
 
 
 def _prepare(data: bytes) -> tuple[dict[str, float | None], dict[str, str]]:
@@ -342,10 +342,11 @@ def _meta(data: bytes) -> dict[str, str]:
     return out
 
 
-def _read_pages(data: bytes, descents: dict[str, float | None]) -> list[Block]:
+def _read_pages(data: bytes, descents: dict[str, float | None]) -> tuple[list[Block], int]:
     """Return the blocks of every page, read with PDFium (one document at a time: PDFium is not thread-safe), a table
-    row a page break cut in two joined again."""
+    row a page break cut in two joined again, and the pictures wide enough to hold a table."""
     pages: list[list[Block]] = []
+    pictures = 0
     fonts = Fonts(descents.get)
     with pdf_pages.LOCK, pdf_pages.opened(data) as doc:
         count = pdf_pages.page_count(doc)
@@ -353,4 +354,5 @@ def _read_pages(data: bytes, descents: dict[str, float | None]) -> list[Block]:
             raise TooLarge(f"PDF has {count} pages (limit {MAX_PAGES})")
         for page in pdf_pages.pages(doc, fonts, PDF_PAGE_OBJECTS):
             pages.append(_page_blocks(page))
-    return join_pages(pages)
+            pictures += page.pictures
+    return join_pages(pages), pictures

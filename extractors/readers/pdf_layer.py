@@ -275,6 +275,20 @@ def paths(page: Any, device: Matrix) -> Iterator[Path]:
     yield from _paths_in(pdfium.FPDFPage_CountObjects(page), lambda i: pdfium.FPDFPage_GetObject(page, i), device)
 
 
+def wide_pictures(page: Any, width: float, share: float = 0.4) -> int:
+    """Return the page's pictures (top-level image objects) at least `share` of the page's `width` wide: what may
+    hold a table drawn as a picture (a seal or a logo is narrower)."""
+    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    count = 0
+    for i in range(pdfium.FPDFPage_CountObjects(page)):
+        obj = pdfium.FPDFPage_GetObject(page, i)
+        if pdfium.FPDFPageObj_GetType(obj) != pdfium.FPDF_PAGEOBJ_IMAGE:
+            continue
+        if pdfium.FPDFPageObj_GetBounds(obj, left, bottom, right, top) and right.value - left.value >= share * width:
+            count += 1
+    return count
+
+
 def _matrix(obj: Any) -> Matrix:
     m = pdfium.FS_MATRIX()
     if not pdfium.FPDFPageObj_GetMatrix(obj, m):

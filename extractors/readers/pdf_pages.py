@@ -14,7 +14,7 @@ import pypdfium2.raw as pdfium
 from pdfplumber.page import Page, _invert_box, _normalize_box
 
 from ..errors import Corrupt, Encrypted, ExtractionError, TooLarge
-from .pdf_layer import Fonts, Frame, chars, page_matrix, paths, shapes
+from .pdf_layer import Fonts, Frame, chars, page_matrix, paths, shapes, wide_pictures
 
 LOCK = threading.RLock()
 """Held around every use of PDFium in this process: PDFium is not thread-safe and the crawler reads in threads.
@@ -47,6 +47,8 @@ class LayerPage(Page):
         self.bbox = mediabox
         self.get_textmap = lru_cache()(self._get_textmap)
         self._objects = objects
+        self.pictures = 0
+        """Pictures on the page wide enough to hold a table drawn as a picture (`pdf_layer.wide_pictures`)."""
 
 
 def _error() -> ExtractionError:
@@ -99,6 +101,7 @@ def pages(doc: Any, fonts: Fonts, limit: int) -> Iterator[LayerPage]:
             frame = Frame(raw[3] - raw[1], mediabox[0], mediabox[1], doctop, index + 1)
             device = page_matrix(box, rotation)
             drawn = list(islice(paths(page, device), limit + 1))
+            pictures = wide_pictures(page, abs(box[2] - box[0]))
             textpage = pdfium.FPDFText_LoadPage(page)
             try:
                 if pdfium.FPDFText_CountChars(textpage) + len(drawn) > limit:
@@ -113,4 +116,6 @@ def pages(doc: Any, fonts: Fonts, limit: int) -> Iterator[LayerPage]:
             for shape in shapes(path, frame):
                 objects.setdefault(shape["object_type"], []).append(shape)
         doctop += frame.height
-        yield LayerPage(objects, frame, mediabox, rotation)
+        laid = LayerPage(objects, frame, mediabox, rotation)
+        laid.pictures = pictures
+        yield laid
