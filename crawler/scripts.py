@@ -224,7 +224,7 @@ class _Parser:
             if c in "'\"`":
                 self.string()
                 continue
-            if self._comment() or self._regex():
+            if c == "/" and (self._comment() or self._regex()):
                 continue
             if c in stops and level == 0:  # before nesting: `{` may be what is looked for (a function's body)
                 return
@@ -247,7 +247,7 @@ class _Parser:
                 if c in "'\"`":
                     self.string()
                     continue
-                if self._comment() or self._regex():
+                if c == "/" and (self._comment() or self._regex()):
                     continue
                 level += c == "{"
                 level -= c == "}"

@@ -106,6 +106,11 @@ def _chunks(text: str) -> list[str]:
     return [re.sub(r"\s+", "", m.group(0)) for m in _NUMBER.finditer(text)]
 
 
+def _one_a_number(cells: list[str]) -> list[str]:
+    """Return a grid row's cells as tokens of one value each: a cell holding several numbers ("0 0 0") split."""
+    return [t for c in cells for t in (c.split() if _multi_number(c) else [c])]
+
+
 def short_readings(raw: _Raw, kinds: list[Kind]) -> list[list[int | float | None]] | None:
     """Return, per column, the readings a grid row with fewer cells than columns allows; None for a full row.
 
@@ -114,9 +119,7 @@ def short_readings(raw: _Raw, kinds: list[Kind]) -> list[list[int | float | None
     """
     if raw.glued:
         return None
-    toks: list[str] = []
-    for t in raw.tokens:
-        toks.extend(t.split() if _multi_number(t) else [t])
+    toks = _one_a_number(raw.tokens)
     n, k = len(kinds), len(toks)
     if k >= n or not any(is_number_like(t) for t in toks):
         return None
@@ -144,7 +147,7 @@ def long_readings(raw: _Raw, kinds: list[Kind]) -> tuple[list[Cell], list[tuple[
     while cells and is_blank(cells[0]):
         cells.pop(0)
     n = len(kinds)
-    toks = [t for c in cells for t in (c.split() if _multi_number(c) else [c])]
+    toks = _one_a_number(cells)
     if len(toks) <= n or len(cells) > n:
         return None
     first = next(i for i, c in enumerate(cells) if _multi_number(c))
@@ -196,9 +199,7 @@ def _cells_to_values(raw: _Raw, kinds: list[Kind], keep: Callable[[list[Cell]], 
     fewer numbers than columns: `placements` of them that `keep` accepts, at most `most` ways)."""
     n = len(kinds)
     if not raw.glued:
-        toks: list[str] = []
-        for t in raw.tokens:
-            toks.extend(t.split() if _multi_number(t) else [t])
+        toks = _one_a_number(raw.tokens)
         while len(toks) > n and is_blank(toks[-1]):
             toks.pop()
         while len(toks) > n and is_blank(toks[0]):
