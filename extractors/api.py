@@ -11,11 +11,13 @@ from .errors import BlankTemplate, ExtractionError, NotAReport, TooLarge, Unread
 from .limits import DEFAULT_MAX_BYTES, admit
 from .model import Document
 from .ocr_confirm import confirm
+from .pictures import local_pictures
 from .readers.docx import read_docx
 from .readers.html import read_html, read_html_tree
 from .readers.image import is_ocr, read_image
 from .readers.ofd import read_ofd
 from .readers.office import to_docx
+from .readers.page_pictures import with_pictures
 from .readers.pdf import read_pdf
 from .readers.sheet import read_xls, read_xlsx
 from .readers.text import read_text
@@ -74,6 +76,11 @@ def not_a_report_title(title: str | None) -> str | None:
     if _NOTICE.search(t):
         return f"not an annual report: its title is a notice's ({t[:60]})"
     return None
+
+
+def _tables_found(record: Record) -> int:
+    """Return how many of the three tables the record holds."""
+    return sum(1 for table in (record.proactive, record.requests, record.review_litigation) if table is not None)
 
 
 def _is_report(record: Record, doc: Document) -> bool:
@@ -147,7 +154,17 @@ def extract_record(
             doc = read(data, name=name, media_type=media_type, charset=charset, converted=converted)
         admit(doc)  # the record builder's memory grows with the text: refuse or make room before it starts
         context = dict(context or {})
-        record = build_record(doc, published_at=context.get("published_at") or doc.meta.get("PubDate"))
+        published = context.get("published_at") or doc.meta.get("PubDate")
+        record = build_record(doc, published_at=published)
+        if doc.shown and _tables_found(record) < 3:  # a 图片版 page: its tables may be pictures, read by OCR
+            saved = None if isinstance(source, bytes | bytearray) else Path(source)
+            found = local_pictures(saved, [src for _, src in doc.shown], max_bytes) if saved else {}
+            pictured = with_pictures(doc, found, max_bytes)
+            if pictured is not None:
+                admit(pictured)
+                again = build_record(pictured, published_at=published)
+                if _tables_found(again) > _tables_found(record):
+                    doc, record = pictured, again
         if is_ocr(doc):
             confirm(record, doc)  # OCR numbers the tables' arithmetic does not confirm become ambiguous
         beside = not_a_report_title(record.title)

@@ -35,7 +35,13 @@ class Document:
     title: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
     pictures: int = 0
-    """Pictures shown among the text (HTML `<img>`, Word drawings): a table drawn as one is not read."""
+    """Pictures shown among the text that were not read (HTML `<img>`, Word drawings, wide PDF images): a table
+    drawn as one is missing from the blocks."""
+    shown: list[tuple[int, str]] = field(default_factory=list)
+    """An HTML page's pictures that may hold text (extractors/pictures.py), in order: (the index of the block they
+    come before, their address as written). Where the page carries one's bytes, OCR may read it (api.py)."""
+    read_pictures: int = 0
+    """Pictures read by OCR into the blocks."""
 
     def text(self) -> str:
         """Return the document's plain text: paragraphs and table rows, one per line."""

@@ -16,6 +16,7 @@ from lxml import etree, html
 
 from ..errors import Corrupt, NoText, TooLarge
 from ..model import Block, Document, Paragraph, Table
+from ..pictures import is_content_picture
 from .encoding import decode
 
 MAX_SPAN = 64  # no official table is wider than 16 columns or taller than ~40 rows
@@ -150,28 +151,6 @@ def _covered(row: list[str | None], col: int, pending: dict[int, int]) -> int:
     return col
 
 
-_CHROME = re.compile(
-    r"logo|icon|\bico\b|ewm|erweima|qr|share|banner|btn|button|arrow|spacer|blank|nav|menu|search|weixin|wechat|"
-    r"weibo|print|close|jiucuo|zfwzbs|dzjg|govicon|\.gif(?:$|\?)",
-    re.I,
-)
-"""A picture's address naming page furniture (logos, QR codes, share and print buttons, site badges)."""
-MIN_PICTURE_PX = 200
-"""A picture given a smaller width or height than this is furniture, not a table drawn as a picture."""
-
-
-def _content_picture(img: etree._Element) -> bool:
-    """True where an `<img>` may be part of the text (a table or page drawn as a picture): not page furniture by its
-    address, not sized smaller than MIN_PICTURE_PX either way."""
-    if _CHROME.search(img.get("src") or ""):
-        return False
-    for side in ("width", "height"):
-        m = re.match(r"\s*(\d+)", img.get(side) or "")
-        if m and int(m.group(1)) < MIN_PICTURE_PX:
-            return False
-    return True
-
-
 class _Walker:
     """Collects paragraphs and data tables in document order."""
 
@@ -179,7 +158,7 @@ class _Walker:
         self.blocks: list[Block] = []
         self.buf: list[str] = []
         self.cells = 0
-        self.pictures = 0
+        self.shown: list[tuple[int, str]] = []
 
     def flush(self) -> None:
         text = _WS.sub(" ", "".join(self.buf)).strip()
@@ -208,8 +187,9 @@ class _Walker:
                 self.flush()
             if tag == "br":
                 self.buf.append("\n")
-            elif tag == "img" and _content_picture(node):
-                self.pictures += 1
+            elif tag == "img" and is_content_picture(src := node.get("src"), node.get("width"), node.get("height")):
+                self.flush()  # the picture's text, if read, goes between the text before it and after it
+                self.shown.append((len(self.blocks), src))  # type: ignore[arg-type]  # a content picture has one
             if node.text:
                 self.buf.append(node.text)
             for child in node:
@@ -326,4 +306,5 @@ def _document(root: etree._Element) -> Document:
     walker = _Walker()
     walker.walk(body if body is not None else root)
     walker.flush()
-    return Document(walker.blocks, carrier="html", title=_title(root), meta=meta, pictures=walker.pictures)
+    return Document(walker.blocks, carrier="html", title=_title(root), meta=meta, pictures=len(walker.shown),
+                    shown=walker.shown)  # fmt: skip
