@@ -9,7 +9,14 @@ of them right.
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -40,3 +47,92 @@ def test_a_saved_page_with_its_tables_as_pictures_reads_them_by_ocr() -> None:
     print(f"\npictured tables: {right}/{cells} cells right, {len(wrong)} wrong and not flagged")
     assert len(CASES) == 5 and not wrong, wrong[:10]
     assert right >= 0.99 * cells, f"{right}/{cells} right"
+
+
+# -- a crawl: a report page whose tables are pictures on the site ------------------------------------------------
+
+
+class _Site(BaseHTTPRequestHandler):
+    """`/` lists the report `/nb/1.html` (fixture seed000's 图片版 page, its pictures at `/upload/…`); `missing`
+    names the picture answered 404. Every path asked is kept."""
+
+    asked: ClassVar[list[str]] = []
+    missing: ClassVar[str] = ""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _send(self, body: bytes, ctype: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self.asked.append(self.path)
+        case = CASES[0]
+        if self.path == "/robots.txt":
+            return self._send(b"User-agent: *\nAllow: /\n", "text/plain")
+        if self.path == "/":
+            title = "某某区人民政府2024年政府信息公开工作年度报告"
+            return self._send(f'<html><body><h1>政府信息公开年报</h1><a href="/nb/1.html">{title}</a></body></html>'
+                              .encode(), "text/html; charset=utf-8")  # fmt: skip
+        if self.path == "/nb/1.html":
+            page = (case / "input.html").read_text(encoding="utf-8")
+            page = re.sub(r'src="(table_\d\.png)"', r'src="/upload/2025/\1"', page)
+            logo = '<img src="/images/logo.png" width="300" height="80">'  # page furniture: never asked
+            return self._send(page.replace("<body>", f"<body>{logo}", 1).encode("utf-8"), "text/html; charset=utf-8")
+        name = self.path.rsplit("/", 1)[-1]
+        if self.path.startswith("/upload/2025/") and name != self.missing and (case / name).is_file():
+            return self._send((case / name).read_bytes(), "image/png")
+        self.send_error(404)
+
+
+@pytest.fixture
+def site() -> Iterator[str]:
+    _Site.asked = []
+    _Site.missing = ""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _crawl(tmp_path: Path, url: str) -> tuple[subprocess.CompletedProcess[str], list[dict], list[dict]]:
+    """Return the crawl of `url` into a store of its own, the records exported, and the feed's lines."""
+    db, feed, out = f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path / "feed.jsonl", tmp_path / "records.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--fast", "--db", db, "--feed", str(feed),
+                           "--quiet", "-s", "DOWNLOAD_TIMEOUT=10", url], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=600)  # fmt: skip
+    subprocess.run([sys.executable, "-m", "nianbao.cli", "export", "--db", db, "--format", "jsonl", "--out", str(out)],
+                   cwd=tmp_path, capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+    records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines() if x.strip()]
+    lines = [json.loads(x) for x in feed.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return proc, records, lines
+
+
+def test_a_crawl_fetches_a_report_pages_pictures_and_reads_its_tables_from_them(tmp_path: Path, site: str) -> None:
+    _need_ocr()
+    proc, records, _ = _crawl(tmp_path, f"{site}/")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(records) == 1
+    cells, right, _, wrong = cell_scores(records[0], json.loads((CASES[0] / "expected.json").read_text("utf-8")))
+    print(f"\ncrawled 图片版 page: {right}/{cells} cells right, {len(wrong)} wrong and not flagged")
+    assert not wrong and right >= 0.99 * cells, (right, cells, wrong[:5])
+    assert sorted(p for p in _Site.asked if p.startswith("/upload/")) == [f"/upload/2025/table_{n}.png" for n in (1, 2, 3)]
+    assert "/images/logo.png" not in _Site.asked
+
+
+def test_a_picture_that_cannot_be_had_is_an_error_line_and_the_report_is_kept(tmp_path: Path, site: str) -> None:
+    _need_ocr()
+    _Site.missing = "table_3.png"  # table 四's picture
+    proc, records, lines = _crawl(tmp_path, f"{site}/")
+    assert len(records) == 1 and records[0]["proactive"] and records[0]["requests"], proc.stderr[-2000:]
+    assert records[0]["review_litigation"] is None
+    miss = [c for c in records[0]["checks"] if c["rule"] == "STR-05"]
+    assert len(miss) == 1 and miss[0].get("cause") == "parse" and "1 picture(s) not read" in miss[0]["message"]
+    errors = [line for line in lines if line.get("kind") == "error"]
+    assert len(errors) == 1 and errors[0]["source_url"].endswith("/upload/2025/table_3.png"), errors
+    assert "HTTP 404" in errors[0]["error"]
