@@ -35,6 +35,7 @@ def site_summary(stats: dict[str, Any], site_ids: list[str]) -> list[dict[str, A
                 "given_up": get("given_up_reason", None),
                 "not_stored": get("not_stored"),
                 "parts_lost": get("parts_lost"),
+                "pictures_lost": get("pictures_lost"),
                 "pages_unread": get("pages_unread"),
                 "errors": get("errors") + get("too_large"),
                 "too_large": get("too_large"),

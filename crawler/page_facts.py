@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
+
+from extractors.pictures import is_content_picture
 
 from . import article_parts as AP
 from . import bodies as B
@@ -73,6 +75,9 @@ class PageFacts:
     """The other pages of the report this page is a part of (an article cut into pages, a flipbook), in order."""
     part_index: int | None
     """The page's place among those parts from 0 (the page the report is known by); None where it is no part."""
+    pictures: list[tuple[str, str]]
+    """A report page's pictures that may hold its text (a 图片版 report's tables), in page order, as (the address as
+    the page writes it, the URL it resolves to); pictures carried in the page (`data:`) are not listed."""
 
 
 def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> PageFacts:
@@ -132,7 +137,27 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
         searches=C.search_forms(url, sel),
         parts=parts,
         part_index=part.index if part is not None and parts else None,
+        pictures=content_pictures(sel, base) if is_report else [],
     )
+
+
+_UNSHOWN = frozenset({"head", "noscript", "template", "object", "select", "iframe"})
+
+
+def content_pictures(sel: Selector, base: str) -> list[tuple[str, str]]:
+    """Return the pictures of the page `sel` (its links resolving against `base`) that may hold text, in page order,
+    as (address as written, absolute http(s) URL), each once; not those of a part of the page no reader shows."""
+    out: dict[str, str] = {}
+    for img in sel.root.iter("img"):
+        src = (img.get("src") or "").strip()
+        if src in out or not is_content_picture(src, img.get("width"), img.get("height")):
+            continue
+        if any(up.tag in _UNSHOWN for up in img.iterancestors()):
+            continue
+        url = urljoin(base, src)
+        if urlsplit(url).scheme in ("http", "https"):
+            out[src] = url
+    return list(out.items())
 
 
 def report_context(context: dict[str, Any], facts: PageFacts) -> dict[str, Any]:

@@ -79,6 +79,9 @@ def attention(summary: dict[str, Any]) -> dict[str, str]:
             why.append(f"{r['not_stored']} document(s) not stored")
         if r.get("parts_lost"):
             why.append(f"{r['parts_lost']} page(s) of reports cut into pages not fetched: those reports are incomplete")
+        if r.get("pictures_lost"):
+            why.append(f"{r['pictures_lost']} picture(s) of reports drawn as pictures not fetched: those reports' "
+                       "tables may be missing")  # fmt: skip
         if r.get("pages_unread"):
             why.append(f"{r['pages_unread']} page(s) could not be read (their error lines say why)")
         if r.get("budget_hit"):

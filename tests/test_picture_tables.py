@@ -22,6 +22,7 @@ import pytest
 
 from extractors import extract
 from extractors.readers.ocr import ENGINES, engine
+from nianbao import exits
 
 from .ocr_score import cell_scores
 
@@ -129,7 +130,9 @@ def test_a_picture_that_cannot_be_had_is_an_error_line_and_the_report_is_kept(tm
     _need_ocr()
     _Site.missing = "table_3.png"  # table 四's picture
     proc, records, lines = _crawl(tmp_path, f"{site}/")
-    assert len(records) == 1 and records[0]["proactive"] and records[0]["requests"], proc.stderr[-2000:]
+    assert proc.returncode == exits.ATTENTION and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "1 picture(s) of reports drawn as pictures not fetched" in proc.stderr
+    assert len(records) == 1 and records[0]["proactive"] and records[0]["requests"]
     assert records[0]["review_litigation"] is None
     miss = [c for c in records[0]["checks"] if c["rule"] == "STR-05"]
     assert len(miss) == 1 and miss[0].get("cause") == "parse" and "1 picture(s) not read" in miss[0]["message"]

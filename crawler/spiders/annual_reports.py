@@ -45,6 +45,7 @@ from .learning import BodyLearning
 from .memory import RememberedPages, header_text
 from .paged import PagedLists
 from .parts import ReportParts
+from .pictures import ReportPictures, lacks_a_table
 
 DEFAULT_MAX_PAGES = 20000
 """Requests per site besides those its reports earn (`PAGES_PER_REPORT`): what a site may spend on pages that lead
@@ -96,7 +97,7 @@ def _filename(response: Response) -> str | None:
     return safe_filename(unquote(urlsplit(response.url).path.rsplit("/", 1)[-1])) or None
 
 
-class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts, scrapy.Spider):
+class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts, ReportPictures, scrapy.Spider):
     """Crawls the given sites' 年报 columns and yields one document item per report document fetched."""
 
     name = "annual_reports"
@@ -404,6 +405,12 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
             if whole is not None and whole[1].facts is not None:
                 job, read = whole
                 facts = replace(read.facts, links=facts.links)  # the report is the whole; its links the page's
+        if facts.is_report and facts.pictures and job.extract and lacks_a_table(read):
+            pictured, errors = await self._with_pictures(response, site, job, facts)
+            parts += errors
+            if pictured is not None and pictured[1].facts is not None:
+                job, read = pictured
+                facts = replace(read.facts, links=facts.links)
         if not facts.is_report:
             await self._learn(site, self._sightings(response, site, facts))
         for child in children:  # a document (or report page) linked here carries this page's marks

@@ -1,0 +1,94 @@
+"""The spider's part in 图片版 reports: a report page whose text lacks a table and that shows pictures has them
+fetched and carried in the page as `data:` addresses (extractors/pictures.py), so that the page read again has its
+pictures read by OCR and is stored as one document with them."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+from scrapy.http import Response
+
+from extractors.pictures import MAX_PICTURES, embed
+
+from ..extract_pool import PageJob, PageRead
+from ..items import FetchErrorItem
+from ..page_facts import PageFacts
+from ..registry import Site
+from .parts import PART_BATCH
+
+TABLES = ("proactive", "requests", "review_litigation")
+
+
+def lacks_a_table(read: PageRead) -> bool:
+    """True where a report page was read and its record lacks one of the three tables."""
+    return isinstance(read.outcome, dict) and any(read.outcome.get(t) is None for t in TABLES)
+
+
+class ReportPictures:
+    """Mixin of the annual-reports spider: fetches the pictures of a report page whose tables may be pictures."""
+
+    async def _with_pictures(
+        self, response: Response, site: Site, job: PageJob, facts: PageFacts
+    ) -> tuple[tuple[PageJob, PageRead] | None, list[FetchErrorItem]]:
+        """Return the job and read of the report page `job` with the pictures `facts` lists carried in it (None
+        where none could be had), and an error item for each picture that could not be had. The first MAX_PICTURES
+        pictures are asked, PART_BATCH at a time, while their bytes stay within the job's size limit."""
+        found: dict[str, bytes] = {}
+        errors: list[FetchErrorItem] = []
+        size = len(job.draft.body)
+        wanted = facts.pictures[:MAX_PICTURES]
+        if len(facts.pictures) > MAX_PICTURES:
+            errors.append(self._picture_error(facts.pictures[MAX_PICTURES][1], response, site, f"over {MAX_PICTURES} "
+                          f"pictures: this and {len(facts.pictures) - MAX_PICTURES - 1} more not fetched",
+                          lost=len(facts.pictures) - MAX_PICTURES))  # fmt: skip
+        for start in range(0, len(wanted), PART_BATCH):
+            batch = wanted[start : start + PART_BATCH]
+            got = await asyncio.gather(*(self._fetch_picture(site, url, response) for _, url in batch))
+            for (src, url), answer in zip(batch, got, strict=True):
+                if isinstance(answer, str):
+                    errors.append(self._picture_error(url, response, site, answer))
+                elif size + len(answer) > job.max_bytes:
+                    errors.append(self._picture_error(url, response, site, f"the page and its pictures exceed "
+                                                      f"{job.max_bytes} bytes"))  # fmt: skip
+                else:
+                    size += len(answer)
+                    found[src] = answer
+        self.crawler.stats.inc_value(f"site/{site.site_id}/report_pictures", len(found))  # type: ignore[attr-defined]
+        page, count = embed(job.html, found) if found else ("", 0)
+        if not count:
+            return None, errors
+        body = page.encode("utf-8")
+        draft = replace(job.draft, body=body, charset="utf-8", content_type="text/html; charset=utf-8")
+        whole = replace(job, draft=draft)
+        return (whole, await self._read_page(whole)), errors  # type: ignore[attr-defined]
+
+    async def _fetch_picture(self, site: Site, url: str, page: Response) -> bytes | str:
+        """Return a picture's bytes, or why they could not be had (one line)."""
+        request = self._request(site, url, role="picture", depth=page.meta["depth"],  # type: ignore[attr-defined]
+                                context=page.meta["context"], dont_filter=True)  # fmt: skip
+        if request is None:
+            return "not fetched: off the site or over its page budget"
+        request.meta["recalled"] = request.url
+        request.meta["remembered"] = None
+        try:
+            answer = await self.crawler.engine.download_async(request)  # type: ignore[attr-defined]
+        except Exception as exc:  # any failure of one picture is that picture's one line
+            return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        if answer.status != 200:
+            return f"answered HTTP {answer.status}"
+        return bytes(answer.body)
+
+    def _picture_error(self, url: str, page: Response, site: Site, reason: str, lost: int = 1) -> FetchErrorItem:
+        """Return the error item of a report page's picture (and `lost` - 1 after it) that could not be had: the
+        report is read without it."""
+        self.crawler.stats.inc_value(f"site/{site.site_id}/errors")  # type: ignore[attr-defined]
+        self.crawler.stats.inc_value(f"site/{site.site_id}/pictures_lost", lost)  # type: ignore[attr-defined]
+        self.logger.warning("report picture not fetched %s (of %s): %s", url, page.url, reason)  # type: ignore[attr-defined]
+        context = page.meta.get("context") or {}
+        return FetchErrorItem(site=site.site_id, source_url=url, error=f"picture of {page.url}: {reason}"[:300],
+                              list_title=context.get("list_title"), list_date=context.get("list_date"))  # fmt: skip
+
+
+__all__: list[Any] = ["ReportPictures", "lacks_a_table"]
