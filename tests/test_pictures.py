@@ -1,0 +1,102 @@
+"""Pictures of a report page (extractors/pictures.py): which may hold text, carried in the page as `data:`
+addresses, read from a saved page's folder, and the bad ones refused without a fault."""
+
+from __future__ import annotations
+
+import base64
+import re
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from parsel import Selector
+
+from crawler.page_facts import content_pictures
+from extractors import extract
+from extractors.pictures import data_address, embed, is_content_picture, local_pictures, picture_bytes
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _png(width: int, height: int) -> bytes:
+    """Return a grey PNG of `width` × `height` pixels claimed in its header (its one row of data: a bomb's shape)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * (width + 1))) + (
+        chunk(b"IEND", b""))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("src", "width", "height", "content"),
+    [
+        ("/u/cms/2025/table1.png", None, None, True),
+        ("/u/cms/2025/table1.png", "1002", "159", True),  # table 四 drawn: wide and low
+        ("/u/cms/2025/table1.png", "100%", None, True),  # a percentage says nothing of its size
+        ("/u/cms/2025/table1.png", "120px", None, False),
+        ("/u/cms/2025/table1.png", "800", "40", False),  # a rule or a button
+        ("/images/logo.png", None, None, False),
+        ("/u/share.gif", None, None, False),
+        ("data:image/png;base64,AAAA", None, None, True),  # a carried picture: its address names no furniture
+        ("", None, None, False),
+    ],
+)
+def test_which_pictures_may_hold_text(src: str, width: str | None, height: str | None, content: bool) -> None:
+    assert is_content_picture(src, width, height) is content
+
+
+def test_a_picture_carried_in_the_page_is_read_back_and_other_addresses_are_not() -> None:
+    address = data_address(PNG)
+    assert address is not None and address.startswith("data:image/png;base64,")
+    assert picture_bytes(address, 1000) == PNG
+    assert picture_bytes(address, 10) is None  # over the size limit
+    assert picture_bytes("data:image/png;base64,!!notbase64", 1000) is None
+    assert picture_bytes("data:text/html;base64," + base64.b64encode(b"<html>").decode(), 1000) is None
+    assert picture_bytes("/u/t.png", 1000) is None
+    assert data_address(b"<html>404</html>") is None  # an error page answered for a picture
+
+
+def test_embedding_replaces_only_the_pictures_found_and_keeps_the_rest_of_the_page() -> None:
+    page = ('<p>一、总体情况</p><img alt="x" src="/u/a.png?x=1&amp;y=2" width="800"><IMG SRC=\'/u/b.png\'>'
+            '<img src=/u/c.png><p>二、主动公开</p>')  # fmt: skip
+    found = {"/u/a.png?x=1&y=2": PNG, "/u/c.png": PNG, "/u/b.png": b"<html>not a picture</html>"}
+    out, count = embed(page, found)
+    assert count == 2
+    assert out.count("data:image/png;base64,") == 2 and "/u/b.png" in out and "/u/a.png" not in out
+    assert out.startswith("<p>一、总体情况</p>") and out.endswith("<p>二、主动公开</p>") and 'width="800"' in out
+
+
+def test_a_saved_page_reads_only_picture_files_in_its_own_folder(tmp_path: Path) -> None:
+    (tmp_path / "page").mkdir()
+    (tmp_path / "page" / "files").mkdir()
+    (tmp_path / "page" / "files" / "t1.png").write_bytes(PNG)
+    (tmp_path / "page" / "notes.txt").write_bytes(b"not a picture")
+    (tmp_path / "secret.png").write_bytes(PNG)
+    page = tmp_path / "page" / "input.html"
+    sources = ["files/t1.png", "notes.txt", "../secret.png", "/etc/hostname", "http://example.gov.cn/t.png",
+               "missing.png"]  # fmt: skip
+    assert local_pictures(page, sources, 1000) == {"files/t1.png": PNG}
+
+
+def test_a_report_pages_pictures_are_listed_for_the_crawl_once_each_in_order() -> None:
+    html = ('<html><head><base href="http://www.x.gov.cn/nb/"></head><body><img src="a.png">'
+            '<noscript><img src="n.png"></noscript><img src="/images/logo.png"><img src="a.png">'
+            '<img src="data:image/png;base64,AAAA"><img src="javascript:void(0)"><img src="b.jpg" height="300"></body>'
+            "</html>")  # fmt: skip
+    got = content_pictures(Selector(text=html), "http://www.x.gov.cn/nb/")
+    assert got == [("a.png", "http://www.x.gov.cn/nb/a.png"), ("b.jpg", "http://www.x.gov.cn/nb/b.jpg")]
+
+
+def test_a_hostile_picture_carried_in_a_page_is_not_read_and_the_page_still_is() -> None:
+    # A decompression bomb (a PNG header claiming 60,000 × 60,000 pixels) and a broken picture in a report page
+    # whose text holds no table: neither is read, no fault, and the record says 2 pictures were not read.
+    bomb, broken = data_address(_png(60_000, 60_000)), data_address(PNG)
+    page = (Path(__file__).resolve().parents[1] / "fixtures" / "documents" / "seed000_html" / "input.html").read_text(
+        encoding="utf-8")  # fmt: skip
+    page = re.sub(r"<table.*?</table>", "", page, flags=re.S)
+    page = page.replace("<body>", f'<body><img src="{bomb}"><img src="{broken}">', 1)
+    record = extract(page.encode("utf-8"), name="input.html")
+    misses = [c for c in record["checks"] if c["rule"] == "STR-05"]
+    assert len(misses) == 3 and all("2 picture(s) not read" in c["message"] for c in misses), misses
