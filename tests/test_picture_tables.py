@@ -29,6 +29,7 @@ from .ocr_score import cell_scores
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 CASES = sorted((ROOT / "fixtures" / "pictures").glob("seed*_html_tables"))
+SCANNED = sorted((ROOT / "fixtures" / "pictures").glob("seed*_pdf_pages"))
 
 
 def _need_ocr() -> None:
@@ -36,17 +37,20 @@ def _need_ocr() -> None:
         pytest.skip(f"{ENGINES[0]} OCR engine not installed (pip install 'nianbao[ocr]')")
 
 
-def test_a_saved_page_with_its_tables_as_pictures_reads_them_by_ocr() -> None:
+@pytest.mark.parametrize("kind", ["tables", "pages"])
+def test_a_saved_page_with_its_tables_as_pictures_reads_them_by_ocr(kind: str) -> None:
+    # tables: the text as text, each table a screenshot; pages: only a title, each page of the report a scan.
     _need_ocr()
     cells = right = 0
     wrong: list[list[str]] = []
-    for case in CASES:
+    cases = CASES if kind == "tables" else SCANNED
+    for case in cases:
         record = extract(case / "input.html")
         n, ok, _, bad = cell_scores(record, json.loads((case / "expected.json").read_text(encoding="utf-8")))
         cells, right = cells + n, right + ok
         wrong += [[case.name, *w] for w in bad]
-    print(f"\npictured tables: {right}/{cells} cells right, {len(wrong)} wrong and not flagged")
-    assert len(CASES) == 5 and not wrong, wrong[:10]
+    print(f"\npictured {kind}: {right}/{cells} cells right, {len(wrong)} wrong and not flagged")
+    assert len(cases) == (5 if kind == "tables" else 2) and not wrong, wrong[:10]
     assert right >= 0.99 * cells, f"{right}/{cells} right"
 
 
@@ -54,11 +58,12 @@ def test_a_saved_page_with_its_tables_as_pictures_reads_them_by_ocr() -> None:
 
 
 class _Site(BaseHTTPRequestHandler):
-    """`/` lists the report `/nb/1.html` (fixture seed000's 图片版 page, its pictures at `/upload/…`); `missing`
-    names the picture answered 404. Every path asked is kept."""
+    """`/` lists the report `/nb/1.html` (the 图片版 page of fixture `case`, its pictures at `/upload/…`);
+    `missing` names the picture answered 404. Every path asked is kept."""
 
     asked: ClassVar[list[str]] = []
     missing: ClassVar[str] = ""
+    case: ClassVar[Path] = CASES[0]
 
     def log_message(self, *args: object) -> None:
         pass
@@ -72,7 +77,7 @@ class _Site(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.asked.append(self.path)
-        case = CASES[0]
+        case = self.case
         if self.path == "/robots.txt":
             return self._send(b"User-agent: *\nAllow: /\n", "text/plain")
         if self.path == "/":
@@ -81,12 +86,12 @@ class _Site(BaseHTTPRequestHandler):
                               .encode(), "text/html; charset=utf-8")  # fmt: skip
         if self.path == "/nb/1.html":
             page = (case / "input.html").read_text(encoding="utf-8")
-            page = re.sub(r'src="(table_\d\.png)"', r'src="/upload/2025/\1"', page)
+            page = re.sub(r'src="(\w+\.(?:png|jpg))"', r'src="/upload/2025/\1"', page)
             logo = '<img src="/images/logo.png" width="300" height="80">'  # page furniture: never asked
             return self._send(page.replace("<body>", f"<body>{logo}", 1).encode("utf-8"), "text/html; charset=utf-8")
         name = self.path.rsplit("/", 1)[-1]
         if self.path.startswith("/upload/2025/") and name != self.missing and (case / name).is_file():
-            return self._send((case / name).read_bytes(), "image/png")
+            return self._send((case / name).read_bytes(), "image/png" if name.endswith(".png") else "image/jpeg")
         self.send_error(404)
 
 
@@ -94,6 +99,7 @@ class _Site(BaseHTTPRequestHandler):
 def site() -> Iterator[str]:
     _Site.asked = []
     _Site.missing = ""
+    _Site.case = CASES[0]
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -139,3 +145,15 @@ def test_a_picture_that_cannot_be_had_is_an_error_line_and_the_report_is_kept(tm
     errors = [line for line in lines if line.get("kind") == "error"]
     assert len(errors) == 1 and errors[0]["source_url"].endswith("/upload/2025/table_3.png"), errors
     assert "HTTP 404" in errors[0]["error"]
+
+
+def test_a_crawl_reads_a_report_shown_as_the_pictures_of_its_pages(tmp_path: Path, site: str) -> None:
+    # The page holds only a title: read as text it is no report at all; its pictures are.
+    _need_ocr()
+    _Site.case = SCANNED[0]
+    proc, records, _ = _crawl(tmp_path, f"{site}/")
+    assert proc.returncode == 0 and len(records) == 1, proc.stderr[-2000:]
+    cells, right, _, wrong = cell_scores(records[0], json.loads((SCANNED[0] / "expected.json").read_text("utf-8")))
+    print(f"\ncrawled page of page pictures: {right}/{cells} cells right, {len(wrong)} wrong and not flagged")
+    assert not wrong and right >= 0.99 * cells, (right, cells, wrong[:5])
+    assert records[0]["sections"]["overview"], "the parts' text comes from the pictures too"
