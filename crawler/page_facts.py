@@ -104,6 +104,9 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
     wrapper = D.is_report_title(title)
     records = F.hanweb_records(url, html)
     listing = bool(records) or any(D.is_report_title(lk.text) for lk in links)
+    shown = content_pictures(sel, base) if is_report or (wrapper and not listing) else []
+    if not is_report and shown and part is None and not any(D.DOC_EXT.search(lk.url) for lk in links):
+        is_report = True  # a report title over pictures and no attachment: a report shown as its pages' pictures
     found = [F.trs_call(url, html), F.hanweb_call(url, html)]
     fragments = re.findall(r"annualreport#(\d+)", html) + re.findall(r"#(\d+)$", url)
     calls = [c for c in found if c is not None] + F.gkmlpt_calls(url, html, fragments)
@@ -137,7 +140,7 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
         searches=C.search_forms(url, sel),
         parts=parts,
         part_index=part.index if part is not None and parts else None,
-        pictures=content_pictures(sel, base) if is_report else [],
+        pictures=[(src, url) for src, url in shown if not src.startswith("data:")] if is_report else [],
     )
 
 
@@ -146,7 +149,8 @@ _UNSHOWN = frozenset({"head", "noscript", "template", "object", "select", "ifram
 
 def content_pictures(sel: Selector, base: str) -> list[tuple[str, str]]:
     """Return the pictures of the page `sel` (its links resolving against `base`) that may hold text, in page order,
-    as (address as written, absolute http(s) URL), each once; not those of a part of the page no reader shows."""
+    as (address as written, absolute http(s) URL; a picture the page carries, `data:`, as its address twice), each
+    once; not those of a part of the page no reader shows."""
     out: dict[str, str] = {}
     for img in sel.root.iter("img"):
         src = (img.get("src") or "").strip()
@@ -154,8 +158,9 @@ def content_pictures(sel: Selector, base: str) -> list[tuple[str, str]]:
             continue
         if any(up.tag in _UNSHOWN for up in img.iterancestors()):
             continue
-        url = urljoin(base, src)
-        if urlsplit(url).scheme in ("http", "https"):
+        carried = src.startswith("data:")
+        url = src if carried else urljoin(base, src)
+        if carried or urlsplit(url).scheme in ("http", "https"):
             out[src] = url
     return list(out.items())
 

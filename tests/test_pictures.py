@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
-from crawler.page_facts import content_pictures
+from crawler.page_facts import content_pictures, page_facts
 from extractors import extract
 from extractors.pictures import data_address, embed, is_content_picture, local_pictures, picture_bytes
 
@@ -86,7 +86,31 @@ def test_a_report_pages_pictures_are_listed_for_the_crawl_once_each_in_order() -
             '<img src="data:image/png;base64,AAAA"><img src="javascript:void(0)"><img src="b.jpg" height="300"></body>'
             "</html>")  # fmt: skip
     got = content_pictures(Selector(text=html), "http://www.x.gov.cn/nb/")
-    assert got == [("a.png", "http://www.x.gov.cn/nb/a.png"), ("b.jpg", "http://www.x.gov.cn/nb/b.jpg")]
+    carried = "data:image/png;base64,AAAA"  # listed as itself: it needs no fetching
+    assert got == [("a.png", "http://www.x.gov.cn/nb/a.png"), (carried, carried), ("b.jpg", "http://www.x.gov.cn/nb/b.jpg")]
+
+
+TITLE = "某某区人民政府2024年政府信息公开工作年度报告"
+
+
+@pytest.mark.parametrize(
+    ("body", "report", "asked"),
+    [
+        # A report title over the pictures of its pages and nothing else: a report shown as pictures.
+        ('<img src="/u/p1.jpg"><img src="/u/p2.jpg">', True, ["/u/p1.jpg", "/u/p2.jpg"]),
+        # The same with its PDF linked: a wrapper around the attachment, whose pictures are not asked.
+        ('<img src="/u/p1.jpg"><a href="/u/nb.pdf">下载</a>', False, []),
+        # A report title over page furniture only: a wrapper.
+        ('<img src="/images/logo.png"><a href="/u/nb.html">正文</a>', False, []),
+        # A list of reports under a banner picture: a list.
+        (f'<img src="/u/top.jpg"><a href="/nb/1.html">{TITLE}</a>', False, []),
+    ],
+)
+def test_a_report_title_over_pictures_alone_is_a_report_shown_as_pictures(body: str, report: bool, asked: list) -> None:
+    html = f"<html><head><title>{TITLE}</title></head><body><h1>{TITLE}</h1>{body}</body></html>"
+    facts = page_facts("http://www.x.gov.cn/nb/2025/t1.html", html, Selector(text=html), {})
+    assert facts.is_report is report
+    assert [url.removeprefix("http://www.x.gov.cn") for _, url in facts.pictures] == asked
 
 
 def test_a_hostile_picture_carried_in_a_page_is_not_read_and_the_page_still_is() -> None:

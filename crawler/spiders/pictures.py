@@ -10,6 +10,7 @@ from typing import Any
 
 from scrapy.http import Response
 
+from extractors.errors import BlankTemplate, NotAReport
 from extractors.pictures import MAX_PICTURES, embed
 
 from ..extract_pool import PageJob, PageRead
@@ -22,7 +23,10 @@ TABLES = ("proactive", "requests", "review_litigation")
 
 
 def lacks_a_table(read: PageRead) -> bool:
-    """True where a report page was read and its record lacks one of the three tables."""
+    """True where a report page's record lacks one of the three tables, or its text alone was refused as no report
+    (a report shown as the pictures of its pages: a title and pictures), but not as a blank template."""
+    if isinstance(read.outcome, NotAReport):
+        return not isinstance(read.outcome, BlankTemplate)
     return isinstance(read.outcome, dict) and any(read.outcome.get(t) is None for t in TABLES)
 
 
