@@ -30,6 +30,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 CASES = sorted((ROOT / "fixtures" / "pictures").glob("seed*_html_tables"))
 SCANNED = sorted((ROOT / "fixtures" / "pictures").glob("seed*_pdf_pages"))
+PRINTED = [case / "input.pdf" for case in CASES if (case / "input.pdf").is_file()]
 
 
 def _need_ocr() -> None:
@@ -37,20 +38,23 @@ def _need_ocr() -> None:
         pytest.skip(f"{ENGINES[0]} OCR engine not installed (pip install 'nianbao[ocr]')")
 
 
-@pytest.mark.parametrize("kind", ["tables", "pages"])
+@pytest.mark.parametrize("kind", ["tables", "pages", "printed"])
 def test_a_saved_page_with_its_tables_as_pictures_reads_them_by_ocr(kind: str) -> None:
-    # tables: the text as text, each table a screenshot; pages: only a title, each page of the report a scan.
+    # tables: the text as text, each table a screenshot; pages: only a title, each page of the report a scan;
+    # printed: the first kind printed to PDF by LibreOffice (text as text, tables as pictures).
     _need_ocr()
     cells = right = 0
     wrong: list[list[str]] = []
-    cases = CASES if kind == "tables" else SCANNED
+    cases = {"tables": CASES, "pages": SCANNED, "printed": [pdf.parent for pdf in PRINTED]}[kind]
     for case in cases:
-        record = extract(case / "input.html")
+        record = extract(case / ("input.pdf" if kind == "printed" else "input.html"))
         n, ok, _, bad = cell_scores(record, json.loads((case / "expected.json").read_text(encoding="utf-8")))
         cells, right = cells + n, right + ok
         wrong += [[case.name, *w] for w in bad]
     print(f"\npictured {kind}: {right}/{cells} cells right, {len(wrong)} wrong and not flagged")
     assert len(cases) == (5 if kind == "tables" else 2) and not wrong, wrong[:10]
+    if kind == "printed":
+        assert record["carrier"] == "pdf"
     assert right >= 0.99 * cells, f"{right}/{cells} right"
 
 
