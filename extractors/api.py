@@ -18,7 +18,7 @@ from .readers.image import is_ocr, read_image
 from .readers.ofd import read_ofd
 from .readers.office import to_docx
 from .readers.page_pictures import with_pictures
-from .readers.pdf import read_pdf
+from .readers.pdf import read_pdf, read_pdf_pictures
 from .readers.sheet import read_xls, read_xlsx
 from .readers.text import read_text
 from .record import build_record, is_blank_template
@@ -75,6 +75,18 @@ def not_a_report_title(title: str | None) -> str | None:
         return f"not an annual report: its title names a {m.group(0)} ({t[:60]})"
     if _NOTICE.search(t):
         return f"not an annual report: its title is a notice's ({t[:60]})"
+    return None
+
+
+def _read_pictures(doc: Document, data: bytes, source: Any, max_bytes: int) -> Document | None:
+    """Return the document `data` read again with its pictures read by OCR where they stand, or None where it has
+    none that could be read: an HTML page's pictures it carries or (a saved page) beside it; a PDF's wide pictures."""
+    if doc.carrier == "html" and doc.shown:
+        saved = None if isinstance(source, bytes | bytearray) else Path(source)
+        found = local_pictures(saved, [src for _, src in doc.shown], max_bytes) if saved else {}
+        return with_pictures(doc, found, max_bytes)
+    if doc.carrier == "pdf":
+        return read_pdf_pictures(data)
     return None
 
 
@@ -156,15 +168,17 @@ def extract_record(
         context = dict(context or {})
         published = context.get("published_at") or doc.meta.get("PubDate")
         record = build_record(doc, published_at=published)
-        if doc.shown and _tables_found(record) < 3:  # a 图片版 page: its tables may be pictures, read by OCR
-            saved = None if isinstance(source, bytes | bytearray) else Path(source)
-            found = local_pictures(saved, [src for _, src in doc.shown], max_bytes) if saved else {}
-            pictured = with_pictures(doc, found, max_bytes)
+        if (doc.shown or doc.pictures) and not is_ocr(doc) and _tables_found(record) < 3:
+            # a 图片版 report: its tables may be pictures, read by OCR
+            pictured = _read_pictures(doc, data, source, max_bytes)
             if pictured is not None:
                 admit(pictured)
                 again = build_record(pictured, published_at=published)
                 if _tables_found(again) > _tables_found(record):
                     doc, record = pictured, again
+                else:  # read for nothing: the text's record stands, saying its pictures were read
+                    doc.pictures, doc.read_pictures = pictured.pictures, pictured.read_pictures
+                    record = build_record(doc, published_at=published)
         if is_ocr(doc):
             confirm(record, doc)  # OCR numbers the tables' arithmetic does not confirm become ambiguous
         beside = not_a_report_title(record.title)

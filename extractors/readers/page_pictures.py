@@ -7,19 +7,11 @@ The numbers keep their OCR words, for ocr_confirm to doubt what the tables' arit
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..errors import ExtractionError, NoText
 from ..model import Document
 from ..pictures import MAX_PICTURES, picture_bytes
-from .image import MAX_OCR_PAGES, MAX_PIXELS, OcrDocument, image_pages, page_blocks
+from .image import MAX_OCR_PAGES, OcrDocument, for_ocr, image_pages, page_blocks
 from .ocr import choose
-
-SCREEN_WIDTH_PX = 2000
-"""A picture this wide or narrower, stating no print resolution, is drawn for a screen (about 96 pixels an inch)."""
-UPSCALE = 3
-"""A screen picture is enlarged this many times before OCR, as if scanned at ~300 dpi: the five bundled reports'
-tables as screenshots read 884/990 cells right as they are, 919 enlarged 1.5×, 982 2×, 987 3× (none wrong)."""
 
 
 def with_pictures(doc: Document, found: dict[str, bytes], max_bytes: int) -> OcrDocument | None:
@@ -44,7 +36,7 @@ def with_pictures(doc: Document, found: dict[str, bytes], max_bytes: int) -> Ocr
         out.blocks.extend(doc.blocks[at:index])
         at = index
         try:
-            for image, scale in map(_for_ocr, image_pages(data)):
+            for image, scale in map(for_ocr, image_pages(data)):
                 images += 1
                 if images > MAX_OCR_PAGES:
                     break
@@ -63,15 +55,3 @@ def with_pictures(doc: Document, found: dict[str, bytes], max_bytes: int) -> Ocr
     out.pictures = len(doc.shown) - read
     return out if read else None
 
-
-def _for_ocr(page: tuple[Any, float]) -> tuple[Any, float]:
-    """Return a picture (grey image, points per pixel) as OCR reads it best: a screen picture enlarged UPSCALE times
-    (where that stays under MAX_PIXELS), a scan as it is."""
-    from PIL import Image
-
-    image, scale = page
-    dpi = image.info.get("dpi")
-    printed = isinstance(dpi, tuple) and dpi and float(dpi[0]) >= 150
-    if printed or image.width > SCREEN_WIDTH_PX or image.width * image.height * UPSCALE**2 > MAX_PIXELS:
-        return image, scale
-    return image.resize((image.width * UPSCALE, image.height * UPSCALE), Image.Resampling.LANCZOS), scale / UPSCALE

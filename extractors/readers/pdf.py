@@ -233,9 +233,10 @@ def _inside(obj: dict[str, Any], boxes: list[tuple[float, float, float, float]])
     return any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
 
 
-def _page_blocks(page: Any) -> list[Block]:
-    """Return one page's blocks: real tables as grids, everything else as text lines, top to bottom."""
-    placed: list[tuple[float, Block]] = []
+def _page_blocks(page: Any, pictured: list[tuple[float, Block]] | None = None) -> list[Block]:
+    """Return one page's blocks: real tables as grids, everything else as text lines, top to bottom; `pictured`:
+    blocks OCR read in the page's pictures, each at its picture's top (in the order read)."""
+    placed: list[tuple[float, Block]] = list(pictured or [])
     boxes: list[tuple[float, float, float, float]] = []
     for found in page.find_tables():
         bbox = found.bbox  # pdfplumber merges every cell's box on each reading
@@ -255,7 +256,7 @@ def _page_blocks(page: Any) -> list[Block]:
             text = line["text"].strip()
             if text:
                 placed.append((line["top"], Paragraph(text)))
-    placed.sort(key=lambda p: p[0])
+    placed.sort(key=lambda p: p[0])  # stable: a picture's blocks keep their order
     return [b for _, b in placed]
 
 
@@ -287,7 +288,7 @@ def _pdf_error(exc: Exception) -> ExtractionError:
 def read_pdf(data: bytes) -> Document:
     """Return the Document of a PDF. Raises ExtractionError for encrypted, broken, bomb or image-only files."""
     descents, meta = _prepare(data)
-    blocks, pictures = _read_pages(data, descents)
+    blocks, pictures, _, _ = _read_pages(data, descents)
     if not any(isinstance(b, Table) or b.text for b in blocks):
         from .image import read_scanned_pdf  # a scan: its pages read by local OCR
 
@@ -342,17 +343,52 @@ def _meta(data: bytes) -> dict[str, str]:
     return out
 
 
-def _read_pages(data: bytes, descents: dict[str, float | None]) -> tuple[list[Block], int]:
+def _read_pages(data: bytes, descents: dict[str, float | None], ocr: Any = None) -> tuple[list[Block], int,
+        dict[int, Any], int]:  # fmt: skip
     """Return the blocks of every page, read with PDFium (one document at a time: PDFium is not thread-safe), a table
-    row a page break cut in two joined again, and the pictures wide enough to hold a table."""
+    row a page break cut in two joined again; the pictures wide enough to hold a table; and, with an OCR engine
+    `ocr`, those pictures read by it where they stand: per block read so its OCR words (image.page_blocks), and how
+    many pictures were read (at most MAX_OCR_PAGES)."""
+    from .image import MAX_OCR_PAGES, MAX_PIXELS, for_ocr, page_blocks
+
     pages: list[list[Block]] = []
-    pictures = 0
+    pictures = read = 0
+    words: dict[int, Any] = {}  # id of an OCR block -> its cells' OCR words
     fonts = Fonts(descents.get)
     with pdf_pages.LOCK, pdf_pages.opened(data) as doc:
         count = pdf_pages.page_count(doc)
         if count > MAX_PAGES:
             raise TooLarge(f"PDF has {count} pages (limit {MAX_PAGES})")
-        for page in pdf_pages.pages(doc, fonts, PDF_PAGE_OBJECTS):
-            pages.append(_page_blocks(page))
+        for page in pdf_pages.pages(doc, fonts, PDF_PAGE_OBJECTS, MAX_PIXELS if ocr is not None else 0):
+            pictured: list[tuple[float, Block]] = []
+            for top, image, scale in page.read_images[: max(MAX_OCR_PAGES - read, 0)]:
+                blocks, cells = page_blocks(ocr.words(*for_ocr((image, scale))))
+                for block, got in zip(blocks, cells, strict=True):
+                    pictured.append((top, block))
+                    if got is not None:
+                        words[id(block)] = got
+                read += 1
+            pages.append(_page_blocks(page, pictured))
             pictures += page.pictures
-    return join_pages(pages), pictures
+    blocks = join_pages(pages)
+    return blocks, pictures, {i: words[id(b)] for i, b in enumerate(blocks) if id(b) in words}, read
+
+
+def read_pdf_pictures(data: bytes) -> Document | None:
+    """Return the Document of a PDF whose wide pictures (tables drawn as pictures) are read by local OCR where they
+    stand, its text read as text; None where it shows none OCR could read or no OCR engine is installed."""
+    from .image import OcrDocument
+    from .ocr import choose
+
+    try:
+        ocr = choose()
+    except ExtractionError:  # no engine installed
+        return None
+    descents, meta = _prepare(data)
+    blocks, pictures, readings, read = _read_pages(data, descents, ocr)
+    if not read:
+        return None
+    doc = OcrDocument(blocks, carrier="pdf", title=meta.get("Title") or None, meta=meta, engine=ocr.name,
+                      readings=readings)  # fmt: skip
+    doc.pictures, doc.read_pictures = pictures - read, read
+    return doc

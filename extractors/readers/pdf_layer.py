@@ -275,18 +275,40 @@ def paths(page: Any, device: Matrix) -> Iterator[Path]:
     yield from _paths_in(pdfium.FPDFPage_CountObjects(page), lambda i: pdfium.FPDFPage_GetObject(page, i), device)
 
 
-def wide_pictures(page: Any, width: float, share: float = 0.4) -> int:
+def wide_pictures(page: Any, width: float, share: float = 0.4) -> list[Any]:
     """Return the page's pictures (top-level image objects) at least `share` of the page's `width` wide: what may
     hold a table drawn as a picture (a seal or a logo is narrower)."""
     left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
-    count = 0
+    out = []
     for i in range(pdfium.FPDFPage_CountObjects(page)):
         obj = pdfium.FPDFPage_GetObject(page, i)
         if pdfium.FPDFPageObj_GetType(obj) != pdfium.FPDF_PAGEOBJ_IMAGE:
             continue
         if pdfium.FPDFPageObj_GetBounds(obj, left, bottom, right, top) and right.value - left.value >= share * width:
-            count += 1
-    return count
+            out.append(obj)
+    return out
+
+
+def picture(obj: Any, device: Matrix, frame: Frame, max_pixels: int) -> tuple[float, Any, float] | None:
+    """Return an image object's top on its page (pdfplumber's), its picture as a grey PIL image and its points per
+    pixel across, or None where it holds more than `max_pixels` pixels (a bomb) or PDFium cannot decode it."""
+    import pypdfium2 as pdfium_high
+
+    wide, high = ctypes.c_uint(), ctypes.c_uint()
+    if not pdfium.FPDFImageObj_GetImagePixelSize(obj, wide, high) or wide.value * high.value > max_pixels:
+        return None
+    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    if not pdfium.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+        return None
+    corners = [apply(device, x, y) for x in (left.value, right.value) for y in (bottom.value, top.value)]
+    xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+    raw = pdfium.FPDFImageObj_GetBitmap(obj)
+    if not raw:
+        return None
+    # A copy: the bitmap's buffer is PDFium's, freed with the bitmap (pypdfium2's finaliser) once unused.
+    image = pdfium_high.PdfBitmap.from_raw(raw).to_pil().convert("L")
+    placed = frame.box("image", min(xs), min(ys), max(xs), max(ys))
+    return placed["top"], image, (max(xs) - min(xs)) / max(image.width, 1)
 
 
 def _matrix(obj: Any) -> Matrix:

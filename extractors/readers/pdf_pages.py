@@ -14,7 +14,7 @@ import pypdfium2.raw as pdfium
 from pdfplumber.page import Page, _invert_box, _normalize_box
 
 from ..errors import Corrupt, Encrypted, ExtractionError, TooLarge
-from .pdf_layer import Fonts, Frame, chars, page_matrix, paths, shapes, wide_pictures
+from .pdf_layer import Fonts, Frame, chars, page_matrix, paths, picture, shapes, wide_pictures
 
 LOCK = threading.RLock()
 """Held around every use of PDFium in this process: PDFium is not thread-safe and the crawler reads in threads.
@@ -49,6 +49,8 @@ class LayerPage(Page):
         self._objects = objects
         self.pictures = 0
         """Pictures on the page wide enough to hold a table drawn as a picture (`pdf_layer.wide_pictures`)."""
+        self.read_images: list[tuple[float, Any, float]] = []
+        """Where asked, those pictures as (top on the page, grey image, points per pixel); a bomb's is left out."""
 
 
 def _error() -> ExtractionError:
@@ -87,8 +89,9 @@ def _boxes(page: Any) -> tuple[tuple[float, float, float, float], int]:
     return box, (pdfium.FPDFPage_GetRotation(page) % 4) * 90
 
 
-def pages(doc: Any, fonts: Fonts, limit: int) -> Iterator[LayerPage]:
-    """Yield every page of `doc` as a LayerPage, refusing a page that draws over `limit` characters and paths."""
+def pages(doc: Any, fonts: Fonts, limit: int, max_pixels: int = 0) -> Iterator[LayerPage]:
+    """Yield every page of `doc` as a LayerPage, refusing a page that draws over `limit` characters and paths. With
+    `max_pixels`, each page's wide pictures of at most that many pixels come with it (`LayerPage.read_images`)."""
     doctop = 0.0
     for index in range(page_count(doc)):
         page = pdfium.FPDF_LoadPage(doc, index)
@@ -101,7 +104,8 @@ def pages(doc: Any, fonts: Fonts, limit: int) -> Iterator[LayerPage]:
             frame = Frame(raw[3] - raw[1], mediabox[0], mediabox[1], doctop, index + 1)
             device = page_matrix(box, rotation)
             drawn = list(islice(paths(page, device), limit + 1))
-            pictures = wide_pictures(page, abs(box[2] - box[0]))
+            wide = wide_pictures(page, abs(box[2] - box[0]))
+            images = [got for obj in wide if (got := picture(obj, device, frame, max_pixels))] if max_pixels else []
             textpage = pdfium.FPDFText_LoadPage(page)
             try:
                 if pdfium.FPDFText_CountChars(textpage) + len(drawn) > limit:
@@ -117,5 +121,6 @@ def pages(doc: Any, fonts: Fonts, limit: int) -> Iterator[LayerPage]:
                 objects.setdefault(shape["object_type"], []).append(shape)
         doctop += frame.height
         laid = LayerPage(objects, frame, mediabox, rotation)
-        laid.pictures = pictures
+        laid.pictures = len(wide)
+        laid.read_images = images
         yield laid
