@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CASES = sorted((ROOT / "fixtures" / "pictures").glob("seed*_html_tables"))
 SCANNED = sorted((ROOT / "fixtures" / "pictures").glob("seed*_pdf_pages"))
 PRINTED = [case / "input.pdf" for case in CASES if (case / "input.pdf").is_file()]
+WORD = sorted((ROOT / "fixtures" / "pictures").glob("seed*_docx_tables"))
 
 
 def _need_ocr() -> None:
@@ -38,23 +39,24 @@ def _need_ocr() -> None:
         pytest.skip(f"{ENGINES[0]} OCR engine not installed (pip install 'nianbao[ocr]')")
 
 
-@pytest.mark.parametrize("kind", ["tables", "pages", "printed"])
+@pytest.mark.parametrize("kind", ["tables", "pages", "printed", "word"])
 def test_a_saved_page_with_its_tables_as_pictures_reads_them_by_ocr(kind: str) -> None:
     # tables: the text as text, each table a screenshot; pages: only a title, each page of the report a scan;
-    # printed: the first kind printed to PDF by LibreOffice (text as text, tables as pictures).
+    # printed: the first kind printed to PDF by LibreOffice (text as text, tables as pictures); word: Word files
+    # whose tables were pasted as pictures.
     _need_ocr()
     cells = right = 0
     wrong: list[list[str]] = []
-    cases = {"tables": CASES, "pages": SCANNED, "printed": [pdf.parent for pdf in PRINTED]}[kind]
+    cases = {"tables": CASES, "pages": SCANNED, "printed": [pdf.parent for pdf in PRINTED], "word": WORD}[kind]
+    name = {"printed": "input.pdf", "word": "input.docx"}.get(kind, "input.html")
     for case in cases:
-        record = extract(case / ("input.pdf" if kind == "printed" else "input.html"))
+        record = extract(case / name)
         n, ok, _, bad = cell_scores(record, json.loads((case / "expected.json").read_text(encoding="utf-8")))
         cells, right = cells + n, right + ok
         wrong += [[case.name, *w] for w in bad]
     print(f"\npictured {kind}: {right}/{cells} cells right, {len(wrong)} wrong and not flagged")
     assert len(cases) == (5 if kind == "tables" else 2) and not wrong, wrong[:10]
-    if kind == "printed":
-        assert record["carrier"] == "pdf"
+    assert record["carrier"] == name.rsplit(".", 1)[1]
     assert right >= 0.99 * cells, f"{right}/{cells} right"
 
 
