@@ -80,11 +80,14 @@ def not_a_report_title(title: str | None) -> str | None:
 
 def _read_pictures(doc: Document, data: bytes, source: Any, max_bytes: int) -> Document | None:
     """Return the document `data` read again with its pictures read by OCR where they stand, or None where it has
-    none that could be read: an HTML page's pictures it carries or (a saved page) beside it; a PDF's wide pictures."""
+    none that could be read: an HTML page's pictures it carries or (a saved page) beside it; a Word file's wide
+    drawings; a PDF's wide pictures."""
     if doc.carrier == "html" and doc.shown:
         saved = None if isinstance(source, bytes | bytearray) else Path(source)
         found = local_pictures(saved, [src for _, src in doc.shown], max_bytes) if saved else {}
         return with_pictures(doc, found, max_bytes)
+    if doc.attached:  # a Word file's (DOC and WPS through LibreOffice's DOCX)
+        return with_pictures(doc, {}, max_bytes)
     if doc.carrier == "pdf":
         return read_pdf_pictures(data)
     return None

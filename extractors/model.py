@@ -38,8 +38,11 @@ class Document:
     """Pictures shown among the text that were not read (HTML `<img>`, Word drawings, wide PDF images): a table
     drawn as one is missing from the blocks."""
     shown: list[tuple[int, str]] = field(default_factory=list)
-    """An HTML page's pictures that may hold text (extractors/pictures.py), in order: (the index of the block they
-    come before, their address as written). Where the page carries one's bytes, OCR may read it (api.py)."""
+    """The pictures that may hold text (a page's: extractors/pictures.py; a Word file's wide drawings), in order:
+    (the index of the block they come before, their address as written or relationship id). Where their bytes are
+    at hand, OCR may read them (api.py)."""
+    attached: dict[str, bytes] = field(default_factory=dict)
+    """The bytes of pictures of `shown` the document holds itself (a Word file's media), by their address."""
     read_pictures: int = 0
     """Pictures read by OCR into the blocks."""
 

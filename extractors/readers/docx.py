@@ -112,6 +112,8 @@ custom XML, simple fields): looked through. Deletions (`w:del`, `w:moveFrom`) an
 _TCPR, _TRPR, _SPAN, _BEFORE = _W + "tcPr", _W + "trPr", _W + "gridSpan", _W + "gridBefore"
 _VMERGE, _VAL = _W + "vMerge", _W + "val"
 _EXTENT = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"
+_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
 MIN_PICTURE_EMU = 2_520_000
 """A drawing this wide (7 cm) or wider may be a table drawn as a picture; a seal or a logo is narrower."""
 
@@ -241,17 +243,34 @@ def _blocks(tbl: Any, budget: list[int], depth: int = 0) -> list[Block]:
     return blocks
 
 
-def _content(parent: Any, budget: list[int], depth: int = 0) -> list[Block]:
+def _content(parent: Any, budget: list[int], depth: int = 0, shown: list[tuple[int, str]] | None = None) -> list[
+        Block]:  # fmt: skip
     """Return the blocks of a body or a cell: its paragraphs and tables in order (one pass over its children:
     python-docx's `iter_inner_content` selects them with an XPath union, which libxml2 merges in time quadratic in
-    the number of paragraphs, 16 s for 4 MB of document XML)."""
+    the number of paragraphs, 16 s for 4 MB of document XML). With `shown`, each paragraph's drawings wide enough
+    to hold a table are noted in it as (the index of the block they come before, their picture's relationship id)."""
     blocks: list[Block] = []
     for part in _within(parent, _CONTENT):
         if part.tag == _TBL:
             blocks.extend(_blocks(part, budget, depth))
-        elif text := _text(part).strip():
+            continue
+        if text := _text(part).strip():
             blocks.append(Paragraph(text))
+        if shown is not None:
+            shown += [(len(blocks), rid) for rid in _wide_drawings(part)]
     return blocks
+
+
+def _wide_drawings(p: Any) -> list[str]:
+    """Return the relationship ids of the pictures of a w:p's drawings at least MIN_PICTURE_EMU wide, in order."""
+    out = []
+    for extent in p.iter(_EXTENT):
+        if int(extent.get("cx") or 0) < MIN_PICTURE_EMU:
+            continue
+        blip = next(extent.getparent().iter(_BLIP), None)
+        if blip is not None and blip.get(_EMBED):
+            out.append(blip.get(_EMBED))
+    return out
 
 
 def read_docx(data: bytes, carrier: str = "docx") -> Document:
@@ -264,11 +283,14 @@ def read_docx(data: bytes, carrier: str = "docx") -> Document:
     try:
         document = docx.Document(io.BytesIO(data))
         body = document.element.body
-        blocks = _content(body, [0])
+        shown: list[tuple[int, str]] = []
+        blocks = _content(body, [0], shown=shown)
         pictures = sum(1 for extent in body.iter(_EXTENT) if int(extent.get("cx") or 0) >= MIN_PICTURE_EMU)
+        related = document.part.related_parts
+        attached = {rid: related[rid].blob for _, rid in shown if rid in related}
         title = (document.core_properties.title or "").strip() or None
     except ExtractionError:
         raise
     except Exception as exc:  # python-docx and lxml raise many types on broken parts
         raise Corrupt(f"corrupt {carrier.upper()}: {type(exc).__name__}: {_one_line(exc)}") from None
-    return Document(blocks, carrier=carrier, title=title, pictures=pictures)
+    return Document(blocks, carrier=carrier, title=title, pictures=pictures, shown=shown, attached=attached)

@@ -1,4 +1,4 @@
-"""The pictures an HTML page shows, read by local OCR where the page's text lacks a table (a 图片版 report).
+"""The pictures an HTML page or a Word file shows, read by local OCR where its text lacks a table (a 图片版 report).
 
 The page's blocks are kept as they are; each picture's OCR blocks (readers/image.py: rows rebuilt as for a scan) go
 where the picture stands, so the tables drawn as pictures fall between the parts of the text that introduce them.
@@ -23,14 +23,15 @@ def with_pictures(doc: Document, found: dict[str, bytes], max_bytes: int) -> Ocr
     are read. The document's `pictures` counts those left unread, `read_pictures` those read.
     """
     wanted = [(index, data) for index, src in doc.shown[:MAX_PICTURES]
-              if (data := found.get(src) or picture_bytes(src, max_bytes))]  # fmt: skip
+              if (data := found.get(src) or doc.attached.get(src) or picture_bytes(src, max_bytes))]  # fmt: skip
     if not wanted:
         return None
     try:
         ocr = choose()
     except NoText:
         return None
-    out = OcrDocument([], carrier=doc.carrier, title=doc.title, meta=doc.meta, shown=doc.shown, engine=ocr.name)
+    out = OcrDocument([], carrier=doc.carrier, title=doc.title, meta=doc.meta, shown=doc.shown, attached=doc.attached,
+                      engine=ocr.name)  # fmt: skip
     at = read = images = 0
     for index, data in wanted:
         out.blocks.extend(doc.blocks[at:index])
@@ -52,6 +53,6 @@ def with_pictures(doc: Document, found: dict[str, bytes], max_bytes: int) -> Ocr
         read += 1
     out.blocks.extend(doc.blocks[at:])
     out.read_pictures = read
-    out.pictures = len(doc.shown) - read
+    out.pictures = max(doc.pictures - read, 0)
     return out if read else None
 
