@@ -100,7 +100,9 @@ _ALL = (
           "for only where no official row is missing (else an unread official row would pass for an addition)",
           "the table: proactive or requests"),
     _rule("STR-05", "W", "record",
-          "Table 二, 三 or 四 was not found in the document (a text-only report, or a table as an image)",
+          "Table 二, 三 or 四 was not found in the document (a text-only report; a table drawn as a picture OCR could "
+          "not read: the message says how many pictures were not read, or read for nothing, and the cause is "
+          "`parse`)",
           "the table: proactive, requests or review_litigation"),
     # -- NUM: cell values ---------------------------------------------------------------------------
     _rule("NUM-01", "E", "record",
