@@ -70,6 +70,8 @@ class _Site(BaseHTTPRequestHandler):
     asked: ClassVar[list[str]] = []
     missing: ClassVar[str] = ""
     case: ClassVar[Path] = CASES[0]
+    markup: ClassVar[str] = "plain"  # plain: <img src>; lazy: a placeholder src, the picture in data-original;
+    # linked: a thumbnail (a page of its own, not the picture) inside a link to the picture
 
     def log_message(self, *args: object) -> None:
         pass
@@ -93,6 +95,11 @@ class _Site(BaseHTTPRequestHandler):
         if self.path == "/nb/1.html":
             page = (case / "input.html").read_text(encoding="utf-8")
             page = re.sub(r'src="(\w+\.(?:png|jpg))"', r'src="/upload/2025/\1"', page)
+            if self.markup == "lazy":
+                page = re.sub(r'src="(/upload/[^"]+)"', r'src="/static/img/loading.gif" data-original="\1"', page)
+            elif self.markup == "linked":
+                page = re.sub(r'<img src="(/upload/[^"]+)"', r'<a href="\1"><img src="/thumbs/t.html"', page)
+                page = page.replace('alt=""></p>', 'alt=""></a></p>')
             logo = '<img src="/images/logo.png" width="300" height="80">'  # page furniture: never asked
             return self._send(page.replace("<body>", f"<body>{logo}", 1).encode("utf-8"), "text/html; charset=utf-8")
         name = self.path.rsplit("/", 1)[-1]
@@ -106,6 +113,7 @@ def site() -> Iterator[str]:
     _Site.asked = []
     _Site.missing = ""
     _Site.case = CASES[0]
+    _Site.markup = "plain"
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -126,8 +134,13 @@ def _crawl(tmp_path: Path, url: str) -> tuple[subprocess.CompletedProcess[str], 
     return proc, records, lines
 
 
-def test_a_crawl_fetches_a_report_pages_pictures_and_reads_its_tables_from_them(tmp_path: Path, site: str) -> None:
+@pytest.mark.parametrize("markup", ["plain", "lazy", "linked"])
+def test_a_crawl_fetches_a_report_pages_pictures_and_reads_its_tables_from_them(tmp_path: Path, site: str,
+                                                                                markup: str) -> None:  # fmt: skip
+    # lazy: pictures loaded by script (`data-original`, the src a loading GIF); linked: each shown as a thumbnail
+    # inside a link to the picture itself.
     _need_ocr()
+    _Site.markup = markup
     proc, records, _ = _crawl(tmp_path, f"{site}/")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert len(records) == 1
