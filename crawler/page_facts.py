@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
-from extractors.pictures import is_content_picture
+from extractors.pictures import shown_picture
 
 from . import article_parts as AP
 from . import bodies as B
@@ -75,9 +75,9 @@ class PageFacts:
     """The other pages of the report this page is a part of (an article cut into pages, a flipbook), in order."""
     part_index: int | None
     """The page's place among those parts from 0 (the page the report is known by); None where it is no part."""
-    pictures: list[tuple[str, str]]
-    """A report page's pictures that may hold its text (a 图片版 report's tables), in page order, as (the address as
-    the page writes it, the URL it resolves to); pictures carried in the page (`data:`) are not listed."""
+    pictures: list[str]
+    """The URLs of a report page's pictures that may hold its text (a 图片版 report's tables), in page order, each
+    once; pictures carried in the page (`data:`) are not listed."""
 
 
 def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> PageFacts:
@@ -140,29 +140,28 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
         searches=C.search_forms(url, sel),
         parts=parts,
         part_index=part.index if part is not None and parts else None,
-        pictures=[(src, url) for src, url in shown if not src.startswith("data:")] if is_report else [],
+        pictures=list(dict.fromkeys(url for url in shown if not url.startswith("data:"))) if is_report else [],
     )
 
 
 _UNSHOWN = frozenset({"head", "noscript", "template", "object", "select", "iframe"})
 
 
-def content_pictures(sel: Selector, base: str) -> list[tuple[str, str]]:
-    """Return the pictures of the page `sel` (its links resolving against `base`) that may hold text, in page order,
-    as (address as written, absolute http(s) URL; a picture the page carries, `data:`, as its address twice), each
-    once; not those of a part of the page no reader shows."""
-    out: dict[str, str] = {}
+def content_pictures(sel: Selector, base: str) -> list[str]:
+    """Return the addresses of the pictures of the page `sel` (its links resolving against `base`) that may hold
+    text (`extractors.pictures.shown_picture`), in page order: absolute http(s) URLs, a picture the page carries as
+    its `data:` address; not those of a part of the page no reader shows."""
+    out: list[str] = []
     for img in sel.root.iter("img"):
-        src = (img.get("src") or "").strip()
-        if src in out or not is_content_picture(src, img.get("width"), img.get("height")):
+        picture = shown_picture(img)
+        if picture is None or any(up.tag in _UNSHOWN for up in img.iterancestors()):
             continue
-        if any(up.tag in _UNSHOWN for up in img.iterancestors()):
-            continue
-        carried = src.startswith("data:")
-        url = src if carried else urljoin(base, src)
-        if carried or urlsplit(url).scheme in ("http", "https"):
-            out[src] = url
-    return list(out.items())
+        address = picture[1]
+        if address.startswith("data:"):
+            out.append(address)
+        elif urlsplit(url := urljoin(base, address)).scheme in ("http", "https"):
+            out.append(url)
+    return out
 
 
 def report_context(context: dict[str, Any], facts: PageFacts) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import html
 import re
 from pathlib import Path
-from urllib.parse import unquote_to_bytes, urlsplit
+from typing import Any
+from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
 MAX_PICTURES = 60
 """Pictures of one page read by OCR, at a few seconds each (a scan's pages: image.MAX_OCR_PAGES)."""
@@ -29,8 +29,9 @@ _CHROME = re.compile(
 )
 """A picture's address naming page furniture (logos, QR codes, share and print buttons, site badges)."""
 _PIXELS = re.compile(r"\s*(\d+)\s*(?:px)?\s*$", re.I)
-_IMG = re.compile(r"<img\b[^>]*>", re.I)
-_SRC = re.compile(r"""(\bsrc\s*=\s*)("[^"]*"|'[^']*'|[^\s>"']+)""", re.I)
+LAZY = ("data-original", "data-src", "data-lazy-src", "data-original-src", "lazy-src")
+"""Attributes in which a page loading its pictures by script keeps a picture's address (its src a placeholder)."""
+_PICTURE_FILE = re.compile(r"\.(?:jpe?g|png|gif|bmp|tiff?|webp)(?:[?#]|$)", re.I)
 _DATA = re.compile(r"data:(image/[\w.+-]+)?((?:;[\w-]+=[\w.-]+)*)(;base64)?,", re.I)
 _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -54,6 +55,20 @@ def is_content_picture(src: str | None, width: str | None, height: str | None) -
         if m and int(m.group(1)) < least:
             return False
     return True
+
+
+def shown_picture(img: Any) -> tuple[str, str] | None:
+    """Return, for an lxml `<img>` element that may hold text, (the address it shows as written, the address of the
+    picture to read: a link around it to a picture file, a thumbnail's full picture, else the same), or None where
+    it is page furniture. A picture loaded by script is at the address its LAZY attribute holds."""
+    src = next((v for name in LAZY if (v := (img.get(name) or "").strip())), None) or (img.get("src") or "").strip()
+    if not src:
+        return None
+    link = img.getparent()
+    href = (link.get("href") or "").strip() if link is not None and link.tag == "a" else ""
+    if href and _PICTURE_FILE.search(href) and not _CHROME.search(href):
+        return src, href  # the thumbnail's size says nothing of the picture's
+    return (src, src) if is_content_picture(src, img.get("width"), img.get("height")) else None
 
 
 def media_type(data: bytes) -> str | None:
@@ -89,29 +104,31 @@ def picture_bytes(src: str, max_bytes: int) -> bytes | None:
     return data if len(data) <= max_bytes and media_type(data) else None
 
 
-def embed(page: str, found: dict[str, bytes]) -> tuple[str, int]:
-    """Return the page's text with each `<img>` whose address (as written, entities decoded) is a key of `found`
-    showing those bytes as a `data:` address instead, and how many were embedded. Bytes that are no picture are
-    left out (the `<img>` keeps its address)."""
-    addresses = {src: got for src, data in found.items() if (got := data_address(data))}
+def embed(page: str, url: str, found: dict[str, bytes]) -> tuple[str, int]:
+    """Return the page (its text, at `url`) with each `<img>` whose picture (`shown_picture`'s second address,
+    resolved against the page's base) is a key of `found` showing those bytes as its `data:` src (its script-loading
+    attributes dropped), and how many were embedded; the page is written out again by lxml. Bytes that are no
+    picture are left out (the `<img>` keeps its address)."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    addresses = {where: got for where, data in found.items() if (got := data_address(data))}
+    if not addresses:
+        return page, 0
+    root = lxml_html.document_fromstring(page, parser=lxml_html.HTMLParser(huge_tree=True))
+    base = next((urljoin(url, b.get("href", "").strip()) for b in root.iter("base") if b.get("href")), url)
     count = 0
-
-    def one_tag(tag: re.Match[str]) -> str:
-        nonlocal count
-
-        def one_src(m: re.Match[str]) -> str:
-            nonlocal count
-            written = m.group(2).strip("\"'")
-            got = addresses.get(html.unescape(written))
-            if got is None:
-                return m.group(0)
-            count += 1
-            return f'{m.group(1)}"{got}"'
-
-        return _SRC.sub(one_src, tag.group(0), count=1)
-
-    out = _IMG.sub(one_tag, page)
-    return out, count
+    for img in root.iter("img"):
+        picture = shown_picture(img)
+        got = addresses.get(urljoin(base, picture[1])) if picture is not None else None
+        if got is None:
+            continue
+        for name in LAZY:
+            img.attrib.pop(name, None)
+        img.set("src", got)
+        count += 1
+    doctype = root.getroottree().docinfo.doctype
+    return etree.tostring(root, encoding="unicode", method="html", doctype=doctype or None), count
 
 
 def local_pictures(page: Path, sources: list[str], max_bytes: int) -> dict[str, bytes]:

@@ -58,14 +58,24 @@ def test_a_picture_carried_in_the_page_is_read_back_and_other_addresses_are_not(
     assert data_address(b"<html>404</html>") is None  # an error page answered for a picture
 
 
-def test_embedding_replaces_only_the_pictures_found_and_keeps_the_rest_of_the_page() -> None:
-    page = ('<p>一、总体情况</p><img alt="x" src="/u/a.png?x=1&amp;y=2" width="800"><IMG SRC=\'/u/b.png\'>'
-            '<img src=/u/c.png><p>二、主动公开</p>')  # fmt: skip
-    found = {"/u/a.png?x=1&y=2": PNG, "/u/c.png": PNG, "/u/b.png": b"<html>not a picture</html>"}
-    out, count = embed(page, found)
-    assert count == 2
-    assert out.count("data:image/png;base64,") == 2 and "/u/b.png" in out and "/u/a.png" not in out
-    assert out.startswith("<p>一、总体情况</p>") and out.endswith("<p>二、主动公开</p>") and 'width="800"' in out
+def test_embedding_shows_the_pictures_found_where_they_stand_and_keeps_the_rest_of_the_page() -> None:
+    page = ('<html><head><base href="http://www.x.gov.cn/nb/"></head><body><p>一、总体情况</p>'
+            '<img alt="x" src="/u/a.png?x=1&amp;y=2" width="800"><IMG SRC=\'b.png\'>'
+            '<img src="/static/loading.gif" data-original="c.png">'  # loaded by script
+            '<a href="/u/d.jpg"><img src="/thumbs/t.jpg" width="120"></a>'  # a thumbnail of d.jpg
+            '<a href="/u/e.jpg"><img src="/thumbs/t.jpg" width="120"></a>'  # the same thumbnail for e.jpg
+            '<p>二、主动公开</p></body></html>')  # fmt: skip
+    found = {"http://www.x.gov.cn/u/a.png?x=1&y=2": PNG, "http://www.x.gov.cn/nb/c.png": PNG,
+             "http://www.x.gov.cn/u/d.jpg": PNG, "http://www.x.gov.cn/u/e.jpg": PNG,
+             "http://www.x.gov.cn/nb/b.png": b"<html>not a picture</html>"}  # fmt: skip
+    out, count = embed(page, "http://www.x.gov.cn/nb/2025/t1.html", found)
+    assert count == 4
+    root = Selector(text=out)
+    assert [img.attrib.get("src", "")[:22] for img in root.css("img")] == [
+        "data:image/png;base64,", "b.png", "data:image/png;base64,", "data:image/png;base64,", "data:image/png;base64,"]
+    assert not root.css("img[data-original]") and 'width="800"' in out
+    assert root.css("p::text").getall() == ["一、总体情况", "二、主动公开"]
+    assert embed(page, "http://www.x.gov.cn/nb/2025/t1.html", {}) == (page, 0)
 
 
 def test_a_saved_page_reads_only_picture_files_in_its_own_folder(tmp_path: Path) -> None:
@@ -80,14 +90,15 @@ def test_a_saved_page_reads_only_picture_files_in_its_own_folder(tmp_path: Path)
     assert local_pictures(page, sources, 1000) == {"files/t1.png": PNG}
 
 
-def test_a_report_pages_pictures_are_listed_for_the_crawl_once_each_in_order() -> None:
+def test_a_report_pages_pictures_are_listed_for_the_crawl_in_order() -> None:
     html = ('<html><head><base href="http://www.x.gov.cn/nb/"></head><body><img src="a.png">'
-            '<noscript><img src="n.png"></noscript><img src="/images/logo.png"><img src="a.png">'
-            '<img src="data:image/png;base64,AAAA"><img src="javascript:void(0)"><img src="b.jpg" height="300"></body>'
-            "</html>")  # fmt: skip
+            '<noscript><img src="n.png"></noscript><img src="/images/logo.png">'
+            '<img src="data:image/png;base64,AAAA"><img src="javascript:void(0)"><img src="b.jpg" height="300">'
+            '<img src="data:image/gif;base64,R0lGOD" data-src="c.png">'  # a placeholder, the picture loaded by script
+            '<a href="/u/big.jpg"><img src="/u/small.jpg" width="100"></a></body></html>')  # fmt: skip
     got = content_pictures(Selector(text=html), "http://www.x.gov.cn/nb/")
-    carried = "data:image/png;base64,AAAA"  # listed as itself: it needs no fetching
-    assert got == [("a.png", "http://www.x.gov.cn/nb/a.png"), (carried, carried), ("b.jpg", "http://www.x.gov.cn/nb/b.jpg")]
+    assert got == ["http://www.x.gov.cn/nb/a.png", "data:image/png;base64,AAAA", "http://www.x.gov.cn/nb/b.jpg",
+                   "http://www.x.gov.cn/nb/c.png", "http://www.x.gov.cn/u/big.jpg"]  # fmt: skip
 
 
 TITLE = "某某区人民政府2024年政府信息公开工作年度报告"
@@ -110,7 +121,7 @@ def test_a_report_title_over_pictures_alone_is_a_report_shown_as_pictures(body: 
     html = f"<html><head><title>{TITLE}</title></head><body><h1>{TITLE}</h1>{body}</body></html>"
     facts = page_facts("http://www.x.gov.cn/nb/2025/t1.html", html, Selector(text=html), {})
     assert facts.is_report is report
-    assert [url.removeprefix("http://www.x.gov.cn") for _, url in facts.pictures] == asked
+    assert [url.removeprefix("http://www.x.gov.cn") for url in facts.pictures] == asked
 
 
 def test_a_hostile_picture_carried_in_a_page_is_not_read_and_the_page_still_is() -> None:

@@ -44,13 +44,13 @@ class ReportPictures:
         size = len(job.draft.body)
         wanted = facts.pictures[:MAX_PICTURES]
         if len(facts.pictures) > MAX_PICTURES:
-            errors.append(self._picture_error(facts.pictures[MAX_PICTURES][1], response, site, f"over {MAX_PICTURES} "
+            errors.append(self._picture_error(facts.pictures[MAX_PICTURES], response, site, f"over {MAX_PICTURES} "
                           f"pictures: this and {len(facts.pictures) - MAX_PICTURES - 1} more not fetched",
                           lost=len(facts.pictures) - MAX_PICTURES))  # fmt: skip
         for start in range(0, len(wanted), PART_BATCH):
             batch = wanted[start : start + PART_BATCH]
-            got = await asyncio.gather(*(self._fetch_picture(site, url, response) for _, url in batch))
-            for (src, url), answer in zip(batch, got, strict=True):
+            got = await asyncio.gather(*(self._fetch_picture(site, url, response) for url in batch))
+            for url, answer in zip(batch, got, strict=True):
                 if isinstance(answer, str):
                     errors.append(self._picture_error(url, response, site, answer))
                 elif size + len(answer) > job.max_bytes:
@@ -58,9 +58,9 @@ class ReportPictures:
                                                       f"{job.max_bytes} bytes"))  # fmt: skip
                 else:
                     size += len(answer)
-                    found[src] = answer
+                    found[url] = answer
         self.crawler.stats.inc_value(f"site/{site.site_id}/report_pictures", len(found))  # type: ignore[attr-defined]
-        page, count = embed(job.html, found) if found else ("", 0)
+        page, count = embed(job.html, job.draft.url, found) if found else ("", 0)
         if not count:
             return None, errors
         body = page.encode("utf-8")

@@ -16,7 +16,7 @@ from lxml import etree, html
 
 from ..errors import Corrupt, NoText, TooLarge
 from ..model import Block, Document, Paragraph, Table
-from ..pictures import is_content_picture
+from ..pictures import shown_picture
 from .encoding import decode
 
 MAX_SPAN = 64  # no official table is wider than 16 columns or taller than ~40 rows
@@ -187,9 +187,9 @@ class _Walker:
                 self.flush()
             if tag == "br":
                 self.buf.append("\n")
-            elif tag == "img" and is_content_picture(src := node.get("src"), node.get("width"), node.get("height")):
+            elif tag == "img" and (picture := shown_picture(node)) is not None:
                 self.flush()  # the picture's text, if read, goes between the text before it and after it
-                self.shown.append((len(self.blocks), src))  # type: ignore[arg-type]  # a content picture has one
+                self.shown.append((len(self.blocks), picture[0]))
             if node.text:
                 self.buf.append(node.text)
             for child in node:
