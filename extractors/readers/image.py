@@ -33,6 +33,8 @@ SCREEN_WIDTH_PX = 2000
 UPSCALE = 3
 """A screen picture is enlarged this many times before OCR, as if scanned at ~300 dpi: the five bundled reports'
 tables as screenshots read 884/990 cells right as they are, 919 enlarged 1.5×, 982 2×, 987 3× (none wrong)."""
+ENLARGED_PIXELS = 12_000_000
+"""An enlarged picture stays under this many pixels (an A4 page at ~340 dpi): OCR's time and memory grow with it."""
 
 
 @dataclass(slots=True)
@@ -161,16 +163,18 @@ def image_pages(data: bytes) -> Iterator[tuple[Any, float]]:
 
 
 def for_ocr(page: tuple[Any, float]) -> tuple[Any, float]:
-    """Return a picture (grey image, points per pixel) as OCR reads it best: a screen picture enlarged UPSCALE times
-    (where that stays under MAX_PIXELS), a scan as it is."""
+    """Return a picture (grey image, points per pixel) as OCR reads it best: a screen picture enlarged UPSCALE times,
+    or less where that would pass ENLARGED_PIXELS (not under 1.5 times: then as it is), a scan as it is."""
     from PIL import Image
 
     image, scale = page
     dpi = image.info.get("dpi")
     printed = isinstance(dpi, tuple) and dpi and float(dpi[0]) >= 150
-    if printed or image.width > SCREEN_WIDTH_PX or image.width * image.height * UPSCALE**2 > MAX_PIXELS:
+    factor = min(UPSCALE, (ENLARGED_PIXELS / max(image.width * image.height, 1)) ** 0.5)
+    if printed or image.width > SCREEN_WIDTH_PX or factor < 1.5:
         return image, scale
-    return image.resize((image.width * UPSCALE, image.height * UPSCALE), Image.Resampling.LANCZOS), scale / UPSCALE
+    size = (round(image.width * factor), round(image.height * factor))
+    return image.resize(size, Image.Resampling.LANCZOS), scale / factor
 
 
 def read_image(data: bytes, carrier: str) -> OcrDocument:
