@@ -69,6 +69,7 @@ class _Site(BaseHTTPRequestHandler):
 
     asked: ClassVar[list[str]] = []
     missing: ClassVar[str] = ""
+    answer: ClassVar[str] = "404"  # how the missing picture is answered: 404, or 200 with an HTML error page
     case: ClassVar[Path] = CASES[0]
     markup: ClassVar[str] = "plain"  # plain: <img src>; lazy: a placeholder src, the picture in data-original;
     # linked: a thumbnail (a page of its own, not the picture) inside a link to the picture
@@ -103,6 +104,8 @@ class _Site(BaseHTTPRequestHandler):
             logo = '<img src="/images/logo.png" width="300" height="80">'  # page furniture: never asked
             return self._send(page.replace("<body>", f"<body>{logo}", 1).encode("utf-8"), "text/html; charset=utf-8")
         name = self.path.rsplit("/", 1)[-1]
+        if name == self.missing and self.answer == "html":
+            return self._send("<html><body>文件不存在</body></html>".encode(), "text/html; charset=utf-8")
         if self.path.startswith("/upload/2025/") and name != self.missing and (case / name).is_file():
             return self._send((case / name).read_bytes(), "image/png" if name.endswith(".png") else "image/jpeg")
         self.send_error(404)
@@ -112,6 +115,7 @@ class _Site(BaseHTTPRequestHandler):
 def site() -> Iterator[str]:
     _Site.asked = []
     _Site.missing = ""
+    _Site.answer = "404"
     _Site.case = CASES[0]
     _Site.markup = "plain"
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
@@ -151,9 +155,13 @@ def test_a_crawl_fetches_a_report_pages_pictures_and_reads_its_tables_from_them(
     assert "/images/logo.png" not in _Site.asked
 
 
-def test_a_picture_that_cannot_be_had_is_an_error_line_and_the_report_is_kept(tmp_path: Path, site: str) -> None:
+@pytest.mark.parametrize(("answer", "said"), [("404", "HTTP 404"), ("html", "not a picture")])
+def test_a_picture_that_cannot_be_had_is_an_error_line_and_the_report_is_kept(tmp_path: Path, site: str, answer: str,
+                                                                              said: str) -> None:  # fmt: skip
+    # html: the server answers 200 with an error page where the picture should be.
     _need_ocr()
     _Site.missing = "table_3.png"  # table 四's picture
+    _Site.answer = answer
     proc, records, lines = _crawl(tmp_path, f"{site}/")
     assert proc.returncode == exits.ATTENTION and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert "1 picture(s) of reports drawn as pictures not fetched" in proc.stderr
@@ -163,7 +171,7 @@ def test_a_picture_that_cannot_be_had_is_an_error_line_and_the_report_is_kept(tm
     assert len(miss) == 1 and miss[0].get("cause") == "parse" and "1 picture(s) not read" in miss[0]["message"]
     errors = [line for line in lines if line.get("kind") == "error"]
     assert len(errors) == 1 and errors[0]["source_url"].endswith("/upload/2025/table_3.png"), errors
-    assert "HTTP 404" in errors[0]["error"]
+    assert said in errors[0]["error"]
 
 
 def test_a_crawl_reads_a_report_shown_as_the_pictures_of_its_pages(tmp_path: Path, site: str) -> None:
