@@ -104,31 +104,32 @@ def picture_bytes(src: str, max_bytes: int) -> bytes | None:
     return data if len(data) <= max_bytes and media_type(data) else None
 
 
-def embed(page: str, url: str, found: dict[str, bytes]) -> tuple[str, int]:
+def embed(page: str, url: str, found: dict[str, bytes]) -> tuple[str, set[str]]:
     """Return the page (its text, at `url`) with each `<img>` whose picture (`shown_picture`'s second address,
     resolved against the page's base) is a key of `found` showing those bytes as its `data:` src (its script-loading
-    attributes dropped), and how many were embedded; the page is written out again by lxml. Bytes that are no
-    picture are left out (the `<img>` keeps its address)."""
+    attributes dropped), and the addresses of `found` so placed; the page is written out again by lxml. Bytes that
+    are no picture are left out (the `<img>` keeps its address)."""
     from lxml import etree
     from lxml import html as lxml_html
 
     addresses = {where: got for where, data in found.items() if (got := data_address(data))}
     if not addresses:
-        return page, 0
+        return page, set()
     root = lxml_html.document_fromstring(page, parser=lxml_html.HTMLParser(huge_tree=True))
     base = next((urljoin(url, b.get("href", "").strip()) for b in root.iter("base") if b.get("href")), url)
-    count = 0
+    placed: set[str] = set()
     for img in root.iter("img"):
         picture = shown_picture(img)
-        got = addresses.get(urljoin(base, picture[1])) if picture is not None else None
+        where = urljoin(base, picture[1]) if picture is not None else ""
+        got = addresses.get(where)
         if got is None:
             continue
         for name in LAZY:
             img.attrib.pop(name, None)
         img.set("src", got)
-        count += 1
+        placed.add(where)
     doctype = root.getroottree().docinfo.doctype
-    return etree.tostring(root, encoding="unicode", method="html", doctype=doctype or None), count
+    return etree.tostring(root, encoding="unicode", method="html", doctype=doctype or None), placed
 
 
 def local_pictures(page: Path, sources: list[str], max_bytes: int) -> dict[str, bytes]:

@@ -68,14 +68,14 @@ def test_embedding_shows_the_pictures_found_where_they_stand_and_keeps_the_rest_
     found = {"http://www.x.gov.cn/u/a.png?x=1&y=2": PNG, "http://www.x.gov.cn/nb/c.png": PNG,
              "http://www.x.gov.cn/u/d.jpg": PNG, "http://www.x.gov.cn/u/e.jpg": PNG,
              "http://www.x.gov.cn/nb/b.png": b"<html>not a picture</html>"}  # fmt: skip
-    out, count = embed(page, "http://www.x.gov.cn/nb/2025/t1.html", found)
-    assert count == 4
+    out, placed = embed(page, "http://www.x.gov.cn/nb/2025/t1.html", found)
+    assert placed == set(found) - {"http://www.x.gov.cn/nb/b.png"}
     root = Selector(text=out)
     assert [img.attrib.get("src", "")[:22] for img in root.css("img")] == [
         "data:image/png;base64,", "b.png", "data:image/png;base64,", "data:image/png;base64,", "data:image/png;base64,"]
     assert not root.css("img[data-original]") and 'width="800"' in out
     assert root.css("p::text").getall() == ["一、总体情况", "二、主动公开"]
-    assert embed(page, "http://www.x.gov.cn/nb/2025/t1.html", {}) == (page, 0)
+    assert embed(page, "http://www.x.gov.cn/nb/2025/t1.html", {}) == (page, set())
 
 
 def test_a_saved_page_reads_only_picture_files_in_its_own_folder(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from scrapy.http import Response
 
 from extractors.errors import BlankTemplate, NotAReport
-from extractors.pictures import MAX_PICTURES, embed
+from extractors.pictures import MAX_PICTURES, embed, media_type
 
 from ..extract_pool import PageJob, PageRead
 from ..items import FetchErrorItem
@@ -60,8 +60,11 @@ class ReportPictures:
                     size += len(answer)
                     found[url] = answer
         self.crawler.stats.inc_value(f"site/{site.site_id}/report_pictures", len(found))  # type: ignore[attr-defined]
-        page, count = embed(job.html, job.draft.url, found) if found else ("", 0)
-        if not count:
+        page, placed = embed(job.html, job.draft.url, found) if found else ("", set())
+        # a picture fetched that the page does not show where the crawl read it (a reader would not see it either)
+        errors += [self._picture_error(url, response, site, "fetched, but not found in the page to place")
+                   for url in found if url not in placed]  # fmt: skip
+        if not placed:
             return None, errors
         body = page.encode("utf-8")
         draft = replace(job.draft, body=body, charset="utf-8", content_type="text/html; charset=utf-8")
@@ -82,6 +85,9 @@ class ReportPictures:
             return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         if answer.status != 200:
             return f"answered HTTP {answer.status}"
+        if media_type(answer.body) is None:  # an error page answered 200 where the picture should be
+            kind = answer.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip() or "no type"
+            return f"not a picture ({kind}, {len(answer.body)} bytes)"
         return bytes(answer.body)
 
     def _picture_error(self, url: str, page: Response, site: Site, reason: str, lost: int = 1) -> FetchErrorItem:
