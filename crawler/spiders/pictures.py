@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import Any
 
 from scrapy.http import Response
 
@@ -101,4 +100,4 @@ class ReportPictures:
                               list_title=context.get("list_title"), list_date=context.get("list_date"))  # fmt: skip
 
 
-__all__: list[Any] = ["ReportPictures", "lacks_a_table"]
+__all__ = ["ReportPictures", "lacks_a_table"]
