@@ -124,12 +124,12 @@ class ReportParts:
         return await self._download_whole(request, conditional=kept is not None, page_of=site.site_id)
 
     async def _download_whole(
-        self, request: Any, conditional: bool = False, page_of: str | None = None
-    ) -> TextResponse | object | str:
+        self, request: Any, conditional: bool = False, page_of: str | None = None, text: bool = True
+    ) -> Response | object | str:
         """Return the page `request` asks for, UNCHANGED where it answered 304 and `conditional`, or why it could
         not be had (one line); an answer is counted a page of site `page_of` where given (a page read again is
         counted by the callback it goes to). The crawl memory makes no request of it conditional: a 304 would leave
-        nothing to read."""
+        nothing to read. Not `text`: any answer 200 is had (a picture), not only a text page."""
         if request is None:
             return "not fetched: off the site or over its page budget"
         request.meta["recalled"] = request.url
@@ -142,7 +142,7 @@ class ReportParts:
             self.crawler.stats.inc_value(f"site/{page_of}/pages")  # type: ignore[attr-defined]
         if answer.status == 304 and conditional:
             return UNCHANGED
-        if answer.status != 200 or not isinstance(answer, TextResponse):
+        if answer.status != 200 or (text and not isinstance(answer, TextResponse)):
             return f"answered HTTP {answer.status}" if answer.status != 200 else "not a page"
         return answer
 

@@ -74,16 +74,9 @@ class ReportPictures:
         """Return a picture's bytes, or why they could not be had (one line)."""
         request = self._request(site, url, role="picture", depth=page.meta["depth"],  # type: ignore[attr-defined]
                                 context=page.meta["context"], dont_filter=True)  # fmt: skip
-        if request is None:
-            return "not fetched: off the site or over its page budget"
-        request.meta["recalled"] = request.url
-        request.meta["remembered"] = None
-        try:
-            answer = await self.crawler.engine.download_async(request)  # type: ignore[attr-defined]
-        except Exception as exc:  # any failure of one picture is that picture's one line
-            return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
-        if answer.status != 200:
-            return f"answered HTTP {answer.status}"
+        answer = await self._download_whole(request, page_of=site.site_id, text=False)  # type: ignore[attr-defined]
+        if isinstance(answer, str):
+            return answer
         if media_type(answer.body) is None:  # an error page answered 200 where the picture should be
             kind = answer.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip() or "no type"
             return f"not a picture ({kind}, {len(answer.body)} bytes)"
