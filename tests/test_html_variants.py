@@ -280,8 +280,9 @@ def test_a_page_in_another_encoding_reads_the_same(declared: str | None, codec: 
 
 
 def test_tables_drawn_as_pictures_are_said_not_read_and_not_blamed_on_the_publisher() -> None:
-    # A 图片版 page: the text as text, each table a picture. Pictures are not read, so the tables are missing; the
-    # record says where they may be and marks the miss ours (cause "parse"), not the report's.
+    # A 图片版 page read alone: the text as text, each table a picture at an address the page does not carry (the
+    # crawl fetches them: tests/test_picture_tables.py). So the tables are missing; the record says where they may
+    # be and marks the miss ours (cause "parse"), not the report's.
     page = (PAGES[0] / "input.html").read_text(encoding="utf-8") if PAGES else pytest.skip("no bundled HTML pages")
     pictured = re.sub(r"<table.*?</table>", '<p><img src="/u/cms/2025/t.png" width="800"></p>', page, flags=re.S)
     furniture = '<img src="/images/logo.png"><img src="/u/share.gif"><img src="/u/a.png" width="16" height="16">'
@@ -289,7 +290,7 @@ def test_tables_drawn_as_pictures_are_said_not_read_and_not_blamed_on_the_publis
     record = extract(pictured.encode("utf-8"), name="input.html")
     misses = {c["where"]: c for c in record["checks"] if c["rule"] == "STR-05"}
     assert set(misses) == {"proactive", "requests", "review_litigation"}
-    assert all(c.get("cause") == "parse" and "3 picture(s)" in c["message"] for c in misses.values())
+    assert all(c.get("cause") == "parse" and "3 picture(s) not read" in c["message"] for c in misses.values())
     # Without pictures (page furniture is none) a missing table is the plain miss it was.
     bare = re.sub(r"<table.*?</table>", "", page, flags=re.S).replace("<body>", f"<body>{furniture}", 1)
     plain = [c for c in extract(bare.encode("utf-8"), name="input.html")["checks"] if c["rule"] == "STR-05"]

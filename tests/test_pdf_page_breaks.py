@@ -97,7 +97,8 @@ def test_an_ofd_written_from_the_pdf_joins_the_broken_row_too() -> None:
 
 
 def test_a_pdf_with_its_tables_as_pictures_says_so_and_blames_no_one() -> None:
-    # fixtures/pictures/: a bundled page printed with its three tables as 15 cm pictures and a 3 cm seal.
+    # fixtures/pictures/: a bundled page printed with its three tables as blank 15 cm pictures and a 3 cm seal. OCR
+    # (where installed) reads nothing in them; either way the misses name the three pictures and are marked ours.
     pdf = ROOT / "fixtures" / "pictures" / "seed000_tables_as_pictures.pdf"
     record = extract(pdf.read_bytes(), name=pdf.name)
     misses = [c for c in record["checks"] if c["rule"] == "STR-05"]
