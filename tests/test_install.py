@@ -120,3 +120,13 @@ def test_the_bundled_registry_is_found_by_name(installed, tmp_path):
     assert "淮安市人民政府" in proc.stdout and "320813" in proc.stdout
     rules = _run(installed, tmp_path, "rules")
     assert rules.returncode == 0 and "T3-01" in rules.stdout
+
+
+def test_a_page_of_table_pictures_reads_from_the_wheel_with_or_without_an_ocr_engine(installed, tmp_path):
+    # The wheel's own dependencies, no `ocr` extra: where the system has Tesseract the pictures are read with it,
+    # where it has none they are said not read. Either way one record, no internal error.
+    page = ROOT / "fixtures" / "pictures" / "seed000_html_tables" / "input.html"
+    extract = _run(installed, tmp_path, "extract", str(page), "--compact")
+    assert extract.returncode == 0 and "internal error" not in extract.stderr, extract.stderr[-500:]
+    misses = [c for c in json.loads(extract.stdout)["checks"] if c["rule"] == "STR-05"]
+    assert all(c.get("cause") == "parse" for c in misses)
