@@ -149,11 +149,16 @@ class ReportParts:
     def _part_error(self, url: str, first: Response, site: Site, reason: str, lost: int = 1) -> FetchErrorItem:
         """Return the error item of a part (and `lost` - 1 after it) that could not be had: its report is stored
         without it."""
+        return self._lost("part", url, first, site, reason, lost)
+
+    def _lost(self, what: str, url: str, page: Response, site: Site, reason: str, lost: int) -> FetchErrorItem:
+        """Return the error item of a `what` ("part", "picture") of report page `page` that could not be had (and
+        `lost` - 1 after it), counted in the site's errors and its `<what>s_lost`: the report is read without it."""
         self.crawler.stats.inc_value(f"site/{site.site_id}/errors")  # type: ignore[attr-defined]
-        self.crawler.stats.inc_value(f"site/{site.site_id}/parts_lost", lost)  # type: ignore[attr-defined]
-        self.logger.warning("report part not fetched %s (of %s): %s", url, first.url, reason)  # type: ignore[attr-defined]
-        context = first.meta.get("context") or {}
-        return FetchErrorItem(site=site.site_id, source_url=url, error=f"part of {first.url}: {reason}"[:300],
+        self.crawler.stats.inc_value(f"site/{site.site_id}/{what}s_lost", lost)  # type: ignore[attr-defined]
+        self.logger.warning("report %s not fetched %s (of %s): %s", what, url, page.url, reason)  # type: ignore[attr-defined]
+        context = page.meta.get("context") or {}
+        return FetchErrorItem(site=site.site_id, source_url=url, error=f"{what} of {page.url}: {reason}"[:300],
                               list_title=context.get("list_title"), list_date=context.get("list_date"))  # fmt: skip
 
 

@@ -85,12 +85,7 @@ class ReportPictures:
     def _picture_error(self, url: str, page: Response, site: Site, reason: str, lost: int = 1) -> FetchErrorItem:
         """Return the error item of a report page's picture (and `lost` - 1 after it) that could not be had: the
         report is read without it."""
-        self.crawler.stats.inc_value(f"site/{site.site_id}/errors")  # type: ignore[attr-defined]
-        self.crawler.stats.inc_value(f"site/{site.site_id}/pictures_lost", lost)  # type: ignore[attr-defined]
-        self.logger.warning("report picture not fetched %s (of %s): %s", url, page.url, reason)  # type: ignore[attr-defined]
-        context = page.meta.get("context") or {}
-        return FetchErrorItem(site=site.site_id, source_url=url, error=f"picture of {page.url}: {reason}"[:300],
-                              list_title=context.get("list_title"), list_date=context.get("list_date"))  # fmt: skip
+        return self._lost("picture", url, page, site, reason, lost)  # type: ignore[attr-defined]
 
 
 __all__ = ["ReportPictures", "lacks_a_table"]
