@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -104,11 +105,25 @@ def picture_bytes(src: str, max_bytes: int) -> bytes | None:
     return data if len(data) <= max_bytes and media_type(data) else None
 
 
+def natural_size(data: bytes) -> tuple[int, int] | None:
+    """Return a picture's width and height in pixels as its header states them (nothing decoded), or None where
+    they cannot be read."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
 def embed(page: str, url: str, found: dict[str, bytes]) -> tuple[str, set[str]]:
     """Return the page (its text, at `url`) with each `<img>` whose picture (`shown_picture`'s second address,
     resolved against the page's base) is a key of `found` showing those bytes as its `data:` src (its script-loading
-    attributes dropped), and the addresses of `found` so placed; the page is written out again by lxml. Bytes that
-    are no picture are left out (the `<img>` keeps its address)."""
+    attributes dropped), and the addresses of `found` so placed; the page is written out again by lxml. A picture
+    smaller than MIN_WIDTH_PX × MIN_HEIGHT_PX (an unnamed bullet or badge) is placed as its size instead (its width
+    and height set to its own), which makes it furniture. Bytes that are no picture are left out (the
+    `<img>` keeps its address)."""
     from lxml import etree
     from lxml import html as lxml_html
 
@@ -123,6 +138,12 @@ def embed(page: str, url: str, found: dict[str, bytes]) -> tuple[str, set[str]]:
         where = urljoin(base, picture[1]) if picture is not None else ""
         got = addresses.get(where)
         if got is None:
+            continue
+        size = natural_size(found[where])
+        if size is not None and (size[0] < MIN_WIDTH_PX or size[1] < MIN_HEIGHT_PX):
+            img.set("width", str(size[0]))  # its own size, whatever the page stretches it to: no table fits in it
+            img.set("height", str(size[1]))
+            placed.add(where)
             continue
         for name in LAZY:
             img.attrib.pop(name, None)

@@ -4,6 +4,7 @@ addresses, read from a saved page's folder, and the bad ones refused without a f
 from __future__ import annotations
 
 import base64
+import io
 import re
 import struct
 import zlib
@@ -11,12 +12,14 @@ from pathlib import Path
 
 import pytest
 from parsel import Selector
+from PIL import Image
 
 from crawler.page_facts import content_pictures, page_facts
 from extractors import extract
 from extractors.pictures import data_address, embed, is_content_picture, local_pictures, picture_bytes
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+SEED000 = Path(__file__).resolve().parents[1] / "fixtures" / "documents" / "seed000_html" / "input.html"
 
 
 def _png(width: int, height: int) -> bytes:
@@ -76,6 +79,23 @@ def test_embedding_shows_the_pictures_found_where_they_stand_and_keeps_the_rest_
     assert not root.css("img[data-original]") and 'width="800"' in out
     assert root.css("p::text").getall() == ["一、总体情况", "二、主动公开"]
     assert embed(page, "http://www.x.gov.cn/nb/2025/t1.html", {}) == (page, set())
+
+
+def test_a_picture_too_small_to_hold_a_table_is_given_its_size_not_carried() -> None:
+    # Unnamed bullets, one without a size, one stretched to 300 px: fetched, each is found to be 16 x 16 pixels, so
+    # the page says so and the reader takes them for furniture (no OCR, no "2 picture(s)" in STR-05).
+    icon = io.BytesIO()
+    Image.new("L", (16, 16), 255).save(icon, format="PNG")
+    page = re.sub(r"<table.*?</table>", "", SEED000.read_text(encoding="utf-8"), flags=re.S)  # a report, no tables
+    page = page.replace("<body>", '<body><img src="/u/dot.png"><img src="/u/dot2.png" width="300">', 1)
+    found = {"http://www.x.gov.cn/u/dot.png": icon.getvalue(), "http://www.x.gov.cn/u/dot2.png": icon.getvalue()}
+    out, placed = embed(page, "http://www.x.gov.cn/nb/1.html", found)
+    assert placed == set(found) and "data:" not in out
+    imgs = Selector(text=out).css("img")
+    assert [(i.attrib.get("width"), i.attrib.get("height")) for i in imgs] == [("16", "16"), ("16", "16")]
+    record = extract(out.encode("utf-8"), name="input.html")
+    misses = [c for c in record["checks"] if c["rule"] == "STR-05"]
+    assert misses and all(c["message"] == "table not found" for c in misses), misses
 
 
 def test_a_saved_page_reads_only_picture_files_in_its_own_folder(tmp_path: Path) -> None:
