@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
-from extractors.pictures import shown_picture
+from extractors.readers.html import shown_pictures
 
 from . import article_parts as AP
 from . import bodies as B
@@ -144,19 +144,12 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
     )
 
 
-_UNSHOWN = frozenset({"head", "noscript", "template", "object", "select", "iframe"})
-
-
 def content_pictures(sel: Selector, base: str) -> list[str]:
-    """Return the addresses of the pictures of the page `sel` (its links resolving against `base`) that may hold
-    text (`extractors.pictures.shown_picture`), in page order: absolute http(s) URLs, a picture the page carries as
-    its `data:` address; not those of a part of the page no reader shows."""
+    """Return the addresses of the pictures of the page `sel` (its links resolving against `base`) the extractor's
+    page walk reads as pictures that may hold text (`extractors.readers.html.shown_pictures`), in page order:
+    absolute http(s) URLs, a picture the page carries as its `data:` address."""
     out: list[str] = []
-    for img in sel.root.iter("img"):
-        picture = shown_picture(img)
-        if picture is None or any(up.tag in _UNSHOWN for up in img.iterancestors()):
-            continue
-        address = picture[1]
+    for _, address in shown_pictures(sel.root):
         if address.startswith("data:"):
             out.append(address)
         elif urlsplit(url := urljoin(base, address)).scheme in ("http", "https"):

@@ -111,11 +111,13 @@ def test_a_saved_page_reads_only_picture_files_in_its_own_folder(tmp_path: Path)
 
 
 def test_a_report_pages_pictures_are_listed_for_the_crawl_in_order() -> None:
+    # Those the extractor's page walk reads as pictures, not those in hidden or skipped elements.
     html = ('<html><head><base href="http://www.x.gov.cn/nb/"></head><body><img src="a.png">'
             '<noscript><img src="n.png"></noscript><img src="/images/logo.png">'
             '<img src="data:image/png;base64,AAAA"><img src="javascript:void(0)"><img src="b.jpg" height="300">'
             '<img src="data:image/gif;base64,R0lGOD" data-src="c.png">'  # a placeholder, the picture loaded by script
-            '<a href="/u/big.jpg"><img src="/u/small.jpg" width="100"></a></body></html>')  # fmt: skip
+            '<a href="/u/big.jpg"><img src="/u/small.jpg" width="100"></a>'
+            '<div style="display:none"><img src="hidden.png"></div><svg><img src="drawn.png"></svg></body></html>')  # fmt: skip
     got = content_pictures(Selector(text=html), "http://www.x.gov.cn/nb/")
     assert got == ["http://www.x.gov.cn/nb/a.png", "data:image/png;base64,AAAA", "http://www.x.gov.cn/nb/b.jpg",
                    "http://www.x.gov.cn/nb/c.png", "http://www.x.gov.cn/u/big.jpg"]  # fmt: skip

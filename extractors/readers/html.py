@@ -212,6 +212,19 @@ class Meta:
     """Its content attribute, as written."""
 
 
+def shown_pictures(root: etree._Element) -> list[tuple[str, str]]:
+    """Return the pictures of a parsed page that may hold text (`pictures.shown_picture`) where the page walk reads
+    them: in its body, outside skipped elements (scripts, `noscript`, frames …) and hidden ones; in page order."""
+    body = root.find("body")
+    out = []
+    for img in (body if body is not None else root).iter("img"):
+        if _hidden(img) or any(up.tag in _SKIP or _hidden(up) for up in img.iterancestors()):
+            continue
+        if (picture := shown_picture(img)) is not None:
+            out.append(picture)
+    return out
+
+
 def per_tree(fn: Callable[[Any], _T]) -> Callable[[Any], _T]:
     """Return `fn`, a pure function of a parsed tree, answering from its last answer while asked about the same tree
     again (a page's readers ask for the same scan of it several times).

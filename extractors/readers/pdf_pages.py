@@ -91,7 +91,8 @@ def _boxes(page: Any) -> tuple[tuple[float, float, float, float], int]:
 
 def pages(doc: Any, fonts: Fonts, limit: int, max_pixels: int = 0) -> Iterator[LayerPage]:
     """Yield every page of `doc` as a LayerPage, refusing a page that draws over `limit` characters and paths. With
-    `max_pixels`, each page's wide pictures of at most that many pixels come with it (`LayerPage.read_images`)."""
+    `max_pixels`, each page's wide pictures come with it (`LayerPage.read_images`), at most that many pixels in all
+    (a picture past them is not decoded)."""
     doctop = 0.0
     for index in range(page_count(doc)):
         page = pdfium.FPDF_LoadPage(doc, index)
@@ -105,7 +106,12 @@ def pages(doc: Any, fonts: Fonts, limit: int, max_pixels: int = 0) -> Iterator[L
             device = page_matrix(box, rotation)
             drawn = list(islice(paths(page, device), limit + 1))
             wide = wide_pictures(page, abs(box[2] - box[0]))
-            images = [got for obj in wide if (got := picture(obj, device, frame, max_pixels))] if max_pixels else []
+            images = []
+            room = max_pixels  # the page's pictures decoded at most this many pixels in all: memory stays bounded
+            for obj in wide if max_pixels else []:
+                if (got := picture(obj, device, frame, room)) is not None:
+                    images.append(got)
+                    room -= got[1].width * got[1].height
             textpage = pdfium.FPDFText_LoadPage(page)
             try:
                 if pdfium.FPDFText_CountChars(textpage) + len(drawn) > limit:
