@@ -47,6 +47,8 @@ class Remembered:
     """True where that document held an annual report."""
     children: tuple[dict[str, Any], ...] = ()
     """The requests the page led to when last parsed (a list's entries, a report page's attachments)."""
+    sha256: str | None = None
+    """The SHA-256 of the bytes of the URL's latest stored fetch (a document only)."""
 
 
 class CrawlMemory:
@@ -75,7 +77,7 @@ class CrawlMemory:
                 found = s.scalars(select(CrawlPage).where(CrawlPage.url_sha256.in_(wanted)))
                 pages.update((p.url_sha256, p) for p in found)
                 fetches = s.execute(
-                    select(Source.url_sha256, Source.etag, Source.last_modified, Document.kind)
+                    select(Source.url_sha256, Source.etag, Source.last_modified, Document.kind, Document.sha256)
                     .join(Document, Document.id == Source.document_id)
                     .where(Source.url_sha256.in_(wanted))
                     .order_by(Source.fetched_at.desc(), Source.id.desc())
@@ -135,7 +137,7 @@ def _remembered(page: CrawlPage | None, latest: Any) -> Remembered | None:
     if latest is None or latest.kind == "error":
         return None
     children = tuple(page.children or ()) if page is not None else ()
-    return Remembered(latest.etag, latest.last_modified, True, latest.kind == "report", children)
+    return Remembered(latest.etag, latest.last_modified, True, latest.kind == "report", children, latest.sha256)
 
 
 def page_row(

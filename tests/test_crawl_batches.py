@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from hashlib import sha256
 from typing import Any
 
 import pytest
@@ -60,8 +61,9 @@ def test_recall_many_answers_each_url_as_recall_does(store: Store) -> None:
             "https://m/never.html", "https://m/list.html"]  # fmt: skip
     many = memory.recall_many(urls)
     assert many == [memory.recall(u) for u in urls]
+    report, letter = sha256(raw_bytes(record)).hexdigest(), sha256("关于某事项的函".encode()).hexdigest()
     assert many[:3] == [Remembered('"l"', None, False, False, (child(1),)), Remembered('"r"', None, True, True,
-                        (child(2),)), Remembered(None, "Mon", True, False)]  # fmt: skip
+                        (child(2),), report), Remembered(None, "Mon", True, False, (), letter)]  # fmt: skip
     assert many[3:5] == [None, None]
 
 

@@ -73,6 +73,7 @@ class _Site(BaseHTTPRequestHandler):
     case: ClassVar[Path] = CASES[0]
     markup: ClassVar[str] = "plain"  # plain: <img src>; lazy: a placeholder src, the picture in data-original;
     # linked: a thumbnail (a page of its own, not the picture) inside a link to the picture
+    note: ClassVar[str] = ""  # a paragraph added to the report page (the page changed)
 
     def log_message(self, *args: object) -> None:
         pass
@@ -102,6 +103,7 @@ class _Site(BaseHTTPRequestHandler):
                 page = re.sub(r'<img src="(/upload/[^"]+)"', r'<a href="\1"><img src="/thumbs/t.html"', page)
                 page = page.replace('alt=""></p>', 'alt=""></a></p>')
             logo = '<img src="/images/logo.png" width="300" height="80">'  # page furniture: never asked
+            page = page.replace("</body>", f"<p>{self.note}</p></body>", 1) if self.note else page
             return self._send(page.replace("<body>", f"<body>{logo}", 1).encode("utf-8"), "text/html; charset=utf-8")
         name = self.path.rsplit("/", 1)[-1]
         if name == self.missing and self.answer == "html":
@@ -118,6 +120,7 @@ def site() -> Iterator[str]:
     _Site.answer = "404"
     _Site.case = CASES[0]
     _Site.markup = "plain"
+    _Site.note = ""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -184,3 +187,29 @@ def test_a_crawl_reads_a_report_shown_as_the_pictures_of_its_pages(tmp_path: Pat
     print(f"\ncrawled page of page pictures: {right}/{cells} cells right, {len(wrong)} wrong and not flagged")
     assert not wrong and right >= 0.99 * cells, (right, cells, wrong[:5])
     assert records[0]["sections"]["overview"], "the parts' text comes from the pictures too"
+
+
+def test_a_report_page_read_with_its_pictures_is_not_read_again_while_it_is_unchanged(tmp_path: Path,
+                                                                                      site: str) -> None:  # fmt: skip
+    # The server gives no validators (no 304): the page is fetched whole on each visit. Stored is the page with its
+    # pictures carried, so its own bytes are not those stored: the crawl memory keeps them.
+    _need_ocr()
+    pictures = [f"/upload/2025/table_{n}.png" for n in (1, 2, 3)]
+    proc, first, earlier = _crawl(tmp_path, f"{site}/")
+    assert proc.returncode == 0 and len(first) == 1, proc.stderr[-2000:]
+    assert sorted(p for p in _Site.asked if p.startswith("/upload/")) == pictures
+    _Site.asked = []
+    proc, again, lines = _crawl(tmp_path, f"{site}/")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "/nb/1.html" in _Site.asked and not [p for p in _Site.asked if p.startswith("/upload/")]
+    fetched = [(a.pop("fetched_at"), b.pop("fetched_at"))
+               for a, b in zip(first[0]["source_details"], again[0]["source_details"], strict=True)]  # fmt: skip
+    assert again == first and all(a < b for a, b in fetched)  # the same report, fetched again
+    lines = lines[len(earlier) :]  # the feed goes on from the first crawl's
+    assert [line["kind"] for line in lines if line["source_url"].endswith("/nb/1.html")] == ["unchanged"]
+    _Site.asked = []
+    _Site.note = "本报告数据更正说明。"
+    proc, changed, _ = _crawl(tmp_path, f"{site}/")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert sorted(p for p in _Site.asked if p.startswith("/upload/")) == pictures  # changed: read again
+    assert len(changed) >= 1 and all(r["requests"] for r in changed)

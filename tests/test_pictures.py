@@ -15,8 +15,10 @@ from parsel import Selector
 from PIL import Image
 
 from crawler.page_facts import content_pictures, page_facts
+from crawler.spiders.pictures import pictured_before, pictured_row
 from extractors import extract
 from extractors.pictures import data_address, embed, is_content_picture, local_pictures, picture_bytes
+from storage.memory import Remembered
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 SEED000 = Path(__file__).resolve().parents[1] / "fixtures" / "documents" / "seed000_html" / "input.html"
@@ -157,3 +159,19 @@ def test_a_hostile_picture_carried_in_a_page_is_not_read_and_the_page_still_is()
     record = extract(page.encode("utf-8"), name="input.html")
     misses = [c for c in record["checks"] if c["rule"] == "STR-05"]
     assert len(misses) == 3 and all("2 picture(s) not read" in c["message"] for c in misses), misses
+
+
+def test_a_page_read_with_its_pictures_is_left_alone_only_while_its_bytes_and_what_was_stored_of_them_hold() -> None:
+    page, stored, url = "a" * 64, "b" * 64, "http://h/nb/1.html"
+    row = pictured_row(url, page, stored)
+    attachment = {"url": "http://h/nb/1.pdf", "role": "document", "context": {}, "cb": "parse_page", "method": "GET",
+                  "form": None}  # fmt: skip
+    known = Remembered(None, None, True, True, (attachment, row), stored)
+    assert pictured_before(known, page) == row
+    assert pictured_before(known, "c" * 64) is None  # the page changed
+    assert pictured_before(Remembered(None, None, True, True, (row,), "d" * 64), page) is None  # stored since: other
+    assert pictured_before(Remembered(None, None, True, True, (attachment,), stored), page) is None  # never pictured
+    part = {"url": "http://h/nb/1_2.html", "role": "part", "context": {"sha256": "e" * 64}}
+    assert pictured_before(Remembered(None, None, True, True, (row, part), stored), page) is None  # parts may change
+    assert pictured_before(Remembered(None, None, False, False, (row,)), page) is None  # a list page
+    assert pictured_before(None, page) is None

@@ -184,15 +184,19 @@ def test_the_memory_gives_the_validators_of_the_latest_stored_fetch(store: Store
     assert store.memory.recall(url) is None
     t1, t2, t0 = (datetime(2025, 1, d, tzinfo=UTC) for d in (2, 5, 1))
     store.add(raw, record, {"url": url, "etag": '"v1"', "last_modified": "Thu, 02 Jan 2025", "fetched_at": t1})
-    assert store.memory.recall(url) == Remembered('"v1"', "Thu, 02 Jan 2025", document=True, report=True)
+    assert store.memory.recall(url) == Remembered('"v1"', "Thu, 02 Jan 2025", document=True, report=True, sha256=sha(raw))
     r = store.add(raw, record, {"url": url, "etag": '"v2"', "last_modified": None, "fetched_at": t2, "status": 200})
     assert r.source == "known"
-    assert store.memory.recall(url) == Remembered('"v2"', None, document=True, report=True)
+    assert store.memory.recall(url) == Remembered('"v2"', None, document=True, report=True, sha256=sha(raw))
     store.add(raw, record, {"url": url, "etag": '"stale"', "fetched_at": t0})  # an older fetch does not win
-    assert store.memory.recall(url) == Remembered('"v2"', None, document=True, report=True)
+    assert store.memory.recall(url) == Remembered('"v2"', None, document=True, report=True, sha256=sha(raw))
+    # The URL serves other bytes later: its latest stored fetch is theirs.
+    other = synthetic_record("庚局", 2024)
+    store.add(raw_bytes(other), other, {"url": url, "etag": '"v3"', "fetched_at": t2 + timedelta(days=1)})
+    assert store.memory.recall(url) == Remembered('"v3"', None, document=True, report=True, sha256=sha(raw_bytes(other)))
     long_url = "https://g/" + "q" * 5000
     store.add(raw, record, {"url": long_url})
-    assert store.memory.recall(long_url) == Remembered(None, None, document=True, report=True)
+    assert store.memory.recall(long_url) == Remembered(None, None, document=True, report=True, sha256=sha(raw))
     assert store.memory.stored_before(sha(raw)) and not store.memory.stored_before("0" * 64)
 
 
@@ -200,7 +204,8 @@ def test_a_document_not_read_is_not_done_and_its_bytes_are_read_again(store: Sto
     letter, broken = "关于某事项的函".encode(), b"%PDF-1.4 truncated"
     store.add(letter, None, {"url": "https://i/letter.html", "etag": '"l"'})
     store.add_error(broken, {"url": "https://i/broken.pdf", "etag": '"b"'}, "pdf: no text layer")
-    assert store.memory.recall("https://i/letter.html") == Remembered('"l"', None, document=True, report=False)
+    assert store.memory.recall("https://i/letter.html") == Remembered('"l"', None, document=True, report=False,
+                                                                      sha256=sha(letter))
     assert store.memory.recall("https://i/broken.pdf") is None
     assert store.memory.stored_before(sha(letter)) and not store.memory.stored_before(sha(broken))
     # Asked many at once (over a query's worth, one twice): the same answers.
@@ -226,7 +231,7 @@ def test_pages_are_remembered_with_their_children_and_the_latest_parse_wins(stor
     assert memory.recall(page) is None
     record = synthetic_record("页局", 2024)
     store.add(raw_bytes(record), record, {"url": page, "etag": '"page"'})
-    assert memory.recall(page) == Remembered('"page"', None, True, True, (child,))
+    assert memory.recall(page) == Remembered('"page"', None, True, True, (child,), sha(raw_bytes(record)))
     with Session(store.engine) as s:
         assert s.scalar(select(func.count()).select_from(CrawlPage)) == 2
 
@@ -382,8 +387,10 @@ def test_a_0002_database_holding_data_is_upgraded_and_its_documents_are_remember
         new.migrate()
         assert current(new.engine) == "0006"
         assert (new.counts(), list(new.reports()), new.runs()) == before
-        assert new.memory.recall("https://old/nb.pdf") == Remembered('"e"', None, document=True, report=True)
-        assert new.memory.recall("https://old/letter.html") == Remembered(None, "Tue", document=True, report=False)
+        assert new.memory.recall("https://old/nb.pdf") == Remembered('"e"', None, document=True, report=True,
+                                                                       sha256=sha(raw))
+        assert new.memory.recall("https://old/letter.html") == Remembered(None, "Tue", document=True, report=False,
+                                                                                sha256=sha(b"not a report"))
         assert new.memory.recall("https://old/list.html") is None  # pages were in the state file: fetched whole
         new.memory.remember_pages([page_row("https://old/list.html", etag='"l"', last_modified=None, children=[], document=False)])
         assert new.memory.recall("https://old/list.html") == Remembered('"l"', None, False, False)

@@ -45,7 +45,7 @@ from .learning import BodyLearning
 from .memory import RememberedPages, header_text
 from .paged import PagedLists
 from .parts import ReportParts
-from .pictures import ReportPictures, lacks_a_table
+from .pictures import ReportPictures, lacks_a_table, pictured_before, pictured_row
 
 DEFAULT_MAX_PAGES = 20000
 """Requests per site besides those its reports earn (`PAGES_PER_REPORT`): what a site may spend on pages that lead
@@ -384,8 +384,10 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         # Only a page that was a document last time is asked about: a question waits for its batch, and a list's
         # next page waits for this one.
         revisit = known is not None and known.document
-        job = PageJob(context, draft, limit)  # the worker decodes the page's text (crawl CPU and a copy saved)
-        read = await self._read_page(job, ask=revisit, listing=response.meta.get("role") == "list")
+        # A report page stored with its pictures carried, unchanged: read for its links only, its pictures not again.
+        pictured = pictured_before(known, draft.sha256)
+        job = PageJob(context, draft, limit, extract=pictured is None)  # the worker decodes the page's text
+        read = await self._read_page(job, ask=revisit and pictured is None, listing=response.meta.get("role") == "list")
         facts = read.facts
         if facts is not None and facts.searches and site.site_id not in self.searches:
             self.searches[site.site_id] = (facts.searches, response.encoding)
@@ -399,18 +401,22 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         children = [c for c in self._follow(response, site, facts, scripted) if c is not None]
         parts: list[FetchErrorItem] = []
         kept: list[dict[str, Any]] = []
-        if facts.part_index == 0 and (facts.is_report or D.is_report_title(facts.title)
-                                      or D.is_report_title(context.get("list_title"))):  # fmt: skip
+        if pictured is not None:
+            kept.append(pictured)
+            facts = replace(facts, is_report=True)
+        elif facts.part_index == 0 and (facts.is_report or D.is_report_title(facts.title)
+                                        or D.is_report_title(context.get("list_title"))):  # fmt: skip
             whole, parts, kept = await self._assemble(response, site, job, facts)
             if whole is not None and whole[1].facts is not None:
                 job, read = whole
                 facts = replace(read.facts, links=facts.links)  # the report is the whole; its links the page's
-        if facts.is_report and facts.pictures and job.extract and lacks_a_table(read):
-            pictured, errors = await self._with_pictures(response, site, job, facts)
+        if pictured is None and facts.is_report and facts.pictures and job.extract and lacks_a_table(read):
+            carried, errors = await self._with_pictures(response, site, job, facts)
             parts += errors
-            if pictured is not None and pictured[1].facts is not None:
-                job, read = pictured
+            if carried is not None and carried[1].facts is not None:
+                job, read = carried
                 facts = replace(read.facts, links=facts.links)
+                kept.append(pictured_row(response.url, draft.sha256, job.draft.sha256))
         if not facts.is_report:
             await self._learn(site, self._sightings(response, site, facts))
         for child in children:  # a document (or report page) linked here carries this page's marks
@@ -418,7 +424,9 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
                 child.meta["context"]["page_marks"] = facts.marks
         self._remember(response, children, document=facts.is_report, parts=kept, cut=cut)
         await self._recall(children)
-        if facts.is_report:
+        if pictured is not None:
+            yield self._unchanged(response, site, known)
+        elif facts.is_report:
             item = report_item(job, facts)  # as the worker made it
             item.extracted = read.outcome
             yield item

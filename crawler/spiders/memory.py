@@ -87,16 +87,13 @@ class RememberedPages:
         unchanged item for a document, and the requests it led to last time (their own requests are conditional)."""
         known: Remembered | None = response.meta.get("remembered")
         if known is not None and known.document:
-            self.crawler.stats.inc_value(f"site/{site.site_id}/documents_unchanged")
-            if known.report:
-                self.crawler.stats.inc_value(f"site/{site.site_id}/reports_known")
-            yield UnchangedItem(site=site.site_id, source_url=response.url)  # its fetch time moves forward
+            yield self._unchanged(response, site, known)
         else:
             self.crawler.stats.inc_value(f"site/{site.site_id}/lists_unchanged")
         # A report page links its attachments too: they are replayed like a list's entries.
         depth = response.meta["depth"]
         for child in known.children if known is not None else ():
-            if child.get("role") == "part":  # asked by the 304's handler already
+            if child.get("role") in ("part", "pictured"):  # a part: asked by the 304 handler already; pictured: kept
                 continue
             if child.get("role") == "cut":  # left out by the page's caps last time: still left out
                 self.count_cut(site.site_id, child["context"])
@@ -115,6 +112,14 @@ class RememberedPages:
                                 form=dict(_form(child["form"])) if post else None)  # fmt: skip
             if req is not None:
                 yield req
+
+
+    def _unchanged(self, response: Response, site: Site, known: Remembered) -> UnchangedItem:
+        """Return the unchanged item of a document URL whose stored fetch still holds (`known`), counted."""
+        self.crawler.stats.inc_value(f"site/{site.site_id}/documents_unchanged")
+        if known.report:
+            self.crawler.stats.inc_value(f"site/{site.site_id}/reports_known")
+        return UnchangedItem(site=site.site_id, source_url=response.url)  # its fetch time moves forward
 
 
 def header_text(response: Response, name: bytes) -> str | None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from typing import Any
 
 from scrapy.http import Response
 
 from extractors.errors import BlankTemplate, NotAReport
 from extractors.pictures import MAX_PICTURES, embed, media_type
+from storage.memory import Remembered
 
 from ..extract_pool import PageJob, PageRead
 from ..items import FetchErrorItem
@@ -27,6 +29,28 @@ def lacks_a_table(read: PageRead) -> bool:
     if isinstance(read.outcome, NotAReport):
         return not isinstance(read.outcome, BlankTemplate)
     return isinstance(read.outcome, dict) and any(read.outcome.get(t) is None for t in TABLES)
+
+
+def pictured_row(url: str, page_sha256: str, stored_sha256: str) -> dict[str, Any]:
+    """Return what the crawl memory keeps of a report page read with its pictures carried (a child of the page's
+    row, role `pictured`, never replayed as a request): the SHA-256 of the page's own bytes and of those stored."""
+    return {"url": url, "role": "pictured", "context": {"sha256": page_sha256, "stored": stored_sha256},
+            "cb": "parse_page", "method": "GET", "form": None}  # fmt: skip
+
+
+def pictured_before(known: Remembered | None, page_sha256: str) -> dict[str, Any] | None:
+    """Return the crawl memory's `pictured_row` of a report page whose bytes are `page_sha256` still and whose URL's
+    latest stored fetch is what was stored of them with their pictures; None where the page is to be read (a
+    report cut into pages too: one of its other parts may have changed)."""
+    if known is None or not known.document or known.sha256 is None:
+        return None
+    if any(row.get("role") == "part" for row in known.children):
+        return None
+    for row in known.children:
+        kept = row.get("context") or {}
+        if row.get("role") == "pictured" and kept.get("sha256") == page_sha256 and kept.get("stored") == known.sha256:
+            return row
+    return None
 
 
 class ReportPictures:
@@ -88,4 +112,4 @@ class ReportPictures:
         return self._lost("picture", url, page, site, reason, lost)  # type: ignore[attr-defined]
 
 
-__all__ = ["ReportPictures", "lacks_a_table"]
+__all__ = ["ReportPictures", "lacks_a_table", "pictured_before", "pictured_row"]
