@@ -47,6 +47,9 @@ _REQ = _columns(RequestRow)
 # A row whose label is too short to match by likeness ("（七）总" for "（七）总计") is named by its own
 # enumerator with the label's first words; longer labels are matched by likeness alone.
 OFFICIAL_ENUMERATORS = {"total_processed": ("(七)", "总计")}
+# A row some templates label bare, without its enumerator ("总计" for "（七）总计"): the bare label is taken only
+# between the row's found neighbours (the table's header names a 总计 column too).
+BARE_LABELS = {"total_processed": "总计"}
 
 
 def _row(key: str, pattern: str, columns: tuple[tuple[str, Kind], ...] = _REQ, optional: bool = False) -> RowSpec:

@@ -2,7 +2,8 @@
 
 Used once the exact label search has found a table: a cell or a stretch of a text run between
 the found neighbours of a missing row is taken when it is nearest to that row's official label
-(difflib ratio), or, failing that, when it opens with the row's own official enumerator.
+(difflib ratio), or, failing that, when it opens with the row's own official enumerator, or is the row's bare
+label (`labels.BARE_LABELS`) between two found neighbours.
 """
 
 from __future__ import annotations
@@ -103,6 +104,9 @@ def _fuzzy(finder: _Finder, specs: tuple[L.RowSpec, ...], found: dict[str, Loc],
         place = best[1] if best else None
         if place is None and spec.key in L.OFFICIAL_ENUMERATORS:
             place = _by_enumerator(spec.key, candidates(lo, hi))
+        if place is None and spec.key in L.BARE_LABELS and before and after:
+            place = next((loc for loc, text in candidates(lo, hi) if _label_core(text) == L.BARE_LABELS[spec.key]),
+                         None)  # fmt: skip
         if place is not None:
             found[spec.key] = place
             used.add(key(place))

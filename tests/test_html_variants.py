@@ -202,11 +202,22 @@ def comments_in_cells(root: etree._Element) -> None:
         cell.append(etree.Comment(" 原值 15，已改 "))
 
 
+ENUMERATOR = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|[1-9][.．、](?!\d))\s*")
+
+
+def no_enumerators(root: etree._Element) -> None:
+    """Row labels written without their enumerators (（七）总计 as 总计, 一、本年新收… as 本年新收…), as some
+    local templates have them."""
+    for cell in _cells(root):
+        if len(cell) == 0 and cell.text and not re.search(r"\d\s*$", cell.text):
+            cell.text = ENUMERATOR.sub("", cell.text)
+
+
 VARIANTS: dict[str, Callable[[etree._Element], None]] = {
     f.__name__: f
     for f in (tbody_thead, th_first_row, span_font, paragraph, nbsp, full_width_digits, label_line_break,
               unit_line_break, editor_attributes, empty_trailing_row, wrapper_divs, whitespace_between_cells,
-              split_tables, layout_table, word_paste, spaced_labels, hidden_junk, comments_in_cells)
+              split_tables, layout_table, word_paste, spaced_labels, hidden_junk, comments_in_cells, no_enumerators)
 }
 
 
@@ -236,8 +247,8 @@ def test_the_variants_change_the_markup_not_the_copy() -> None:
         root = html.fromstring(page)
         change(root)
         # Every table cell is still there, in order, with the same visible words (spaces and digit widths aside).
-        if change is hidden_junk:
-            continue  # it adds what a browser does not show
+        if change in (hidden_junk, no_enumerators):
+            continue  # it adds what a browser does not show; it drops the labels' enumerators
         words = [re.sub(r"\s+", "", c.text_content()).translate({0xFF10 + i: 0x30 + i for i in range(10)})
                  for c in _cells(root)]  # fmt: skip
         want = [re.sub(r"\s+", "", c.text_content()) for c in _cells(before)]

@@ -21,12 +21,16 @@ DERIVED = Path(__file__).resolve().parents[1] / "fixtures" / "derived"
 DUMPS = sorted(p for p in DERIVED.glob("*.md") if p.name != "SOURCES.md")
 NUMBER_CELL = re.compile(r"(?m)(?<=\| )(\d+)(?= \|)")
 
+ROW_ENUMERATOR = re.compile(r"(?m)(?<=^\| )(?:（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|[1-9][.．、](?!\d))")
+
 VARIANTS: dict[str, Callable[[str], str]] = {
     "bold_numbers": lambda t: NUMBER_CELL.sub(r"**\1**", t),
     "html_bold_and_breaks": lambda t: NUMBER_CELL.sub(r"<b>\1</b>", t).replace("本年新收", "本年新收<br/>"),
     "aligned_separators": lambda t: re.sub(r"(?m)^\|(?:---\|)+$", lambda m: m[0].replace("---", ":---:"), t),
     "crlf": lambda t: t.replace("\n", "\r\n"),
     "tight_pipes": lambda t: re.sub(r"(?m)^\|.*\|$", lambda m: re.sub(r"\s*\|\s*", "|", m[0]), t),
+    # Row labels without their enumerators (（七）总计 as 总计), as some templates have them.
+    "no_enumerators": lambda t: ROW_ENUMERATOR.sub("", t),
 }
 
 

@@ -21,6 +21,8 @@ from tests.variants import differing, read_kept
 
 from .conftest import CORPUS, need_shared
 
+CELL_ENUMERATOR = re.compile(r"(?m)^(\t+)(?:（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|[1-9][.．、](?!\d))")
+
 VARIANTS: dict[str, Callable[[str], bytes]] = {
     "crlf": lambda t: t.replace("\n", "\r\n").encode("utf-8"),
     "bom": lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),
@@ -29,6 +31,8 @@ VARIANTS: dict[str, Callable[[str], bytes]] = {
     "trailing_blanks": lambda t: re.sub(r"(?m)$", " \t", t).encode("utf-8"),
     "gb18030": lambda t: t.encode("gb18030"),
     "utf16": lambda t: t.encode("utf-16"),
+    # Row labels without their enumerators (（七）总计 as 总计, 1.属于国家秘密 as 属于国家秘密), as some templates have them.
+    "no_enumerators": lambda t: CELL_ENUMERATOR.sub(r"\1", t).encode("utf-8"),
 }
 
 
