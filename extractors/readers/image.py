@@ -182,13 +182,14 @@ def read_image(data: bytes, carrier: str) -> OcrDocument:
     return read_pages(image_pages(data), carrier)
 
 
-def _render(pdf: Any, index: int, dpi: int) -> Any:
-    """Return page `index` of an open PDFium document rendered grey at `dpi`, or None where it has no picture."""
+def _render(pdf: Any, index: int, dpi: int, every: bool = False) -> Any:
+    """Return page `index` of an open PDFium document rendered grey at `dpi`, or None where it has no picture (unless
+    `every` page is wanted)."""
     from pypdfium2.raw import FPDF_PAGEOBJ_IMAGE
 
     page = pdf[index]
     try:
-        if not any(True for _ in page.get_objects(filter=[FPDF_PAGEOBJ_IMAGE], max_depth=3)):
+        if not every and not any(True for _ in page.get_objects(filter=[FPDF_PAGEOBJ_IMAGE], max_depth=3)):
             return None  # nothing OCR could read
         width, height = page.get_size()
         if width * height * (dpi / 72) ** 2 > MAX_PIXELS:
@@ -198,8 +199,9 @@ def _render(pdf: Any, index: int, dpi: int) -> Any:
         page.close()
 
 
-def _pdf_pages(data: bytes, dpi: int) -> Iterator[tuple[Any, float]]:
-    """Yield the pages of a PDF rendered at `dpi` as (grey image, points per pixel), one at a time.
+def _pdf_pages(data: bytes, dpi: int, every: bool = False) -> Iterator[tuple[Any, float]]:
+    """Yield the pages of a PDF that hold a picture (`every` page: all) rendered at `dpi` as (grey image, points per
+    pixel), one at a time.
 
     PDFium is not thread-safe: every call holds the readers' PDFium lock, released while a page is read by OCR.
     """
@@ -217,7 +219,7 @@ def _pdf_pages(data: bytes, dpi: int) -> Iterator[tuple[Any, float]]:
         scanned = 0
         for index in range(pages):
             with LOCK:
-                image = _render(pdf, index, dpi)
+                image = _render(pdf, index, dpi, every)
             if image is None:
                 continue
             scanned += 1
@@ -229,9 +231,10 @@ def _pdf_pages(data: bytes, dpi: int) -> Iterator[tuple[Any, float]]:
             pdf.close()
 
 
-def read_scanned_pdf(data: bytes, dpi: int = OCR_DPI) -> OcrDocument:
-    """Return the OcrDocument of an image-only PDF, its pages rendered at `dpi` and read by OCR."""
-    return read_pages(_pdf_pages(data, dpi), "pdf")
+def read_scanned_pdf(data: bytes, dpi: int = OCR_DPI, every: bool = False) -> OcrDocument:
+    """Return the OcrDocument of an image-only PDF, its pages rendered at `dpi` and read by OCR: those holding a
+    picture, or `every` page (a PDF whose text is drawn in fonts that do not say what it is)."""
+    return read_pages(_pdf_pages(data, dpi, every), "pdf")
 
 
 def is_ocr(doc: Document) -> bool:

@@ -15,7 +15,8 @@ from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import Any, NoReturn
 
-from ..errors import Bomb, Corrupt, Encrypted, ExtractionError, TooLarge
+from ..errors import Bomb, Corrupt, Encrypted, ExtractionError, NoText, TooLarge
+from ..legible import illegible
 from ..limits import PDF_PAGE_OBJECTS, PDF_STREAM_BYTES, PDF_TOTAL_BYTES
 from ..model import Block, Document, Paragraph, Table
 from . import pdf_pages, pdf_streams
@@ -293,7 +294,27 @@ def read_pdf(data: bytes) -> Document:
         from .image import read_scanned_pdf  # a scan: its pages read by local OCR
 
         return read_scanned_pdf(data)
+    why = illegible(layer_text(blocks))
+    if why is not None:
+        return _read_illegible(data, why)
     return Document(blocks, carrier="pdf", title=meta.get("Title") or None, meta=meta, pictures=pictures)
+
+
+def layer_text(blocks: list[Block]) -> str:
+    """Return the text of a document's blocks, its tables' cells included."""
+    return "\n".join(b.text if isinstance(b, Paragraph) else "\n".join(c or "" for row in b.rows for c in row)
+                     for b in blocks)  # fmt: skip
+
+
+def _read_illegible(data: bytes, why: str) -> Document:
+    """Return the OcrDocument of a PDF whose text layer does not spell its text (`why`): its pages rendered and read
+    by local OCR, as a scan's are. Raises NoText, saying both, where OCR cannot read them."""
+    from .image import read_scanned_pdf
+
+    try:
+        return read_scanned_pdf(data, every=True)
+    except NoText as exc:
+        raise NoText(f"its text layer does not spell its text ({why}); {exc}") from None
 
 
 def _prepare(data: bytes) -> tuple[dict[str, float | None], dict[str, str]]:

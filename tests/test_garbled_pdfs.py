@@ -1,0 +1,85 @@
+"""PDFs whose text layer does not spell their text (乱码): the pages are read by OCR, as a scan's are.
+
+fixtures/garbled/ (build_pdfs.py): two bundled reports' PDFs with every font's ToUnicode map pointed into the Private
+Use Area, shuffled onto other Chinese characters (digits kept), or removed. The pages show the report unchanged; the
+gold is the seed's. Read as text, each was refused as no report (or a blank template).
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from extractors import extract
+from extractors.errors import NotAReport, NoText
+from extractors.legible import MIN_LETTERS, illegible
+from extractors.readers import image as image_reader
+from extractors.readers.ocr import ENGINES, engine
+from extractors.readers.pdf import _prepare, _read_pages, layer_text
+
+from .conftest import CORPUS, need_shared
+from .ocr_score import cell_scores
+
+ROOT = Path(__file__).resolve().parents[1]
+GARBLED = sorted((ROOT / "fixtures" / "garbled").glob("seed*_*"))
+PDFS = sorted((ROOT / "fixtures").glob("*/*/input.pdf"))
+
+
+def _layer(path: Path) -> str:
+    data = path.read_bytes()
+    return layer_text(_read_pages(data, _prepare(data)[0])[0])
+
+
+def test_a_report_spells_its_text_and_a_wrong_map_does_not() -> None:
+    need_shared()
+    for seed in sorted((CORPUS / "seeds").glob("*.txt")):
+        assert illegible(seed.read_text(encoding="utf-8")) is None, seed.name
+    text = (sorted((CORPUS / "seeds").glob("*.txt"))[0]).read_text(encoding="utf-8")
+    kangxi = text.replace("一", "\u2f00").replace("人", "\u2f08")  # radicals some fonts map to: NFKC folds them
+    assert illegible(kangxi) is None
+    private = "".join(chr(0xE000 + ord(c) % 4000) if "\u4e00" <= c <= "\u9fff" else c for c in text)
+    assert "0% of its" in (illegible(private) or "")
+    latin1 = text.encode("gb18030").decode("latin-1")  # a GBK text read as Latin-1: the unmapped font's letters
+    assert illegible(latin1) is not None
+    assert illegible("\ue000" * (MIN_LETTERS - 1)) is None  # too short to tell
+
+
+def test_every_bundled_pdf_with_a_true_text_layer_is_judged_to_spell_it() -> None:
+    need_shared()
+    true = [p for p in PDFS if p.parent.parent.name != "garbled"] + sorted((CORPUS / "real").glob("*.pdf"))
+    assert len(true) >= 10
+    for path in true:
+        text = _layer(path)
+        if sum(unicodedata.category(c)[0] == "L" for c in text) >= MIN_LETTERS:
+            assert illegible(text) is None, path
+
+
+@pytest.mark.parametrize("case", GARBLED, ids=lambda p: p.name)
+def test_a_wrong_text_layer_is_told_apart(case: Path) -> None:
+    assert illegible(_layer(case / "input.pdf")) is not None
+
+
+def test_without_ocr_a_wrong_text_layer_is_one_clear_error_not_a_missing_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_engine() -> None:
+        raise NoText("scanned pages need OCR and no engine is installed: RapidOCR is not installed")
+
+    monkeypatch.setattr(image_reader, "choose", no_engine)
+    with pytest.raises(NoText) as got:
+        extract(GARBLED[0] / "input.pdf")
+    assert not isinstance(got.value, NotAReport)
+    assert "text layer does not spell its text" in str(got.value) and "no engine is installed" in str(got.value)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", GARBLED, ids=lambda p: p.name)
+def test_a_pdf_whose_text_layer_is_wrong_is_read_from_its_pages(case: Path) -> None:
+    if engine(ENGINES[0]) is None:
+        pytest.skip(f"{ENGINES[0]} OCR engine not installed (pip install 'nianbao[ocr]')")
+    record = extract(case / "input.pdf")
+    cells, right, _, wrong = cell_scores(record, json.loads((case / "expected.json").read_text("utf-8")))
+    print(f"\n{case.name}: {right}/{cells} cells right, {len(wrong)} wrong and not flagged")
+    assert not wrong and right >= 0.99 * cells, (right, cells, wrong[:5])
+    assert record["year"] == 2020
