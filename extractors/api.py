@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import BlankTemplate, ExtractionError, NotAReport, TooLarge, Unreadable
+from .errors import BlankTemplate, ExtractionError, NotAReport, NoText, TooLarge, Unreadable
+from .legible import PART_SHARE
 from .limits import DEFAULT_MAX_BYTES, admit
 from .model import Document
 from .ocr_confirm import confirm
@@ -18,7 +19,7 @@ from .readers.image import is_ocr, read_image
 from .readers.ofd import read_ofd
 from .readers.office import to_docx
 from .readers.page_pictures import with_pictures
-from .readers.pdf import read_pdf, read_pdf_pictures
+from .readers.pdf import read_pdf, read_pdf_pages, read_pdf_pictures
 from .readers.sheet import read_xls, read_xlsx
 from .readers.text import read_text
 from .record import build_record, is_blank_template
@@ -98,6 +99,23 @@ def _tables_found(record: Record) -> int:
     return sum(1 for table in (record.proactive, record.requests, record.review_litigation) if table is not None)
 
 
+FULL = (3, 0)
+"""The `_fullness` of a record holding its three tables and every official row."""
+
+
+def _fullness(record: Record) -> tuple[int, int]:
+    """Return how full a record's tables are: the tables found, and minus the official rows missing (STR-03)."""
+    return _tables_found(record), -sum(1 for check in record.checks if check.rule == "STR-03")
+
+
+def _read_pages_again(data: bytes) -> Document | None:
+    """Return a PDF's pages read by OCR, or None where they cannot be (no OCR engine; none found by it)."""
+    try:
+        return read_pdf_pages(data)
+    except NoText:
+        return None
+
+
 def _is_report(record: Record, doc: Document) -> bool:
     """True where the document shows the marks of an annual report: a report title, tables or parts."""
     if record.proactive or record.requests or record.review_litigation:
@@ -171,6 +189,14 @@ def extract_record(
         context = dict(context or {})
         published = context.get("published_at") or doc.meta.get("PubDate")
         record = build_record(doc, published_at=published)
+        if doc.spelt is not None and doc.spelt < PART_SHARE and _fullness(record) < FULL:
+            # a PDF whose text layer may be wrong in part: its pages read by OCR, kept where they give more
+            paged = _read_pages_again(data)
+            if paged is not None:
+                admit(paged)
+                again = build_record(paged, published_at=published)
+                if _fullness(again) > _fullness(record):
+                    doc, record = paged, again
         if (doc.shown or doc.pictures) and not is_ocr(doc) and _tables_found(record) < 3:
             # a 图片版 report: its tables may be pictures, read by OCR
             pictured = _read_pictures(doc, data, source, max_bytes)

@@ -17,6 +17,9 @@ MIN_LETTERS = 100
 MIN_SHARE = 0.6
 """The least share of common Chinese characters among a layer's letters for it to spell its text (a report's layer
 reads over 0.99; wrong maps read 0 to 0.4)."""
+PART_SHARE = 0.95
+"""Under this share a layer may be wrong in part (one of its fonts): where its record then lacks a table or an
+official row, the pages are read by OCR too (api.py)."""
 
 
 @lru_cache(maxsize=1)
@@ -32,9 +35,9 @@ def common_chinese() -> frozenset[str]:
     return frozenset(found)
 
 
-def illegible(text: str) -> str | None:
-    """Return why `text` does not spell Chinese (the share of common Chinese characters among its letters, private,
-    control and unassigned characters counted as letters), or None where it does or has under MIN_LETTERS letters."""
+def spelt(text: str) -> tuple[float | None, int]:
+    """Return the share of common Chinese characters among the letters of `text` (private, control and unassigned
+    characters counted as letters; None under MIN_LETTERS letters: too few to tell) and how many letters it has."""
     common = common_chinese()
     letters = hanzi = 0
     for ch in unicodedata.normalize("NFKC", text):
@@ -42,9 +45,21 @@ def illegible(text: str) -> str | None:
         if kind[0] == "L" or (kind[0] == "C" and not ch.isspace()):
             letters += 1
             hanzi += ch in common
-    if letters < MIN_LETTERS or hanzi >= MIN_SHARE * letters:
+    return (hanzi / letters if letters >= MIN_LETTERS else None), letters
+
+
+def illegible(text: str) -> str | None:
+    """Return why `text` does not spell Chinese (its `spelt` share under MIN_SHARE), or None where it does or has
+    too few letters to tell."""
+    share, letters = spelt(text)
+    if share is None or share >= MIN_SHARE:
         return None
-    return f"{round(100 * hanzi / letters)}% of its {letters} letters are Chinese characters in common use"
+    return unspelt(share, letters)
 
 
-__all__ = ["MIN_LETTERS", "MIN_SHARE", "common_chinese", "illegible"]
+def unspelt(share: float, letters: int) -> str:
+    """Return the one-line reason a layer of `letters` letters, `share` of them common Chinese characters, gives."""
+    return f"{round(100 * share)}% of its {letters} letters are Chinese characters in common use"
+
+
+__all__ = ["MIN_LETTERS", "MIN_SHARE", "PART_SHARE", "common_chinese", "illegible", "spelt", "unspelt"]

@@ -45,6 +45,9 @@ class Document:
     """The bytes of pictures of `shown` the document holds itself (a Word file's media), by their address."""
     read_pictures: int = 0
     """Pictures read by OCR into the blocks."""
+    spelt: float | None = None
+    """The share of the text layer's letters that are Chinese characters in common use (a PDF's, extractors/legible.py;
+    None: not judged). Under 1, some of its fonts may map their glyphs to the wrong characters."""
 
     def text(self) -> str:
         """Return the document's plain text: paragraphs and table rows, one per line."""

@@ -1,8 +1,9 @@
 """PDFs whose text layer does not spell their text (乱码): the pages are read by OCR, as a scan's are.
 
 fixtures/garbled/ (build_pdfs.py): two bundled reports' PDFs with every font's ToUnicode map pointed into the Private
-Use Area, shuffled onto other Chinese characters (digits kept), or removed. The pages show the report unchanged; the
-gold is the seed's. Read as text, each was refused as no report (or a blank template).
+Use Area, shuffled onto other Chinese characters (digits kept), or removed; and two with only one subset of the
+Chinese font mapped wrong (`_partial`). The pages show the report unchanged; the gold is the seed's. Read as text,
+each of the first was refused as no report (or a blank template); the partial ones lost rows and tables.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 from extractors import extract
 from extractors.errors import NotAReport, NoText
-from extractors.legible import MIN_LETTERS, illegible
+from extractors.legible import MIN_LETTERS, MIN_SHARE, PART_SHARE, illegible, spelt
 from extractors.readers import image as image_reader
 from extractors.readers.ocr import ENGINES, engine
 from extractors.readers.pdf import _prepare, _read_pages, layer_text
@@ -24,7 +25,9 @@ from .conftest import CORPUS, need_shared
 from .ocr_score import cell_scores
 
 ROOT = Path(__file__).resolve().parents[1]
-GARBLED = sorted((ROOT / "fixtures" / "garbled").glob("seed*_*"))
+CASES = sorted((ROOT / "fixtures" / "garbled").glob("seed*_*"))
+GARBLED = [case for case in CASES if not case.name.endswith("_partial")]
+PARTIAL = [case for case in CASES if case.name.endswith("_partial")]
 PDFS = sorted((ROOT / "fixtures").glob("*/*/input.pdf"))
 
 
@@ -55,6 +58,7 @@ def test_every_bundled_pdf_with_a_true_text_layer_is_judged_to_spell_it() -> Non
         text = _layer(path)
         if sum(unicodedata.category(c)[0] == "L" for c in text) >= MIN_LETTERS:
             assert illegible(text) is None, path
+            assert spelt(text)[0] >= PART_SHARE, path  # nor read by OCR where a row is missing
 
 
 @pytest.mark.parametrize("case", GARBLED, ids=lambda p: p.name)
@@ -73,8 +77,23 @@ def test_without_ocr_a_wrong_text_layer_is_one_clear_error_not_a_missing_report(
     assert "text layer does not spell its text" in str(got.value) and "no engine is installed" in str(got.value)
 
 
+def test_a_layer_wrong_in_part_is_read_as_text_where_ocr_cannot_help(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Most of it spells its text: no error, the rows its wrong font hides are said missing (STR-03).
+    assert len(PARTIAL) == 2
+    for case in PARTIAL:
+        share, _ = spelt(_layer(case / "input.pdf"))
+        assert share is not None and MIN_SHARE <= share < PART_SHARE, (case.name, share)
+
+    def no_engine() -> None:
+        raise NoText("scanned pages need OCR and no engine is installed: RapidOCR is not installed")
+
+    monkeypatch.setattr(image_reader, "choose", no_engine)
+    record = extract(PARTIAL[0] / "input.pdf")
+    assert record["requests"] and any(c["rule"] == "STR-03" for c in record["checks"])
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("case", GARBLED, ids=lambda p: p.name)
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
 def test_a_pdf_whose_text_layer_is_wrong_is_read_from_its_pages(case: Path) -> None:
     if engine(ENGINES[0]) is None:
         pytest.skip(f"{ENGINES[0]} OCR engine not installed (pip install 'nianbao[ocr]')")

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from typing import Any, NoReturn
 
 from ..errors import Bomb, Corrupt, Encrypted, ExtractionError, NoText, TooLarge
-from ..legible import illegible
+from ..legible import MIN_SHARE, spelt, unspelt
 from ..limits import PDF_PAGE_OBJECTS, PDF_STREAM_BYTES, PDF_TOTAL_BYTES
 from ..model import Block, Document, Paragraph, Table
 from . import pdf_pages, pdf_streams
@@ -294,10 +294,10 @@ def read_pdf(data: bytes) -> Document:
         from .image import read_scanned_pdf  # a scan: its pages read by local OCR
 
         return read_scanned_pdf(data)
-    why = illegible(layer_text(blocks))
-    if why is not None:
-        return _read_illegible(data, why)
-    return Document(blocks, carrier="pdf", title=meta.get("Title") or None, meta=meta, pictures=pictures)
+    share, letters = spelt(layer_text(blocks))
+    if share is not None and share < MIN_SHARE:
+        return _read_illegible(data, unspelt(share, letters))
+    return Document(blocks, carrier="pdf", title=meta.get("Title") or None, meta=meta, pictures=pictures, spelt=share)
 
 
 def layer_text(blocks: list[Block]) -> str:
@@ -306,13 +306,19 @@ def layer_text(blocks: list[Block]) -> str:
                      for b in blocks)  # fmt: skip
 
 
+def read_pdf_pages(data: bytes) -> Document:
+    """Return the OcrDocument of a PDF's every page rendered and read by local OCR (a text layer wrong in part).
+    Raises NoText where OCR cannot read them."""
+    from .image import read_scanned_pdf
+
+    return read_scanned_pdf(data, every=True)
+
+
 def _read_illegible(data: bytes, why: str) -> Document:
     """Return the OcrDocument of a PDF whose text layer does not spell its text (`why`): its pages rendered and read
     by local OCR, as a scan's are. Raises NoText, saying both, where OCR cannot read them."""
-    from .image import read_scanned_pdf
-
     try:
-        return read_scanned_pdf(data, every=True)
+        return read_pdf_pages(data)
     except NoText as exc:
         raise NoText(f"its text layer does not spell its text ({why}); {exc}") from None
 
