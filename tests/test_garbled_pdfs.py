@@ -2,7 +2,7 @@
 
 fixtures/garbled/ (build_pdfs.py): two bundled reports' PDFs with every font's ToUnicode map pointed into the Private
 Use Area, shuffled onto other Chinese characters (digits kept), or removed; and two with only one subset of the
-Chinese font mapped wrong (`_partial`). The pages show the report unchanged; the gold is the seed's. Read as text,
+Chinese font mapped wrong (`_partial`); and one whose glyphs are all drawn as paths (`_outlined`). The pages show the report unchanged; the gold is the seed's. Read as text,
 each of the first was refused as no report (or a blank template); the partial ones lost rows and tables.
 """
 
@@ -92,8 +92,21 @@ def test_a_layer_wrong_in_part_is_read_as_text_where_ocr_cannot_help(monkeypatch
     assert record["requests"] and any(c["rule"] == "STR-03" for c in record["checks"])
 
 
+def test_a_pdf_of_glyphs_drawn_as_paths_needs_ocr_and_is_no_blank_template(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its ruled tables are found with every cell empty: read as text it passed for a blank template.
+    def no_engine() -> None:
+        raise NoText("scanned pages need OCR and no engine is installed: RapidOCR is not installed")
+
+    outlined = [case for case in CASES if case.name.endswith("_outlined")]
+    assert outlined
+    monkeypatch.setattr(image_reader, "choose", no_engine)
+    with pytest.raises(NoText) as got:
+        extract(outlined[0] / "input.pdf")
+    assert "no engine is installed" in str(got.value)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("case", [c for c in CASES if not c.name.endswith("_outlined")], ids=lambda p: p.name)
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
 def test_a_pdf_whose_text_layer_is_wrong_is_read_from_its_pages(case: Path) -> None:
     if engine(ENGINES[0]) is None:
         pytest.skip(f"{ENGINES[0]} OCR engine not installed (pip install 'nianbao[ocr]')")

@@ -183,13 +183,14 @@ def read_image(data: bytes, carrier: str) -> OcrDocument:
 
 
 def _render(pdf: Any, index: int, dpi: int, every: bool = False) -> Any:
-    """Return page `index` of an open PDFium document rendered grey at `dpi`, or None where it has no picture (unless
-    `every` page is wanted)."""
-    from pypdfium2.raw import FPDF_PAGEOBJ_IMAGE
+    """Return page `index` of an open PDFium document rendered grey at `dpi`, or None where it draws nothing OCR
+    could read: no picture and no path (glyphs drawn as paths) — unless `every` page is wanted."""
+    from pypdfium2.raw import FPDF_PAGEOBJ_IMAGE, FPDF_PAGEOBJ_PATH
 
     page = pdf[index]
     try:
-        if not every and not any(True for _ in page.get_objects(filter=[FPDF_PAGEOBJ_IMAGE], max_depth=3)):
+        drawn = [FPDF_PAGEOBJ_IMAGE, FPDF_PAGEOBJ_PATH]
+        if not every and not any(True for _ in page.get_objects(filter=drawn, max_depth=3)):
             return None  # nothing OCR could read
         width, height = page.get_size()
         if width * height * (dpi / 72) ** 2 > MAX_PIXELS:
@@ -200,8 +201,8 @@ def _render(pdf: Any, index: int, dpi: int, every: bool = False) -> Any:
 
 
 def _pdf_pages(data: bytes, dpi: int, every: bool = False) -> Iterator[tuple[Any, float]]:
-    """Yield the pages of a PDF that hold a picture (`every` page: all) rendered at `dpi` as (grey image, points per
-    pixel), one at a time.
+    """Yield the pages of a PDF that draw a picture or a path (`every` page: all) rendered at `dpi` as (grey image,
+    points per pixel), one at a time.
 
     PDFium is not thread-safe: every call holds the readers' PDFium lock, released while a page is read by OCR.
     """
@@ -232,8 +233,9 @@ def _pdf_pages(data: bytes, dpi: int, every: bool = False) -> Iterator[tuple[Any
 
 
 def read_scanned_pdf(data: bytes, dpi: int = OCR_DPI, every: bool = False) -> OcrDocument:
-    """Return the OcrDocument of an image-only PDF, its pages rendered at `dpi` and read by OCR: those holding a
-    picture, or `every` page (a PDF whose text is drawn in fonts that do not say what it is)."""
+    """Return the OcrDocument of a PDF without a text layer, its pages rendered at `dpi` and read by OCR: those that
+    draw a picture or a path (a scan; glyphs drawn as paths), or `every` page (a PDF whose fonts do not say what
+    their glyphs are)."""
     return read_pages(_pdf_pages(data, dpi, every), "pdf")
 
 

@@ -290,11 +290,12 @@ def read_pdf(data: bytes) -> Document:
     """Return the Document of a PDF. Raises ExtractionError for encrypted, broken, bomb or image-only files."""
     descents, meta = _prepare(data)
     blocks, pictures, _, _ = _read_pages(data, descents)
-    if not any(isinstance(b, Table) or b.text for b in blocks):
-        from .image import read_scanned_pdf  # a scan: its pages read by local OCR
+    text = layer_text(blocks)
+    if not text.strip():
+        from .image import read_scanned_pdf  # a scan, or its glyphs drawn as paths (its ruled tables found empty)
 
         return read_scanned_pdf(data)
-    share, letters = spelt(layer_text(blocks))
+    share, letters = spelt(text)
     if share is not None and share < MIN_SHARE:
         return _read_illegible(data, unspelt(share, letters))
     return Document(blocks, carrier="pdf", title=meta.get("Title") or None, meta=meta, pictures=pictures, spelt=share)
