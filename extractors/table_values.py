@@ -69,10 +69,14 @@ def _values_between(items: list[Item], loc: Loc, nxt: Loc | None, stop: Loc,
     return _Raw(_chunks(" ".join(parts)), True)
 
 
+FORMULA = re.compile(r"\s*=\s*[A-Za-z(]")
+"""A spreadsheet formula's text, its value not saved nor computed (readers/sheet_formulas.py): a value's place."""
+
+
 @memo_short
 def _is_value(text: str) -> bool:
-    """True where a cell's text is a value of its row: blank, a number, or several numbers."""
-    return is_blank(text) or is_number_like(text) or _multi_number(text)
+    """True where a cell's text is a value of its row: blank, a number, several numbers, or a formula."""
+    return is_blank(text) or is_number_like(text) or _multi_number(text) or FORMULA.match(text) is not None
 
 
 def row_text(items: list[Item], loc: Loc, nxt: Loc | None, stop: Loc, limit: int = 400) -> str:

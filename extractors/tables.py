@@ -28,6 +28,7 @@ from .table_extra import NO_COLUMNS, column_name, drop_extra_column, extra_colum
 from .table_items import Item, Loc, _anchor, _end_of_doc, _Finder, _original_slice, _region_text, build_items
 from .table_rows import _locate
 from .table_values import (
+    FORMULA,
     _cells_to_values,
     _chunks,
     _multi_number,
@@ -178,6 +179,9 @@ def _parse_table(
             result.ambiguous += [Doubt(key, i, result.sources[key], r, "long_row") for i, r in long[1]]
             continue
         cands, glued = _cells_to_values(raw, kinds)
+        if not glued:  # a workbook formula saved without its value and not computed (readers/sheet_formulas.py)
+            result.ambiguous += [Doubt(key, i, result.sources[key], [], "formula") for i, c in enumerate(cands[0])
+                                 if c.value is None and FORMULA.match(c.raw)]  # fmt: skip
         if glued and placed_whole(cands, raw.tokens):
             result.short_runs.add(key)
         if glued and row_ok is not None:

@@ -19,6 +19,7 @@ AMBIGUITY_REASONS = {
     "long_row": "a grid cell holds several numbers, more than the row has columns, so which is the column's is unknown",
     "ocr": "an OCR reading the table's arithmetic does not confirm (its reading, then the engine's alternatives)",
     "unconfirmed": "an OCR reading no arithmetic checks (table 二), kept in its cell (reading, then alternatives)",
+    "formula": "a workbook formula saved without its value that the reader does not compute (its text is in the row)",
     "legacy": "a record stored before entries carried their text: only the cell is known",
 }
 """Every `reason` an entry may give, with what it means (docs/record-schema.md lists the same)."""
@@ -40,8 +41,8 @@ class Ambiguity:
     """The readings considered for the cell, in the order considered (at most CANDIDATES_MAX): numbers, or null for
     "no value printed there"; may be empty."""
     reason: str = "legacy"
-    """Why the cell is unsettled: `glued`, `detached`, `short_row`, `long_row`, `ocr`, `unconfirmed` or `legacy`
-    (AMBIGUITY_REASONS)."""
+    """Why the cell is unsettled: `glued`, `detached`, `short_row`, `long_row`, `ocr`, `unconfirmed`, `formula` or
+    `legacy` (AMBIGUITY_REASONS)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the entry as JSON: cell, source_text, candidates, reason."""

@@ -104,8 +104,20 @@ def hidden_old_sheet_in_front(gold: dict[str, Any], wb: Any) -> None:
     wb.active = 1
 
 
+def totals_as_formulas(gold: dict[str, Any], wb: Any) -> None:
+    """Each 总计 that is its row's sum written as a formula (=SUM(B7:G7)), saved by a program, not by Excel: the
+    workbook holds the formula and no value computed from it."""
+    ws = wb.active
+    ws.append([_title(gold)])
+    _sheet(ws, rows_2019(gold))
+    for row in ws.iter_rows(min_col=2, max_col=8):
+        numbers = [c.value for c in row]
+        if all(isinstance(v, int) for v in numbers) and sum(numbers[:6]) == numbers[6]:
+            row[6].value = f"=SUM({row[0].coordinate}:{row[5].coordinate})"
+
+
 VARIANTS = {f.__name__: f for f in (plain, numbers_as_text, amounts_with_float_noise, cover_sheet, one_table_a_sheet,
-                                    hidden_old_sheet_in_front)}  # fmt: skip
+                                    hidden_old_sheet_in_front, totals_as_formulas)}  # fmt: skip
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))

@@ -9,10 +9,12 @@ import zipfile
 from ..errors import Corrupt, TooLarge
 from ..model import Block, Document, Table
 from .docx import check_zip
+from .sheet_formulas import compute
 
 MAX_CELLS = 200_000
 MAX_TAGS = 600_000  # XML tags ("<"): openpyxl builds an object of up to ~1 KB for a style, row or link tag
 _CELL = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
+_FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
 _MERGE_REF = re.compile(rb"""<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"']{1,40})["']""")
 
 
@@ -48,13 +50,15 @@ def _merged_area(xml: bytes) -> int:
     return area
 
 
-def _check_sheets(zf: zipfile.ZipFile) -> None:
-    """Refuse, before openpyxl loads anything, worksheets holding or merging more than MAX_CELLS cells.
+def _check_sheets(zf: zipfile.ZipFile) -> bool:
+    """Refuse, before openpyxl loads anything, worksheets holding or merging more than MAX_CELLS cells; return
+    whether any holds a formula.
 
     openpyxl (not read-only) makes an object for every cell and every merged cell on load; the cells
     are counted here in the XML (check_zip has bounded its size), the merged areas from their refs.
     """
     cells = area = 0
+    formulas = False
     for name in zf.namelist():
         if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
             continue
@@ -69,15 +73,18 @@ def _check_sheets(zf: zipfile.ZipFile) -> None:
         area += _merged_area(xml)
         if area > MAX_CELLS:
             raise TooLarge(f"workbook merges over {MAX_CELLS} cells")
+        formulas = formulas or _FORMULA.search(xml) is not None
+    return formulas
 
 
 def read_xlsx(data: bytes) -> Document:
     """Return the Document of an XLSX workbook."""
     import openpyxl
 
-    _check_sheets(check_zip(data, "XLSX", max_tags=MAX_TAGS))
+    formulas = _check_sheets(check_zip(data, "XLSX", max_tags=MAX_TAGS))
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
+        written = _formulas(data) if formulas else {}
     except Exception as exc:
         raise Corrupt(f"corrupt XLSX: {type(exc).__name__}") from None
     blocks: list[Block] = []
@@ -91,14 +98,43 @@ def read_xlsx(data: bytes) -> Document:
                 for c in range(rng.min_col, rng.max_col + 1):
                     if (r, c) != (rng.min_row, rng.min_col):
                         covered.add((r, c))
-        rows: list[list[str | None]] = []
-        for r, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            total += len(row)
-            if total > MAX_CELLS:
-                raise TooLarge(f"workbook too large (over {MAX_CELLS} cells)")
-            rows.append([None if (r, c) in covered else _fmt(v) for c, v in enumerate(row, start=1)])
+        values = [list(row) for row in ws.iter_rows(values_only=True)]
+        total += sum(len(row) for row in values)
+        if total > MAX_CELLS:
+            raise TooLarge(f"workbook too large (over {MAX_CELLS} cells)")
+        _fill(values, written.get(ws.title, {}))
+        rows = [[None if (r, c) in covered else _fmt(v) for c, v in enumerate(row, start=1)]
+                for r, row in enumerate(values, start=1)]  # fmt: skip
         blocks.append(Table(rows))
     return Document(blocks, carrier="xlsx")
+
+
+def _formulas(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Return each sheet's formulas ("=SUM(B7:G7)") by (row, column), read with a second load of the workbook."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=False)
+    return {ws.title: {(cell.row, cell.column): cell.value for row in ws.iter_rows() for cell in row
+                       if isinstance(cell.value, str) and cell.value.startswith("=")}
+            for ws in wb.worksheets}  # fmt: skip
+
+
+def _fill(values: list[list[object]], written: dict[tuple[int, int], str]) -> None:
+    """Give each cell of a sheet's `values` that holds a formula saved without its value the value computed from
+    the formula (sheet_formulas), or else the formula's text: a number must never be taken for a blank."""
+    if not written:
+        return
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    def lookup(coordinate: str) -> object:
+        r, c = coordinate_to_tuple(coordinate)
+        value = values[r - 1][c - 1] if r <= len(values) and c <= len(values[r - 1]) else None
+        return value if value is not None else written.get((r, c))
+
+    for (r, c), formula in written.items():
+        if r <= len(values) and c <= len(values[r - 1]) and values[r - 1][c - 1] is None:
+            computed = compute(formula, lookup)
+            values[r - 1][c - 1] = formula if computed is None else computed
 
 
 def read_xls(data: bytes) -> Document:
