@@ -171,16 +171,24 @@ def frame_lists(url: str, sel: Selector) -> list[str]:
     return out
 
 
-def form_calls(url: str, sel: Selector) -> list[tuple[ListCall, int]]:
+def form_action(action: str | None, url: str, base: str | None = None) -> str:
+    """Return where a form of the page at `url` sends: its `action` resolved against the page's `base` address (its
+    `<base href>`), or the page's own address where it names none, as a browser does."""
+    action = (action or "").strip()
+    return urljoin(base or url, action) if action else url
+
+
+def form_calls(url: str, sel: Selector, base: str | None = None) -> list[tuple[ListCall, int]]:
     """Return the paged lists behind a page's forms: a form with a page-number field (`currpage`, `pageNo`)
-    whose action is a list (Hanweb's 信息公开 `search.jsp`, a column's pager form), GET or POST as it says."""
+    whose action is a list (Hanweb's 信息公开 `search.jsp`, a column's pager form), GET or POST as it says; `base`:
+    the page's base address."""
     out: list[tuple[ListCall, int]] = []
     host = urlsplit(url).netloc.lower()
     for form in sel.xpath("//form"):
         fields = {i.attrib["name"]: i.attrib.get("value") or ""
                   for i in form.xpath(".//input[@name][not(@type='submit') and not(@type='button')]")}  # fmt: skip
         page_key = page_key_of(fields)
-        action = urljoin(url, form.attrib.get("action") or url)
+        action = form_action(form.attrib.get("action"), url, base)
         parts = urlsplit(action)
         if page_key is None or parts.netloc.lower() != host or not _LISTISH.search(parts.path + " " + " ".join(fields)):
             continue
@@ -229,15 +237,15 @@ MAX_SEARCH_FORMS = 3
 """A page's site searches read: its first this many (a header's box, a column's own, an advanced search)."""
 
 
-def search_forms(url: str, sel: Selector) -> list[SearchForm]:
+def search_forms(url: str, sel: Selector, base: str | None = None) -> list[SearchForm]:
     """Return the page's site searches: its same-host GET forms with a field for search words, one an address, in
-    page order (at most MAX_SEARCH_FORMS)."""
+    page order (at most MAX_SEARCH_FORMS); `base`: the page's base address."""
     host = urlsplit(url).netloc.lower()
     out: list[SearchForm] = []
     for form in _FORMS(sel.root):
         if (form.get("method") or "get").strip().lower() != "get":
             continue
-        action = urljoin(url, (form.get("action") or "").strip() or url)
+        action = form_action(form.get("action"), url, base)
         parts = urlsplit(action)
         if parts.scheme not in ("http", "https") or parts.netloc.lower() != host:
             continue
@@ -266,14 +274,15 @@ def search_forms(url: str, sel: Selector) -> list[SearchForm]:
     return out
 
 
-def year_forms(url: str, sel: Selector, limit: int = 30) -> list[str]:
-    """Return a GET request per year a list form offers (`<select name="fbtime">` of years), newest first."""
+def year_forms(url: str, sel: Selector, base: str | None = None, limit: int = 30) -> list[str]:
+    """Return a GET request per year a list form offers (`<select name="fbtime">` of years), newest first; `base`:
+    the page's base address."""
     out: list[str] = []
     for form in _FORMS(sel.root):  # on the lxml tree: a page may have many options, each a Selector otherwise
         method = (form.get("method") or "get").lower()
         if method != "get":
             continue
-        action = urljoin(url, form.get("action") or url)
+        action = form_action(form.get("action"), url, base)
         fixed = [(i.get("name"), i.get("value") or "") for i in _HIDDEN(form)]
         for select in _SELECTS(form):
             name = select.get("name")

@@ -111,7 +111,7 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
     fragments = re.findall(r"annualreport#(\d+)", html) + re.findall(r"#(\d+)$", url)
     calls = [c for c in found if c is not None] + F.gkmlpt_calls(url, html, fragments)
     taken = {c.url for c, _ in calls}
-    calls += [c for c in C.form_calls(url, sel) if c[0].url not in taken]
+    calls += [c for c in C.form_calls(url, sel, base) if c[0].url not in taken]
     scripted, beyond = C.script_calls(url, html, sel)
     scripted = [c for c in scripted if c[0].url not in taken]
     waits = any(missing_names(c[0].url, c[0].params) for c in scripted)  # a setting of a script file is needed
@@ -133,11 +133,11 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
         script_files=C.script_files(base, sel) if waits else [],
         extra_lists=[lk.url for lk in F.lonsun_links(links)] if F.is_lonsun(html) else [],
         frames=[] if wrapper else [u for u in C.frame_lists(base, sel) if not D.DOC_EXT.search(u)],
-        year_forms=(C.year_forms(url, sel) if in_column else [])
+        year_forms=(C.year_forms(url, sel, base) if in_column else [])
         + F.unit_year_reports([url, *(lk.url for lk in links)], date.today().year),
         pager=[lk.url for lk in F.pager_links(links, url)] if in_column else [],
         notice_units=B.notice_units(sel, url) if B.is_notice(title) else [],
-        searches=C.search_forms(url, sel),
+        searches=C.search_forms(url, sel, base),
         parts=parts,
         part_index=part.index if part is not None and parts else None,
         pictures=list(dict.fromkeys(url for url in shown if not url.startswith("data:"))) if is_report else [],

@@ -228,6 +228,22 @@ def test_links_resolve_against_the_pages_base_as_a_browser_resolves_them():
     assert D.page_base(read_page("<base href='javascript:void(0)'><a href='x.html'>x</a>"), url) == url
 
 
+def test_forms_send_to_their_action_resolved_against_the_pages_base_and_an_empty_action_to_the_page():
+    from crawler.page_facts import page_facts
+    from crawler.pages import read_page
+
+    html = """<html><head><base href="/zfxxgk/zfxxgknb/"></head><body><h1>政府信息公开年报</h1>
+      <form action="search.jsp" method="post"><input name="infotypeId" value="7"><input name="currpage" value="1">
+      </form><form action="list.jsp"><select name="fbtime"><option>2024</option><option>2023</option></select></form>
+      <form action="" method="get"><input name="searchword"><input type="submit" value="搜索"></form></body></html>"""
+    url = "http://www.example.gov.cn/col/col123/index.html?uid=5"
+    facts = page_facts(url, html, read_page(html), {"column": "政府信息公开年报"})
+    assert [c.url for c, _ in facts.calls] == ["http://www.example.gov.cn/zfxxgk/zfxxgknb/search.jsp"]
+    assert facts.year_forms[:2] == ["http://www.example.gov.cn/zfxxgk/zfxxgknb/list.jsp?fbtime=2024",
+                                    "http://www.example.gov.cn/zfxxgk/zfxxgknb/list.jsp?fbtime=2023"]  # fmt: skip
+    assert [f.action for f in facts.searches] == ["http://www.example.gov.cn/col/col123/index.html"]
+
+
 @pytest.mark.parametrize(
     "page",
     [
