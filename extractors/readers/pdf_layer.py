@@ -43,6 +43,17 @@ def apply(m: Matrix, x: float, y: float) -> Point:
     return (a * x + c * y + e, b * x + d * y + f)
 
 
+SNAP = 1000
+"""Path points are kept to 1/SNAP of a point: a ruling drawn through a rotation (cos 90° computed as 6e-17) or
+PDFium's single-precision arithmetic leaves a vertical line's ends a hair apart, and a line or a rectangle is one
+only where its ends are exactly aligned (pdfminer's, pdfplumber's test)."""
+
+
+def _snapped(point: Point) -> Point:
+    """Return the point with each coordinate rounded to 1/SNAP of a point (0.0 for -0.0)."""
+    return (round(point[0] * SNAP) / SNAP + 0.0, round(point[1] * SNAP) / SNAP + 0.0)
+
+
 def page_matrix(mediabox: tuple[float, float, float, float], rotation: int) -> Matrix:
     """Return pdfminer's device matrix for a page: the MediaBox origin moved to (0, 0), then the page's /Rotate."""
     x0, y0, x1, y1 = mediabox
@@ -344,7 +355,8 @@ def _paths_in(count: int, get: Callable[[int], Any], outer: Matrix) -> Iterator[
                 if bezier % 3:
                     continue  # a control point: pdfminer keeps a curve's end point only
             pdfium.FPDFPathSegment_GetPoint(seg, px, py)
-            segments.append((op, apply(matrix, px.value, py.value), bool(pdfium.FPDFPathSegment_GetClose(seg))))
+            point = _snapped(apply(matrix, px.value, py.value))
+            segments.append((op, point, bool(pdfium.FPDFPathSegment_GetClose(seg))))
         pdfium.FPDFPath_GetDrawMode(obj, fill_mode, stroke)
         lw = width.value if pdfium.FPDFPageObj_GetStrokeWidth(obj, width) else 0.0
         yield Path(segments, bool(stroke.value), fill_mode.value != 0,
