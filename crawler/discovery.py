@@ -234,10 +234,16 @@ def list_links(sel: Selector, base: str) -> list[Link]:
         add_link(out, seen, base, href, text, _row_date(a))
     for src in _EMBEDDED(sel.root):
         add_link(out, seen, base, src, "", None)
-    for m in SCRIPT_URL.finditer(" ".join(_SCRIPT_TEXT(sel.root))):
+    scripts = " ".join(_SCRIPT_TEXT(sel.root))
+    for m in SCRIPT_URL.finditer(scripts):
+        if _BUILT.match(scripts, m.end()):
+            continue  # the start of an address built around a value ("list.jsp?pageNo=" + p): no address itself
         if re.search(r"[/.]", m.group(1)) and not re.search(r"\s", m.group(1)):  # an address, not `location = "北京"`
             add_link(out, seen, base, m.group(1), "", None)
     return out
+
+
+_BUILT = re.compile(r"\s*\+")
 
 
 def add_link(out: list[Link], seen: set[str], base: str, href: str, text: str, date: str | None) -> None:

@@ -244,6 +244,55 @@ def is_lonsun(html: str) -> bool:
     return any(word in lower for word in _LONSUN_WORDS) and bool(_LONSUN.search(html))
 
 
+# --- pagers drawn by script --------------------------------------------------------------------
+# A page function the pager's links call (`goPage(2)`, laypage's `jump`) sends the browser to an address built around
+# the page number: "index_" + (n - 1) + ".html", 'list_' + obj.curr + '.shtml', "list.jsp?pageNo=" + p.
+_JUMP = re.compile(
+    r"""(?:location(?:\.href)?\s*=(?!=)|location\.(?:replace|assign)\s*\()\s*(["'])([^"'\s]*?)\1\s*\+\s*\(?\s*"""
+    r"""[A-Za-z_$][\w$.]*\s*(?:([-+])\s*(\d))?\s*\)?\s*(?:\+\s*(["'])([^"'\s]*)\5)?"""
+)
+_PAGER_SIGN = re.compile(r"下一页|下页|尾页|末页|共\s*\d+\s*页|laypage|pagination", re.I)
+_PAGE_COUNT = re.compile(r"共\s*(\d{1,4})\s*页")
+_EXTENSION = re.compile(r"\.[A-Za-z]{3,5}")
+
+
+def script_pager_call(url: str, html: str) -> tuple[ListCall, int] | None:
+    """Return the list a pager drawn by script pages through (the address its page function builds around the page
+    number: a static `stem_N.ext` series or a query parameter) and the next page to ask for; None where the page
+    shows no pager, builds no such address, or is not the list's first page. `共N页` bounds it where printed."""
+    if not _PAGER_SIGN.search(html):
+        return None
+    for m in _JUMP.finditer(html):
+        prefix, sign, step, suffix = m.group(2), m.group(3), m.group(4), m.group(6) or ""
+        offset = 0 if sign is None else (int(step) if sign == "+" else -int(step))
+        if offset not in (0, -1):
+            continue
+        first = 1 + offset  # the number the list's first page would carry: the next page is first + 1
+        count = _PAGE_COUNT.search(html)
+        last = int(count.group(1)) + offset if count else None
+        if prefix.endswith("_") and "?" not in prefix and _EXTENSION.fullmatch(suffix):
+            stem = prefix[:-1].removeprefix("./")
+            target = urlsplit(urljoin(url, f"{stem}_2{suffix}"))
+            if "." in stem or ARTICLE_STEM.fullmatch(stem.rsplit("/", 1)[-1]) or target.netloc != urlsplit(url).netloc:
+                continue
+            if _NUMBERED.search(urlsplit(url).path) and urlsplit(url).path.rsplit("/", 1)[-1].startswith(
+                    stem.rsplit("/", 1)[-1] + "_"):  # fmt: skip
+                return None  # a later page of the series: asked by the series itself
+            return ListCall(url, path_stem=f"{stem}{suffix}", first=first, last=last), first + 1
+        if prefix.endswith("=") and not suffix and ("?" in prefix or "&" in prefix):
+            target = urlsplit(urljoin(url, prefix))
+            params = parse_qsl(target.query, keep_blank_values=True)
+            if not params or target.netloc != urlsplit(url).netloc:
+                continue
+            key = params[-1][0]
+            if key in dict(parse_qsl(urlsplit(url).query)):
+                return None  # a later page of the list
+            endpoint = urlunsplit(target._replace(query="", fragment=""))
+            call = ListCall(endpoint, "GET", dict(params[:-1]), page_key=key, first=first, last=last)
+            return call, first + 1
+    return None
+
+
 # --- generic pagers ----------------------------------------------------------------------------
 _PAGER_TEXT = re.compile(r"^(?:下一页|下页|尾页|末页|\d{1,3}|>|>>|»)$")
 

@@ -108,6 +108,8 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
     if not is_report and shown and part is None and not any(D.DOC_EXT.search(lk.url) for lk in links):
         is_report = True  # a report title over pictures and no attachment: a report shown as its pages' pictures
     found = [F.trs_call(url, html), F.hanweb_call(url, html)]
+    if found[0] is None:  # a TRS pager is drawn by script too, and read as TRS's
+        found.append(F.script_pager_call(url, html))
     fragments = re.findall(r"annualreport#(\d+)", html) + re.findall(r"#(\d+)$", url)
     calls = [c for c in found if c is not None] + F.gkmlpt_calls(url, html, fragments)
     taken = {c.url for c, _ in calls}

@@ -261,3 +261,44 @@ def test_a_list_call_after_a_callback_with_a_regex_is_read() -> None:
 
 def test_a_regex_literal_as_a_value_is_no_value() -> None:
     assert literal_at("{p: /'[}]/g, b: 'x'}", 0) == {"p": None, "b": "x"}
+
+
+_REPORT = '<ul><li><a href="./202501/t20250110_1.html">某局2024年政府信息公开工作年度报告</a></li></ul>'
+
+
+@pytest.mark.parametrize(("pager", "at", "later"), [
+    # a page function the pager's links call, going to an address built around the page number
+    ('<div class="page">共3页 <a href="javascript:goPage(2)">下一页</a></div><script>function goPage(n){ '
+     'location.href = "index_" + (n - 1) + ".html"; }</script>', "index_1.html", ["index_1.html", "index_2.html"]),
+    # layui's laypage: its jump sends the browser on
+    ("<div id='pager'></div><script>laypage.render({elem: 'pager', count: 45, limit: 15, jump: function(obj, first)"
+     "{ if(!first){ window.location.href = 'list_' + obj.curr + '.shtml'; } } });</script>", "list_2.shtml",
+     ["list_2.shtml", "list_3.shtml"]),
+    # a query parameter
+    ('<div>共 5 页 <a href="#" onclick="toPage(2);return false;">下一页</a></div><script>function toPage(p){ '
+     'window.location = "list.jsp?cat=12&pageNo=" + p; }</script>', "list.jsp?cat=12&pageNo=2",
+     ["list.jsp?cat=12&pageNo=2", "list.jsp?cat=12&pageNo=3"]),
+])  # fmt: skip
+def test_a_pager_drawn_by_script_pages_the_list_by_the_address_it_builds(pager: str, at: str, later: list[str]) -> None:
+    from crawler.page_facts import page_facts
+    from crawler.pages import read_page
+
+    html = f"<html><head><title>政府信息公开年报</title></head><body>{_REPORT}{pager}</body></html>"
+    facts = page_facts(BASE, html, read_page(html), {"column": "政府信息公开年报"})
+    assert len(facts.calls) == 1, facts.calls
+    call, first = facts.calls[0]
+    asked = [call.page(n).url for n in (first, first + 1)]
+    assert asked == [f"http://www.example.gov.cn/col/nb/{x}" for x in later]
+    assert not [lk for lk in facts.links if "pageNo=" in lk.url or lk.url.endswith("_")]  # no half-built address
+    # the list's later pages are asked by the series itself, not read as a new series
+    again = page_facts(f"http://www.example.gov.cn/col/nb/{at}", html, read_page(html), {})
+    assert not again.calls
+
+
+def test_an_address_built_in_a_script_without_a_pager_is_no_list() -> None:
+    from crawler.page_facts import page_facts
+    from crawler.pages import read_page
+
+    html = (f"<html><body>{_REPORT}<script>function show(id){{ location.href = 'detail_' + id + '.html'; }}"
+            "</script></body></html>")  # fmt: skip
+    assert not page_facts(BASE, html, read_page(html), {}).calls
