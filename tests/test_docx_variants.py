@@ -10,6 +10,7 @@ Deleted text (`w:del`) is what Word does not show: a variant adds some, and it m
 
 from __future__ import annotations
 
+import copy
 import io
 import zipfile
 from collections.abc import Callable
@@ -107,10 +108,40 @@ def runs_cut_by_marks(body: etree._Element) -> None:
             at = piece
 
 
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+WPS = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+V = "urn:schemas-microsoft-com:vml"
+
+
+def tables_in_text_boxes(body: etree._Element) -> None:
+    """Each table inside a text box where it stood (as a template's framed table): Word 2010's shape, with the VML
+    copy older readers fall back to beside it in `mc:AlternateContent`; what Word shows is the shape's, once."""
+    for table in [t for t in body if t.tag == w("tbl")]:
+        p = etree.Element(w("p"))
+        table.addprevious(p)
+        choice = etree.SubElement(etree.SubElement(etree.SubElement(p, w("r")), f"{{{MC}}}AlternateContent"),
+                                  f"{{{MC}}}Choice", Requires="wps")  # fmt: skip
+        anchor = etree.SubElement(etree.SubElement(choice, w("drawing")), f"{{{WP}}}anchor")
+        etree.SubElement(anchor, f"{{{WP}}}extent", cx="5400000", cy="3000000")
+        data = etree.SubElement(etree.SubElement(anchor, f"{{{A}}}graphic"), f"{{{A}}}graphicData", uri=WPS)
+        box = etree.SubElement(etree.SubElement(etree.SubElement(data, f"{{{WPS}}}wsp"), f"{{{WPS}}}txbx"),
+                               w("txbxContent"))  # fmt: skip
+        fallback = etree.SubElement(choice.getparent(), f"{{{MC}}}Fallback")
+        shape = etree.SubElement(etree.SubElement(fallback, w("pict")), f"{{{V}}}shape")
+        old = etree.SubElement(etree.SubElement(shape, f"{{{V}}}textbox"), w("txbxContent"))
+        old.append(copy.deepcopy(table))
+        etree.SubElement(old, w("p"))
+        box.append(table)
+        etree.SubElement(box, w("p"))  # a text box's content ends with a paragraph
+
+
 VARIANTS: dict[str, Callable[[etree._Element], None]] = {
     f.__name__: f
     for f in (tracked_insertions, deleted_text_beside, content_controls_in_cells, content_controls_around_rows,
-              content_controls_around_tables, content_controls_around_runs, smart_tags, runs_cut_by_marks)
+              content_controls_around_tables, content_controls_around_runs, smart_tags, runs_cut_by_marks,
+              tables_in_text_boxes)
 }
 
 
@@ -168,3 +199,25 @@ def test_tables_drawn_as_blank_pictures_in_a_word_file_are_said_missing_and_not_
     record = extract(out.getvalue(), name="input.docx")
     misses = [c for c in record["checks"] if c["rule"] == "STR-05"]
     assert len(misses) == 3 and all(c.get("cause") == "parse" and "3 picture(s)" in c["message"] for c in misses)
+
+
+def test_a_text_box_is_read_once_and_is_no_picture() -> None:
+    # A report whose tables were left out, with a wide text box holding a sentence (its VML copy beside it): the
+    # sentence is read once, and the missing tables are not said to be maybe in a picture.
+    if not FILES:
+        pytest.skip("no bundled DOCX reports")
+
+    def boxed_note(body: etree._Element) -> None:
+        for table in [t for t in body if t.tag == w("tbl")]:
+            note = etree.Element(w("tbl"))
+            row = etree.SubElement(etree.SubElement(note, w("tr")), w("tc"))
+            etree.SubElement(etree.SubElement(etree.SubElement(row, w("p")), w("r")), w("t")).text = "本表另附。"
+            table.addprevious(note)
+            body.remove(table)
+        tables_in_text_boxes(body)
+
+    from extractors.api import read
+
+    doc = read(_variant(FILES[0].read_bytes(), boxed_note), name="input.docx")
+    assert doc.pictures == 0 and not doc.shown
+    assert sum(1 for b in doc.blocks if "本表另附" in doc.text() and getattr(b, "rows", None) == [["本表另附。"]]) == 3

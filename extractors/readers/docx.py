@@ -112,6 +112,8 @@ custom XML, simple fields): looked through. Deletions (`w:del`, `w:moveFrom`) an
 _TCPR, _TRPR, _SPAN, _BEFORE = _W + "tcPr", _W + "trPr", _W + "gridSpan", _W + "gridBefore"
 _VMERGE, _VAL = _W + "vMerge", _W + "val"
 _EXTENT = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"
+_TXBX = _W + "txbxContent"
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 _EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
 MIN_PICTURE_EMU = 2_520_000
@@ -258,19 +260,42 @@ def _content(parent: Any, budget: list[int], depth: int = 0, shown: list[tuple[i
             blocks.append(Paragraph(text))
         if shown is not None:
             shown += [(len(blocks), rid) for rid in _wide_drawings(part)]
+        for box in _text_boxes(part):  # what a text box anchored in the paragraph holds, after its text
+            if depth >= MAX_NESTING:
+                raise TooLarge(f"DOCX text boxes nested more than {MAX_NESTING} deep")
+            blocks.extend(_content(box, budget, depth + 1, shown))
     return blocks
 
 
+def _text_boxes(p: Any) -> list[Any]:
+    """Return the contents (w:txbxContent) of the text boxes anchored in a w:p, in order: a Word 2010 shape's, not
+    the VML copy kept beside it for older readers (mc:Fallback), nor a box's inside another (read with it)."""
+    return [box for box in p.iter(_TXBX) if not _boxed(box, p)]
+
+
+def _wide_picture(extent: Any) -> str | None:
+    """Return the relationship id of the picture a drawing's extent sizes where it is at least MIN_PICTURE_EMU wide,
+    else None (a narrow one; a text box, a drawing without a picture)."""
+    if int(extent.get("cx") or 0) < MIN_PICTURE_EMU:
+        return None
+    blip = next(extent.getparent().iter(_BLIP), None)
+    return blip.get(_EMBED) if blip is not None else None
+
+
 def _wide_drawings(p: Any) -> list[str]:
-    """Return the relationship ids of the pictures of a w:p's drawings at least MIN_PICTURE_EMU wide, in order."""
-    out = []
-    for extent in p.iter(_EXTENT):
-        if int(extent.get("cx") or 0) < MIN_PICTURE_EMU:
-            continue
-        blip = next(extent.getparent().iter(_BLIP), None)
-        if blip is not None and blip.get(_EMBED):
-            out.append(blip.get(_EMBED))
-    return out
+    """Return the relationship ids of the pictures of a w:p's drawings at least MIN_PICTURE_EMU wide, in order (a
+    picture inside a text box is its own paragraph's)."""
+    return [rid for extent in p.iter(_EXTENT) if not _boxed(extent, p) if (rid := _wide_picture(extent))]
+
+
+def _boxed(node: Any, p: Any) -> bool:
+    """True where `node` lies inside a text box (or its VML copy) within the w:p `p`."""
+    up = node.getparent()
+    while up is not None and up is not p:
+        if up.tag in (_TXBX, _FALLBACK):
+            return True
+        up = up.getparent()
+    return False
 
 
 def read_docx(data: bytes, carrier: str = "docx") -> Document:
@@ -285,7 +310,7 @@ def read_docx(data: bytes, carrier: str = "docx") -> Document:
         body = document.element.body
         shown: list[tuple[int, str]] = []
         blocks = _content(body, [0], shown=shown)
-        pictures = sum(1 for extent in body.iter(_EXTENT) if int(extent.get("cx") or 0) >= MIN_PICTURE_EMU)
+        pictures = sum(1 for extent in body.iter(_EXTENT) if _wide_picture(extent))
         related = document.part.related_parts
         attached = {rid: related[rid].blob for _, rid in shown if rid in related}
         title = (document.core_properties.title or "").strip() or None
