@@ -252,6 +252,9 @@ _JUMP = re.compile(
     r"""[A-Za-z_$][\w$.]*\s*(?:([-+])\s*(\d))?\s*\)?\s*(?:\+\s*(["'])([^"'\s]*)\5)?"""
 )
 _PAGER_SIGN = re.compile(r"下一页|下页|尾页|末页|共\s*\d+\s*页|laypage|pagination", re.I)
+_PAGING_WORDS = re.compile(r"page|jump|curr|pn\b|pageno|页", re.I)
+"""Words of a page function, looked for just before the address it builds (`function goPage(n){`, laypage's
+`jump: function(obj)`, `obj.curr`): an address built around an article's id (`"detail_" + id`) is no pager's."""
 _PAGE_COUNT = re.compile(r"共\s*(\d{1,4})\s*页")
 _EXTENSION = re.compile(r"\.[A-Za-z]{3,5}")
 
@@ -263,6 +266,8 @@ def script_pager_call(url: str, html: str) -> tuple[ListCall, int] | None:
     if not _PAGER_SIGN.search(html):
         return None
     for m in _JUMP.finditer(html):
+        if not _PAGING_WORDS.search(html, max(0, m.start() - 120), m.end()):
+            continue
         prefix, sign, step, suffix = m.group(2), m.group(3), m.group(4), m.group(6) or ""
         offset = 0 if sign is None else (int(step) if sign == "+" else -int(step))
         if offset not in (0, -1):

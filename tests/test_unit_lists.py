@@ -302,3 +302,7 @@ def test_an_address_built_in_a_script_without_a_pager_is_no_list() -> None:
     html = (f"<html><body>{_REPORT}<script>function show(id){{ location.href = 'detail_' + id + '.html'; }}"
             "</script></body></html>")  # fmt: skip
     assert not page_facts(BASE, html, read_page(html), {}).calls
+    # nor, on a list with a pager of links, an address built around an article's id
+    pager = '<div class="page">共3页 <a href="index_1.html">下一页</a></div>'
+    html = html.replace("</body>", pager + "</body>")
+    assert not page_facts(BASE, html, read_page(html), {}).calls
