@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import BlankTemplate, ExtractionError, NotAReport, NoText, TooLarge, Unreadable
+from .errors import BlankTemplate, ExtractionError, NotAReport, TooLarge, Unreadable
 from .legible import PART_SHARE
 from .limits import DEFAULT_MAX_BYTES, admit
 from .model import Document
@@ -109,10 +109,11 @@ def _fullness(record: Record) -> tuple[int, int]:
 
 
 def _read_pages_again(data: bytes) -> Document | None:
-    """Return a PDF's pages read by OCR, or None where they cannot be (no OCR engine; none found by it)."""
+    """Return a PDF's pages read by OCR, or None where they cannot be (no OCR engine, none found by it, over the OCR
+    limits): the text's record then stands."""
     try:
         return read_pdf_pages(data)
-    except NoText:
+    except ExtractionError:
         return None
 
 

@@ -37,12 +37,13 @@ def common_chinese() -> frozenset[str]:
 
 def spelt(text: str) -> tuple[float | None, int]:
     """Return the share of common Chinese characters among the letters of `text` (private, control and unassigned
-    characters counted as letters; None under MIN_LETTERS letters: too few to tell) and how many letters it has."""
+    characters counted as letters, ASCII letters not: an English text or a report's addresses say nothing of a map;
+    None under MIN_LETTERS letters: too few to tell) and how many letters it has."""
     common = common_chinese()
     letters = hanzi = 0
     for ch in unicodedata.normalize("NFKC", text):
         kind = unicodedata.category(ch)
-        if kind[0] == "L" or (kind[0] == "C" and not ch.isspace()):
+        if (kind[0] == "L" and not ch.isascii()) or (kind[0] == "C" and not ch.isspace()):
             letters += 1
             hanzi += ch in common
     return (hanzi / letters if letters >= MIN_LETTERS else None), letters

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors import extract
-from extractors.errors import NotAReport, NoText
+from extractors import api, extract
+from extractors.errors import NotAReport, NoText, TooLarge
 from extractors.legible import MIN_LETTERS, MIN_SHARE, PART_SHARE, illegible, spelt
 from extractors.readers import image as image_reader
 from extractors.readers.ocr import ENGINES, engine
@@ -48,6 +48,8 @@ def test_a_report_spells_its_text_and_a_wrong_map_does_not() -> None:
     latin1 = text.encode("gb18030").decode("latin-1")  # a GBK text read as Latin-1: the unmapped font's letters
     assert illegible(latin1) is not None
     assert illegible("\ue000" * (MIN_LETTERS - 1)) is None  # too short to tell
+    english = "The State Council issued the regulations on the disclosure of government information. " * 20
+    assert illegible(english) is None  # ASCII letters say nothing of a font's map: not read by OCR for nothing
 
 
 def test_every_bundled_pdf_with_a_true_text_layer_is_judged_to_spell_it() -> None:
@@ -90,6 +92,12 @@ def test_a_layer_wrong_in_part_is_read_as_text_where_ocr_cannot_help(monkeypatch
     monkeypatch.setattr(image_reader, "choose", no_engine)
     record = extract(PARTIAL[0] / "input.pdf")
     assert record["requests"] and any(c["rule"] == "STR-03" for c in record["checks"])
+
+    def over_the_limit(data: bytes) -> None:
+        raise TooLarge("scanned PDF has over 60 pages of images (the OCR limit)")
+
+    monkeypatch.setattr(api, "read_pdf_pages", over_the_limit)  # the retry's limit: the text's record stands
+    assert extract(PARTIAL[0] / "input.pdf") == record
 
 
 def test_a_pdf_of_glyphs_drawn_as_paths_needs_ocr_and_is_no_blank_template(monkeypatch: pytest.MonkeyPatch) -> None:
