@@ -79,6 +79,14 @@ def test_without_ocr_a_wrong_text_layer_is_one_clear_error_not_a_missing_report(
     assert "text layer does not spell its text" in str(got.value) and "no engine is installed" in str(got.value)
 
 
+def test_a_wrong_text_layer_over_the_ocr_limit_says_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(image_reader, "MAX_OCR_PAGES", 0)
+    monkeypatch.setattr(image_reader, "choose", object)  # an engine never asked: the limit stops the first page
+    with pytest.raises(TooLarge) as got:
+        extract(GARBLED[0] / "input.pdf")
+    assert "text layer does not spell its text" in str(got.value) and "OCR limit" in str(got.value)
+
+
 def test_a_layer_wrong_in_part_is_read_as_text_where_ocr_cannot_help(monkeypatch: pytest.MonkeyPatch) -> None:
     # Most of it spells its text: no error, the rows its wrong font hides are said missing (STR-03).
     assert len(PARTIAL) == 2

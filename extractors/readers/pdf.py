@@ -320,8 +320,8 @@ def _read_illegible(data: bytes, why: str) -> Document:
     by local OCR, as a scan's are. Raises NoText, saying both, where OCR cannot read them."""
     try:
         return read_pdf_pages(data)
-    except NoText as exc:
-        raise NoText(f"its text layer does not spell its text ({why}); {exc}") from None
+    except (NoText, TooLarge) as exc:  # no engine, none found, over the OCR limits: said with why OCR was needed
+        raise type(exc)(f"its text layer does not spell its text ({why}); {exc}") from None
 
 
 def _prepare(data: bytes) -> tuple[dict[str, float | None], dict[str, str]]:
