@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -81,7 +82,8 @@ def test_without_ocr_a_wrong_text_layer_is_one_clear_error_not_a_missing_report(
 
 def test_a_wrong_text_layer_over_the_ocr_limit_says_both(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(image_reader, "MAX_OCR_PAGES", 0)
-    monkeypatch.setattr(image_reader, "choose", object)  # an engine never asked: the limit stops the first page
+    # an engine never asked to read: the limit stops the first page
+    monkeypatch.setattr(image_reader, "choose", lambda: SimpleNamespace(name="unused"))
     with pytest.raises(TooLarge) as got:
         extract(GARBLED[0] / "input.pdf")
     assert "text layer does not spell its text" in str(got.value) and "OCR limit" in str(got.value)
