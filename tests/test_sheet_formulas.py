@@ -62,3 +62,16 @@ def test_a_formula_not_computed_is_null_and_listed_not_a_blank_the_checks_blame(
 def test_a_sum_formula_saved_without_its_value_reads_as_its_value() -> None:
     record = extract(_workbook("=SUM({}:{})"), name="report.xlsx")
     assert record["requests"]["new_received"][6] == 6 and not record["ambiguous"]
+
+
+def test_an_array_formula_saved_without_its_value_reads_as_its_value() -> None:
+    import openpyxl
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    wb = openpyxl.load_workbook(io.BytesIO(_workbook("=SUM({}:{})")))
+    cell = next(c for row in wb.active.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("="))
+    cell.value = ArrayFormula(cell.coordinate, cell.value)
+    out = io.BytesIO()
+    wb.save(out)
+    record = extract(out.getvalue(), name="report.xlsx")
+    assert record["requests"]["new_received"][6] == 6 and not record["ambiguous"]

@@ -110,12 +110,13 @@ def read_xlsx(data: bytes) -> Document:
 
 
 def _formulas(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    """Return each sheet's formulas ("=SUM(B7:G7)") by (row, column), read with a second load of the workbook."""
+    """Return each sheet's formulas ("=SUM(B7:G7)") by (row, column), read with a second load of the workbook; an
+    array formula (`{=SUM(B7:G7)}`) as its text."""
     import openpyxl
 
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=False)
-    return {ws.title: {(cell.row, cell.column): cell.value for row in ws.iter_rows() for cell in row
-                       if isinstance(cell.value, str) and cell.value.startswith("=")}
+    return {ws.title: {(cell.row, cell.column): text for row in ws.iter_rows() for cell in row
+                       if isinstance(text := getattr(cell.value, "text", cell.value), str) and text.startswith("=")}
             for ws in wb.worksheets}  # fmt: skip
 
 
