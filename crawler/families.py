@@ -265,6 +265,7 @@ def script_pager_call(url: str, html: str) -> tuple[ListCall, int] | None:
     shows no pager, builds no such address, or is not the list's first page. `共N页` bounds it where printed."""
     if not _PAGER_SIGN.search(html):
         return None
+    count = _PAGE_COUNT.search(html)
     for m in _JUMP.finditer(html):
         if not _PAGING_WORDS.search(html, max(0, m.start() - 120), m.end()):
             continue
@@ -273,7 +274,6 @@ def script_pager_call(url: str, html: str) -> tuple[ListCall, int] | None:
         if offset not in (0, -1):
             continue
         first = 1 + offset  # the number the list's first page would carry: the next page is first + 1
-        count = _PAGE_COUNT.search(html)
         last = int(count.group(1)) + offset if count else None
         if prefix.endswith("_") and "?" not in prefix and _EXTENSION.fullmatch(suffix):
             stem = prefix[:-1].removeprefix("./")

@@ -75,3 +75,23 @@ def test_an_array_formula_saved_without_its_value_reads_as_its_value() -> None:
     wb.save(out)
     record = extract(out.getvalue(), name="report.xlsx")
     assert record["requests"]["new_received"][6] == 6 and not record["ambiguous"]
+
+
+def test_formulas_are_read_again_only_where_a_value_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As Excel and WPS save a workbook, each formula keeps its value beside it: read once, as values.
+    import re
+    import zipfile
+
+    from extractors.readers import sheet
+
+    unvalued = _workbook("=SUM({}:{})")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(unvalued)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, re.sub(rb"<v></v>", b"<v>6</v>", data) if "worksheets" in info.filename else data)
+    calls: list[int] = []
+    real = sheet._formulas
+    monkeypatch.setattr(sheet, "_formulas", lambda data: calls.append(1) or real(data))
+    assert extract(out.getvalue(), name="report.xlsx")["requests"]["new_received"][6] == 6 and calls == []
+    assert extract(unvalued, name="report.xlsx")["requests"]["new_received"][6] == 6 and calls == [1]

@@ -14,7 +14,12 @@ from .sheet_formulas import compute
 MAX_CELLS = 200_000
 MAX_TAGS = 600_000  # XML tags ("<"): openpyxl builds an object of up to ~1 KB for a style, row or link tag
 _CELL = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
-_FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
+_UNVALUED = re.compile(
+    rb"(?:<(?:[\w.-]+:)?f\b[^>]*/>|</(?:[\w.-]+:)?f>)\s*(?:<(?:[\w.-]+:)?v\s*/>|<(?:[\w.-]+:)?v>\s*</(?:[\w.-]+:)?v>)?\s*"
+    rb"</(?:[\w.-]+:)?c>"
+)
+"""A cell's formula with no value saved beside it (`<f>SUM(B7:G7)</f><v></v></c>`): a program's export; Excel and
+WPS save the value."""
 _MERGE_REF = re.compile(rb"""<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"']{1,40})["']""")
 
 
@@ -52,13 +57,13 @@ def _merged_area(xml: bytes) -> int:
 
 def _check_sheets(zf: zipfile.ZipFile) -> bool:
     """Refuse, before openpyxl loads anything, worksheets holding or merging more than MAX_CELLS cells; return
-    whether any holds a formula.
+    whether any holds a formula saved without its value.
 
     openpyxl (not read-only) makes an object for every cell and every merged cell on load; the cells
     are counted here in the XML (check_zip has bounded its size), the merged areas from their refs.
     """
     cells = area = 0
-    formulas = False
+    unvalued = False
     for name in zf.namelist():
         if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
             continue
@@ -73,18 +78,18 @@ def _check_sheets(zf: zipfile.ZipFile) -> bool:
         area += _merged_area(xml)
         if area > MAX_CELLS:
             raise TooLarge(f"workbook merges over {MAX_CELLS} cells")
-        formulas = formulas or _FORMULA.search(xml) is not None
-    return formulas
+        unvalued = unvalued or _UNVALUED.search(xml) is not None
+    return unvalued
 
 
 def read_xlsx(data: bytes) -> Document:
     """Return the Document of an XLSX workbook."""
     import openpyxl
 
-    formulas = _check_sheets(check_zip(data, "XLSX", max_tags=MAX_TAGS))
+    unvalued = _check_sheets(check_zip(data, "XLSX", max_tags=MAX_TAGS))
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
-        written = _formulas(data) if formulas else {}
+        written = _formulas(data) if unvalued else {}  # loaded again only where a value is missing
     except Exception as exc:
         raise Corrupt(f"corrupt XLSX: {type(exc).__name__}") from None
     blocks: list[Block] = []

@@ -54,22 +54,24 @@ def compute(formula: str, lookup: Lookup) -> float | None:
     """Return the value of `formula` ("=SUM(B7:G7)") on the sheet `lookup` reads, or None where it cannot be
     computed here. A blank cell counts 0 in it, as in Excel."""
     try:
-        return _Computer(lookup).formula(formula, 0)
+        return _Computer(lookup, set(), 0).formula(formula)
     except (_Uncomputed, ZeroDivisionError, ValueError, RecursionError):
         return None
 
 
 class _Computer:
-    """Computes formulas on one sheet, remembering the cells it is computing (a formula reaching itself is not)."""
+    """Computes one formula of a sheet; a formula a cell of it holds is computed by another, one deeper, sharing the
+    cells being computed (`busy`: a formula reaching itself is not computed)."""
 
-    def __init__(self, lookup: Lookup) -> None:
-        self.lookup = lookup
-        self.busy: set[str] = set()
+    def __init__(self, lookup: Lookup, busy: set[str], depth: int) -> None:
+        self.lookup, self.busy, self.depth = lookup, busy, depth
+        self.tokens: list[tuple[str, str]] = []
+        self.at = 0
 
-    def formula(self, formula: str, depth: int) -> float:
-        if depth > MAX_DEPTH or not formula.startswith("="):
+    def formula(self, formula: str) -> float:
+        if self.depth > MAX_DEPTH or not formula.startswith("="):
             raise _Uncomputed
-        self.tokens, self.at, self.depth = _tokens(formula[1:]), 0, depth
+        self.tokens, self.at = _tokens(formula[1:]), 0
         value = self.sum()
         if self.at != len(self.tokens):
             raise _Uncomputed
@@ -85,11 +87,9 @@ class _Computer:
             return float(value)
         if isinstance(value, str) and value.startswith("=") and coordinate not in self.busy:
             self.busy.add(coordinate)
-            state = self.tokens, self.at, self.depth
             try:
-                return self.formula(value, self.depth + 1)
+                return _Computer(self.lookup, self.busy, self.depth + 1).formula(value)
             finally:
-                self.tokens, self.at, self.depth = state
                 self.busy.discard(coordinate)
         raise _Uncomputed  # text, or a formula reaching itself
 
