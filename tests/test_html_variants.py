@@ -202,6 +202,19 @@ def comments_in_cells(root: etree._Element) -> None:
         cell.append(etree.Comment(" 原值 15，已改 "))
 
 
+INVISIBLE = ("\u200b", "\ufeff", "\u200d", "\u00ad", "\u2060")
+
+
+def zero_width_chars(root: etree._Element) -> None:
+    """Characters a browser draws as nothing (a zero-width space, joiner or word joiner, a soft hyphen, a BOM) inside
+    every label and number and at the end of every cell, as pasting from some editors and anti-copy scripts leave."""
+    for k, cell in enumerate(_cells(root)):
+        text = (cell.text or "").strip()
+        if len(cell) == 0 and text:
+            cut = max(1, len(text) // 2)
+            cell.text = text[:cut] + INVISIBLE[k % len(INVISIBLE)] + text[cut:] + "\ufeff"
+
+
 ENUMERATOR = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|[1-9][.．、](?!\d))\s*")
 
 
@@ -217,7 +230,8 @@ VARIANTS: dict[str, Callable[[etree._Element], None]] = {
     f.__name__: f
     for f in (tbody_thead, th_first_row, span_font, paragraph, nbsp, full_width_digits, label_line_break,
               unit_line_break, editor_attributes, empty_trailing_row, wrapper_divs, whitespace_between_cells,
-              split_tables, layout_table, word_paste, spaced_labels, hidden_junk, comments_in_cells, no_enumerators)
+              split_tables, layout_table, word_paste, spaced_labels, hidden_junk, comments_in_cells, no_enumerators,
+              zero_width_chars)
 }
 
 
@@ -247,7 +261,7 @@ def test_the_variants_change_the_markup_not_the_copy() -> None:
         root = html.fromstring(page)
         change(root)
         # Every table cell is still there, in order, with the same visible words (spaces and digit widths aside).
-        if change in (hidden_junk, no_enumerators):
+        if change in (hidden_junk, no_enumerators, zero_width_chars):
             continue  # it adds what a browser does not show; it drops the labels' enumerators
         words = [re.sub(r"\s+", "", c.text_content()).translate({0xFF10 + i: 0x30 + i for i in range(10)})
                  for c in _cells(root)]  # fmt: skip
