@@ -23,6 +23,16 @@ from .conftest import CORPUS, need_shared
 
 CELL_ENUMERATOR = re.compile(r"(?m)^(\t+)(?:（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|[1-9][.．、](?!\d))")
 
+_BETWEEN = re.compile(r"(?<=\d)(?=\d)|(?<=\t\w)(?=\w)")
+
+
+def _zero_width(text: str) -> str:
+    """Return `text` with a zero-width space between the digits of every number and after every cell label's first
+    char, and a BOM at the end of every line: chars a reader sees nothing of, as text copied out of some editors
+    carries them."""
+    return re.sub(r"(?m)$", "\ufeff", _BETWEEN.sub("\u200b", text))
+
+
 VARIANTS: dict[str, Callable[[str], bytes]] = {
     "crlf": lambda t: t.replace("\n", "\r\n").encode("utf-8"),
     "bom": lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),
@@ -33,6 +43,7 @@ VARIANTS: dict[str, Callable[[str], bytes]] = {
     "utf16": lambda t: t.encode("utf-16"),
     # Row labels without their enumerators (（七）总计 as 总计, 1.属于国家秘密 as 属于国家秘密), as some templates have them.
     "no_enumerators": lambda t: CELL_ENUMERATOR.sub(r"\1", t).encode("utf-8"),
+    "zero_width_chars": lambda t: _zero_width(t).encode("utf-8"),
 }
 
 
