@@ -10,6 +10,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from lxml import etree
 from parsel import Selector
 
+from extractors.invisible import visible
 from extractors.readers.html import meta_content, page_metas
 
 from .page_meta import marked_nodes
@@ -95,13 +96,13 @@ def canonical(url: str) -> str | None:
 
 def _unspaced(text: str) -> str:
     """Return `text` without its whitespace: what `re.sub(r"\\s+", "", text)` gives (the same chars count as
-    whitespace), without the regex's cost on a page's whole text."""
-    return "".join(text.split())
+    whitespace), without the regex's cost on a page's whole text, nor the chars drawn as nothing (zero-width spaces)."""
+    return visible("".join(text.split()))
 
 
 def _joined(texts: Iterable[str]) -> str:
-    """Return the non-blank `texts`, each stripped, joined by spaces."""
-    return " ".join(t.strip() for t in texts if t.strip())
+    """Return the non-blank `texts`, each stripped, joined by spaces, without the chars drawn as nothing."""
+    return visible(" ".join(t.strip() for t in texts if t.strip()))
 
 
 _BESIDE_FIRST = re.compile(r"解读|图解|读懂")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BlankTemplate, ExtractionError, NotAReport, TooLarge, Unreadable
+from .invisible import drop_invisible
 from .legible import PART_SHARE
 from .limits import DEFAULT_MAX_BYTES, admit
 from .model import Document
@@ -186,6 +187,7 @@ def extract_record(
             doc = read_html_tree(data, tree)
         else:
             doc = read(data, name=name, media_type=media_type, charset=charset, converted=converted)
+        drop_invisible(doc)
         admit(doc)  # the record builder's memory grows with the text: refuse or make room before it starts
         context = dict(context or {})
         published = context.get("published_at") or doc.meta.get("PubDate")

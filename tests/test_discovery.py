@@ -158,15 +158,26 @@ def test_a_report_heading_is_the_title_where_the_template_titles_pages_with_the_
     assert page_title(Selector(text="<title>某县人民政府门户网站</title>")) == "某县人民政府门户网站"
 
 
-def test_unspacing_drops_exactly_the_chars_the_whitespace_pattern_drops():
+def test_unspacing_drops_exactly_the_chars_the_whitespace_pattern_drops_and_those_drawn_as_nothing():
     import re
     import sys
 
     from crawler.discovery import _unspaced
+    from extractors.invisible import INVISIBLE
 
     text = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
-    assert _unspaced(text) == re.sub(r"\s+", "", text)
+    assert _unspaced(text) == INVISIBLE.sub("", re.sub(r"\s+", "", text))
     assert _unspaced(" 2024年 度\u3000报告\n") == "2024年度报告"
+
+
+def test_a_title_holding_zero_width_chars_is_a_reports():
+    title = "某县教育局2023年\u200b政府信息公开工作\ufeff年度报告"
+    assert D.is_report_title(title)
+    sel = Selector(text=f'<ul><li><a href="./202401/t20240116_1.html">{title}</a></li></ul>')
+    (link,) = D.list_links(sel, "http://x.gov.cn/zfxxgknb/index.html")
+    assert link.text == "某县教育局2023年政府信息公开工作年度报告"
+    page = Selector(text=f"<html><head><meta name='ArticleTitle' content='{title}'></head><body></body></html>")
+    assert D.page_title(page) == "某县教育局2023年政府信息公开工作年度报告"
 
 
 def test_a_title_a_list_cut_short_is_worth_fetching_where_its_start_reads_as_a_reports():

@@ -137,11 +137,19 @@ def tables_in_text_boxes(body: etree._Element) -> None:
         etree.SubElement(box, w("p"))  # a text box's content ends with a paragraph
 
 
+def zero_width_chars(body: etree._Element) -> None:
+    """A zero-width space inside the text of every table run of two chars or more and a BOM after it, as text pasted
+    from some editors carries them (Word draws nothing for either)."""
+    for t in (t for tbl in body.iter(w("tbl")) for t in tbl.iter(w("t"))):
+        if t.text and len(t.text) > 1:
+            t.text = t.text[:1] + "\u200b" + t.text[1:] + "\ufeff"
+
+
 VARIANTS: dict[str, Callable[[etree._Element], None]] = {
     f.__name__: f
     for f in (tracked_insertions, deleted_text_beside, content_controls_in_cells, content_controls_around_rows,
               content_controls_around_tables, content_controls_around_runs, smart_tags, runs_cut_by_marks,
-              tables_in_text_boxes)
+              tables_in_text_boxes, zero_width_chars)
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..invisible import visible
 from ..model import Block, Document, Paragraph, Table
 from .encoding import decode
 
@@ -94,4 +95,5 @@ def _tab_table(lines: list[str], i: int) -> tuple[list[list[str | None]], int]:
 
 def read_text(data: bytes, carrier: str = "text") -> Document:
     """Return the Document of a plain-text or Markdown file."""
-    return Document(blocks_from_text(decode(data)), carrier=carrier)
+    # Before the lines are read: a zero-width space inside a number would make a table row's cell a word.
+    return Document(blocks_from_text(visible(decode(data))), carrier=carrier)
