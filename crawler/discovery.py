@@ -228,8 +228,8 @@ def list_links(sel: Selector, base: str) -> list[Link]:
             if not m:
                 continue
             href = m.group(1)
-        text = _joined(_TEXTS(a)) or a.get("title", "")
-        title = a.get("title") or ""
+        title = visible(a.get("title") or "").strip()
+        text = _joined(_TEXTS(a)) or title
         if len(title) > len(text):
             text = title
         add_link(out, seen, base, href, text, _row_date(a))

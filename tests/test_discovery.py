@@ -176,6 +176,8 @@ def test_a_title_holding_zero_width_chars_is_a_reports():
     sel = Selector(text=f'<ul><li><a href="./202401/t20240116_1.html">{title}</a></li></ul>')
     (link,) = D.list_links(sel, "http://x.gov.cn/zfxxgknb/index.html")
     assert link.text == "某县教育局2023年政府信息公开工作年度报告"
+    sel = Selector(text=f'<ul><li><a href="./202401/t20240116_1.html" title="{title}">某县教育局…</a></li></ul>')
+    assert D.list_links(sel, "http://x.gov.cn/zfxxgknb/index.html")[0].text == "某县教育局2023年政府信息公开工作年度报告"
     page = Selector(text=f"<html><head><meta name='ArticleTitle' content='{title}'></head><body></body></html>")
     assert D.page_title(page) == "某县教育局2023年政府信息公开工作年度报告"
 
