@@ -55,6 +55,13 @@ _TEXTS = etree.XPath(".//text()", smart_strings=False)
 _TITLE_TEXT = etree.XPath("//title/text()", smart_strings=False)
 _CRUMB_CLASS = re.compile("crumb|position|location")
 _LINKS = etree.XPath("//a[@href] | //area[@href]")
+_CLICKABLE = etree.XPath(
+    "//body//*[@onclick or @data-href or @data-url][not(self::a or self::area or .//a[@href] or .//area[@href])]"
+)
+"""Elements other than links that a click takes somewhere, with no link inside: a list row sending the browser on
+by script, or naming its target in a data attribute a site script reads."""
+_ROW_TEXT_MAX = 300
+"""The longest text read as a clickable row's title: a longer block is a page's part, not one entry of a list."""
 _EMBEDDED = etree.XPath("//iframe/@src | //embed/@src | //object/@data", smart_strings=False)
 _SCRIPT_TEXT = etree.XPath("//script/text() | //body/@onload", smart_strings=False)
 _BASE = etree.XPath("//base[@href][1]/@href", smart_strings=False)
@@ -233,6 +240,17 @@ def list_links(sel: Selector, base: str) -> list[Link]:
         if len(title) > len(text):
             text = title
         add_link(out, seen, base, href, text, _row_date(a))
+    for row in _CLICKABLE(sel.root):
+        target = row.get("data-href") or row.get("data-url")
+        if not target:
+            m = SCRIPT_URL.search(row.get("onclick") or "")
+            if not m:
+                continue
+            target = m.group(1)
+        title = visible(row.get("title") or "").strip()
+        text = _joined(_TEXTS(row))
+        text = text if len(text) <= _ROW_TEXT_MAX else ""
+        add_link(out, seen, base, target, title if len(title) > len(text) else text, _row_date(row, itself=True))
     for src in _EMBEDDED(sel.root):
         add_link(out, seen, base, src, "", None)
     scripts = " ".join(_SCRIPT_TEXT(sel.root))
@@ -265,9 +283,10 @@ def add_link(out: list[Link], seen: set[str], base: str, href: str, text: str, d
     out.append(Link(canon, re.sub(r"\s+", " ", text).strip(), date, kind))
 
 
-def _row_date(a: etree._Element) -> str | None:
-    """Return the date printed in the same list row as a link (`<li><a>…</a><span>2024-01-16</span></li>`)."""
-    row = _ROW(a)
+def _row_date(a: etree._Element, itself: bool = False) -> str | None:
+    """Return the date printed in the same list row as a link (`<li><a>…</a><span>2024-01-16</span></li>`); with
+    `itself`, in the element `a` itself (a clickable row)."""
+    row = [a] if itself else _ROW(a)
     if not row:
         return None
     m = DATE.search(" ".join(_TEXTS(row[0])))

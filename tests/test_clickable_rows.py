@@ -97,6 +97,12 @@ def test_a_clickable_row_beside_its_own_link_is_one_link() -> None:
     links = D.list_links(Selector(text=html), "http://x.gov.cn/nb/index.html")
     assert [lk.url for lk in links] == ["http://x.gov.cn/nb/a/t1.html"]
     assert links[0].text == "某局2024年政府信息公开工作年度报告"
+    # A block holding links is no row to click, and a long one's text is no title.
+    html = ('<div data-url="/api/list/7"><a href="./a/t2.html">某局2024年政府信息公开工作年度报告</a></div>'
+            f'<div onclick="location.href=\'/\'">{"首页导航" * 100}</div>')
+    links = D.list_links(Selector(text=html), "http://x.gov.cn/nb/index.html")
+    assert [(lk.url, lk.text) for lk in links] == [("http://x.gov.cn/nb/a/t2.html", "某局2024年政府信息公开工作年度报告"),
+                                                   ("http://x.gov.cn/", "")]  # fmt: skip
 
 
 @pytest.mark.slow
