@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import etree
@@ -55,11 +56,14 @@ _TEXTS = etree.XPath(".//text()", smart_strings=False)
 _TITLE_TEXT = etree.XPath("//title/text()", smart_strings=False)
 _CRUMB_CLASS = re.compile("crumb|position|location")
 _LINKS = etree.XPath("//a[@href] | //area[@href]")
-_CLICKABLE = etree.XPath(
-    "//body//*[@onclick or @data-href or @data-url][not(self::a or self::area or .//a[@href] or .//area[@href])]"
-)
-"""Elements other than links that a click takes somewhere, with no link inside: a list row sending the browser on
-by script, or naming its target in a data attribute a site script reads."""
+lower_html = lru_cache(maxsize=2)(str.lower)
+"""`html.lower()`, kept for the last pages: the checks of one page (its links, its family) look for literals in it."""
+_CLICK_WORDS = ("onclick", "data-href", "data-url")
+_CLICK_ATTRS = etree.XPath("//@onclick | //@data-href | //@data-url")
+"""The attributes that make an element other than a link one a click takes somewhere: a list row sending the browser
+on by script, or naming its target in a data attribute a site script reads (an attribute search is a third of the
+cost of a search for the elements holding one)."""
+_HOLDS_LINK = etree.XPath("boolean(.//a[@href] | .//area[@href])")
 _ROW_TEXT_MAX = 300
 """The longest text read as a clickable row's title: a longer block is a page's part, not one entry of a list."""
 _EMBEDDED = etree.XPath("//iframe/@src | //embed/@src | //object/@data", smart_strings=False)
@@ -223,8 +227,9 @@ def page_base(sel: Selector, url: str) -> str:
     return base if urlsplit(base).scheme in ("http", "https") else url
 
 
-def list_links(sel: Selector, base: str) -> list[Link]:
-    """Return the page's links with anchor text and, where the list shows one, the date beside them."""
+def list_links(sel: Selector, base: str, html: str | None = None) -> list[Link]:
+    """Return the page's links with anchor text and, where the list shows one, the date beside them. `html`: the
+    page's text where the caller has it (a page whose text names no click attribute is not searched for them)."""
     out: list[Link] = []
     seen: set[str] = set()
     for a in _LINKS(sel.root):
@@ -240,7 +245,8 @@ def list_links(sel: Selector, base: str) -> list[Link]:
         if len(title) > len(text):
             text = title
         add_link(out, seen, base, href, text, _row_date(a))
-    for row in _CLICKABLE(sel.root):
+    clicks = html is None or any(word in lower_html(html) for word in _CLICK_WORDS)
+    for row in _clickable(sel.root) if clicks else ():
         target = row.get("data-href") or row.get("data-url")
         if not target:
             m = SCRIPT_URL.search(row.get("onclick") or "")
@@ -263,6 +269,17 @@ def list_links(sel: Selector, base: str) -> list[Link]:
 
 
 _BUILT = re.compile(r"\s*\+")
+
+
+def _clickable(root: etree._Element) -> list[etree._Element]:
+    """Return the elements of the page's body, other than links and holding none, that a click takes somewhere (an
+    `onclick`, a `data-href` or `data-url`), each once, in page order."""
+    rows: dict[etree._Element, None] = {}
+    for attr in _CLICK_ATTRS(root):
+        element = attr.getparent()
+        if element is not None and element.tag not in ("a", "area", "body", "html") and element not in rows:
+            rows[element] = None
+    return [row for row in rows if not _HOLDS_LINK(row)]
 
 
 def add_link(out: list[Link], seen: set[str], base: str, href: str, text: str, date: str | None) -> None:

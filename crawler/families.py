@@ -11,18 +11,14 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
 
-from .discovery import Link, list_links
+from .discovery import Link, list_links, lower_html
 from .paging import ListCall, size_of
 from .scripts import find_key, literal_at, variables
-
-lower_html = lru_cache(maxsize=2)(str.lower)
-"""`html.lower()`, kept for the last pages: the family checks of one page each look for literals in it."""
 
 # --- TRS WCM -----------------------------------------------------------------------------------
 _TRS_PAGER = re.compile(r"createPageHTML\(\s*([\w.]+)\s*,\s*([\w.]+)\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]")

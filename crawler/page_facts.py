@@ -92,7 +92,7 @@ def page_facts(url: str, html: str, sel: Selector, context: dict[str, Any]) -> P
         title = listed  # a template titling every page with the site's name: the list named the report
         is_report = True
     base = D.page_base(sel, url)  # what the page's relative links resolve against
-    links = D.list_links(sel, base)
+    links = D.list_links(sel, base, html)
     part = AP.part_of(url)
     parts = AP.part_urls(url, html, [lk.url for lk in links]) if part is not None else []
     if part is not None and parts:
