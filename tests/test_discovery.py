@@ -283,3 +283,12 @@ def test_a_script_variable_named_location_holding_words_is_no_address():
     page = "<script>var location = '北京'; window.location.href = 'nb/index.html';</script>"
     links = D.list_links(Selector(text=page), "http://www.example.gov.cn/index.html")
     assert [lk.url for lk in links] == ["http://www.example.gov.cn/nb/index.html"]
+
+
+def test_a_link_shown_as_a_picture_is_named_by_the_pictures_alt_text():
+    html = ('<ul><li><a href="./202401/t20240116_1.html"><img src="cover.jpg" alt=" 某局2023年政府信息公开工作年度报告 ">'
+            "</a><span>2024-01-16</span></li></ul>")
+    (link,) = D.list_links(Selector(text=html), "http://x.gov.cn/zfxxgknb/index.html")
+    assert link.text == "某局2023年政府信息公开工作年度报告" and D.is_report_title(link.text)
+    html = '<a href="./t2.html" title="某局2022年政府信息公开工作年度报告"><img src="c.jpg" alt="封面"></a>'
+    assert D.list_links(Selector(text=html), "http://x.gov.cn/nb/")[0].text == "某局2022年政府信息公开工作年度报告"
