@@ -53,6 +53,7 @@ _TITLE_METAS = ("ArticleTitle", "articletitle")
 _H1_TEXT = etree.XPath("//h1//text()", smart_strings=False)
 _TITLE_CLASS = re.compile("title")
 _TEXTS = etree.XPath(".//text()", smart_strings=False)
+_ALTS = etree.XPath(".//img/@alt", smart_strings=False)
 _TITLE_TEXT = etree.XPath("//title/text()", smart_strings=False)
 _CRUMB_CLASS = re.compile("crumb|position|location")
 _LINKS = etree.XPath("//a[@href] | //area[@href]")
@@ -241,7 +242,7 @@ def list_links(sel: Selector, base: str, html: str | None = None) -> list[Link]:
                 continue
             href = m.group(1)
         title = visible(a.get("title") or "").strip()
-        text = _joined(_TEXTS(a)) or title
+        text = _joined(_TEXTS(a)) or title or _joined(_ALTS(a))  # a link shown as a picture: the picture's words
         if len(title) > len(text):
             text = title
         add_link(out, seen, base, href, text, _row_date(a))
