@@ -1,0 +1,57 @@
+"""OFD reports whose text pages are text and whose table pages are pictures (a typed report with its tables scanned
+in): the pictures are read by OCR where they stand, as a PDF's wide pictures are.
+
+fixtures/ofd_mixed/ (`python -m fixtures.ofd_mixed.build`): two bundled reports as OFD, every page drawing a table
+replaced by its picture. Before, each read its text pages only: every table "not found", no word of the pictures.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from extractors import extract
+from extractors.readers import image as image_reader
+from extractors.readers.ocr import ENGINES, engine
+from extractors.readers.ofd import read_ofd
+
+from .ocr_score import cell_scores
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = sorted((ROOT / "fixtures" / "ofd_mixed").glob("seed*_mixed"))
+
+
+def test_the_cases_are_built() -> None:
+    assert len(CASES) == 2
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_the_pictures_of_a_mixed_ofd_are_counted_when_read_as_text(case: Path) -> None:
+    doc = read_ofd((case / "input.ofd").read_bytes())
+    assert doc.pictures == 2 and doc.blocks  # its two table pages are pictures; its other pages are text
+
+
+def test_without_ocr_the_record_says_its_tables_may_be_pictures(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_engine() -> None:
+        from extractors.errors import NoText
+
+        raise NoText("no engine is installed")
+
+    monkeypatch.setattr(image_reader, "choose", no_engine)
+    record = extract(CASES[0] / "input.ofd")
+    assert record["proactive"] is None
+    assert any("2 picture(s) not read" in (c.get("message") or "") for c in record["checks"]), record["checks"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_a_mixed_ofd_has_its_pictures_read_where_they_stand(case: Path) -> None:
+    if engine(ENGINES[0]) is None:
+        pytest.skip(f"{ENGINES[0]} OCR engine not installed (pip install 'nianbao[ocr]')")
+    record = extract(case / "input.ofd")
+    cells, right, _, wrong = cell_scores(record, json.loads((case / "expected.json").read_text("utf-8")))
+    print(f"\n{case.name}: {right}/{cells} cells right, {len(wrong)} wrong and not flagged")
+    assert not wrong and right >= 0.99 * cells, (right, cells, wrong[:5])
+    assert record["year"] == 2020 and record["carrier"] == "ofd"
