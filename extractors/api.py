@@ -17,7 +17,7 @@ from .pictures import local_pictures
 from .readers.docx import read_docx
 from .readers.html import read_html, read_html_tree
 from .readers.image import is_ocr, read_image
-from .readers.ofd import read_ofd
+from .readers.ofd import read_ofd, read_ofd_pictures
 from .readers.office import to_docx
 from .readers.page_pictures import with_pictures
 from .readers.pdf import read_pdf, read_pdf_pages, read_pdf_pictures
@@ -83,7 +83,7 @@ def not_a_report_title(title: str | None) -> str | None:
 def _read_pictures(doc: Document, data: bytes, source: Any, max_bytes: int) -> Document | None:
     """Return the document `data` read again with its pictures read by OCR where they stand, or None where it has
     none that could be read: an HTML page's pictures it carries or (a saved page) beside it; a Word file's wide
-    drawings; a PDF's wide pictures."""
+    drawings; a PDF's or an OFD's wide pictures."""
     if doc.carrier == "html" and doc.shown:
         saved = None if isinstance(source, bytes | bytearray) else Path(source)
         found = local_pictures(saved, [src for _, src in doc.shown], max_bytes) if saved else {}
@@ -92,6 +92,8 @@ def _read_pictures(doc: Document, data: bytes, source: Any, max_bytes: int) -> D
         return with_pictures(doc, {}, max_bytes)
     if doc.carrier == "pdf":
         return read_pdf_pictures(data)
+    if doc.carrier == "ofd":
+        return read_ofd_pictures(data)
     return None
 
 

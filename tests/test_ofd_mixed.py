@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from extractors import extract
-from extractors.readers import image as image_reader
+from extractors.readers import ocr as ocr_module
 from extractors.readers.ocr import ENGINES, engine
 from extractors.readers.ofd import read_ofd
 
@@ -39,7 +39,7 @@ def test_without_ocr_the_record_says_its_tables_may_be_pictures(monkeypatch: pyt
 
         raise NoText("no engine is installed")
 
-    monkeypatch.setattr(image_reader, "choose", no_engine)
+    monkeypatch.setattr(ocr_module, "choose", no_engine)
     record = extract(CASES[0] / "input.ofd")
     assert record["proactive"] is None
     assert any("2 picture(s) not read" in (c.get("message") or "") for c in record["checks"]), record["checks"]

@@ -5,7 +5,8 @@ runs at best, not each glyph's box nor the path objects that rule a table. Ruled
 by pdfplumber's own table finder on the page's edges (the lattice a PDF's ruling lines go through),
 and the rest of the words by the row rebuilder of PDFs drawn without ruling lines (pdf_rows).
 A package whose pages draw only pictures (ImageObjects: a scan kept as OFD) is read by local OCR, as
-an image-only PDF is (readers/image.py).
+an image-only PDF is (readers/image.py); one whose text pages stand beside pictures wide enough to hold a table
+(tables scanned in) counts them, and `read_ofd_pictures` reads them by OCR where they stand, as a PDF's.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from pdfplumber.table import TableFinder
 from pdfplumber.utils.text import chars_to_textmap, extract_words
 
-from ..errors import Corrupt, NoText, TooLarge
+from ..errors import Corrupt, ExtractionError, NoText, TooLarge
 from ..model import Block, Document, Paragraph, Table
 from .image import MAX_OCR_PAGES, image_pages, read_pages
 from .ofd_package import OfdDocument, OfdPage, read_package
@@ -41,9 +42,20 @@ def _inside(char: dict[str, Any], boxes: list[tuple[float, float, float, float]]
     return any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
 
 
-def page_blocks(page: OfdPage) -> list[Block]:
-    """Return one page's blocks, top to bottom: ruled tables as grids, other words as rebuilt rows or lines."""
-    placed: list[tuple[float, Block]] = []
+WIDE_SHARE = 0.4
+"""A picture at least this share of its page's width may hold a table drawn as a picture (a seal or a logo is
+narrower), as in a PDF (`pdf_layer.wide_pictures`)."""
+
+
+def _wide(page: OfdPage) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """Return the page's pictures wide enough to hold a table, as (package member, box)."""
+    return [(member, box) for member, box in page.images if box[2] - box[0] >= WIDE_SHARE * page.width]
+
+
+def page_blocks(page: OfdPage, pictured: list[tuple[float, Block]] | None = None) -> list[Block]:
+    """Return one page's blocks, top to bottom: ruled tables as grids, other words as rebuilt rows or lines;
+    `pictured`: blocks OCR read in the page's pictures, each at its picture's top (in the order read)."""
+    placed: list[tuple[float, Block]] = list(pictured or [])
     boxes: list[tuple[float, float, float, float]] = []
     surface = _Surface(page)
     for found in TableFinder(surface).tables if page.edges else ():
@@ -72,13 +84,19 @@ def _pictures(ofd: OfdDocument, images: list[tuple[str, tuple[float, float, floa
     if len(images) > MAX_OCR_PAGES:
         raise TooLarge(f"OFD has {len(images)} pictures to read by OCR (limit {MAX_OCR_PAGES})")
     for member, (x0, _, x1, _) in images:
-        try:
-            data = ofd.member(member)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise Corrupt(f"unreadable OFD picture {member}: {type(exc).__name__}") from None
-        image, _ = next(image_pages(data), (None, 0.0))
+        image = _picture(ofd, member)
         if image is not None:
             yield image, (x1 - x0) / max(image.width, 1)
+
+
+def _picture(ofd: OfdDocument, member: str) -> Any:
+    """Return the picture a package member holds as a grey image (its first frame), or None where it has none.
+    Raises Corrupt for a member that cannot be read, and image_pages' errors for a picture refused (a bomb)."""
+    try:
+        data = ofd.member(member)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise Corrupt(f"unreadable OFD picture {member}: {type(exc).__name__}") from None
+    return next(image_pages(data), (None, 0.0))[0]
 
 
 def read_ofd(data: bytes) -> Document:
@@ -90,9 +108,11 @@ def read_ofd(data: bytes) -> Document:
     ofd = read_package(data)
     pages: list[list[Block]] = []
     images: list[tuple[str, tuple[float, float, float, float]]] = []
+    wide = 0
     for page in ofd.pages:
         pages.append(page_blocks(page))
         images += page.images
+        wide += len(_wide(page))
         page.chars, page.edges = [], []  # laid out: free the page before the next
     blocks = join_pages(pages)  # a table row a page break cut in two, joined as in a PDF
     if not any(isinstance(b, Table) or b.text for b in blocks):
@@ -101,4 +121,50 @@ def read_ofd(data: bytes) -> Document:
         doc = read_pages(_pictures(ofd, images), "ofd")
         doc.title, doc.meta = ofd.meta.get("Title") or None, ofd.meta
         return doc
-    return Document(blocks, carrier="ofd", title=ofd.meta.get("Title") or None, meta=ofd.meta)
+    return Document(blocks, carrier="ofd", title=ofd.meta.get("Title") or None, meta=ofd.meta, pictures=wide)
+
+
+def read_ofd_pictures(data: bytes) -> Document | None:
+    """Return the OcrDocument of an OFD whose wide pictures (tables drawn as pictures) are read by local OCR where
+    they stand, its text read as text; None where it shows none OCR could read or no OCR engine is installed. A
+    picture that cannot be read (a damaged member, a bomb) is left unread and counted among `pictures`."""
+    from .image import OcrDocument, for_ocr
+    from .image import page_blocks as ocr_blocks
+    from .ocr import choose
+
+    try:
+        ocr = choose()
+    except ExtractionError:  # no engine installed
+        return None
+    ofd = read_package(data)
+    pages: list[list[Block]] = []
+    words: dict[int, Any] = {}  # id of an OCR block -> its cells' OCR words
+    pictures = read = 0
+    for page in ofd.pages:
+        pictured: list[tuple[float, Block]] = []
+        wide = _wide(page)
+        pictures += len(wide)
+        for member, (x0, top, x1, _) in wide:
+            if read >= MAX_OCR_PAGES:
+                break
+            try:
+                image = _picture(ofd, member)
+            except ExtractionError:
+                continue
+            if image is None:
+                continue
+            blocks, cells = ocr_blocks(ocr.words(*for_ocr((image, (x1 - x0) / max(image.width, 1)))))
+            for block, got in zip(blocks, cells, strict=True):
+                pictured.append((top, block))
+                if got is not None:
+                    words[id(block)] = got
+            read += 1
+        pages.append(page_blocks(page, pictured))
+        page.chars, page.edges = [], []
+    if not read:
+        return None
+    blocks = join_pages(pages)
+    doc = OcrDocument(blocks, carrier="ofd", title=ofd.meta.get("Title") or None, meta=ofd.meta, engine=ocr.name,
+                      readings={i: words[id(b)] for i, b in enumerate(blocks) if id(b) in words})  # fmt: skip
+    doc.pictures, doc.read_pictures = pictures - read, read
+    return doc
