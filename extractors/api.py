@@ -198,6 +198,7 @@ def extract_record(
             # a PDF whose text layer may be wrong in part: its pages read by OCR, kept where they give more
             paged = _read_pages_again(data)
             if paged is not None:
+                drop_invisible(paged)
                 admit(paged)
                 again = build_record(paged, published_at=published)
                 if _fullness(again) > _fullness(record):
@@ -206,6 +207,7 @@ def extract_record(
             # a 图片版 report: its tables may be pictures, read by OCR
             pictured = _read_pictures(doc, data, source, max_bytes)
             if pictured is not None:
+                drop_invisible(pictured)
                 admit(pictured)
                 again = build_record(pictured, published_at=published)
                 if _tables_found(again) > _tables_found(record):
