@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from extractors.typed_ambiguity import ambiguous_cells
@@ -36,3 +37,22 @@ def cell_scores(got: dict[str, Any], gold: dict[str, Any]) -> tuple[int, int, in
                 else:
                     wrong.append([path, str(value), str(want)])
     return cells, right, marked, wrong
+
+
+def read_as_gold(case: Path, name: str) -> dict[str, Any]:
+    """Return the record of `case / name` read with the first OCR engine (the test skipped where it is not
+    installed), after asserting it holds at least 99% of the case's gold cells and no wrong cell unflagged."""
+    import json
+
+    import pytest
+
+    from extractors import extract
+    from extractors.readers.ocr import ENGINES, engine
+
+    if engine(ENGINES[0]) is None:
+        pytest.skip(f"{ENGINES[0]} OCR engine not installed (pip install 'nianbao[ocr]')")
+    record = extract(case / name)
+    cells, right, _, wrong = cell_scores(record, json.loads((case / "expected.json").read_text("utf-8")))
+    print(f"\n{case.name}: {right}/{cells} cells right, {len(wrong)} wrong and not flagged")
+    assert not wrong and right >= 0.99 * cells, (right, cells, wrong[:5])
+    return record

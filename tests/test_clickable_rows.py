@@ -8,12 +8,7 @@ forms, none an `<a href>`.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,8 +17,8 @@ from parsel import Selector
 
 from crawler import discovery as D
 
-ROOT = Path(__file__).resolve().parents[1]
-PAGES = sorted((ROOT / "fixtures" / "documents").glob("seed*_html"))
+from .local_site import PAGES, PageHandler, crawl_records, report_title, serving
+
 ENTRIES = (
     '<li onclick="window.open(\'{url}\')"><span class="t">{title}</span><span>{date}</span></li>',
     '<table><tr onclick="location.href=\'{url}\'"><td>{title}</td><td>{date}</td></tr></table>',
@@ -33,53 +28,25 @@ ENTRIES = (
 )
 
 
-def _title(k: int) -> str:
-    return f"第{k}单位2024年政府信息公开工作年度报告"
-
-
 def column() -> str:
     """Return the column page: one entry of each form, the k-th leading to report k."""
-    rows = "".join(form.format(url=f"./202501/t20250110_{k}.html", title=_title(k), date=f"2025-01-1{k}")
+    rows = "".join(form.format(url=f"./202501/t20250110_{k}.html", title=report_title(k), date=f"2025-01-1{k}")
                    for k, form in enumerate(ENTRIES))  # fmt: skip
     return (f"<html><head><title>政府信息公开年报</title></head><body><div class='crumb'>首页 > 政府信息公开 > "
             f"政府信息公开年报</div><div class='list'>{rows}</div></body></html>")  # fmt: skip
 
 
-class _Site(BaseHTTPRequestHandler):
+class _Site(PageHandler):
     asked: ClassVar[list[str]] = []
 
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _send(self, body: bytes) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        self.asked.append(self.path)
-        if self.path == "/robots.txt":
-            return self._send(b"User-agent: *\nAllow: /\n")
-        if self.path == "/zfxxgk/nb/index.html":
-            return self._send(column().encode("utf-8"))
-        if self.path.startswith("/zfxxgk/nb/202501/t20250110_"):
-            k = int(self.path.rsplit("_", 1)[1].split(".")[0])
-            if k < len(PAGES):
-                page = (PAGES[k] / "input.html").read_text(encoding="utf-8")
-                return self._send(page.replace("<body>", f"<body><h1>{_title(k)}</h1>", 1).encode("utf-8"))
-        self.send_error(404)
+    def page(self, path: str) -> bytes | None:
+        return column().encode("utf-8") if path == "/zfxxgk/nb/index.html" else None
 
 
 @pytest.fixture
 def site() -> Iterator[str]:
-    _Site.asked = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(_Site) as url:
+        yield url
 
 
 def test_each_clickable_row_is_a_link_with_its_title_and_date() -> None:
@@ -88,7 +55,7 @@ def test_each_clickable_row_is_a_link_with_its_title_and_date() -> None:
     for k in range(len(ENTRIES)):
         link = got[f"http://x.gov.cn/zfxxgk/nb/202501/t20250110_{k}.html"]
         assert D.is_report_title(link.text), link
-        assert _title(k) in link.text and link.date == f"2025-01-1{k}", link
+        assert report_title(k) in link.text and link.date == f"2025-01-1{k}", link
 
 
 def test_a_clickable_row_beside_its_own_link_is_one_link() -> None:
@@ -108,13 +75,7 @@ def test_a_clickable_row_beside_its_own_link_is_one_link() -> None:
 @pytest.mark.slow
 def test_a_column_of_clickable_rows_is_read_whole(tmp_path: Path, site: str) -> None:
     assert len(PAGES) == len(ENTRIES) == 5
-    db, out = f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path / "records.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--fast", "--db", db, "--quiet",
-                           f"{site}/zfxxgk/nb/index.html"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=600)  # fmt: skip
+    proc, records = crawl_records(f"{site}/zfxxgk/nb/index.html", tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    subprocess.run([sys.executable, "-m", "nianbao.cli", "export", "--db", db, "--format", "jsonl", "--out", str(out)],
-                   cwd=tmp_path, capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
-    records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines() if x.strip()]
     assert len(records) == len(PAGES), (len(records), _Site.asked)
     assert sorted(r["published_at"] for r in records) == [f"2025-01-1{k}" for k in range(5)]

@@ -108,6 +108,19 @@ def page_blocks(words: list[OcrWord]) -> tuple[list[Block], list[list[OcrWord | 
     return blocks, cells
 
 
+def picture_blocks(ocr: Engine, top: float, picture: tuple[Any, float], words: dict[int, Any]
+                   ) -> list[tuple[float, Block]]:  # fmt: skip
+    """Return the blocks OCR reads in a picture on a page (grey image, points per pixel), each at the picture's `top`
+    in the order read; the OCR words of each block's cells go into `words` by the block's id."""
+    placed: list[tuple[float, Block]] = []
+    blocks, cells = page_blocks(ocr.words(*for_ocr(picture)))
+    for block, got in zip(blocks, cells, strict=True):
+        placed.append((top, block))
+        if got is not None:
+            words[id(block)] = got
+    return placed
+
+
 def read_pages(pages: Iterator[tuple[Any, float]], carrier: str, ocr: Engine | None = None) -> OcrDocument:
     """Return the OcrDocument of page images given as (PIL image, points per pixel).
 

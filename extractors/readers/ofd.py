@@ -128,8 +128,7 @@ def read_ofd_pictures(data: bytes) -> Document | None:
     """Return the OcrDocument of an OFD whose wide pictures (tables drawn as pictures) are read by local OCR where
     they stand, its text read as text; None where it shows none OCR could read or no OCR engine is installed. A
     picture that cannot be read (a damaged member, a bomb) is left unread and counted among `pictures`."""
-    from .image import OcrDocument, for_ocr
-    from .image import page_blocks as ocr_blocks
+    from .image import OcrDocument, picture_blocks
     from .ocr import choose
 
     try:
@@ -153,11 +152,7 @@ def read_ofd_pictures(data: bytes) -> Document | None:
                 continue
             if image is None:
                 continue
-            blocks, cells = ocr_blocks(ocr.words(*for_ocr((image, (x1 - x0) / max(image.width, 1)))))
-            for block, got in zip(blocks, cells, strict=True):
-                pictured.append((top, block))
-                if got is not None:
-                    words[id(block)] = got
+            pictured += picture_blocks(ocr, top, (image, (x1 - x0) / max(image.width, 1)), words)
             read += 1
         pages.append(page_blocks(page, pictured))
         page.chars, page.edges = [], []

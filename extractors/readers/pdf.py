@@ -377,7 +377,7 @@ def _read_pages(data: bytes, descents: dict[str, float | None], ocr: Any = None)
     row a page break cut in two joined again; the pictures wide enough to hold a table; and, with an OCR engine
     `ocr`, those pictures read by it where they stand: per block read so its OCR words (image.page_blocks), and how
     many pictures were read (at most MAX_OCR_PAGES)."""
-    from .image import MAX_OCR_PAGES, MAX_PIXELS, for_ocr, page_blocks
+    from .image import MAX_OCR_PAGES, MAX_PIXELS, picture_blocks
 
     pages: list[list[Block]] = []
     pictures = read = 0
@@ -390,11 +390,7 @@ def _read_pages(data: bytes, descents: dict[str, float | None], ocr: Any = None)
         for page in pdf_pages.pages(doc, fonts, PDF_PAGE_OBJECTS, MAX_PIXELS if ocr is not None else 0):
             pictured: list[tuple[float, Block]] = []
             for top, image, scale in page.read_images[: max(MAX_OCR_PAGES - read, 0)]:
-                blocks, cells = page_blocks(ocr.words(*for_ocr((image, scale))))
-                for block, got in zip(blocks, cells, strict=True):
-                    pictured.append((top, block))
-                    if got is not None:
-                        words[id(block)] = got
+                pictured += picture_blocks(ocr, top, (image, scale), words)
                 read += 1
             pages.append(_page_blocks(page, pictured))
             pictures += page.pictures
