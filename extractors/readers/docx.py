@@ -224,46 +224,52 @@ def _text(p: Any) -> str:
     return "".join(r.text for r in _within(p, _RUNS))
 
 
-def _blocks(tbl: Any, budget: list[int], depth: int = 0) -> list[Block]:
+def _blocks(tbl: Any, budget: list[int], depth: int = 0, shown: list[tuple[int, str]] | None = None, at: int = 0
+            ) -> list[Block]:  # fmt: skip
     """Return a w:tbl as blocks: one grid, or, for a layout table whose cells hold tables, its contents.
 
     Word reports are sometimes laid out inside an outer table; its cells' paragraphs and the data
-    tables nested in them are read in order, as if they stood in the body.
+    tables nested in them are read in order, as if they stood in the body. With `shown`, the wide drawings in a
+    grid's cells (a picture framed by a one-cell table) are noted as coming after it; `at`: the index in the
+    document's blocks the table's first block takes.
     """
     if depth > MAX_NESTING:
         raise TooLarge(f"DOCX tables nested more than {MAX_NESTING} deep")
     # Physical cells straight from the XML: python-docx's `row.cells` would expand every gridSpan first.
     tcs = [tc for tr in _within(tbl, _ROWS) for tc in _within(tr, _CELLS)]
     if not any(next(_within(tc, frozenset({_TBL})), None) is not None for tc in tcs):
+        if shown is not None:
+            shown += [(at + 1, rid) for rid in _wide_drawings(tbl)]
         return [_table(tbl, budget)]
     budget[0] += len(tcs)
     if budget[0] > MAX_CELLS:
         raise TooLarge(f"DOCX tables too large (over {MAX_CELLS} cells)")
     blocks: list[Block] = []
     for tc in tcs:
-        blocks.extend(_content(tc, budget, depth + 1))
+        blocks.extend(_content(tc, budget, depth + 1, shown, at + len(blocks)))
     return blocks
 
 
-def _content(parent: Any, budget: list[int], depth: int = 0, shown: list[tuple[int, str]] | None = None) -> list[
-        Block]:  # fmt: skip
+def _content(parent: Any, budget: list[int], depth: int = 0, shown: list[tuple[int, str]] | None = None, at: int = 0
+             ) -> list[Block]:  # fmt: skip
     """Return the blocks of a body or a cell: its paragraphs and tables in order (one pass over its children:
     python-docx's `iter_inner_content` selects them with an XPath union, which libxml2 merges in time quadratic in
     the number of paragraphs, 16 s for 4 MB of document XML). With `shown`, each paragraph's drawings wide enough
-    to hold a table are noted in it as (the index of the block they come before, their picture's relationship id)."""
+    to hold a table are noted in it as (the index of the block they come before, their picture's relationship id);
+    `at`: the index in the document's blocks the first of these takes (a cell's or a text box's content)."""
     blocks: list[Block] = []
     for part in _within(parent, _CONTENT):
         if part.tag == _TBL:
-            blocks.extend(_blocks(part, budget, depth))
+            blocks.extend(_blocks(part, budget, depth, shown, at + len(blocks)))
             continue
         if text := _text(part).strip():
             blocks.append(Paragraph(text))
         if shown is not None:
-            shown += [(len(blocks), rid) for rid in _wide_drawings(part)]
+            shown += [(at + len(blocks), rid) for rid in _wide_drawings(part)]
         for box in _text_boxes(part):  # what a text box anchored in the paragraph holds, after its text
             if depth >= MAX_NESTING:
                 raise TooLarge(f"DOCX text boxes nested more than {MAX_NESTING} deep")
-            blocks.extend(_content(box, budget, depth + 1, shown))
+            blocks.extend(_content(box, budget, depth + 1, shown, at + len(blocks)))
     return blocks
 
 
@@ -278,7 +284,9 @@ def _wide_picture(extent: Any) -> str | None:
     else None (a narrow one; a text box, a drawing without a picture)."""
     if int(extent.get("cx") or 0) < MIN_PICTURE_EMU:
         return None
-    blip = next(extent.getparent().iter(_BLIP), None)
+    drawing = extent.getparent()
+    # a text box's shape holds its content's pictures: they are that content's, not the box's
+    blip = next((b for b in drawing.iter(_BLIP) if not _boxed(b, drawing)), None)
     return blip.get(_EMBED) if blip is not None else None
 
 
@@ -286,6 +294,11 @@ def _wide_drawings(p: Any) -> list[str]:
     """Return the relationship ids of the pictures of a w:p's drawings at least MIN_PICTURE_EMU wide, in order (a
     picture inside a text box is its own paragraph's)."""
     return [rid for extent in p.iter(_EXTENT) if not _boxed(extent, p) if (rid := _wide_picture(extent))]
+
+
+def _copied(node: Any) -> bool:
+    """True where `node` lies in the copy of a shape kept for older readers (mc:Fallback)."""
+    return any(up.tag == _FALLBACK for up in node.iterancestors())
 
 
 def _boxed(node: Any, p: Any) -> bool:
@@ -310,7 +323,7 @@ def read_docx(data: bytes, carrier: str = "docx") -> Document:
         body = document.element.body
         shown: list[tuple[int, str]] = []
         blocks = _content(body, [0], shown=shown)
-        pictures = sum(1 for extent in body.iter(_EXTENT) if _wide_picture(extent))
+        pictures = sum(1 for extent in body.iter(_EXTENT) if not _copied(extent) and _wide_picture(extent))
         related = document.part.related_parts
         attached = {rid: related[rid].blob for _, rid in shown if rid in related}
         title = (document.core_properties.title or "").strip() or None
