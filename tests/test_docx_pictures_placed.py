@@ -7,7 +7,6 @@ paragraph holding such a picture is moved into a one-cell table, or into a text 
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +17,7 @@ from lxml import etree
 from extractors import extract
 
 from .ocr_score import cell_scores
-from .test_docx_variants import MC, WP, WPS, A, V, _variant, w
+from .test_docx_variants import _variant, in_text_box, w
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,19 +40,7 @@ def pictures_in_cells(body: etree._Element) -> None:
 def pictures_in_text_boxes(body: etree._Element) -> None:
     """Each picture paragraph inside a text box where it stood (Word 2010's shape and its VML copy beside it)."""
     for picture in _picture_paragraphs(body):
-        p = etree.Element(w("p"))
-        picture.addprevious(p)
-        choice = etree.SubElement(etree.SubElement(etree.SubElement(p, w("r")), f"{{{MC}}}AlternateContent"),
-                                  f"{{{MC}}}Choice", Requires="wps")  # fmt: skip
-        anchor = etree.SubElement(etree.SubElement(choice, w("drawing")), f"{{{WP}}}anchor")
-        etree.SubElement(anchor, f"{{{WP}}}extent", cx="5400000", cy="3000000")
-        data = etree.SubElement(etree.SubElement(anchor, f"{{{A}}}graphic"), f"{{{A}}}graphicData", uri=WPS)
-        box = etree.SubElement(etree.SubElement(etree.SubElement(data, f"{{{WPS}}}wsp"), f"{{{WPS}}}txbx"),
-                               w("txbxContent"))  # fmt: skip
-        shape = etree.SubElement(etree.SubElement(etree.SubElement(choice.getparent(), f"{{{MC}}}Fallback"),
-                                                  w("pict")), f"{{{V}}}shape")  # fmt: skip
-        etree.SubElement(etree.SubElement(shape, f"{{{V}}}textbox"), w("txbxContent")).append(copy.deepcopy(picture))
-        box.append(picture)
+        in_text_box(picture)
 
 
 @pytest.mark.parametrize("change", [pictures_in_cells, pictures_in_text_boxes], ids=lambda f: f.__name__)

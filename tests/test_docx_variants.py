@@ -115,26 +115,31 @@ WPS = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
 V = "urn:schemas-microsoft-com:vml"
 
 
+def in_text_box(element: etree._Element) -> None:
+    """Put `element` (a table or a paragraph) inside a text box where it stood: Word 2010's shape, with the VML copy
+    older readers fall back to beside it in `mc:AlternateContent`; what Word shows is the shape's, once."""
+    p = etree.Element(w("p"))
+    element.addprevious(p)
+    choice = etree.SubElement(etree.SubElement(etree.SubElement(p, w("r")), f"{{{MC}}}AlternateContent"),
+                              f"{{{MC}}}Choice", Requires="wps")  # fmt: skip
+    anchor = etree.SubElement(etree.SubElement(choice, w("drawing")), f"{{{WP}}}anchor")
+    etree.SubElement(anchor, f"{{{WP}}}extent", cx="5400000", cy="3000000")
+    data = etree.SubElement(etree.SubElement(anchor, f"{{{A}}}graphic"), f"{{{A}}}graphicData", uri=WPS)
+    box = etree.SubElement(etree.SubElement(etree.SubElement(data, f"{{{WPS}}}wsp"), f"{{{WPS}}}txbx"),
+                           w("txbxContent"))  # fmt: skip
+    fallback = etree.SubElement(choice.getparent(), f"{{{MC}}}Fallback")
+    shape = etree.SubElement(etree.SubElement(fallback, w("pict")), f"{{{V}}}shape")
+    old = etree.SubElement(etree.SubElement(shape, f"{{{V}}}textbox"), w("txbxContent"))
+    old.append(copy.deepcopy(element))
+    etree.SubElement(old, w("p"))
+    box.append(element)
+    etree.SubElement(box, w("p"))  # a text box's content ends with a paragraph
+
+
 def tables_in_text_boxes(body: etree._Element) -> None:
-    """Each table inside a text box where it stood (as a template's framed table): Word 2010's shape, with the VML
-    copy older readers fall back to beside it in `mc:AlternateContent`; what Word shows is the shape's, once."""
+    """Each table inside a text box where it stood (as a template's framed table)."""
     for table in [t for t in body if t.tag == w("tbl")]:
-        p = etree.Element(w("p"))
-        table.addprevious(p)
-        choice = etree.SubElement(etree.SubElement(etree.SubElement(p, w("r")), f"{{{MC}}}AlternateContent"),
-                                  f"{{{MC}}}Choice", Requires="wps")  # fmt: skip
-        anchor = etree.SubElement(etree.SubElement(choice, w("drawing")), f"{{{WP}}}anchor")
-        etree.SubElement(anchor, f"{{{WP}}}extent", cx="5400000", cy="3000000")
-        data = etree.SubElement(etree.SubElement(anchor, f"{{{A}}}graphic"), f"{{{A}}}graphicData", uri=WPS)
-        box = etree.SubElement(etree.SubElement(etree.SubElement(data, f"{{{WPS}}}wsp"), f"{{{WPS}}}txbx"),
-                               w("txbxContent"))  # fmt: skip
-        fallback = etree.SubElement(choice.getparent(), f"{{{MC}}}Fallback")
-        shape = etree.SubElement(etree.SubElement(fallback, w("pict")), f"{{{V}}}shape")
-        old = etree.SubElement(etree.SubElement(shape, f"{{{V}}}textbox"), w("txbxContent"))
-        old.append(copy.deepcopy(table))
-        etree.SubElement(old, w("p"))
-        box.append(table)
-        etree.SubElement(box, w("p"))  # a text box's content ends with a paragraph
+        in_text_box(table)
 
 
 def zero_width_chars(body: etree._Element) -> None:
