@@ -257,7 +257,7 @@ def list_links(sel: Selector, base: str, html: str | None = None) -> list[Link]:
         title = visible(row.get("title") or "").strip()
         text = _joined(_TEXTS(row))
         text = text if len(text) <= _ROW_TEXT_MAX else ""
-        add_link(out, seen, base, target, title if len(title) > len(text) else text, _row_date(row, itself=True))
+        add_link(out, seen, base, target, title if len(title) > len(text) else text, _date_in(row))
     for src in _EMBEDDED(sel.root):
         add_link(out, seen, base, src, "", None)
     scripts = " ".join(_SCRIPT_TEXT(sel.root))
@@ -301,13 +301,15 @@ def add_link(out: list[Link], seen: set[str], base: str, href: str, text: str, d
     out.append(Link(canon, re.sub(r"\s+", " ", text).strip(), date, kind))
 
 
-def _row_date(a: etree._Element, itself: bool = False) -> str | None:
-    """Return the date printed in the same list row as a link (`<li><a>…</a><span>2024-01-16</span></li>`); with
-    `itself`, in the element `a` itself (a clickable row)."""
-    row = [a] if itself else _ROW(a)
-    if not row:
-        return None
-    m = DATE.search(" ".join(_TEXTS(row[0])))
+def _row_date(a: etree._Element) -> str | None:
+    """Return the date printed in the same list row as a link (`<li><a>…</a><span>2024-01-16</span></li>`)."""
+    row = _ROW(a)
+    return _date_in(row[0]) if row else None
+
+
+def _date_in(row: etree._Element) -> str | None:
+    """Return the date a list row (or a clickable row) prints, as YYYY-MM-DD, or None."""
+    m = DATE.search(" ".join(_TEXTS(row)))
     if not m:
         return None
     y, mo, d = m.groups()

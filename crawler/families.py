@@ -248,7 +248,6 @@ _JUMP = re.compile(
     r"""[A-Za-z_$][\w$.]*\s*(?:([-+])\s*(\d))?\s*\)?\s*(?:\+\s*(["'])([^"'\s]*)\5)?"""
 )
 _PAGER_WORDS = ("下一页", "下页", "尾页", "末页", "laypage", "pagination")
-_PAGES_PRINTED = re.compile(r"共\s*\d+\s*页")
 _PAGING_WORDS = re.compile(r"page|jump|curr|pn\b|pageno|页", re.I)
 """Words of a page function, looked for just before the address it builds (`function goPage(n){`, laypage's
 `jump: function(obj)`, `obj.curr`): an address built around an article's id (`"detail_" + id`) is no pager's."""
@@ -262,8 +261,8 @@ def script_pager_call(url: str, html: str) -> tuple[ListCall, int] | None:
     shows no pager, builds no such address, or is not the list's first page. `共N页` bounds it where printed."""
     count = _PAGE_COUNT.search(html)
     lower = lower_html(html)  # literal checks: a case-blind alternation over a whole page cost a third of its facts
-    if not any(word in lower for word in _PAGER_WORDS) and not _PAGES_PRINTED.search(html):
-        return None
+    if count is None and not any(word in lower for word in _PAGER_WORDS):
+        return None  # no pager shown
     for m in _JUMP.finditer(html):
         if not _PAGING_WORDS.search(html, max(0, m.start() - 120), m.end()):
             continue

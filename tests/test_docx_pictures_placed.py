@@ -15,11 +15,11 @@ import pytest
 from lxml import etree
 
 from extractors import extract
+from extractors.readers.docx import read_docx
 
 from .ocr_score import cell_scores
 from .test_docx_variants import _variant, in_text_box, w
 
-pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 WORD = sorted((ROOT / "fixtures" / "pictures").glob("seed*_docx_tables"))
 DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
@@ -43,6 +43,23 @@ def pictures_in_text_boxes(body: etree._Element) -> None:
         in_text_box(picture)
 
 
+def test_each_picture_is_listed_once_where_it_stands() -> None:
+    # In a text box, at the places the pictures had in the body; after a one-cell table, one place further on for
+    # each such table before it (the table is a block). Each picture once, and counted once.
+    assert WORD
+    for case in WORD:
+        data = (case / "input.docx").read_bytes()
+        plain = read_docx(data)
+        at = [i for i, _ in plain.shown]
+        assert len(at) == plain.pictures == 3
+        boxed = read_docx(_variant(data, pictures_in_text_boxes))
+        assert boxed.shown == plain.shown and boxed.pictures == 3 and boxed.blocks == plain.blocks
+        framed = read_docx(_variant(data, pictures_in_cells))
+        assert [i for i, _ in framed.shown] == [i + k + 1 for k, i in enumerate(at)] and framed.pictures == 3
+        assert [rid for _, rid in framed.shown] == [rid for _, rid in plain.shown]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("change", [pictures_in_cells, pictures_in_text_boxes], ids=lambda f: f.__name__)
 def test_a_word_reports_table_pictures_are_read_where_they_stand(change: Callable[[etree._Element], None]) -> None:
     from extractors.readers.ocr import ENGINES, engine

@@ -83,20 +83,21 @@ def _pictures(ofd: OfdDocument, images: list[tuple[str, tuple[float, float, floa
     """Yield the pictures of a scan kept as OFD as (grey image, points per pixel as each is drawn), one at a time."""
     if len(images) > MAX_OCR_PAGES:
         raise TooLarge(f"OFD has {len(images)} pictures to read by OCR (limit {MAX_OCR_PAGES})")
-    for member, (x0, _, x1, _) in images:
-        image = _picture(ofd, member)
-        if image is not None:
-            yield image, (x1 - x0) / max(image.width, 1)
+    for member, box in images:
+        if (picture := _picture(ofd, member, box)) is not None:
+            yield picture
 
 
-def _picture(ofd: OfdDocument, member: str) -> Any:
-    """Return the picture a package member holds as a grey image (its first frame), or None where it has none.
-    Raises Corrupt for a member that cannot be read, and image_pages' errors for a picture refused (a bomb)."""
+def _picture(ofd: OfdDocument, member: str, box: tuple[float, float, float, float]) -> tuple[Any, float] | None:
+    """Return the picture a package member holds, drawn in `box`, as (grey image of its first frame, points per pixel
+    as drawn), or None where it has none. Raises Corrupt for a member that cannot be read, and image_pages' errors
+    for a picture refused (a bomb)."""
     try:
         data = ofd.member(member)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise Corrupt(f"unreadable OFD picture {member}: {type(exc).__name__}") from None
-    return next(image_pages(data), (None, 0.0))[0]
+    image = next(image_pages(data), (None, 0.0))[0]
+    return None if image is None else (image, (box[2] - box[0]) / max(image.width, 1))
 
 
 def read_ofd(data: bytes) -> Document:
@@ -143,17 +144,16 @@ def read_ofd_pictures(data: bytes) -> Document | None:
         pictured: list[tuple[float, Block]] = []
         wide = _wide(page)
         pictures += len(wide)
-        for member, (x0, top, x1, _) in wide:
+        for member, box in wide:
             if read >= MAX_OCR_PAGES:
                 break
             try:
-                image = _picture(ofd, member)
+                picture = _picture(ofd, member, box)
             except ExtractionError:
                 continue
-            if image is None:
-                continue
-            pictured += picture_blocks(ocr, top, (image, (x1 - x0) / max(image.width, 1)), words)
-            read += 1
+            if picture is not None:
+                pictured += picture_blocks(ocr, box[1], picture, words)
+                read += 1
         pages.append(page_blocks(page, pictured))
         page.chars, page.edges = [], []
     if not read:
