@@ -68,3 +68,10 @@ def test_the_cli_says_so_in_one_line(tmp_path):
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "not an annual report: a blank template" in lines[0]
+
+
+def test_a_text_with_no_table_is_no_blank_template():
+    # A form is blank when the tables it shows are empty: a text showing none is simply no report.
+    with pytest.raises(NotAReport) as got:
+        extract("一些文字".encode(), name="t.txt")
+    assert not isinstance(got.value, BlankTemplate), got.value
