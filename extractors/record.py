@@ -94,11 +94,12 @@ def _review(t: TableResult) -> tuple[ReviewLitigation, list[Ambiguity]]:
 
 
 def is_blank_template(record: Record) -> bool:
-    """Return True for the blank report form: no agency, no year, and every cell of every table found empty."""
+    """Return True for the blank report form: no agency, no year, a table found and every cell of every table found
+    empty (a document showing no table is no form)."""
     if record.agency or record.year is not None:
         return False
     tables = [t for t in (record.proactive, record.requests, record.review_litigation) if t is not None]
-    return all(value is None for t in tables for value in _table_values(t))
+    return bool(tables) and all(value is None for t in tables for value in _table_values(t))
 
 
 def _table_values(table: Proactive2019 | Proactive2021 | Requests | ReviewLitigation) -> list[int | float | None]:
