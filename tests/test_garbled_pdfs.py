@@ -1,8 +1,9 @@
 """PDFs whose text layer does not spell their text (乱码): the pages are read by OCR, as a scan's are.
 
 fixtures/garbled/ (build_pdfs.py): two bundled reports' PDFs with every font's ToUnicode map pointed into the Private
-Use Area, shuffled onto other Chinese characters (digits kept), or removed; and two with only one subset of the
-Chinese font mapped wrong (`_partial`); and one whose glyphs are all drawn as paths (`_outlined`). The pages show the report unchanged; the gold is the seed's. Read as text,
+Use Area, shuffled onto other Chinese characters (digits kept), onto Latin letters (`_latin`: no Chinese left to
+judge) or removed; and two with only one subset of the Chinese font mapped wrong (`_partial`); and one whose glyphs are
+all drawn as paths (`_outlined`). The pages show the report unchanged; the gold is the seed's. Read as text,
 each of the first was refused as no report (or a blank template); the partial ones lost rows and tables.
 """
 
@@ -16,7 +17,7 @@ import pytest
 
 from extractors import api, extract
 from extractors.errors import NotAReport, NoText, TooLarge
-from extractors.legible import MIN_LETTERS, MIN_SHARE, PART_SHARE, illegible, spelt
+from extractors.legible import MIN_LETTERS, MIN_SHARE, PART_SHARE, illegible, latin_share, spelt
 from extractors.readers import image as image_reader
 from extractors.readers.pdf import _prepare, _read_pages, layer_text
 
@@ -25,7 +26,8 @@ from .ocr_score import read_as_gold
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = sorted((ROOT / "fixtures" / "garbled").glob("seed*_*"))
-GARBLED = [case for case in CASES if not case.name.endswith(("_partial", "_outlined"))]
+GARBLED = [case for case in CASES if not case.name.endswith(("_partial", "_outlined", "_latin"))]
+LATIN = [case for case in CASES if case.name.endswith("_latin")]
 PARTIAL = [case for case in CASES if case.name.endswith("_partial")]
 PDFS = sorted((ROOT / "fixtures").glob("*/*/input.pdf"))
 
@@ -49,6 +51,9 @@ def test_a_report_spells_its_text_and_a_wrong_map_does_not() -> None:
     assert illegible("\ue000" * (MIN_LETTERS - 1)) is None  # too short to tell
     english = "The State Council issued the regulations on the disclosure of government information. " * 20
     assert illegible(english) is None  # ASCII letters say nothing of a font's map: not read by OCR for nothing
+    # ... unless they are nearly all the layer has: its pages are read by OCR too where its record is no full report's
+    assert latin_share(english) == 0
+    assert latin_share(text) is None and latin_share(text + english) is None
 
 
 def test_every_bundled_pdf_with_a_true_text_layer_is_judged_to_spell_it() -> None:
@@ -60,11 +65,29 @@ def test_every_bundled_pdf_with_a_true_text_layer_is_judged_to_spell_it() -> Non
         if sum(unicodedata.category(c)[0] == "L" for c in text) >= MIN_LETTERS:
             assert illegible(text) is None, path
             assert spelt(text)[0] >= PART_SHARE, path  # nor read by OCR where a row is missing
+            assert latin_share(text) is None, path
 
 
 @pytest.mark.parametrize("case", GARBLED, ids=lambda p: p.name)
 def test_a_wrong_text_layer_is_told_apart(case: Path) -> None:
     assert illegible(_layer(case / "input.pdf")) is not None
+
+
+def test_a_layer_of_latin_letters_is_read_by_ocr_where_its_record_is_no_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its letters are Latin, not Chinese: it was read as text and refused as no report, the report lost.
+    assert len(LATIN) == 2
+    for case in LATIN:
+        text = _layer(case / "input.pdf")
+        assert spelt(text)[0] is None and latin_share(text) == 0, case.name
+
+    def no_engine() -> None:
+        raise NoText("scanned pages need OCR and no engine is installed: RapidOCR is not installed")
+
+    monkeypatch.setattr(image_reader, "choose", no_engine)
+    with pytest.raises(NoText) as got:
+        extract(LATIN[0] / "input.pdf")
+    assert not isinstance(got.value, NotAReport)
+    assert "text layer does not spell Chinese" in str(got.value) and "no engine is installed" in str(got.value)
 
 
 def test_without_ocr_a_wrong_text_layer_is_one_clear_error_not_a_missing_report(monkeypatch: pytest.MonkeyPatch) -> None:
