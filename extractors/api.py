@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import BlankTemplate, ExtractionError, NotAReport, TooLarge, Unreadable
 from .invisible import drop_invisible
-from .legible import PART_SHARE
+from .legible import MIN_SHARE, PART_SHARE
 from .limits import DEFAULT_MAX_BYTES, admit
 from .model import Document
 from .ocr_confirm import confirm
@@ -111,13 +111,13 @@ def _fullness(record: Record) -> tuple[int, int]:
     return _tables_found(record), -sum(1 for check in record.checks if check.rule == "STR-03")
 
 
-def _read_pages_again(data: bytes) -> Document | None:
-    """Return a PDF's pages read by OCR, or None where they cannot be (no OCR engine, none found by it, over the OCR
-    limits): the text's record then stands."""
+def _read_pages_again(data: bytes) -> Document | ExtractionError:
+    """Return a PDF's pages read by OCR, or the error that says why they cannot be (no OCR engine, none found by it,
+    over the OCR limits): the text's record then stands."""
     try:
         return read_pdf_pages(data)
-    except ExtractionError:
-        return None
+    except ExtractionError as exc:
+        return exc
 
 
 def _is_report(record: Record, doc: Document) -> bool:
@@ -197,12 +197,16 @@ def extract_record(
         if doc.spelt is not None and doc.spelt < PART_SHARE and _fullness(record) < FULL:
             # a PDF whose text layer may be wrong in part: its pages read by OCR, kept where they give more
             paged = _read_pages_again(data)
-            if paged is not None:
+            if isinstance(paged, Document):
                 drop_invisible(paged)
                 admit(paged)
                 again = build_record(paged, published_at=published)
                 if _fullness(again) > _fullness(record):
                     doc, record = paged, again
+            elif doc.spelt < MIN_SHARE and not _is_report(record, doc):  # Latin letters only (legible.latin_share)
+                share = round(100 * doc.spelt)
+                raise type(paged)(f"its text layer does not spell Chinese ({share}% of its letters are Chinese "
+                                  f"characters in common use); {paged}")  # fmt: skip
         if (doc.shown or doc.pictures) and not is_ocr(doc) and _tables_found(record) < 3:
             # a 图片版 report: its tables may be pictures, read by OCR
             pictured = _read_pictures(doc, data, source, max_bytes)

@@ -35,18 +35,37 @@ def common_chinese() -> frozenset[str]:
     return frozenset(found)
 
 
+def _counts(text: str) -> tuple[int, int, int]:
+    """Return the letters of `text` beyond ASCII (private, control and unassigned characters counted), how many of
+    them are common Chinese characters, and its ASCII letters."""
+    common = common_chinese()
+    letters = hanzi = latin = 0
+    for ch in unicodedata.normalize("NFKC", text):
+        kind = unicodedata.category(ch)
+        if ch.isascii():
+            latin += ch.isalpha()
+        elif kind[0] == "L" or (kind[0] == "C" and not ch.isspace()):
+            letters += 1
+            hanzi += ch in common
+    return letters, hanzi, latin
+
+
 def spelt(text: str) -> tuple[float | None, int]:
     """Return the share of common Chinese characters among the letters of `text` (private, control and unassigned
     characters counted as letters, ASCII letters not: an English text or a report's addresses say nothing of a map;
     None under MIN_LETTERS letters: too few to tell) and how many letters it has."""
-    common = common_chinese()
-    letters = hanzi = 0
-    for ch in unicodedata.normalize("NFKC", text):
-        kind = unicodedata.category(ch)
-        if (kind[0] == "L" and not ch.isascii()) or (kind[0] == "C" and not ch.isspace()):
-            letters += 1
-            hanzi += ch in common
+    letters, hanzi, _ = _counts(text)
     return (hanzi / letters if letters >= MIN_LETTERS else None), letters
+
+
+def latin_share(text: str) -> float | None:
+    """Return the share of common Chinese characters among all the letters of `text`, ASCII letters counted, where
+    its ASCII letters are MIN_LETTERS or more and outnumber the others (a Chinese font whose glyph codes read as Latin
+    letters, or an English text: nothing in the letters tells the two apart); None otherwise."""
+    letters, hanzi, latin = _counts(text)
+    if latin < MIN_LETTERS or latin <= letters:
+        return None
+    return hanzi / (letters + latin)
 
 
 def illegible(text: str) -> str | None:
@@ -63,4 +82,4 @@ def unspelt(share: float, letters: int) -> str:
     return f"{round(100 * share)}% of its {letters} letters are Chinese characters in common use"
 
 
-__all__ = ["MIN_LETTERS", "MIN_SHARE", "PART_SHARE", "common_chinese", "illegible", "spelt", "unspelt"]
+__all__ = ["MIN_LETTERS", "MIN_SHARE", "PART_SHARE", "common_chinese", "illegible", "latin_share", "spelt", "unspelt"]

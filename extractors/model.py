@@ -47,7 +47,8 @@ class Document:
     """Pictures read by OCR into the blocks."""
     spelt: float | None = None
     """The share of the text layer's letters that are Chinese characters in common use (a PDF's, extractors/legible.py;
-    None: not judged). Under 1, some of its fonts may map their glyphs to the wrong characters."""
+    None: not judged; ASCII letters counted where they are most of its letters, `legible.latin_share`). Under 1, some
+    of its fonts may map their glyphs to the wrong characters."""
 
     def text(self) -> str:
         """Return the document's plain text: paragraphs and table rows, one per line."""

@@ -53,7 +53,7 @@ def test_a_report_spells_its_text_and_a_wrong_map_does_not() -> None:
     assert illegible(english) is None  # ASCII letters say nothing of a font's map: not read by OCR for nothing
     # ... unless they are nearly all the layer has: its pages are read by OCR too where its record is no full report's
     assert latin_share(english) == 0
-    assert latin_share(text) is None and latin_share(text + english) is None
+    assert latin_share(text) is None and latin_share(text + english[: len(english) // 4]) is None  # a few English lines
 
 
 def test_every_bundled_pdf_with_a_true_text_layer_is_judged_to_spell_it() -> None:
