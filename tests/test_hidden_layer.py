@@ -1,0 +1,50 @@
+"""Scanned PDFs carrying another program's OCR as invisible text (render mode 3): what the page shows is its picture.
+
+fixtures/hidden_layer/ (build_pdfs.py): two bundled reports' PDFs as page pictures with their text kept invisibly,
+misread (every 8 as 3, every 1 as a small L). Read from the hidden text, 21 of one's cells were null and two of the
+other's wrong with nothing saying so; read as the scans they show, by our OCR, each number is a reading the tables'
+arithmetic confirms or flags.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extractors import extract
+from extractors.errors import NotAReport, NoText
+from extractors.readers import image as image_reader
+from extractors.readers.pdf import _prepare, _read_pages, layer_text
+
+from .ocr_score import read_as_gold
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = sorted((ROOT / "fixtures" / "hidden_layer").glob("seed*_scan"))
+
+
+def test_invisible_text_is_no_part_of_the_layer() -> None:
+    assert len(CASES) == 2
+    for case in CASES:
+        data = (case / "input.pdf").read_bytes()
+        assert layer_text(_read_pages(data, _prepare(data)[0])[0]).strip() == "", case.name
+    shown = (ROOT / "fixtures" / "documents" / "seed000_pdf" / "input.pdf").read_bytes()
+    assert "总体情况" in layer_text(_read_pages(shown, _prepare(shown)[0])[0])
+
+
+def test_without_ocr_a_scan_with_hidden_text_is_one_clear_error_not_its_hidden_readings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_engine() -> None:
+        raise NoText("scanned pages need OCR and no engine is installed: RapidOCR is not installed")
+
+    monkeypatch.setattr(image_reader, "choose", no_engine)
+    with pytest.raises(NoText) as got:
+        extract(CASES[0] / "input.pdf")
+    assert not isinstance(got.value, NotAReport) and "no engine is installed" in str(got.value)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_a_scan_with_hidden_text_is_read_from_its_pictures(case: Path) -> None:
+    assert read_as_gold(case, "input.pdf")["year"] == 2020
