@@ -120,6 +120,9 @@ _text_object = _plain(pdfium.FPDFText_GetTextObject, _V, _V, _I)
 _origin = _plain(pdfium.FPDFText_GetCharOrigin, _I, _V, _I, _V, _V)
 _char_matrix = _plain(pdfium.FPDFText_GetMatrix, _I, _V, _I, _V)
 _font_of = _plain(pdfium.FPDFTextObj_GetFont, _V, _V)
+_render_mode = _plain(pdfium.FPDFTextObj_GetTextRenderMode, _I, _V)
+_UNSHOWN = frozenset((pdfium.FPDF_TEXTRENDERMODE_INVISIBLE, pdfium.FPDF_TEXTRENDERMODE_CLIP))
+"""Text render modes that paint nothing: a scan's hidden OCR words, text kept for search only."""
 _font_size = _plain(pdfium.FPDFTextObj_GetFontSize, _I, _V, _V)
 _glyph_width = _plain(pdfium.FPDFFont_GetGlyphWidth, _I, _V, ctypes.c_uint, _F, _V)
 _font_descent = _plain(pdfium.FPDFFont_GetDescent, _I, _V, _F, _V)
@@ -177,6 +180,8 @@ class _Run:
     """The text matrix times the page's device matrix, its a, b, c, d (no translation)."""
     low: float
     """The descent times the font size: where a character's box starts below its baseline."""
+    shown: bool
+    """False where the object's text render mode paints nothing (the page does not show its characters)."""
 
 
 class _Runs:
@@ -197,7 +202,8 @@ class _Runs:
             m = self._m
             _char_matrix(self._tp, index, ctypes.addressof(m))
             matrix = mult((m.a, m.b, m.c, m.d, 0.0, 0.0), self._device)[:4]
-            run = self._seen[obj] = _Run(font, fs, matrix, self._fonts.descent(font) * fs)
+            shown = _render_mode(obj) not in _UNSHOWN
+            run = self._seen[obj] = _Run(font, fs, matrix, self._fonts.descent(font) * fs, shown)
         return run
 
 
@@ -215,7 +221,8 @@ def _codes(textpage: Any, count: int) -> list[int]:
 def chars(textpage: Any, device: Matrix, frame: Frame, fonts: Fonts) -> list[dict[str, Any]]:
     """Return the page's characters as pdfplumber's char objects, in PDFium's reading order.
 
-    Characters PDFium made up (spaces and line breaks between text objects) are left out, as pdfminer has none.
+    Characters PDFium made up (spaces and line breaks between text objects) are left out, as pdfminer has none, and
+    so are those drawn in a render mode that paints nothing (a scan's hidden OCR words: the page shows its picture).
     """
     out: list[dict[str, Any]] = []
     x, y = ctypes.c_double(), ctypes.c_double()
@@ -232,6 +239,8 @@ def chars(textpage: Any, device: Matrix, frame: Frame, fonts: Fonts) -> list[dic
         if not obj:
             continue
         run = runs.of(obj, i)
+        if not run.shown:
+            continue
         _origin(tp, i, px, py)
         ox, oy = x.value, y.value
         ox, oy = da * ox + dc * oy + de, db * ox + dd * oy + df
