@@ -1,8 +1,9 @@
-"""Scanned PDFs carrying another program's OCR as invisible text (render mode 3): what the page shows is its picture.
+"""Scanned PDFs carrying another program's OCR as invisible text (render mode 3, or fill opacity 0): what the page
+shows is its picture.
 
 fixtures/hidden_layer/ (build_pdfs.py): two bundled reports' PDFs as page pictures with their text kept invisibly,
-misread (every 8 as 3, every 1 as a small L). Read from the hidden text, 21 of one's cells were null and two of the
-other's wrong with nothing saying so; read as the scans they show, by our OCR, each number is a reading the tables'
+misread (every 8 as 3, every 1 as a small L), and one with that text drawn transparent. Read from the hidden text, 21
+of one's cells were null and two of each other's wrong with nothing saying so; read as the scans they show, by our OCR, each number is a reading the tables'
 arithmetic confirms or flags.
 """
 
@@ -20,11 +21,11 @@ from extractors.readers.pdf import _prepare, _read_pages, layer_text
 from .ocr_score import read_as_gold
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = sorted((ROOT / "fixtures" / "hidden_layer").glob("seed*_scan"))
+CASES = sorted((ROOT / "fixtures" / "hidden_layer").glob("seed*_*"))
 
 
 def test_invisible_text_is_no_part_of_the_layer() -> None:
-    assert len(CASES) == 2
+    assert len(CASES) == 3
     for case in CASES:
         data = (case / "input.pdf").read_bytes()
         assert layer_text(_read_pages(data, _prepare(data)[0])[0]).strip() == "", case.name
