@@ -121,8 +121,11 @@ _origin = _plain(pdfium.FPDFText_GetCharOrigin, _I, _V, _I, _V, _V)
 _char_matrix = _plain(pdfium.FPDFText_GetMatrix, _I, _V, _I, _V)
 _font_of = _plain(pdfium.FPDFTextObj_GetFont, _V, _V)
 _render_mode = _plain(pdfium.FPDFTextObj_GetTextRenderMode, _I, _V)
-_UNSHOWN = frozenset((pdfium.FPDF_TEXTRENDERMODE_INVISIBLE, pdfium.FPDF_TEXTRENDERMODE_CLIP))
-"""Text render modes that paint nothing: a scan's hidden OCR words, text kept for search only."""
+_fill_color = _plain(pdfium.FPDFPageObj_GetFillColor, _I, _V, _V, _V, _V, _V)
+_stroke_color = _plain(pdfium.FPDFPageObj_GetStrokeColor, _I, _V, _V, _V, _V, _V)
+_FILLS = frozenset((0, 2, 4, 6))
+_STROKES = frozenset((1, 2, 5, 6))
+"""The text render modes that fill the glyphs, and those that stroke them (3 and 7 do neither: nothing is painted)."""
 _font_size = _plain(pdfium.FPDFTextObj_GetFontSize, _I, _V, _V)
 _glyph_width = _plain(pdfium.FPDFFont_GetGlyphWidth, _I, _V, ctypes.c_uint, _F, _V)
 _font_descent = _plain(pdfium.FPDFFont_GetDescent, _I, _V, _F, _V)
@@ -202,9 +205,22 @@ class _Runs:
             m = self._m
             _char_matrix(self._tp, index, ctypes.addressof(m))
             matrix = mult((m.a, m.b, m.c, m.d, 0.0, 0.0), self._device)[:4]
-            shown = _render_mode(obj) not in _UNSHOWN
-            run = self._seen[obj] = _Run(font, fs, matrix, self._fonts.descent(font) * fs, shown)
+            run = self._seen[obj] = _Run(font, fs, matrix, self._fonts.descent(font) * fs, self._painted(obj))
         return run
+
+    def _painted(self, obj: int) -> bool:
+        """True where text object `obj` paints its glyphs: a render mode that fills or strokes them, with a colour
+        that is not wholly transparent (a scan's hidden OCR words are drawn in mode 3, or at opacity 0)."""
+        mode = _render_mode(obj)
+        return (mode in _FILLS and self._alpha(_fill_color, obj) > 0) or (
+            mode in _STROKES and self._alpha(_stroke_color, obj) > 0)
+
+    def _alpha(self, get: Any, obj: int) -> int:
+        """Return the alpha (0-255) of the colour `get` reads of `obj`, 255 where PDFium gives none."""
+        r, g, b, a = (ctypes.c_uint() for _ in range(4))
+        if not get(obj, *(ctypes.addressof(v) for v in (r, g, b, a))):
+            return 255
+        return a.value
 
 
 def _codes(textpage: Any, count: int) -> list[int]:
