@@ -52,3 +52,26 @@ def test_without_ocr_a_scan_with_hidden_text_is_one_clear_error_not_its_hidden_r
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
 def test_a_scan_with_hidden_text_is_read_from_its_pictures(case: Path) -> None:
     assert read_as_gold(case, next(case.glob("input.*")).name)["year"] == 2020
+
+
+@pytest.mark.parametrize(
+    ("attributes", "children", "painted"),
+    [
+        ("", "", True),
+        ('Fill="false"', "", False),
+        ('Fill="false" Stroke="true"', "", True),
+        ('Alpha="0"', "", True),  # the unit's own Alpha: the page walk leaves the whole object out
+        ("", '<ofd:FillColor Value="0 0 0" Alpha="0"/>', False),
+        ('Stroke="true"', '<ofd:FillColor Alpha="0"/><ofd:StrokeColor Alpha="0"/>', False),
+        ('Stroke="true"', '<ofd:FillColor Alpha="0"/><!-- a note --><ofd:StrokeColor Alpha="128"/>', True),
+        ("", '<ofd:FillColor Alpha="opaque"/>', True),  # unreadable: taken as the default, opaque
+    ],
+)
+def test_which_ofd_text_objects_paint_their_glyphs(attributes: str, children: str, painted: bool) -> None:
+    from lxml import etree
+
+    from extractors.readers.ofd_package import _painted_text
+
+    obj = etree.fromstring(f'<ofd:TextObject xmlns:ofd="http://www.ofdspec.org/2016" {attributes}>{children}'
+                           "<ofd:TextCode>8</ofd:TextCode></ofd:TextObject>")  # fmt: skip
+    assert _painted_text(obj) is painted

@@ -126,6 +126,23 @@ def _clean_name(name: str) -> str:
     return name
 
 
+def _alpha(node: Any) -> int:
+    """Return a graphic unit's or colour's Alpha (0 wholly transparent to 255 opaque, the default)."""
+    try:
+        return int(float((node.get("Alpha") or "255").strip()))
+    except ValueError:
+        return 255
+
+
+def _painted_text(obj: Any) -> bool:
+    """True where a TextObject paints its glyphs: filled (Fill, true by default) or stroked (Stroke), in a colour that
+    is not wholly transparent. A 双层OFD's OCR words are drawn neither way, or at Alpha 0, over the page's picture."""
+    alphas = {local(c): _alpha(c) for c in obj if local(c) in ("FillColor", "StrokeColor")}
+    fill = (obj.get("Fill") or "true").strip().lower() != "false"
+    stroke = (obj.get("Stroke") or "false").strip().lower() == "true"
+    return (fill and alphas.get("FillColor", 255) > 0) or (stroke and alphas.get("StrokeColor", 255) > 0)
+
+
 def _wide(char: str) -> bool:
     """True for a character drawn a full em wide: CJK, fullwidth forms and, in the CJK fonts OFDs use, the
     ambiguous ones (“ ” ‘ ’ … ① ×)."""
@@ -160,10 +177,11 @@ class PageReader:
             raise TooLarge(f"OFD page {self.page.number} nests objects over {MAX_DEPTH} deep")
         for obj in node:
             name = local(obj)
-            if obj.get("Visible", "true").strip().lower() == "false":
+            if obj.get("Visible", "true").strip().lower() == "false" or _alpha(obj) == 0:
                 continue
             if name == "TextObject":
-                self.text(obj, object_space(obj, outer))
+                if _painted_text(obj):
+                    self.text(obj, object_space(obj, outer))
             elif name == "PathObject":
                 self.path(obj, object_space(obj, outer))
             elif name == "ImageObject":
