@@ -1,8 +1,9 @@
-"""Scanned PDFs and OFDs (双层PDF, 双层OFD) carrying another program's OCR as text that is not drawn (PDF render mode 3
-or opacity 0; OFD Fill="false" or Alpha="0"): what the page shows is its picture.
+"""Scanned PDFs and OFDs (双层PDF, 双层OFD) carrying another program's OCR as text that is not seen (PDF render mode 3,
+opacity 0, or under the page's picture; OFD Fill="false" or Alpha="0"): what the page shows is its picture.
 
 fixtures/hidden_layer/ (build_pdfs.py, build_ofd.py): two bundled reports' PDFs as page pictures with their text kept
-invisibly, misread (every 8 as 3, every 1 as a small L), one with that text drawn transparent, and the two as OFDs. Read from the hidden text, 21
+invisibly, misread (every 8 as 3, every 1 as a small L), one with that text drawn transparent, one with it under the
+picture, and the two as OFDs. Read from the hidden text, 21
 of one's cells were null and two of each other's wrong with nothing saying so; read as the scans they show, by our OCR, each number is a reading the tables'
 arithmetic confirms or flags.
 """
@@ -26,7 +27,7 @@ PDFS = [case for case in CASES if (case / "input.pdf").exists()]
 
 
 def test_invisible_text_is_no_part_of_the_layer() -> None:
-    assert len(PDFS) == 3
+    assert len(PDFS) == 4
     for case in PDFS:
         data = (case / "input.pdf").read_bytes()
         assert layer_text(_read_pages(data, _prepare(data)[0])[0]).strip() == "", case.name
@@ -41,7 +42,7 @@ def test_without_ocr_a_scan_with_hidden_text_is_one_clear_error_not_its_hidden_r
         raise NoText("scanned pages need OCR and no engine is installed: RapidOCR is not installed")
 
     monkeypatch.setattr(image_reader, "choose", no_engine)
-    assert len(CASES) == 5
+    assert len(CASES) == 6
     for case in CASES:
         with pytest.raises(NoText) as got:
             extract(next(case.glob("input.*")))
