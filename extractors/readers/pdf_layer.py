@@ -234,11 +234,13 @@ def _codes(textpage: Any, count: int) -> list[int]:
     return [_unicode(tp, i) for i in range(count)]  # surrogate pairs: one call a character
 
 
-def chars(textpage: Any, device: Matrix, frame: Frame, fonts: Fonts) -> list[dict[str, Any]]:
+def chars(textpage: Any, device: Matrix, frame: Frame, fonts: Fonts,
+          covered: frozenset[int] = frozenset()) -> list[dict[str, Any]]:  # fmt: skip
     """Return the page's characters as pdfplumber's char objects, in PDFium's reading order.
 
     Characters PDFium made up (spaces and line breaks between text objects) are left out, as pdfminer has none, and
-    so are those drawn in a render mode that paints nothing (a scan's hidden OCR words: the page shows its picture).
+    so are those drawn in a render mode that paints nothing or at opacity 0, and those of the text objects `covered`
+    (`covered_text`): a scan's hidden OCR words, where the page shows its picture.
     """
     out: list[dict[str, Any]] = []
     x, y = ctypes.c_double(), ctypes.c_double()
@@ -252,7 +254,7 @@ def chars(textpage: Any, device: Matrix, frame: Frame, fonts: Fonts) -> list[dic
         if text in _MADE_UP and _generated(tp, i) == 1:
             continue
         obj = _text_object(tp, i)
-        if not obj:
+        if not obj or obj in covered:
             continue
         run = runs.of(obj, i)
         if not run.shown:
@@ -309,6 +311,39 @@ class Path:
 def paths(page: Any, device: Matrix) -> Iterator[Path]:
     """Yield the page's painted paths, those inside form XObjects included, in drawing order."""
     yield from _paths_in(pdfium.FPDFPage_CountObjects(page), lambda i: pdfium.FPDFPage_GetObject(page, i), device)
+
+
+COVERING = 0.5
+"""The least share of a page's area a picture drawn over text must fill for the text to count as hidden under it: a
+scan of the page, not a seal or a logo stamped over a signature."""
+
+
+def covered_text(page: Any) -> frozenset[int]:
+    """Return the addresses of the page's text objects (top level) that a picture drawn after them covers whole, the
+    picture filling COVERING of the page or more: a 双层PDF's OCR words laid under the page's scan."""
+    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    x0, y0, x1, y1 = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    area = pdfium.FPDF_GetPageWidthF(page) * pdfium.FPDF_GetPageHeightF(page)
+    over: list[tuple[float, float, float, float]] = []  # the big pictures drawn after the object looked at
+    out: set[int] = set()
+    for i in reversed(range(pdfium.FPDFPage_CountObjects(page))):
+        obj = pdfium.FPDFPage_GetObject(page, i)
+        kind = pdfium.FPDFPageObj_GetType(obj)
+        if kind == pdfium.FPDF_PAGEOBJ_IMAGE and pdfium.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+            box = (left.value, bottom.value, right.value, top.value)
+            if (box[2] - box[0]) * (box[3] - box[1]) >= COVERING * area:
+                over.append(box)
+        elif kind == pdfium.FPDF_PAGEOBJ_TEXT and over and pdfium.FPDFPageObj_GetBounds(obj, x0, y0, x1, y1):
+            text = (x0.value, y0.value, x1.value, y1.value)
+            if any(_contains(box, text) for box in over):
+                out.add(_handle(obj))
+    return frozenset(out)
+
+
+def _contains(outer: tuple[float, float, float, float], inner: tuple[float, float, float, float]) -> bool:
+    """True where box `inner` lies within box `outer` (left, bottom, right, top), give or take a point."""
+    a, b, c, d = outer
+    return a - 1 <= inner[0] and b - 1 <= inner[1] and inner[2] <= c + 1 and inner[3] <= d + 1
 
 
 def wide_pictures(page: Any, width: float, share: float = 0.4) -> list[Any]:

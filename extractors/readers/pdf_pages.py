@@ -14,7 +14,7 @@ import pypdfium2.raw as pdfium
 from pdfplumber.page import Page, _invert_box, _normalize_box
 
 from ..errors import Corrupt, Encrypted, ExtractionError, TooLarge
-from .pdf_layer import Fonts, Frame, chars, page_matrix, paths, picture, shapes, wide_pictures
+from .pdf_layer import Fonts, Frame, chars, covered_text, page_matrix, paths, picture, shapes, wide_pictures
 
 LOCK = threading.RLock()
 """Held around every use of PDFium in this process: PDFium is not thread-safe and the crawler reads in threads.
@@ -116,7 +116,7 @@ def pages(doc: Any, fonts: Fonts, limit: int, max_pixels: int = 0) -> Iterator[L
             try:
                 if pdfium.FPDFText_CountChars(textpage) + len(drawn) > limit:
                     raise TooLarge(f"PDF page {index + 1} draws over {limit} objects")
-                found = chars(textpage, device, frame, fonts)
+                found = chars(textpage, device, frame, fonts, covered_text(page) if wide else frozenset())
             finally:
                 pdfium.FPDFText_ClosePage(textpage)
         finally:
