@@ -78,13 +78,14 @@ def test_which_ofd_text_objects_paint_their_glyphs(attributes: str, children: st
     assert _painted_text(obj) is painted
 
 
-def _with_picture_over(share: float) -> bytes:
-    """Return the bundled seed000 PDF with a picture drawn last over the top of its first page, `share` of its area."""
+def _with_picture_over(share: float, alpha: float = 1.0) -> bytes:
+    """Return the bundled seed000 PDF with a picture drawn last over the top of its first page, `share` of its area, at
+    opacity `alpha`."""
     import io
 
     from PIL import Image
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, FloatObject, NameObject
 
     from fixtures.hidden_layer.build_pdfs import _picture
 
@@ -96,10 +97,13 @@ def _with_picture_over(share: float) -> bytes:
     if "/XObject" not in resources:
         resources[NameObject("/XObject")] = DictionaryObject()
     resources["/XObject"].get_object()[NameObject("/Over")] = _picture(writer, jpeg.getvalue(), 40, 40)
+    if "/ExtGState" not in resources:
+        resources[NameObject("/ExtGState")] = DictionaryObject()
+    resources["/ExtGState"].get_object()[NameObject("/Faint")] = DictionaryObject({NameObject("/ca"): FloatObject(alpha)})
     w, h = float(page.mediabox.width), float(page.mediabox.height)
     stream = DecodedStreamObject()
-    stream.set_data(page.get_contents().get_data() + f"\nq {w:.2f} 0 0 {h * share:.2f} 0 {h * (1 - share):.2f} cm "
-                    "/Over Do Q".encode())  # fmt: skip
+    stream.set_data(page.get_contents().get_data() + f"\nq /Faint gs {w:.2f} 0 0 {h * share:.2f} 0 "
+                    f"{h * (1 - share):.2f} cm /Over Do Q".encode())  # fmt: skip
     page[NameObject("/Contents")] = writer._add_object(stream)
     out = io.BytesIO()
     writer.write(out)
@@ -107,9 +111,11 @@ def _with_picture_over(share: float) -> bytes:
 
 
 def test_only_a_picture_over_most_of_the_page_hides_the_text_under_it() -> None:
-    # A seal or a logo stamped over a title or a signature hides no text; a scan of the whole page laid over it does.
+    # A seal or a logo stamped over a title or a signature hides no text, nor does a see-through watermark over the
+    # whole page; a scan of the whole page laid over it does.
     def first_page(data: bytes) -> str:
         return layer_text([b for b in _read_pages(data, _prepare(data)[0])[0]][:3])
 
     assert "总体情况" in first_page(_with_picture_over(0.3))
+    assert "总体情况" in first_page(_with_picture_over(1.0, alpha=0.3))
     assert "总体情况" not in first_page(_with_picture_over(1.0))

@@ -319,8 +319,8 @@ scan of the page, not a seal or a logo stamped over a signature."""
 
 
 def covered_text(page: Any) -> frozenset[int]:
-    """Return the addresses of the page's text objects (top level) that a picture drawn after them covers whole, the
-    picture filling COVERING of the page or more: a 双层PDF's OCR words laid under the page's scan."""
+    """Return the addresses of the page's text objects (top level) that an opaque picture drawn after them covers
+    whole, the picture filling COVERING of the page or more: a 双层PDF's OCR words laid under the page's scan."""
     left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
     x0, y0, x1, y1 = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
     area = pdfium.FPDF_GetPageWidthF(page) * pdfium.FPDF_GetPageHeightF(page)
@@ -331,8 +331,8 @@ def covered_text(page: Any) -> frozenset[int]:
         kind = pdfium.FPDFPageObj_GetType(obj)
         if kind == pdfium.FPDF_PAGEOBJ_IMAGE and pdfium.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
             box = (left.value, bottom.value, right.value, top.value)
-            if (box[2] - box[0]) * (box[3] - box[1]) >= COVERING * area:
-                over.append(box)
+            if (box[2] - box[0]) * (box[3] - box[1]) >= COVERING * area and not pdfium.FPDFPageObj_HasTransparency(obj):
+                over.append(box)  # opaque: a see-through watermark over the page hides nothing
         elif kind == pdfium.FPDF_PAGEOBJ_TEXT and over and pdfium.FPDFPageObj_GetBounds(obj, x0, y0, x1, y1):
             text = (x0.value, y0.value, x1.value, y1.value)
             if any(_contains(box, text) for box in over):
