@@ -195,6 +195,8 @@ class _Runs:
         self._seen: dict[int, _Run] = {}
         self._m = pdfium.FS_MATRIX()
         self._size = ctypes.c_float()
+        rgba = self._rgba = (ctypes.c_uint * 4)()
+        self._at = tuple(ctypes.addressof(rgba) + k * ctypes.sizeof(ctypes.c_uint) for k in range(4))
 
     def of(self, obj: int, index: int) -> _Run:
         """Return the shared facts of text object `obj`, which draws character `index`."""
@@ -217,10 +219,7 @@ class _Runs:
 
     def _alpha(self, get: Any, obj: int) -> int:
         """Return the alpha (0-255) of the colour `get` reads of `obj`, 255 where PDFium gives none."""
-        r, g, b, a = (ctypes.c_uint() for _ in range(4))
-        if not get(obj, *(ctypes.addressof(v) for v in (r, g, b, a))):
-            return 255
-        return a.value
+        return self._rgba[3] if get(obj, *self._at) else 255
 
 
 def _codes(textpage: Any, count: int) -> list[int]:
