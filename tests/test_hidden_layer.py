@@ -3,7 +3,7 @@ opacity 0, or under the page's picture; OFD Fill="false" or Alpha="0"): what the
 
 fixtures/hidden_layer/ (build_pdfs.py, build_ofd.py): two bundled reports' PDFs as page pictures with their text kept
 invisibly, misread (every 8 as 3, every 1 as a small L), one with that text drawn transparent, one with it under the
-picture, and the two as OFDs. Read from the hidden text, 21
+picture, and three as OFDs (text not painted, transparent, or under the picture). Read from the hidden text, 21
 of one's cells were null and two of each other's wrong with nothing saying so; read as the scans they show, by our OCR, each number is a reading the tables'
 arithmetic confirms or flags.
 """
@@ -42,7 +42,7 @@ def test_without_ocr_a_scan_with_hidden_text_is_one_clear_error_not_its_hidden_r
         raise NoText("scanned pages need OCR and no engine is installed: RapidOCR is not installed")
 
     monkeypatch.setattr(image_reader, "choose", no_engine)
-    assert len(CASES) == 6
+    assert len(CASES) == 7
     for case in CASES:
         with pytest.raises(NoText) as got:
             extract(next(case.glob("input.*")))
