@@ -1,11 +1,11 @@
 """Scanned PDFs and OFDs (双层PDF, 双层OFD) carrying another program's OCR as text that is not seen (PDF render mode 3,
-opacity 0, or under the page's picture; OFD Fill="false" or Alpha="0"): what the page shows is its picture.
+opacity 0, or under the page's picture; OFD Fill="false", Alpha="0", or under the picture): what the page shows is
+its picture.
 
-fixtures/hidden_layer/ (build_pdfs.py, build_ofd.py): two bundled reports' PDFs as page pictures with their text kept
-invisibly, misread (every 8 as 3, every 1 as a small L), one with that text drawn transparent, one with it under the
-picture, and three as OFDs (text not painted, transparent, or under the picture). Read from the hidden text, 21
-of one's cells were null and two of each other's wrong with nothing saying so; read as the scans they show, by our OCR, each number is a reading the tables'
-arithmetic confirms or flags.
+fixtures/hidden_layer/ (build_pdfs.py, build_ofd.py): bundled reports' PDFs and OFDs as page pictures with their text
+kept unseen those ways, misread (every 8 as 3, every 1 as a small L). Read from the hidden text, up to 21 of a case's
+cells were null and up to 8 wrong with nothing saying so; read as the scans they show, by our OCR, each number is a
+reading the tables' arithmetic confirms or flags.
 """
 
 from __future__ import annotations
