@@ -119,3 +119,50 @@ def test_only_a_picture_over_most_of_the_page_hides_the_text_under_it() -> None:
     assert "总体情况" in first_page(_with_picture_over(0.3))
     assert "总体情况" in first_page(_with_picture_over(1.0, alpha=0.3))
     assert "总体情况" not in first_page(_with_picture_over(1.0))
+
+
+def _ofd_with_picture_over(share: float, picture: bytes, fmt: str) -> bytes:
+    """Return the bundled seed000 OFD with `picture` drawn last over the top of its first page, `share` of its area."""
+    import io
+    import zipfile
+
+    source = ROOT / "fixtures" / "ofd" / "seed000_ofd" / "input.ofd"
+    with zipfile.ZipFile(source) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    parts["Doc_0/Document.xml"] = parts["Doc_0/Document.xml"].replace(
+        b"</ofd:PublicRes>", b"</ofd:PublicRes><ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes>")
+    parts["Doc_0/DocumentRes.xml"] = (f'<ofd:Res {ns} BaseLoc="Res"><ofd:MultiMedias><ofd:MultiMedia ID="9001" '
+                                      f'Type="Image" Format="{fmt}"><ofd:MediaFile>over.{fmt.lower()}</ofd:MediaFile>'
+                                      "</ofd:MultiMedia></ofd:MultiMedias></ofd:Res>").encode()  # fmt: skip
+    parts[f"Doc_0/Res/over.{fmt.lower()}"] = picture
+    h = 297 * share
+    image = (f'<ofd:ImageObject ID="9002" ResourceID="9001" Boundary="0 0 210.01 {h:.2f}" '
+             f'CTM="210.01 0 0 {h:.2f} 0 0"/></ofd:Layer>').encode()  # fmt: skip
+    parts["Doc_0/Pages/Page_0/Content.xml"] = parts["Doc_0/Pages/Page_0/Content.xml"].replace(b"</ofd:Layer>", image, 1)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    return out.getvalue()
+
+
+def test_only_an_opaque_picture_over_most_of_an_ofd_page_hides_the_text_under_it() -> None:
+    import io
+
+    from PIL import Image
+
+    from extractors.readers.ofd import read_ofd
+
+    def picture(mode: str, fmt: str) -> bytes:
+        out = io.BytesIO()
+        Image.new(mode, (40, 40), 200 if mode == "L" else (200, 200, 200, 80)).save(out, fmt)
+        return out.getvalue()
+
+    def shown(share: float, data: bytes, fmt: str) -> bool:
+        return "总体情况" in read_ofd(_ofd_with_picture_over(share, data, fmt)).text()
+
+    assert shown(0.3, picture("L", "JPEG"), "JPEG")  # a seal or a logo
+    assert shown(1.0, picture("RGBA", "PNG"), "PNG")  # a see-through watermark
+    assert not shown(1.0, picture("L", "PNG"), "PNG")  # a scan of the page
+    assert not shown(1.0, picture("L", "JPEG"), "JPEG")

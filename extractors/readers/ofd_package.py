@@ -38,6 +38,9 @@ from .ofd_xml import (
 PT = 72 / 25.4  # PDF points in a millimetre
 MAX_PAGES = 300
 MAX_DEPTH = 16  # PageBlocks and CompositeObjects inside one another
+COVERING = 0.5
+"""The least share of a page's area an opaque picture drawn over text must fill to hide it: a scan of the page, not a
+seal or a logo stamped over a signature."""
 NARROW = 0.6  # em width of a lone Latin glyph or digit (Times 0.5, Arial 0.56, DejaVu 0.64, with CJK autospace)
 ASCENT, DESCENT = 0.86, 0.14  # share of the font size above and below the baseline (no font metrics are read)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
@@ -218,15 +221,44 @@ class PageReader:
         return self.media.get((ref or "").strip())
 
     def image(self, obj: Any, space: Affine) -> None:
-        """Note an ImageObject's picture and the box its unit square fills (OCR reads it where no page has text)."""
+        """Note an ImageObject's picture and the box its unit square fills (OCR reads it where no page has text); an
+        opaque one filling COVERING of the page or more hides the characters drawn before it inside its box."""
         member = self.picture(obj.get("ResourceID"))
         if member is None:
             return
         corners = [apply(space, x, y) for x in (0.0, 1.0) for y in (0.0, 1.0)]
         xs, ys = [p[0] * PT for p in corners], [p[1] * PT for p in corners]
         if math.isfinite(sum(xs) + sum(ys)) and max(xs) - min(xs) > 1 and max(ys) - min(ys) > 1:
-            self.page.images.append((member, (min(xs), min(ys), max(xs), max(ys))))
+            box = (min(xs), min(ys), max(xs), max(ys))
+            self.page.images.append((member, box))
+            if (box[2] - box[0]) * (box[3] - box[1]) >= COVERING * self.page.width * self.page.height and _alpha(
+                    obj) == 255 and self._opaque(member):  # fmt: skip
+                self._cover(box)
         self._count()
+
+    def _opaque(self, member: str) -> bool:
+        """True where the picture has no transparency: not a PNG with an alpha channel or a transparent colour, not a
+        GIF (which may have one)."""
+        with self.package.zip.open(member) as f:
+            head = f.read(4096)
+        if head.startswith(b"GIF8"):
+            return False
+        if head.startswith(b"\x89PNG"):
+            end = head.find(b"IDAT")
+            return len(head) > 25 and head[25] not in (4, 6) and b"tRNS" not in head[: end if end >= 0 else None]
+        return True
+
+    def _cover(self, box: tuple[float, float, float, float]) -> None:
+        """Drop the characters drawn so far that lie inside `box`: a picture drawn over them (a 双层OFD's OCR words
+        laid under the page's scan) hides them."""
+        x0, top, x1, bottom = box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1
+        kept = []
+        for c in self.page.chars:
+            if x0 <= c["x0"] and c["x1"] <= x1 and top <= c["top"] and c["bottom"] <= bottom:
+                self.seen.discard((c["text"], round(c["x0"]), round(c["top"])))
+            else:
+                kept.append(c)
+        self.page.chars = kept
 
     def text(self, obj: Any, space: Affine) -> None:
         """Add the characters of a TextObject: one per glyph, placed by TextCode X/Y and DeltaX/DeltaY."""
