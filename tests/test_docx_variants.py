@@ -150,11 +150,21 @@ def zero_width_chars(body: etree._Element) -> None:
             t.text = t.text[:1] + "\u200b" + t.text[1:] + "\ufeff"
 
 
+def hidden_runs(body: etree._Element) -> None:
+    """A run of hidden text (w:vanish: Word shows nothing of it) after every table run, a digit or a note, as a
+    template's hidden hints or an anti-copy trick leave them."""
+    for i, run in enumerate(_table_runs(body)):
+        hidden = etree.Element(w("r"))
+        etree.SubElement(etree.SubElement(hidden, w("rPr")), w("vanish"))
+        etree.SubElement(hidden, w("t")).text = "7" if i % 2 else "（填写说明）"
+        run.addnext(hidden)
+
+
 VARIANTS: dict[str, Callable[[etree._Element], None]] = {
     f.__name__: f
     for f in (tracked_insertions, deleted_text_beside, content_controls_in_cells, content_controls_around_rows,
               content_controls_around_tables, content_controls_around_runs, smart_tags, runs_cut_by_marks,
-              tables_in_text_boxes, zero_width_chars)
+              tables_in_text_boxes, zero_width_chars, hidden_runs)
 }
 
 
