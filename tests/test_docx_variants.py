@@ -244,3 +244,21 @@ def test_a_text_box_is_read_once_and_is_no_picture() -> None:
     doc = read(_variant(FILES[0].read_bytes(), boxed_note), name="input.docx")
     assert doc.pictures == 0 and not doc.shown
     assert sum(1 for b in doc.blocks if "本表另附" in doc.text() and getattr(b, "rows", None) == [["本表另附。"]]) == 3
+
+
+def test_a_run_is_hidden_only_where_its_vanish_is_on() -> None:
+    from docx.oxml import parse_xml
+
+    from extractors.readers.docx import _text
+
+    def paragraph(vanish: str) -> etree._Element:  # parsed as the reader parses: runs with their text
+        return parse_xml(
+            f'<w:p xmlns:w="{W}"><w:r><w:t>12</w:t></w:r>'
+            f'<w:r><w:rPr>{vanish}</w:rPr><w:t>7</w:t></w:r></w:p>'
+        )
+
+    assert _text(paragraph("<w:vanish/>")) == "12"
+    assert _text(paragraph('<w:vanish w:val="true"/>')) == "12"
+    assert _text(paragraph('<w:vanish w:val="0"/>')) == "127"
+    assert _text(paragraph('<w:vanish w:val="false"/>')) == "127"
+    assert _text(paragraph("<w:b/>")) == "127"

@@ -220,8 +220,19 @@ _CONTENT = frozenset({_P, _TBL})
 
 def _text(p: Any) -> str:
     """Return a w:p's text as Word shows it: its runs' text (tabs and breaks included), those inside links,
-    insertions, content controls and smart tags too, deleted runs not."""
-    return "".join(r.text for r in _within(p, _RUNS))
+    insertions, content controls and smart tags too, deleted and hidden (w:vanish) runs not."""
+    return "".join(r.text for r in _within(p, _RUNS) if not _hidden(r))
+
+
+_RPR, _VANISH = _W + "rPr", _W + "vanish"
+_OFF = frozenset(("0", "false", "off"))
+
+
+def _hidden(run: Any) -> bool:
+    """True where a w:r is hidden text (w:vanish in its own properties): Word shows nothing of it."""
+    props = run.find(_RPR)
+    vanish = props.find(_VANISH) if props is not None else None
+    return vanish is not None and (vanish.get(_VAL) or "true").lower() not in _OFF
 
 
 def _blocks(tbl: Any, budget: list[int], depth: int = 0, shown: list[tuple[int, str]] | None = None, at: int = 0
