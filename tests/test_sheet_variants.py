@@ -116,8 +116,34 @@ def totals_as_formulas(gold: dict[str, Any], wb: Any) -> None:
             row[6].value = f"=SUM({row[0].coordinate}:{row[5].coordinate})"
 
 
+def hidden_helper_column(gold: dict[str, Any], wb: Any) -> None:
+    """A hidden column after the labels holding last year's numbers (a helper the office kept): Excel does not show
+    it, so the row's values are those after it."""
+    ws = wb.active
+    ws.append([_title(gold)])
+    _sheet(ws, rows_2019(gold))
+    ws.insert_cols(2)
+    for row in ws.iter_rows(min_row=2):
+        if isinstance(row[2].value, int):
+            row[1].value = row[2].value * 3 + 1
+    ws.column_dimensions["B"].hidden = True
+
+
+def hidden_rows(gold: dict[str, Any], wb: Any) -> None:
+    """A hidden row before every table row, holding a draft of that row with other numbers."""
+    ws = wb.active
+    ws.append([_title(gold)])
+    for heading, rows in rows_2019(gold):
+        ws.append([heading])
+        for row in rows:
+            ws.append([_number(c) * 3 + 1 if isinstance(_number(c), int) else c for c in row])
+            ws.row_dimensions[ws.max_row].hidden = True
+            ws.append([_number(c) for c in row])
+
+
 VARIANTS = {f.__name__: f for f in (plain, numbers_as_text, amounts_with_float_noise, cover_sheet, one_table_a_sheet,
-                                    hidden_old_sheet_in_front, totals_as_formulas)}  # fmt: skip
+                                    hidden_old_sheet_in_front, totals_as_formulas, hidden_helper_column,
+                                    hidden_rows)}  # fmt: skip
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
