@@ -162,3 +162,16 @@ def test_a_workbook_laid_out_another_way_reads_to_the_gold(variant: str) -> None
     record = extract(data, name="report.xlsx")
     score = compare(record, gold)
     assert not score.diffs, "\n".join(f"{p}: got {g!r}, want {w!r}" for p, g, w in score.diffs[:20])
+
+
+@pytest.mark.parametrize("case", ["hidden_helper_column", "hidden_rows"])
+def test_a_legacy_workbook_reads_only_what_excel_shows(case: str) -> None:
+    # fixtures/sheets/build_xls.py: the workbooks above saved as Excel 97 by LibreOffice Calc, hidden rows and columns
+    # kept.
+    from pathlib import Path
+
+    need_shared()
+    gold = json.loads((CORPUS / "gold" / f"{SEED}.json").read_text(encoding="utf-8"))
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "sheets" / f"{case}.xls"
+    score = compare(extract(path), gold)
+    assert not score.diffs, score.diffs[:5]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from typing import Any
 
 from ..errors import Corrupt, TooLarge
 from ..model import Block, Document, Table
@@ -108,10 +109,35 @@ def read_xlsx(data: bytes) -> Document:
         if total > MAX_CELLS:
             raise TooLarge(f"workbook too large (over {MAX_CELLS} cells)")
         _fill(values, written.get(ws.title, {}))
-        rows = [[None if (r, c) in covered else _fmt(v) for c, v in enumerate(row, start=1)]
-                for r, row in enumerate(values, start=1)]  # fmt: skip
+        hidden_rows, hidden_cols = _hidden_xlsx(ws)
+        rows = [[None if (r, c) in covered else _fmt(v) for c, v in enumerate(row, start=1) if c not in hidden_cols]
+                for r, row in enumerate(values, start=1) if r not in hidden_rows]  # fmt: skip
         blocks.append(Table(rows))
     return Document(blocks, carrier="xlsx")
+
+
+class _Spans:
+    """Numbers in a few inclusive ranges (a sheet's hidden columns: a range may run to the sheet's last column)."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = spans
+
+    def __contains__(self, n: object) -> bool:
+        return any(a <= n <= b for a, b in self.spans)  # type: ignore[operator]
+
+
+def _hidden_xlsx(ws: Any) -> tuple[set[int], _Spans]:
+    """Return the numbers (from 1) of a worksheet's hidden rows and its hidden columns: Excel shows neither (a helper
+    column, a draft row), so neither is the report's."""
+    from openpyxl.utils.cell import column_index_from_string
+
+    rows = {r for r, dim in ws.row_dimensions.items() if dim.hidden}
+    spans = []
+    for key, dim in ws.column_dimensions.items():
+        if dim.hidden:
+            first = dim.min or column_index_from_string(key)
+            spans.append((first, dim.max or first))
+    return rows, _Spans(spans)
 
 
 def _formulas(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
@@ -168,9 +194,11 @@ def read_xls(data: bytes) -> Document:
                 for c in range(c0, c1):
                     if (r, c) != (r0, c0):
                         covered.add((r, c))
+        # Hidden rows and columns are not what Excel shows (read_xlsx).
+        shown_cols = [c for c in range(sheet.ncols) if not getattr(sheet.colinfo_map.get(c), "hidden", 0)]
         rows = [
-            [None if (r, c) in covered else _fmt(sheet.cell_value(r, c)) for c in range(sheet.ncols)]
-            for r in range(sheet.nrows)
+            [None if (r, c) in covered else _fmt(sheet.cell_value(r, c)) for c in shown_cols]
+            for r in range(sheet.nrows) if not getattr(sheet.rowinfo_map.get(r), "hidden", 0)
         ]
         blocks.append(Table(rows))
     return Document(blocks, carrier="xls")
