@@ -56,3 +56,11 @@ def read_as_gold(case: Path, name: str) -> dict[str, Any]:
     print(f"\n{case.name}: {right}/{cells} cells right, {len(wrong)} wrong and not flagged")
     assert not wrong and right >= 0.99 * cells, (right, cells, wrong[:5])
     return record
+
+
+def no_engine() -> None:
+    """Stand in for choosing an OCR engine on a machine without one: raise the NoText the readers raise then (a
+    test patches a reader's `choose` with it)."""
+    from extractors.errors import NoText
+
+    raise NoText("scanned pages need OCR and no engine is installed: RapidOCR is not installed")

@@ -22,7 +22,7 @@ from extractors.readers import image as image_reader
 from extractors.readers.pdf import _prepare, _read_pages, layer_text
 
 from .conftest import CORPUS, need_shared
-from .ocr_score import read_as_gold
+from .ocr_score import no_engine, read_as_gold
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = sorted((ROOT / "fixtures" / "garbled").glob("seed*_*"))
@@ -80,9 +80,6 @@ def test_a_layer_of_latin_letters_is_read_by_ocr_where_its_record_is_no_report(m
         text = _layer(case / "input.pdf")
         assert spelt(text)[0] is None and latin_share(text) == 0, case.name
 
-    def no_engine() -> None:
-        raise NoText("scanned pages need OCR and no engine is installed: RapidOCR is not installed")
-
     monkeypatch.setattr(image_reader, "choose", no_engine)
     with pytest.raises(NoText) as got:
         extract(LATIN[0] / "input.pdf")
@@ -91,9 +88,6 @@ def test_a_layer_of_latin_letters_is_read_by_ocr_where_its_record_is_no_report(m
 
 
 def test_without_ocr_a_wrong_text_layer_is_one_clear_error_not_a_missing_report(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_engine() -> None:
-        raise NoText("scanned pages need OCR and no engine is installed: RapidOCR is not installed")
-
     monkeypatch.setattr(image_reader, "choose", no_engine)
     with pytest.raises(NoText) as got:
         extract(GARBLED[0] / "input.pdf")
@@ -117,9 +111,6 @@ def test_a_layer_wrong_in_part_is_read_as_text_where_ocr_cannot_help(monkeypatch
         share, _ = spelt(_layer(case / "input.pdf"))
         assert share is not None and MIN_SHARE <= share < PART_SHARE, (case.name, share)
 
-    def no_engine() -> None:
-        raise NoText("scanned pages need OCR and no engine is installed: RapidOCR is not installed")
-
     monkeypatch.setattr(image_reader, "choose", no_engine)
     record = extract(PARTIAL[0] / "input.pdf")
     assert record["requests"] and any(c["rule"] == "STR-03" for c in record["checks"])
@@ -133,9 +124,6 @@ def test_a_layer_wrong_in_part_is_read_as_text_where_ocr_cannot_help(monkeypatch
 
 def test_a_pdf_of_glyphs_drawn_as_paths_needs_ocr_and_is_no_blank_template(monkeypatch: pytest.MonkeyPatch) -> None:
     # Its ruled tables are found with every cell empty: read as text it passed for a blank template.
-    def no_engine() -> None:
-        raise NoText("scanned pages need OCR and no engine is installed: RapidOCR is not installed")
-
     outlined = [case for case in CASES if case.name.endswith("_outlined")]
     assert outlined
     monkeypatch.setattr(image_reader, "choose", no_engine)

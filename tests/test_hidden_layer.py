@@ -19,7 +19,7 @@ from extractors.errors import NotAReport, NoText
 from extractors.readers import image as image_reader
 from extractors.readers.pdf import _prepare, _read_pages, layer_text
 
-from .ocr_score import read_as_gold
+from .ocr_score import no_engine, read_as_gold
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = sorted((ROOT / "fixtures" / "hidden_layer").glob("seed*_*"))
@@ -38,9 +38,6 @@ def test_invisible_text_is_no_part_of_the_layer() -> None:
 def test_without_ocr_a_scan_with_hidden_text_is_one_clear_error_not_its_hidden_readings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def no_engine() -> None:
-        raise NoText("scanned pages need OCR and no engine is installed: RapidOCR is not installed")
-
     monkeypatch.setattr(image_reader, "choose", no_engine)
     assert len(CASES) == 7
     for case in CASES:

@@ -15,7 +15,7 @@ from extractors import extract
 from extractors.readers import ocr as ocr_module
 from extractors.readers.ofd import read_ofd
 
-from .ocr_score import read_as_gold
+from .ocr_score import no_engine, read_as_gold
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = sorted((ROOT / "fixtures" / "ofd_mixed").glob("seed*_mixed"))
@@ -32,11 +32,6 @@ def test_the_pictures_of_a_mixed_ofd_are_counted_when_read_as_text(case: Path) -
 
 
 def test_without_ocr_the_record_says_its_tables_may_be_pictures(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_engine() -> None:
-        from extractors.errors import NoText
-
-        raise NoText("no engine is installed")
-
     monkeypatch.setattr(ocr_module, "choose", no_engine)
     record = extract(CASES[0] / "input.ofd")
     assert record["proactive"] is None
