@@ -80,19 +80,21 @@ def test_a_layer_of_latin_letters_is_read_by_ocr_where_its_record_is_no_report(m
         text = _layer(case / "input.pdf")
         assert spelt(text)[0] is None and latin_share(text) == 0, case.name
 
+    _refused_without_ocr(LATIN[0] / "input.pdf", "text layer does not spell Chinese", monkeypatch)
+
+
+def _refused_without_ocr(path: Path, says: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Assert that without an OCR engine `path` is refused by one NoText line saying `says` and that no engine is
+    installed, not as no report."""
     monkeypatch.setattr(image_reader, "choose", no_engine)
     with pytest.raises(NoText) as got:
-        extract(LATIN[0] / "input.pdf")
+        extract(path)
     assert not isinstance(got.value, NotAReport)
-    assert "text layer does not spell Chinese" in str(got.value) and "no engine is installed" in str(got.value)
+    assert says in str(got.value) and "no engine is installed" in str(got.value)
 
 
 def test_without_ocr_a_wrong_text_layer_is_one_clear_error_not_a_missing_report(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(image_reader, "choose", no_engine)
-    with pytest.raises(NoText) as got:
-        extract(GARBLED[0] / "input.pdf")
-    assert not isinstance(got.value, NotAReport)
-    assert "text layer does not spell its text" in str(got.value) and "no engine is installed" in str(got.value)
+    _refused_without_ocr(GARBLED[0] / "input.pdf", "text layer does not spell its text", monkeypatch)
 
 
 def test_a_wrong_text_layer_over_the_ocr_limit_says_both(monkeypatch: pytest.MonkeyPatch) -> None:
