@@ -41,6 +41,8 @@ MAX_DEPTH = 16  # PageBlocks and CompositeObjects inside one another
 COVERING = 0.5
 """The least share of a page's area an opaque picture drawn over text must fill to hide it: a scan of the page, not a
 seal or a logo stamped over a signature."""
+MAX_COVERS = 8
+"""Covering pictures applied a page at most (each is a pass over the page's characters)."""
 NARROW = 0.6  # em width of a lone Latin glyph or digit (Times 0.5, Arial 0.56, DejaVu 0.64, with CJK autospace)
 ASCENT, DESCENT = 0.86, 0.14  # share of the font size above and below the baseline (no font metrics are read)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
@@ -162,6 +164,7 @@ class PageReader:
         self.units: dict[str, Any] | None = None
         self.media: dict[str, str] | None = None
         self.seen: set[tuple[str, int, int]] = set()
+        self.covers = 0
 
     def _count(self) -> None:
         """Refuse the page once it has laid out more than PDF_PAGE_OBJECTS characters, edges and pictures."""
@@ -250,7 +253,11 @@ class PageReader:
 
     def _cover(self, box: tuple[float, float, float, float]) -> None:
         """Drop the characters drawn so far that lie inside `box`: a picture drawn over them (a 双层OFD's OCR words
-        laid under the page's scan) hides them."""
+        laid under the page's scan) hides them. A page's first MAX_COVERS such pictures are applied (a scan has one a
+        page): a hostile page of thousands costs no more than those."""
+        self.covers += 1
+        if self.covers > MAX_COVERS:
+            return
         x0, top, x1, bottom = box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1
         kept = []
         for c in self.page.chars:

@@ -315,6 +315,9 @@ def paths(page: Any, device: Matrix) -> Iterator[Path]:
 COVERING = 0.5
 """The least share of a page's area a picture drawn over text must fill for the text to count as hidden under it: a
 scan of the page, not a seal or a logo stamped over a signature."""
+MAX_COVERS = 8
+"""Covering pictures a page is checked against at most (a scan has one a page): a hostile page of thousands of
+big pictures costs no more than eight."""
 
 
 def covered_text(page: Any) -> frozenset[int]:
@@ -330,7 +333,8 @@ def covered_text(page: Any) -> frozenset[int]:
         kind = pdfium.FPDFPageObj_GetType(obj)
         if kind == pdfium.FPDF_PAGEOBJ_IMAGE and pdfium.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
             box = (left.value, bottom.value, right.value, top.value)
-            if (box[2] - box[0]) * (box[3] - box[1]) >= COVERING * area and not pdfium.FPDFPageObj_HasTransparency(obj):
+            if (len(over) < MAX_COVERS and (box[2] - box[0]) * (box[3] - box[1]) >= COVERING * area
+                    and not pdfium.FPDFPageObj_HasTransparency(obj)):  # fmt: skip
                 over.append(box)  # opaque: a see-through watermark over the page hides nothing
         elif kind == pdfium.FPDF_PAGEOBJ_TEXT and over and pdfium.FPDFPageObj_GetBounds(obj, x0, y0, x1, y1):
             text = (x0.value, y0.value, x1.value, y1.value)
