@@ -48,6 +48,8 @@ def test_a_report_spells_its_text_and_a_wrong_map_does_not() -> None:
     assert "0% of its" in (illegible(private) or "")
     latin1 = text.encode("gb18030").decode("latin-1")  # a GBK text read as Latin-1: the unmapped font's letters
     assert illegible(latin1) is not None
+    codes = "".join(chr(c) for c in range(1, 32) if not chr(c).isspace()) * 10  # glyph codes read as control chars
+    assert illegible(codes) is not None and latin_share(codes) is None
     assert illegible("\ue000" * (MIN_LETTERS - 1)) is None  # too short to tell
     english = "The State Council issued the regulations on the disclosure of government information. " * 20
     assert illegible(english) is None  # ASCII letters say nothing of a font's map: not read by OCR for nothing
