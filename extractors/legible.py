@@ -36,17 +36,17 @@ def common_chinese() -> frozenset[str]:
 
 
 def _counts(text: str) -> tuple[int, int, int]:
-    """Return the letters of `text` beyond ASCII (private, control and unassigned characters counted), how many of
-    them are common Chinese characters, and its ASCII letters."""
+    """Return the letters of `text` (private, control and unassigned characters counted; ASCII letters not), how many
+    of them are common Chinese characters, and its ASCII letters."""
     common = common_chinese()
     letters = hanzi = latin = 0
     for ch in unicodedata.normalize("NFKC", text):
         kind = unicodedata.category(ch)
-        if ch.isascii():
-            latin += ch.isalpha()
-        elif kind[0] == "L" or (kind[0] == "C" and not ch.isspace()):
+        if (kind[0] == "L" and not ch.isascii()) or (kind[0] == "C" and not ch.isspace()):
             letters += 1
             hanzi += ch in common
+        elif kind[0] == "L":
+            latin += 1
     return letters, hanzi, latin
 
 
