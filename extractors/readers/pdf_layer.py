@@ -184,7 +184,8 @@ class _Run:
     low: float
     """The descent times the font size: where a character's box starts below its baseline."""
     shown: bool
-    """False where the object's text render mode paints nothing (the page does not show its characters)."""
+    """False where the object paints nothing: a render mode that neither fills nor strokes, or a wholly transparent
+    colour (the page does not show its characters)."""
 
 
 class _Runs:
