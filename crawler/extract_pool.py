@@ -100,6 +100,7 @@ def report_item(job: PageJob, facts: PageFacts) -> DocumentItem:
     item = copy.copy(job.draft)  # not dataclasses.replace: the same bytes need no second SHA-256
     for name, value in DocumentItem.context_fields(report_context(job.context, facts)).items():
         setattr(item, name, value)
+    item.attachments = sum(1 for link in facts.links if link.kind == "document")
     return item
 
 

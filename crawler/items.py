@@ -60,6 +60,8 @@ class DocumentItem:
     """That page's 索引号, as written."""
     index_organ_code: str | None = None
     """The 索引号's organ-code part (before its first `/`)."""
+    attachments: int = 0
+    """For a report page: the documents it links (fetched as its attachments), which may hold what it does not show."""
     extracted: Any = field(default=None, repr=False, compare=False)
     """What an extraction worker read of a report page with its links (its record, or the ExtractionError that
     refused it); None where the extract pipeline reads the document."""
@@ -78,7 +80,7 @@ class DocumentItem:
         """Return what the crawl knew of the document, as `extractors.extract(context=…)` takes it."""
         return {"region_code": self.region_code, "region_name": self.region_name, "list_title": self.list_title,
                 "column": self.column, "source_url": self.url, "site": self.site,
-                "published_at": self.published_at}  # fmt: skip
+                "published_at": self.published_at, "attachments": self.attachments}  # fmt: skip
 
     def page_marks(self) -> dict[str, Any]:
         """Return the page's marks the attribution weighs (`extractors.attribute_record(record, page=…)`)."""

@@ -120,6 +120,11 @@ def _read_pages_again(data: bytes) -> Document | ExtractionError:
         return exc
 
 
+def _count(value: Any) -> int:
+    """Return `value` as a count (0 where it is none, or not a whole number of at least 0)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
 def _is_report(record: Record, doc: Document) -> bool:
     """True where the document shows the marks of an annual report: a report title, tables or parts."""
     if record.proactive or record.requests or record.review_litigation:
@@ -192,6 +197,7 @@ def extract_record(
         drop_invisible(doc)
         admit(doc)  # the record builder's memory grows with the text: refuse or make room before it starts
         context = dict(context or {})
+        doc.attachments = _count(context.get("attachments"))
         published = context.get("published_at") or doc.meta.get("PubDate")
         record = build_record(doc, published_at=published)
         if doc.spelt is not None and doc.spelt < PART_SHARE and _fullness(record) < FULL:

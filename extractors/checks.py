@@ -270,11 +270,12 @@ def check_proactive(table: Proactive2019 | Proactive2021, agency: str | None) ->
 
 def check_structure(record: Record, missing_rows: dict[str, list[str]],
                     extra: dict[str, tuple[list[str], list[str]]] | None = None,
-                    pictures: int = 0, read_pictures: int = 0) -> list[Check]:  # fmt: skip
+                    pictures: int = 0, read_pictures: int = 0, attachments: int = 0) -> list[Check]:  # fmt: skip
     """Return the failures of STR-01…STR-05 (parts present, format fits the year, rows present, rows and columns
     beyond the official layout: `extra` maps a table to its added rows' texts and added columns' headers). A table
     not found in a document showing `pictures` not read may be one of them: said, and the cause ours; one not found
-    in `read_pictures` read by OCR either may be one OCR could not make out: said, and the cause ours too."""
+    in `read_pictures` read by OCR either may be one OCR could not make out: said, and the cause ours too; one not
+    found on a page linking `attachments` documents may be in one of them (a 附表): said, and the cause ours."""
     out: list[Check] = []
     has_tables = any(getattr(record, t) is not None for t in TABLES)
     for key, text in record.sections.items():
@@ -295,14 +296,16 @@ def check_structure(record: Record, missing_rows: dict[str, list[str]],
                       "no row's values)") for text in columns]  # fmt: skip
     for table in TABLES:
         if getattr(record, table) is None:
-            if not pictures and not read_pictures:
+            if not pictures and not read_pictures and not attachments:
                 out.append(_fail("STR-05", table, "W", message="table not found"))
                 continue
             if pictures:
                 why = (f"table not found; the document shows {pictures} picture(s) not read, which may hold it drawn "
                        "as a picture")  # fmt: skip
-            else:
+            elif read_pictures:
                 why = f"table not found in the text nor in the {read_pictures} picture(s) read by OCR"
+            else:
+                why = f"table not found on the page; it links {attachments} document(s), which may hold it"
             check = _fail("STR-05", table, "W", message=why)
             mark_parse(check)
             out.append(check)

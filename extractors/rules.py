@@ -102,7 +102,8 @@ _ALL = (
     _rule("STR-05", "W", "record",
           "Table 二, 三 or 四 was not found in the document (a text-only report; a table drawn as a picture OCR could "
           "not read: the message says how many pictures were not read, or read for nothing, and the cause is "
-          "`parse`)",
+          "`parse`; a report page linking documents, its 附表 perhaps among them: the message says how many, and "
+          "the cause is `parse`)",
           "the table: proactive, requests or review_litigation"),
     # -- NUM: cell values ---------------------------------------------------------------------------
     _rule("NUM-01", "E", "record",
