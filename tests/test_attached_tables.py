@@ -2,7 +2,8 @@
 
 Both are stored, each as what it is. The page's record must not say its tables are simply missing, as though the
 publisher left them out: it says the page links documents that may hold them, and the cause is ours (the report is
-cut over two documents; this reader reads one at a time).
+cut over two documents; this reader reads one at a time). Nor must the attachment's record say its parts are missing
+as an error of the publisher's: the report page that links it may hold them.
 """
 
 from __future__ import annotations
@@ -57,6 +58,16 @@ def test_a_page_of_text_alone_says_its_tables_are_not_found_and_blames_nobody_el
     assert all("links 1 document" in c["message"] for c in said), said
 
 
+def test_tables_alone_say_their_parts_may_be_on_the_report_page_that_links_them() -> None:
+    # Read alone, the missing parts are errors of the report's (STR-01, E), as before.
+    alone = [c for c in extract(tables_docx(), name="t.docx")["checks"] if c["rule"] == "STR-01"]
+    assert len(alone) == 4 and all(c["severity"] == "E" and c.get("cause") != "parse" for c in alone), alone
+    linked = extract(tables_docx(), name="t.docx", context={"from_report_page": True})
+    said = [c for c in linked["checks"] if c["rule"] == "STR-01"]
+    assert len(said) == 4 and all(c["severity"] == "W" and c.get("cause") == "parse" for c in said), said
+    assert all("the report page that links it may hold it" in c["message"] for c in said), said
+
+
 class _Site(PageHandler):
     LIST = "/zfxxgk/nb/index.html"
     PAGE = "/zfxxgk/nb/202501/t20250111_1.html"
@@ -91,3 +102,5 @@ def test_a_crawled_page_linking_its_tables_says_so(tmp_path: Path) -> None:
     assert page["proactive"] is None and tables["proactive"] and tables["requests"] and tables["review_litigation"]
     said = [c for c in page["checks"] if c["rule"] == "STR-05"]
     assert len(said) == 3 and all(c.get("cause") == "parse" and "links 1 document" in c["message"] for c in said)
+    parts = [c for c in tables["checks"] if c["rule"] == "STR-01"]
+    assert parts and all(c.get("cause") == "parse" and c["severity"] == "W" for c in parts), parts
