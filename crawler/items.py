@@ -62,6 +62,8 @@ class DocumentItem:
     """The 索引号's organ-code part (before its first `/`)."""
     attachments: int = 0
     """For a report page: the documents it links (fetched as its attachments), which may hold what it does not show."""
+    from_report_page: bool = False
+    """For a document: True where a report page linked it (its attachment), which may hold what it does not show."""
     extracted: Any = field(default=None, repr=False, compare=False)
     """What an extraction worker read of a report page with its links (its record, or the ExtractionError that
     refused it); None where the extract pipeline reads the document."""
@@ -80,7 +82,8 @@ class DocumentItem:
         """Return what the crawl knew of the document, as `extractors.extract(context=…)` takes it."""
         return {"region_code": self.region_code, "region_name": self.region_name, "list_title": self.list_title,
                 "column": self.column, "source_url": self.url, "site": self.site,
-                "published_at": self.published_at, "attachments": self.attachments}  # fmt: skip
+                "published_at": self.published_at, "attachments": self.attachments,
+                "from_report_page": self.from_report_page}  # fmt: skip
 
     def page_marks(self) -> dict[str, Any]:
         """Return the page's marks the attribution weighs (`extractors.attribute_record(record, page=…)`)."""
@@ -99,7 +102,8 @@ class DocumentItem:
         return {"list_title": context.get("list_title") or context.get("page_title"),
                 "list_date": context.get("list_date"),
                 "published_at": context.get("published_at") or context.get("list_date"),
-                "column": context.get("column"), **DocumentItem.marks_from(context)}  # fmt: skip
+                "column": context.get("column"), "from_report_page": bool(context.get("from_report_page")),
+                **DocumentItem.marks_from(context)}  # fmt: skip
 
     def source(self, fetched_at: float, run_id: int | None) -> dict[str, Any]:
         """Return the source dict `Store.add` takes for this fetch (`run_id`: the crawl run storing it)."""

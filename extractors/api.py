@@ -198,6 +198,7 @@ def extract_record(
         admit(doc)  # the record builder's memory grows with the text: refuse or make room before it starts
         context = dict(context or {})
         doc.attachments = _count(context.get("attachments"))
+        doc.from_report_page = context.get("from_report_page") is True
         published = context.get("published_at") or doc.meta.get("PubDate")
         record = build_record(doc, published_at=published)
         if doc.spelt is not None and doc.spelt < PART_SHARE and _fullness(record) < FULL:

@@ -270,17 +270,25 @@ def check_proactive(table: Proactive2019 | Proactive2021, agency: str | None) ->
 
 def check_structure(record: Record, missing_rows: dict[str, list[str]],
                     extra: dict[str, tuple[list[str], list[str]]] | None = None,
-                    pictures: int = 0, read_pictures: int = 0, attachments: int = 0) -> list[Check]:  # fmt: skip
+                    pictures: int = 0, read_pictures: int = 0, attachments: int = 0,
+                    from_report_page: bool = False) -> list[Check]:  # fmt: skip
     """Return the failures of STR-01…STR-05 (parts present, format fits the year, rows present, rows and columns
     beyond the official layout: `extra` maps a table to its added rows' texts and added columns' headers). A table
     not found in a document showing `pictures` not read may be one of them: said, and the cause ours; one not found
     in `read_pictures` read by OCR either may be one OCR could not make out: said, and the cause ours too; one not
-    found on a page linking `attachments` documents may be in one of them (a 附表): said, and the cause ours."""
+    found on a page linking `attachments` documents may be in one of them (a 附表): said, and the cause ours. A part
+    not found in a document a report page links (`from_report_page`) may be on that page: said, and the cause ours."""
     out: list[Check] = []
     has_tables = any(getattr(record, t) is not None for t in TABLES)
     for key, text in record.sections.items():
         if text is None and has_tables:
-            out.append(_fail("STR-01", key, "E", message=f"part {key} not found"))
+            if not from_report_page:
+                out.append(_fail("STR-01", key, "E", message=f"part {key} not found"))
+                continue
+            check = _fail("STR-01", key, "E", message=f"part {key} not found in the document; the report page that "
+                          "links it may hold it")  # fmt: skip
+            mark_parse(check)
+            out.append(check)
     year, fmt = record.year, record.format
     if year and fmt:
         want = "2021" if year >= 2021 else "2019" if year >= 2019 else None

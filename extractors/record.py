@@ -154,7 +154,8 @@ def build_record(doc: Document, *, published_at: str | None = None) -> Record:
         text_sha256=text_sha256(folded),
     )
     amb_set = {a.cell for a in ambiguous}
-    found = C.check_structure(record, missing, extra, doc.pictures, doc.read_pictures, doc.attachments)
+    found = C.check_structure(record, missing, extra, doc.pictures, doc.read_pictures, doc.attachments,
+                              doc.from_report_page)  # fmt: skip
     if proactive is not None:
         placed = tables.proactive.inferred if tables.proactive is not None else set()
         found += C.blame_placed(C.check_proactive(proactive, agency), placed)

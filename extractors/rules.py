@@ -85,7 +85,8 @@ def _rule(rule_id: str, severities: str, scope: str, meaning: str, where: str = 
 _ALL = (
     # -- STR: parsing and structure ----------------------------------------------------------------
     _rule("STR-01", "E", "record",
-          "A part 一…六 was not found by its heading (checked only where the document has at least one table)",
+          "A part 一…六 was not found by its heading (checked only where the document has at least one table; in a "
+          "document a report page links, the page may hold it: said, the cause `parse`, severity W)",
           "the part's key: overview, proactive, requests, review_litigation, problems, other"),
     _rule("STR-02", "W", "record",
           "Table format does not fit the report year: 2019–2020 want the 2019 format, 2021 on the 2021 format; "

@@ -475,7 +475,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         lent = response.meta["context"].get("lent_host")
         for lk in [*facts.records, *facts.links]:
             yield from self._follow_link(site, lk, depth, column, title if facts.wrapper else None, pub,
-                                         facts.wrapper or facts.listing, lent)  # fmt: skip
+                                         facts.wrapper or facts.listing, lent, facts.is_report)  # fmt: skip
         first = part_of(facts.parts[0]) if facts.part_index and facts.parts else None
         if first is not None and first.index == 0:
             # a later page of a report cut into pages, reached first: the report is read from its first page
@@ -530,6 +530,7 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
         pub: str | None,
         in_list: bool,
         lent: str | None = None,
+        on_report: bool = False,
     ) -> Iterator[scrapy.Request | None]:
         text = lk.text
         bare = re.sub(r"\s+", "", text)
@@ -548,6 +549,8 @@ class AnnualReportsSpider(PagedLists, BodyLearning, RememberedPages, ReportParts
             if D.is_report_title(text) or wrapper_title or forced or (in_list and not text):
                 if wrapper_title and not D.is_report_title(text):
                     context["list_title"] = wrapper_title
+                if on_report:
+                    context["from_report_page"] = True  # a report page: it may hold what the document does not show
                 yield self._request(site, lk.url, role="document", depth=depth + 1, context=context)
             return
         if wrapper_title and is_book_page(lk.url):  # a flipbook's text version: the report is its pages
