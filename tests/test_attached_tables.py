@@ -104,3 +104,16 @@ def test_a_crawled_page_linking_its_tables_says_so(tmp_path: Path) -> None:
     assert len(said) == 3 and all(c.get("cause") == "parse" and "links 1 document" in c["message"] for c in said)
     parts = [c for c in tables["checks"] if c["rule"] == "STR-01"]
     assert parts and all(c.get("cause") == "parse" and c["severity"] == "W" for c in parts), parts
+
+
+def test_what_the_crawl_knew_holds_for_a_document_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A PDF whose layer is wrong in part is read again (by OCR) and the second reading kept: the record built from it
+    # still knows a report page linked the document.
+    from extractors import api
+    from extractors.readers.docx import read_docx
+
+    monkeypatch.setattr(api, "read_pdf_pages", lambda data: read_docx(tables_docx()))  # the tables, without parts
+    partial = ROOT / "fixtures" / "garbled" / "seed000_partial" / "input.pdf"
+    record = extract(partial, context={"from_report_page": True})
+    said = [c for c in record["checks"] if c["rule"] == "STR-01"]
+    assert said and all(c.get("cause") == "parse" for c in said), said
