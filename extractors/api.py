@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -197,17 +198,18 @@ def extract_record(
         drop_invisible(doc)
         admit(doc)  # the record builder's memory grows with the text: refuse or make room before it starts
         context = dict(context or {})
-        doc.attachments = _count(context.get("attachments"))
-        doc.from_report_page = context.get("from_report_page") is True
         published = context.get("published_at") or doc.meta.get("PubDate")
-        record = build_record(doc, published_at=published)
+        # every reading of the document (again by OCR, its pictures read) is built knowing what the crawl knew
+        build = partial(build_record, published_at=published, attachments=_count(context.get("attachments")),
+                        from_report_page=context.get("from_report_page") is True)  # fmt: skip
+        record = build(doc)
         if doc.spelt is not None and doc.spelt < PART_SHARE and _fullness(record) < FULL:
             # a PDF whose text layer may be wrong in part: its pages read by OCR, kept where they give more
             paged = _read_pages_again(data)
             if isinstance(paged, Document):
                 drop_invisible(paged)
                 admit(paged)
-                again = build_record(paged, published_at=published)
+                again = build(paged)
                 if _fullness(again) > _fullness(record):
                     doc, record = paged, again
             elif doc.spelt < MIN_SHARE and not _is_report(record, doc):  # Latin letters only (legible.latin_share)
@@ -220,12 +222,12 @@ def extract_record(
             if pictured is not None:
                 drop_invisible(pictured)
                 admit(pictured)
-                again = build_record(pictured, published_at=published)
+                again = build(pictured)
                 if _tables_found(again) > _tables_found(record):
                     doc, record = pictured, again
                 else:  # read for nothing: the text's record stands, saying its pictures were read
                     doc.pictures, doc.read_pictures = pictured.pictures, pictured.read_pictures
-                    record = build_record(doc, published_at=published)
+                    record = build(doc)
         if is_ocr(doc):
             confirm(record, doc)  # OCR numbers the tables' arithmetic does not confirm become ambiguous
         beside = not_a_report_title(record.title)

@@ -37,12 +37,6 @@ class Document:
     pictures: int = 0
     """Pictures shown among the text that were not read (HTML `<img>`, Word drawings, wide PDF images): a table
     drawn as one is missing from the blocks."""
-    attachments: int = 0
-    """Documents the page links, as the crawl found them (`extract(context={"attachments": n})`): a table the page
-    does not show may be in one of them."""
-    from_report_page: bool = False
-    """True where a report page linked the document, as the crawl found it (`extract(context={"from_report_page":
-    True})`): a part the document lacks may be on that page."""
     shown: list[tuple[int, str]] = field(default_factory=list)
     """The pictures that may hold text (a page's: extractors/pictures.py; a Word file's wide drawings), in order:
     (the index of the block they come before, their address as written or relationship id). Where their bytes are

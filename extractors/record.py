@@ -109,10 +109,13 @@ def _table_values(table: Proactive2019 | Proactive2021 | Requests | ReviewLitiga
     return [v for row in table.to_dict().values() for k, v in row.items() if not k.endswith("_raw")]
 
 
-def build_record(doc: Document, *, published_at: str | None = None) -> Record:
+def build_record(doc: Document, *, published_at: str | None = None, attachments: int = 0,
+                 from_report_page: bool = False) -> Record:  # fmt: skip
     """Return the typed record of a read document: metadata, sections, the three tables and failed checks.
 
-    `published_at` only feeds the timeliness checks; the caller sets the record's context keys.
+    `published_at` only feeds the timeliness checks; the caller sets the record's context keys. What the crawl knew of
+    where the document stood only says where a missing table or part may be (`checks.check_structure`): `attachments`,
+    the documents a page links; `from_report_page`, a report page linked the document.
     """
     text = doc.text()
     folded = nfkc(text)
@@ -154,8 +157,7 @@ def build_record(doc: Document, *, published_at: str | None = None) -> Record:
         text_sha256=text_sha256(folded),
     )
     amb_set = {a.cell for a in ambiguous}
-    found = C.check_structure(record, missing, extra, doc.pictures, doc.read_pictures, doc.attachments,
-                              doc.from_report_page)  # fmt: skip
+    found = C.check_structure(record, missing, extra, doc.pictures, doc.read_pictures, attachments, from_report_page)
     if proactive is not None:
         placed = tables.proactive.inferred if tables.proactive is not None else set()
         found += C.blame_placed(C.check_proactive(proactive, agency), placed)
