@@ -282,12 +282,10 @@ def check_structure(record: Record, missing_rows: dict[str, list[str]],
     has_tables = any(getattr(record, t) is not None for t in TABLES)
     for key, text in record.sections.items():
         if text is None and has_tables:
-            if not from_report_page:
-                out.append(_fail("STR-01", key, "E", message=f"part {key} not found"))
-                continue
-            check = _fail("STR-01", key, "E", message=f"part {key} not found in the document; the report page that "
-                          "links it may hold it")  # fmt: skip
-            mark_parse(check)
+            where = " in the document; the report page that links it may hold it" if from_report_page else ""
+            check = _fail("STR-01", key, "E", message=f"part {key} not found{where}")
+            if from_report_page:
+                mark_parse(check)
             out.append(check)
     year, fmt = record.year, record.format
     if year and fmt:

@@ -50,22 +50,25 @@ def _counts(text: str) -> tuple[int, int, int]:
     return letters, hanzi, latin
 
 
+def shares(text: str) -> tuple[float | None, int, float | None]:
+    """Return `spelt(text)` and `latin_share(text)` from one pass over the text: (share, letters, Latin share)."""
+    letters, hanzi, latin = _counts(text)
+    share = hanzi / letters if letters >= MIN_LETTERS else None
+    return share, letters, (None if latin < MIN_LETTERS or latin <= letters else hanzi / (letters + latin))
+
+
 def spelt(text: str) -> tuple[float | None, int]:
     """Return the share of common Chinese characters among the letters of `text` (private, control and unassigned
     characters counted as letters, ASCII letters not: an English text or a report's addresses say nothing of a map;
     None under MIN_LETTERS letters: too few to tell) and how many letters it has."""
-    letters, hanzi, _ = _counts(text)
-    return (hanzi / letters if letters >= MIN_LETTERS else None), letters
+    return shares(text)[:2]
 
 
 def latin_share(text: str) -> float | None:
     """Return the share of common Chinese characters among all the letters of `text`, ASCII letters counted, where
     its ASCII letters are MIN_LETTERS or more and outnumber the others (a Chinese font whose glyph codes read as Latin
     letters, or an English text: nothing in the letters tells the two apart); None otherwise."""
-    letters, hanzi, latin = _counts(text)
-    if latin < MIN_LETTERS or latin <= letters:
-        return None
-    return hanzi / (letters + latin)
+    return shares(text)[2]
 
 
 def illegible(text: str) -> str | None:
@@ -82,4 +85,7 @@ def unspelt(share: float, letters: int) -> str:
     return f"{round(100 * share)}% of its {letters} letters are Chinese characters in common use"
 
 
-__all__ = ["MIN_LETTERS", "MIN_SHARE", "PART_SHARE", "common_chinese", "illegible", "latin_share", "spelt", "unspelt"]
+__all__ = [
+    "MIN_LETTERS", "MIN_SHARE", "PART_SHARE", "common_chinese", "illegible", "latin_share", "shares", "spelt",
+    "unspelt",
+]  # fmt: skip

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from typing import Any, NoReturn
 
 from ..errors import Bomb, Corrupt, Encrypted, ExtractionError, NoText, TooLarge
-from ..legible import MIN_SHARE, latin_share, spelt, unspelt
+from ..legible import MIN_SHARE, shares, unspelt
 from ..limits import PDF_PAGE_OBJECTS, PDF_STREAM_BYTES, PDF_TOTAL_BYTES
 from ..model import Block, Document, Paragraph, Table
 from . import pdf_pages, pdf_streams
@@ -295,10 +295,9 @@ def read_pdf(data: bytes) -> Document:
         from .image import read_scanned_pdf  # a scan, or its glyphs drawn as paths (its ruled tables found empty)
 
         return read_scanned_pdf(data)
-    share, letters = spelt(text)
+    share, letters, latin = shares(text)
     if share is not None and share < MIN_SHARE:
         return _read_illegible(data, unspelt(share, letters))
-    latin = latin_share(text)
     if latin is not None:  # mostly Latin letters (a Chinese font's codes, or English): OCR reads it unless a report
         share = latin
     return Document(blocks, carrier="pdf", title=meta.get("Title") or None, meta=meta, pictures=pictures, spelt=share)
