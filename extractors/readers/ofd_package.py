@@ -234,14 +234,14 @@ class PageReader:
         if math.isfinite(sum(xs) + sum(ys)) and max(xs) - min(xs) > 1 and max(ys) - min(ys) > 1:
             box = (min(xs), min(ys), max(xs), max(ys))
             self.page.images.append((member, box))
-            if (box[2] - box[0]) * (box[3] - box[1]) >= COVERING * self.page.width * self.page.height and _alpha(
-                    obj) == 255 and self._opaque(member):  # fmt: skip
+            big = (box[2] - box[0]) * (box[3] - box[1]) >= COVERING * self.page.width * self.page.height
+            if big and self.covers < MAX_COVERS and _alpha(obj) == 255 and self._opaque(member):
                 self._cover(box)
         self._count()
 
     def _opaque(self, member: str) -> bool:
         """True where the picture has no transparency: not a PNG with an alpha channel or a transparent colour, not a
-        GIF (which may have one)."""
+        GIF (which may have one). Its first bytes are read (check_zip has proven every member readable)."""
         with self.package.zip.open(member) as f:
             head = f.read(4096)
         if head.startswith(b"GIF8"):
@@ -254,10 +254,8 @@ class PageReader:
     def _cover(self, box: tuple[float, float, float, float]) -> None:
         """Drop the characters drawn so far that lie inside `box`: a picture drawn over them (a 双层OFD's OCR words
         laid under the page's scan) hides them. A page's first MAX_COVERS such pictures are applied (a scan has one a
-        page): a hostile page of thousands costs no more than those."""
+        page): a hostile page of thousands costs no more than those, their pictures' heads not read either."""
         self.covers += 1
-        if self.covers > MAX_COVERS:
-            return
         x0, top, x1, bottom = box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1
         kept = []
         for c in self.page.chars:
