@@ -109,35 +109,25 @@ def read_xlsx(data: bytes) -> Document:
         if total > MAX_CELLS:
             raise TooLarge(f"workbook too large (over {MAX_CELLS} cells)")
         _fill(values, written.get(ws.title, {}))
-        hidden_rows, hidden_cols = _hidden_xlsx(ws)
+        hidden_rows, hidden_cols = _hidden_xlsx(ws, max((len(row) for row in values), default=0))
         rows = [[None if (r, c) in covered else _fmt(v) for c, v in enumerate(row, start=1) if c not in hidden_cols]
                 for r, row in enumerate(values, start=1) if r not in hidden_rows]  # fmt: skip
         blocks.append(Table(rows))
     return Document(blocks, carrier="xlsx")
 
 
-class _Spans:
-    """Numbers in a few inclusive ranges (a sheet's hidden columns: a range may run to the sheet's last column)."""
-
-    def __init__(self, spans: list[tuple[int, int]]) -> None:
-        self.spans = spans
-
-    def __contains__(self, n: object) -> bool:
-        return any(a <= n <= b for a, b in self.spans)  # type: ignore[operator]
-
-
-def _hidden_xlsx(ws: Any) -> tuple[set[int], _Spans]:
-    """Return the numbers (from 1) of a worksheet's hidden rows and its hidden columns: Excel shows neither (a helper
-    column, a draft row), so neither is the report's."""
+def _hidden_xlsx(ws: Any, width: int) -> tuple[set[int], set[int]]:
+    """Return the numbers (from 1) of a worksheet's hidden rows and of its hidden columns up to `width`: Excel shows
+    neither (a helper column, a draft row), so neither is the report's."""
     from openpyxl.utils.cell import column_index_from_string
 
     rows = {r for r, dim in ws.row_dimensions.items() if dim.hidden}
-    spans = []
+    cols: set[int] = set()
     for key, dim in ws.column_dimensions.items():
         if dim.hidden:
             first = dim.min or column_index_from_string(key)
-            spans.append((first, dim.max or first))
-    return rows, _Spans(spans)
+            cols.update(range(first, min(dim.max or first, width) + 1))  # a range may run to the sheet's last column
+    return rows, cols
 
 
 def _formulas(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
